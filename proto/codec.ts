@@ -1,0 +1,405 @@
+// The only module that touches protobufjs. It turns wire bytes (protobuf binary or Mesos
+// JSON) into the plain shapes in proto/generated/*.ts and back, following the rules of
+// stout/protobuf.hpp so that Mesos cannot tell us from itself:
+//   - JSON keys are proto field names; enums are names; bytes are padded base64;
+//   - every integer is a JSON number on output, 64-bit ones printed exactly from bigint;
+//   - unset optional fields with an explicit, non-deprecated [default] are written;
+//   - required fields are enforced in both directions;
+//   - present-but-empty sub-messages survive (`subscribe: {}` encodes as `22 00`).
+import { isSafeNumber, parse as parseLossless, type LosslessNumber } from 'lossless-json';
+import protobuf from 'protobufjs';
+import Long from 'long';
+import { CodecError } from '../common/errors.js';
+import type * as mesos from './generated/mesos.js';
+import type * as executor from './generated/executor.js';
+import type * as agent from './generated/agent.js';
+import descriptor from './generated/descriptor.json' with { type: 'json' };
+
+export type { mesos, executor, agent };
+
+export const JSON_TYPE = 'application/json';
+export const PROTOBUF_TYPE = 'application/x-protobuf';
+export const RECORDIO_TYPE = 'application/recordio';
+export type MessageContentType = typeof JSON_TYPE | typeof PROTOBUF_TYPE;
+
+export function isMessageContentType(value: string | undefined): value is MessageContentType {
+  return value === JSON_TYPE || value === PROTOBUF_TYPE;
+}
+
+protobuf.util.Long = Long;
+protobuf.configure();
+
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+root.resolveAll();
+
+const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
+const UINT32_TYPES = new Set(['uint32', 'fixed32']);
+const FLOAT_TYPES = new Set(['double', 'float']);
+
+type Plain = Record<string, unknown>;
+
+function own(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+function fail(path: string, what: string): never {
+  throw new CodecError(`${path}: ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// binary <-> plain
+
+function wireToPlainValue(field: protobuf.Field, value: unknown, path: string): unknown {
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const name = field.resolvedType.valuesById[value as number];
+    return name; // undefined for a number we do not know: proto2 treats it as unset
+  }
+  if (field.resolvedType instanceof protobuf.Type) return wireToPlain(field.resolvedType, value as Plain, path);
+  if (LONG_TYPES.has(field.type)) {
+    if (typeof value === 'number') return BigInt(value);
+    const l = value as Long;
+    return BigInt(Long.fromBits(l.low, l.high, field.type === 'uint64' || field.type === 'fixed64').toString());
+  }
+  if (field.type === 'bytes') return Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
+  return value;
+}
+
+function wireToPlain(type: protobuf.Type, msg: Plain, path: string): Plain {
+  const out: Plain = {};
+  for (const field of type.fieldsArray) {
+    if (!own(msg, field.name)) continue;
+    const value = msg[field.name];
+    const fpath = `${path}.${field.name}`;
+    if (field.map) {
+      const entries = value as Record<string, unknown>;
+      if (Object.keys(entries).length === 0) continue;
+      const m: Plain = {};
+      for (const [k, v] of Object.entries(entries)) m[k] = wireToPlainValue(field, v, `${fpath}[${k}]`);
+      out[field.name] = m;
+    } else if (field.repeated) {
+      const arr = value as unknown[];
+      if (arr.length === 0) continue;
+      out[field.name] = arr.map((v, i) => wireToPlainValue(field, v, `${fpath}[${i}]`)).filter((v) => v !== undefined);
+    } else if (value !== null && value !== undefined) {
+      const v = wireToPlainValue(field, value, fpath);
+      if (v !== undefined) out[field.name] = v;
+    }
+  }
+  return out;
+}
+
+function plainToWireValue(field: protobuf.Field, value: unknown, path: string): unknown {
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const id = field.resolvedType.values[value as string];
+    if (id === undefined) fail(path, `unknown ${field.resolvedType.name} value ${JSON.stringify(value)}`);
+    return id;
+  }
+  if (field.resolvedType instanceof protobuf.Type) {
+    if (typeof value !== 'object' || value === null) fail(path, 'expected a message');
+    return plainToWire(field.resolvedType, value as Plain, path);
+  }
+  if (LONG_TYPES.has(field.type)) {
+    const unsigned = field.type === 'uint64' || field.type === 'fixed64';
+    return Long.fromString(String(value), unsigned);
+  }
+  if (field.type === 'bytes') {
+    if (!(value instanceof Uint8Array)) fail(path, 'expected a Buffer');
+    return value;
+  }
+  return value;
+}
+
+function plainToWire(type: protobuf.Type, plain: Plain, path: string): Plain {
+  const out: Plain = {};
+  for (const field of type.fieldsArray) {
+    const value = plain[field.name];
+    const fpath = `${path}.${field.name}`;
+    if (value === undefined || value === null) {
+      if (field.required) fail(fpath, 'required field is missing');
+      continue;
+    }
+    if (field.map) {
+      const m: Plain = {};
+      for (const [k, v] of Object.entries(value as Plain)) m[k] = plainToWireValue(field, v, `${fpath}[${k}]`);
+      out[field.name] = m;
+    } else if (field.repeated) {
+      out[field.name] = (value as unknown[]).map((v, i) => plainToWireValue(field, v, `${fpath}[${i}]`));
+    } else {
+      out[field.name] = plainToWireValue(field, value, fpath);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON -> plain
+
+const BASE64_ALPHABET = /^[A-Za-z0-9+/]*$/;
+
+function decodeBase64(text: string, path: string): Buffer {
+  // Like stout: skip whitespace, stop at the first '=', refuse anything else.
+  const compact = text.replace(/\s+/g, '');
+  const eq = compact.indexOf('=');
+  const body = eq === -1 ? compact : compact.slice(0, eq);
+  if (!BASE64_ALPHABET.test(body)) fail(path, 'invalid base64');
+  return Buffer.from(body, 'base64');
+}
+
+function isLossless(value: unknown): value is LosslessNumber {
+  return typeof value === 'object' && value !== null && (value as { isLosslessNumber?: boolean }).isLosslessNumber === true;
+}
+
+function jsonNumberText(value: unknown, path: string): string {
+  if (typeof value === 'number') return String(value);
+  if (isLossless(value)) return value.value;
+  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?([eE][+-]?\d+)?\s*$/.test(value)) return value.trim();
+  return fail(path, `expected a number, got ${JSON.stringify(value)}`);
+}
+
+function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): unknown {
+  const rt = field.resolvedType;
+  if (rt instanceof protobuf.Enum) {
+    if (typeof value === 'string') return rt.values[value] === undefined ? undefined : value;
+    if (typeof value === 'number' || isLossless(value)) return rt.valuesById[Number(jsonNumberText(value, path))];
+    return fail(path, `expected an enum name, got ${JSON.stringify(value)}`);
+  }
+  if (rt instanceof protobuf.Type) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || isLossless(value)) fail(path, 'expected an object');
+    return jsonToPlain(rt, value as Plain, path);
+  }
+  switch (field.type) {
+    case 'string':
+      if (typeof value !== 'string') fail(path, `expected a string, got ${JSON.stringify(value)}`);
+      return value;
+    case 'bytes':
+      if (typeof value !== 'string') fail(path, 'expected a base64 string');
+      return decodeBase64(value, path);
+    case 'bool':
+      if (value === true || value === 'true') return true;
+      if (value === false || value === 'false') return false;
+      return fail(path, `expected a boolean, got ${JSON.stringify(value)}`);
+  }
+  if (FLOAT_TYPES.has(field.type)) {
+    if (value === 'Infinity') return Infinity;
+    if (value === '-Infinity') return -Infinity;
+    if (value === 'NaN') return NaN;
+    return Number(jsonNumberText(value, path));
+  }
+  const text = jsonNumberText(value, path);
+  if (!/^-?\d+$/.test(text)) fail(path, `expected an integer, got ${text}`);
+  const big = BigInt(text);
+  if (LONG_TYPES.has(field.type)) {
+    const unsigned = field.type === 'uint64' || field.type === 'fixed64';
+    const [lo, hi] = unsigned ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+    if (big < lo || big > hi) fail(path, `${text} is out of range for ${field.type}`);
+    return big;
+  }
+  const [lo, hi] = INT32_TYPES.has(field.type) ? [-(2n ** 31n), 2n ** 31n - 1n] : UINT32_TYPES.has(field.type) ? [0n, 2n ** 32n - 1n] : [-(2n ** 31n), 2n ** 31n - 1n];
+  if (big < lo || big > hi) fail(path, `${text} is out of range for ${field.type}`);
+  return Number(big);
+}
+
+function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
+  const out: Plain = {};
+  for (const field of type.fieldsArray) {
+    const value = json[field.name];
+    const fpath = `${path}.${field.name}`;
+    if (value === undefined || value === null) {
+      if (field.required) fail(fpath, 'required field is missing');
+      continue;
+    }
+    if (field.map) {
+      if (typeof value !== 'object' || Array.isArray(value)) fail(fpath, 'expected an object');
+      const m: Plain = {};
+      for (const [k, v] of Object.entries(value as Plain)) m[k] = jsonToPlainValue(field, v, `${fpath}[${k}]`);
+      out[field.name] = m;
+    } else if (field.repeated) {
+      if (!Array.isArray(value)) fail(fpath, 'expected an array');
+      const arr = value.map((v, i) => jsonToPlainValue(field, v, `${fpath}[${i}]`)).filter((v) => v !== undefined);
+      if (arr.length) out[field.name] = arr;
+    } else {
+      const v = jsonToPlainValue(field, value, fpath);
+      if (v === undefined && field.required) fail(fpath, `unknown value ${JSON.stringify(value)}`);
+      if (v !== undefined) out[field.name] = v;
+    }
+  }
+  return out;
+}
+
+// Integers beyond 2^53 lose precision in JSON.parse; parse losslessly only when the text
+// holds a digit run long enough to be one (rare: keeps the common path on V8's parser).
+const LONG_DIGITS = /\d{16,}/;
+
+function parseJsonText(text: string): unknown {
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  return parseLossless(text, null, (raw: string) => (isSafeNumber(raw) ? Number(raw) : { isLosslessNumber: true, value: raw }));
+}
+
+// ---------------------------------------------------------------------------------------
+// plain -> JSON text
+
+function formatDouble(n: number): string {
+  if (Number.isNaN(n)) return '"NaN"';
+  if (n === Infinity) return '"Infinity"';
+  if (n === -Infinity) return '"-Infinity"';
+  // rapidjson (Mesos) writes whole doubles with a trailing ".0".
+  return Number.isInteger(n) && Math.abs(n) < 1e21 ? `${n}.0` : String(n);
+}
+
+function scalarToJson(field: protobuf.Field, value: unknown, path: string): string {
+  const rt = field.resolvedType;
+  if (rt instanceof protobuf.Enum) {
+    if (typeof value !== 'string' || rt.values[value] === undefined) fail(path, `unknown ${rt.name} value ${JSON.stringify(value)}`);
+    return JSON.stringify(value);
+  }
+  if (rt instanceof protobuf.Type) {
+    if (typeof value !== 'object' || value === null) fail(path, 'expected a message');
+    return plainToJson(rt, value as Plain, path);
+  }
+  switch (field.type) {
+    case 'string':
+      return JSON.stringify(String(value));
+    case 'bytes':
+      if (!(value instanceof Uint8Array)) fail(path, 'expected a Buffer');
+      return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`;
+    case 'bool':
+      return value ? 'true' : 'false';
+  }
+  if (FLOAT_TYPES.has(field.type)) return formatDouble(Number(value));
+  return typeof value === 'bigint' ? value.toString() : String(Math.trunc(Number(value)));
+}
+
+function defaultToJson(field: protobuf.Field): string {
+  const d = field.options?.default as unknown;
+  if (field.resolvedType instanceof protobuf.Enum) return JSON.stringify(d);
+  if (FLOAT_TYPES.has(field.type)) return formatDouble(Number(d));
+  if (field.type === 'string') return JSON.stringify(String(d));
+  if (field.type === 'bool') return d === true || d === 'true' ? 'true' : 'false';
+  return String(d);
+}
+
+function hasJsonDefault(field: protobuf.Field): boolean {
+  return !field.repeated && field.options !== undefined && own(field.options, 'default') && !field.options.deprecated;
+}
+
+function plainToJson(type: protobuf.Type, plain: Plain, path: string): string {
+  const parts: string[] = [];
+  for (const field of type.fieldsArray) {
+    const value = plain[field.name];
+    const fpath = `${path}.${field.name}`;
+    const key = JSON.stringify(field.name);
+    if (value === undefined || value === null) {
+      if (field.required) fail(fpath, 'required field is missing');
+      if (hasJsonDefault(field)) parts.push(`${key}:${defaultToJson(field)}`);
+      continue;
+    }
+    if (field.map) {
+      const entries = Object.entries(value as Plain);
+      if (entries.length === 0) continue;
+      parts.push(`${key}:{${entries.map(([k, v]) => `${JSON.stringify(k)}:${scalarToJson(field, v, `${fpath}[${k}]`)}`).join(',')}}`);
+    } else if (field.repeated) {
+      const arr = value as unknown[];
+      if (arr.length === 0) continue;
+      parts.push(`${key}:[${arr.map((v, i) => scalarToJson(field, v, `${fpath}[${i}]`)).join(',')}]`);
+    } else {
+      parts.push(`${key}:${scalarToJson(field, value, fpath)}`);
+    }
+  }
+  return `{${parts.join(',')}}`;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Encoder and decoder for one message type, in both Mesos content types. */
+export class Codec<T> {
+  readonly #type: protobuf.Type;
+  readonly name: string;
+
+  constructor(fullName: string) {
+    this.#type = root.lookupType(fullName);
+    this.name = fullName;
+  }
+
+  encode(message: T, contentType: MessageContentType): Buffer {
+    return contentType === JSON_TYPE ? this.encodeJson(message) : this.encodeBinary(message);
+  }
+
+  decode(data: Uint8Array, contentType: MessageContentType): T {
+    return contentType === JSON_TYPE ? this.decodeJson(data) : this.decodeBinary(data);
+  }
+
+  encodeBinary(message: T): Buffer {
+    const wire = plainToWire(this.#type, message as Plain, this.#type.name);
+    const bytes = this.#type.encode(wire).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  decodeBinary(data: Uint8Array): T {
+    let msg: protobuf.Message;
+    try {
+      msg = this.#type.decode(data);
+    } catch (err) {
+      throw new CodecError(`failed to decode ${this.#type.name} from protobuf: ${(err as Error).message}`, { cause: err });
+    }
+    return wireToPlain(this.#type, msg as unknown as Plain, this.#type.name) as T;
+  }
+
+  encodeJson(message: T): Buffer {
+    return Buffer.from(this.toJsonText(message), 'utf8');
+  }
+
+  toJsonText(message: T): string {
+    return plainToJson(this.#type, message as Plain, this.#type.name);
+  }
+
+  decodeJson(data: Uint8Array | string): T {
+    let parsed: unknown;
+    try {
+      parsed = parseJsonText(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    } catch (err) {
+      throw new CodecError(`failed to parse ${this.#type.name} JSON: ${(err as Error).message}`, { cause: err });
+    }
+    return this.fromJsonValue(parsed);
+  }
+
+  /** Converts an already parsed JSON value (e.g. an example file) into the message. */
+  fromJsonValue(value: unknown): T {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CodecError(`${this.#type.name}: expected a JSON object`);
+    return jsonToPlain(this.#type, value as Plain, this.#type.name) as T;
+  }
+
+  /** The value Mesos assumes for an unset field (its explicit [default], else proto2's zero value). */
+  fieldDefault<K extends keyof T & string>(field: K): NonNullable<T[K]> {
+    const f = this.#type.fields[field];
+    if (!f) throw new CodecError(`${this.#type.name} has no field ${field}`);
+    const d = f.options?.default as unknown;
+    if (d !== undefined) return d as NonNullable<T[K]>;
+    if (f.resolvedType instanceof protobuf.Enum) return Object.keys(f.resolvedType.values)[0] as NonNullable<T[K]>;
+    return f.typeDefault as NonNullable<T[K]>;
+  }
+}
+
+export const codecs = {
+  executor: {
+    Event: new Codec<executor.Event>('mesos.v1.executor.Event'),
+    Call: new Codec<executor.Call>('mesos.v1.executor.Call'),
+  },
+  agent: {
+    Call: new Codec<agent.Call>('mesos.v1.agent.Call'),
+    Response: new Codec<agent.Response>('mesos.v1.agent.Response'),
+    ProcessIO: new Codec<agent.ProcessIO>('mesos.v1.agent.ProcessIO'),
+  },
+  mesos: {
+    TaskInfo: new Codec<mesos.TaskInfo>('mesos.v1.TaskInfo'),
+    TaskGroupInfo: new Codec<mesos.TaskGroupInfo>('mesos.v1.TaskGroupInfo'),
+    TaskStatus: new Codec<mesos.TaskStatus>('mesos.v1.TaskStatus'),
+    ExecutorInfo: new Codec<mesos.ExecutorInfo>('mesos.v1.ExecutorInfo'),
+    FrameworkInfo: new Codec<mesos.FrameworkInfo>('mesos.v1.FrameworkInfo'),
+    HealthCheck: new Codec<mesos.HealthCheck>('mesos.v1.HealthCheck'),
+    HTTPCheckInfo: new Codec<mesos.HealthCheck.HTTPCheckInfo>('mesos.v1.HealthCheck.HTTPCheckInfo'),
+    TCPCheckInfo: new Codec<mesos.HealthCheck.TCPCheckInfo>('mesos.v1.HealthCheck.TCPCheckInfo'),
+    CheckInfo: new Codec<mesos.CheckInfo>('mesos.v1.CheckInfo'),
+    CommandInfo: new Codec<mesos.CommandInfo>('mesos.v1.CommandInfo'),
+  },
+} as const;

@@ -1,0 +1,105 @@
+// RecordIO framing (`<decimal length>\n<payload>`), as Mesos streams events and ProcessIO.
+// The decoder is a small state machine over bytes: frames may be split across chunks or
+// packed several to a chunk, and once it fails it stays failed (there is no way to find
+// the next frame boundary again).
+import { RecordIOError } from '../common/errors.js';
+
+export const DEFAULT_MAX_RECORD_SIZE = 16 * 1024 * 1024;
+
+const LF = 0x0a;
+// 2^64 - 1 has 20 digits; a longer length line cannot be valid.
+const MAX_HEADER_DIGITS = 20;
+const MAX_U64 = 2n ** 64n - 1n;
+
+export function encodeRecord(payload: Uint8Array): Buffer {
+  const header = Buffer.from(`${payload.byteLength}\n`, 'latin1');
+  return Buffer.concat([header, payload]);
+}
+
+type State =
+  | { kind: 'header'; digits: string }
+  | { kind: 'record'; length: number; chunks: Buffer[]; received: number }
+  | { kind: 'failed'; error: RecordIOError };
+
+export class RecordIODecoder {
+  readonly maxRecordSize: number;
+  #state: State = { kind: 'header', digits: '' };
+
+  constructor(options: { maxRecordSize?: number } = {}) {
+    this.maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
+  }
+
+  /** Feeds bytes; returns every record completed by them (possibly none). */
+  decode(chunk: Uint8Array): Buffer[] {
+    if (this.#state.kind === 'failed') throw this.#state.error;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const records: Buffer[] = [];
+    let i = 0;
+    while (i < buf.length) {
+      const state: State = this.#state;
+      if (state.kind === 'header') {
+        const lf = buf.indexOf(LF, i);
+        const end = lf === -1 ? buf.length : lf;
+        for (let j = i; j < end; j++) {
+          const c = buf[j]!;
+          if (c < 0x30 || c > 0x39) this.#fail('E_RECORDIO_LENGTH', `invalid byte 0x${c.toString(16).padStart(2, '0')} in record length`);
+        }
+        state.digits += buf.toString('latin1', i, end);
+        if (state.digits.length > MAX_HEADER_DIGITS) this.#fail('E_RECORDIO_LENGTH', 'record length has more than 20 digits');
+        i = end;
+        if (lf === -1) break;
+        i = lf + 1;
+        if (state.digits.length === 0) this.#fail('E_RECORDIO_LENGTH', 'empty record length line');
+        const length: bigint = BigInt(state.digits);
+        if (length > MAX_U64) this.#fail('E_RECORDIO_LENGTH', `record length ${state.digits} exceeds 2^64-1`);
+        if (length > BigInt(this.maxRecordSize)) {
+          this.#fail('E_RECORDIO_TOO_LARGE', `record of ${state.digits} bytes exceeds the limit of ${this.maxRecordSize} bytes`);
+        }
+        if (length === 0n) {
+          records.push(Buffer.alloc(0));
+          this.#state = { kind: 'header', digits: '' };
+        } else {
+          this.#state = { kind: 'record', length: Number(length), chunks: [], received: 0 };
+        }
+      } else if (state.kind === 'record') {
+        const take = Math.min(state.length - state.received, buf.length - i);
+        state.chunks.push(buf.subarray(i, i + take));
+        state.received += take;
+        i += take;
+        if (state.received === state.length) {
+          records.push(state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks, state.length));
+          this.#state = { kind: 'header', digits: '' };
+        }
+      }
+    }
+    return records;
+  }
+
+  /** Call at end of input: a stream that stops inside a frame is truncated. */
+  finish(): void {
+    const state = this.#state;
+    if (state.kind === 'failed') throw state.error;
+    if (state.kind === 'record' || state.digits.length > 0) {
+      const where = state.kind === 'record' ? `after ${state.received} of ${state.length} payload bytes` : 'inside a record length';
+      this.#fail('E_RECORDIO_TRUNCATED', `stream ended ${where}`);
+    }
+  }
+
+  #fail(code: RecordIOError['code'], message: string): never {
+    const error = new RecordIOError(code, message);
+    this.#state = { kind: 'failed', error };
+    throw error;
+  }
+}
+
+/**
+ * Reads RecordIO records from a byte stream. Pulling from the async iterator is what
+ * drives the source, so a slow consumer applies backpressure all the way down.
+ */
+export async function* readRecords(source: AsyncIterable<Uint8Array>, options: { maxRecordSize?: number } = {}): AsyncGenerator<Buffer> {
+  const decoder = new RecordIODecoder(options);
+  for await (const chunk of source) {
+    for (const record of decoder.decode(chunk)) yield record;
+  }
+  decoder.finish();
+}
