@@ -1,0 +1,47 @@
+// The seam between the executor (which owns tasks and status updates) and checks/ (which
+// probes). checks/ implements TaskCheckFactory; the executor calls it and turns reports
+// into status updates as Mesos' executors do (shared/spec/checks.md §7).
+import type { Logger } from '../common/logger.js';
+import type { Clock } from '../common/clock.js';
+import type { mesos } from '../proto/codec.js';
+
+export interface HealthReport {
+  healthy: boolean;
+  /** Consecutive failures reached the threshold: the executor must kill the task. */
+  kill: boolean;
+  /** Human-readable cause, e.g. "HTTP health check failed 2 of 3: status 503". */
+  message: string;
+}
+
+export interface TaskCheckContext {
+  task: mesos.TaskInfo;
+  /** Environment, working directory and user the task itself was started with. */
+  environment: Record<string, string>;
+  workingDirectory: string;
+  user?: string;
+  logger: Logger;
+  clock: Clock;
+  reportHealth(report: HealthReport): void;
+  /** A general check result that differs from the previous one. */
+  reportCheck(status: mesos.CheckStatusInfo, message: string): void;
+  /** A readiness result to publish in TaskStatus.labels (keys documented in docs/checks.md). */
+  reportReadiness(labels: mesos.Label[], message: string): void;
+}
+
+export interface TaskCheckRunner {
+  /** No new probes; results that land while paused are discarded. */
+  pause(): void;
+  /** Probe at once, then continue on the normal interval. */
+  resume(): void;
+  /** Final: cancel timers, abort probes in flight, kill command-check processes. */
+  stop(): void;
+  /** For the terminal update's message after a health kill: which check, failures, last output. */
+  describeKill(): string;
+}
+
+export interface TaskCheckFactory {
+  /** undefined when every check of the task is valid, else a message naming the field and value. */
+  validate(task: mesos.TaskInfo): string | undefined;
+  /** undefined when the task declares no checks. Called right before TASK_RUNNING. */
+  create(context: TaskCheckContext): TaskCheckRunner | undefined;
+}
