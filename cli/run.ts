@@ -1,0 +1,263 @@
+// `mesos-sidecar run FILE.json`: the embedded local agent. Starts the agent emulator on
+// loopback, spawns the real executor with the environment a Mesos agent gives it, launches
+// the task(s) from FILE, acknowledges every update and prints it as one line. Ctrl-C kills
+// the live tasks through their kill policy and waits for their terminal updates; a second
+// Ctrl-C shuts the executor down; a third kills its process group outright.
+//
+// Exit status: 0 when every task FINISHED (or was killed because the user asked), 1 when
+// any task ended otherwise or the executor died first, 2 for a bad command line or FILE.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../agent/emulator.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { signalGroup } from '../common/process.js';
+import type { mesos } from '../proto/codec.js';
+import { formatStatusLine } from './status-line.js';
+import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
+
+const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
+
+Runs the TaskInfo or TaskGroupInfo (Mesos JSON; a group is recognised by its "tasks" key)
+in FILE with the mesos-sidecar executor under an embedded local agent, and prints every
+status update. task_id and agent_id may be left out of FILE: they are filled in.
+
+  --encoding json|protobuf   content type the executor speaks to the agent (default protobuf,
+                             as the Mesos executor library does)
+  --keep-sandbox             keep the sandbox directory (task stdout/stderr) after exit
+  -h, --help                 this text
+
+Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for their
+terminal updates; press it again to shut the executor down, a third time to kill it.
+Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
+
+const TERMINAL: ReadonlySet<mesos.TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
+
+/**
+ * Label keys under which a task's status may carry its IO switchboard URL (issue 4). When
+ * one shows up, `run` tells the user how to exec into the task.
+ */
+export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set(['mesos-sidecar.switchboard.url']);
+
+/** Upper bound for the executor to exit once every task is terminal and acknowledged. */
+const EXECUTOR_EXIT_BOUND_MS = 15_000;
+
+type Encoding = 'json' | 'protobuf';
+
+interface RunOptions {
+  file: string;
+  encoding: Encoding;
+  keepSandbox: boolean;
+}
+
+function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { encoding: { type: 'string' }, 'keep-sandbox': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { help: true };
+  const encoding = values.encoding ?? 'protobuf';
+  if (encoding !== 'json' && encoding !== 'protobuf') return { error: `--encoding: expected json or protobuf, got "${encoding}"` };
+  if (positionals.length !== 1) return { error: positionals.length === 0 ? 'missing FILE.json' : `expected one FILE.json, got ${positionals.length} arguments` };
+  return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false };
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function note(line: string): void {
+  out(`==> ${line}`);
+}
+
+/** The tasks' fate, fed by status updates; decides the exit status. */
+class TaskBoard {
+  readonly #states = new Map<string, mesos.TaskState>();
+  readonly #hinted = new Set<string>();
+  #allTerminal!: () => void;
+  readonly allTerminal = new Promise<void>((resolve) => (this.#allTerminal = resolve));
+
+  constructor(tasks: mesos.TaskInfo[]) {
+    for (const t of tasks) this.#states.set(t.task_id.value, 'TASK_STAGING');
+  }
+
+  get ids(): string[] {
+    return [...this.#states.keys()];
+  }
+
+  live(): string[] {
+    return this.ids.filter((id) => !TERMINAL.has(this.#states.get(id)!));
+  }
+
+  record(status: mesos.TaskStatus): void {
+    const id = status.task_id.value;
+    const before = this.#states.get(id);
+    if (before === undefined || TERMINAL.has(before)) return;
+    this.#states.set(id, status.state);
+    if (this.live().length === 0) this.#allTerminal();
+  }
+
+  /** True the first time a task shows a switchboard URL. */
+  firstSwitchboardSighting(id: string): boolean {
+    if (this.#hinted.has(id)) return false;
+    this.#hinted.add(id);
+    return true;
+  }
+
+  exitCode(userKilled: boolean): number {
+    for (const state of this.#states.values()) {
+      if (state === 'TASK_FINISHED') continue;
+      if (state === 'TASK_KILLED' && userKilled) continue;
+      return 1;
+    }
+    return 0;
+  }
+
+  summary(): string {
+    return this.ids.map((id) => `${id} ${this.#states.get(id)}`).join(', ');
+  }
+}
+
+function switchboardUrl(status: mesos.TaskStatus): string | undefined {
+  return status.labels?.labels?.find((l) => SWITCHBOARD_URL_LABELS.has(l.key))?.value;
+}
+
+function onUpdate(board: TaskBoard, taskWidth: number, update: ReceivedUpdate): void {
+  const { status } = update;
+  out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
+  if (update.duplicate) return;
+  board.record(status);
+  const url = switchboardUrl(status);
+  if (url && !TERMINAL.has(status.state) && board.firstSwitchboardSighting(status.task_id.value)) {
+    note(`exec into it: MESOS_SIDECAR_SWITCHBOARD_URL=${url} mesos-sidecar exec -it ${status.task_id.value} -- bash`);
+  }
+}
+
+function describeExit(e: { code: number | null; signal: NodeJS.Signals | null }): string {
+  return e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`;
+}
+
+async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: AgentEmulator, logger: Logger, level: string): Promise<number> {
+  const board = new TaskBoard(taskFile.tasks);
+  const taskWidth = Math.max(...board.ids.map((id) => id.length));
+  emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, u));
+
+  const exec: ExecutorProcess = emulator.spawnExecutor({ encoding: options.encoding, env: { MESOS_SIDECAR_LOG_LEVEL: level }, stdio: 'inherit' });
+  let executorGone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = exec.exited.then((e) => (executorGone = e));
+
+  let interrupts = 0;
+  let userKilled = false;
+  const onInterrupt = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      userKilled = true;
+      const live = board.live();
+      note(`${signal}: killing ${live.length} live task(s); press Ctrl-C again to shut the executor down`);
+      for (const id of live) emulator.kill(id);
+    } else if (interrupts === 2) {
+      note(`${signal}: shutting the executor down; press Ctrl-C again to kill it`);
+      emulator.shutdown();
+    } else {
+      note(`${signal}: killing the executor (pid ${exec.pid}) and its process group`);
+      signalGroup(exec.pid, 'SIGKILL');
+    }
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  try {
+    const subscribed = await Promise.race([emulator.waitForSubscribed().then(() => true), exited.then(() => false)]);
+    if (!subscribed) {
+      note(`the executor ${describeExit(executorGone!)} before subscribing (set MESOS_SIDECAR_LOG_LEVEL=info for its logs)`);
+      return 1;
+    }
+    logger.info({ pid: exec.pid }, 'executor subscribed');
+    if (interrupts > 0) {
+      // Interrupted while the executor was still starting: nothing was launched.
+      emulator.shutdown();
+      await exited;
+      return 130;
+    }
+    if (taskFile.kind === 'task') emulator.launch(taskFile.task);
+    else emulator.launchGroup(taskFile.group);
+    note(`launched ${board.ids.join(', ')}; Ctrl-C kills ${board.ids.length > 1 ? 'them' : 'it'}`);
+
+    const ended = await Promise.race([board.allTerminal.then(() => 'tasks' as const), exited.then(() => 'executor' as const)]);
+    if (ended === 'executor') {
+      note(`the executor ${describeExit(executorGone!)} while tasks were live: ${board.summary()}`);
+      return 1;
+    }
+    // The executor leaves on its own once its terminal updates are acknowledged.
+    let bound: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(true), EXECUTOR_EXIT_BOUND_MS)))]);
+    clearTimeout(bound);
+    if (timedOut) {
+      note(`the executor did not exit within ${EXECUTOR_EXIT_BOUND_MS / 1000}s of its last task; killing it`);
+      signalGroup(exec.pid, 'SIGKILL');
+      await exited;
+      return 1;
+    }
+    if (executorGone!.code !== 0) note(`the executor ${describeExit(executorGone!)}`);
+    return board.exitCode(userKilled) || (executorGone!.code === 0 ? 0 : 1);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    if (!executorGone) {
+      signalGroup(exec.pid, 'SIGKILL');
+      await exited;
+    }
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseRunArgs(argv);
+  if ('help' in parsed) {
+    out(USAGE);
+    return 0;
+  }
+  if ('error' in parsed) {
+    process.stderr.write(`mesos-sidecar run: ${parsed.error}\n${USAGE}\n`);
+    return 2;
+  }
+  const level = process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn';
+  const logger = createLogger({ name: 'mesos-sidecar-run', level });
+  const agentId = 'local-agent';
+
+  let taskFile: TaskFile;
+  try {
+    taskFile = loadTaskFile(parsed.file, agentId);
+  } catch (err) {
+    if (err instanceof TaskFileError) {
+      process.stderr.write(`mesos-sidecar run: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  for (const w of taskFile.warnings) process.stderr.write(`mesos-sidecar run: ${parsed.file}: ignoring ${w} (unknown field or enum value)\n`);
+
+  const sandboxRoot = mkdtempSync(join(tmpdir(), 'mesos-sidecar-run-'));
+  let emulator: AgentEmulator | undefined;
+  try {
+    emulator = await AgentEmulator.start({
+      logger: logger.child({ component: 'agent' }),
+      agentId,
+      autoAcknowledge: true,
+      // Like Marathon: lets the executor report TASK_KILLING after Ctrl-C.
+      capabilities: ['TASK_KILLING_STATE'],
+      sandboxRoot,
+    });
+    note(`agent ${emulator.endpoint}, sandbox ${sandboxRoot}${parsed.keepSandbox ? '' : ' (removed on exit; --keep-sandbox keeps it)'}`);
+    return await runTasks(parsed, taskFile, emulator, logger, level);
+  } finally {
+    await emulator?.close();
+    if (!parsed.keepSandbox) rmSync(sandboxRoot, { recursive: true, force: true });
+  }
+}
