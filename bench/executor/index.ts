@@ -1,0 +1,236 @@
+// Executor benchmark (issue 2), everything measured in the same run against the real
+// executor child process and the agent emulator on loopback:
+//   1. LAUNCH -> TASK_RUNNING latency (emulator sends LAUNCH ... emulator receives the
+//      TASK_RUNNING update), against spawning the same command directly with
+//      child_process.spawn (until its 'spawn' event); launches alternate between the two
+//      so that machine noise hits both alike.
+//   2. Cold start: spawning the executor until its first SUBSCRIBE reaches the emulator,
+//      next to the bare `node -e 0` start-to-exit time of this machine for scale.
+//   3. Executor RSS (VmRSS in /proc/<pid>/status) subscribed and idle, with 1 and with
+//      100 running tasks.
+// Targets (issue 2): launch overhead < 5 ms p50 over a direct spawn; start to SUBSCRIBE
+// < 150 ms; RSS < 60 MB with 100 tasks.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../../agent/emulator.js';
+import { createLogger, type Logger } from '../../common/logger.js';
+import { signalGroup } from '../../common/process.js';
+import type { mesos } from '../../proto/codec.js';
+import { ms, percentile, summarize, type LatencySummary } from '../stats.js';
+
+export interface ExecutorBenchOptions {
+  /** LAUNCH -> RUNNING samples (each also a direct spawn sample). Default 200. */
+  launches?: number;
+  /** Unmeasured launches first, for the JIT. Default 10. */
+  warmup?: number;
+  /** Executor cold starts to time. Default 10. */
+  coldStarts?: number;
+  /** Running tasks for the large RSS reading. Default 100. */
+  manyTasks?: number;
+  encoding?: 'json' | 'protobuf';
+  logger?: Logger;
+}
+
+export interface ExecutorBenchResult {
+  encoding: string;
+  launchToRunning: {
+    command: string;
+    executor: LatencySummary;
+    directSpawn: LatencySummary;
+    ratioP50: number;
+    ratioP99: number;
+    overheadP50Ms: number;
+    overheadP99Ms: number;
+    targetOverheadP50Ms: number;
+    met: boolean;
+  };
+  coldStartToSubscribe: {
+    runs: number;
+    medianMs: number;
+    p90Ms: number;
+    nodeStartupMedianMs: number;
+    targetMs: number;
+    met: boolean;
+  };
+  rss: {
+    subscribedIdleMiB: number;
+    oneTaskMiB: number;
+    manyTasks: number;
+    manyTasksMiB: number;
+    targetMiB: number;
+    met: boolean;
+  };
+}
+
+const AGENT_ID = 'bench-agent';
+const TRUE = { argv: ['/bin/true'], command: { shell: false, value: '/bin/true', arguments: ['true'] } };
+const SLEEP = { shell: false, value: '/bin/sleep', arguments: ['sleep', '600'] };
+
+function task(id: string, command: mesos.CommandInfo): mesos.TaskInfo {
+  return { name: 'bench', task_id: { value: id }, agent_id: { value: AGENT_ID }, command };
+}
+
+/** VmRSS of a live process in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Math.round((Number(m[1]) / 1024) * 10) / 10;
+}
+
+/** Resolves with performance.now() of the first update matching `pred`. */
+function nextUpdateAt(emulator: AgentEmulator, pred: (s: mesos.TaskStatus) => boolean): Promise<number> {
+  return new Promise((resolve) => {
+    const onUpdate = (u: ReceivedUpdate): void => {
+      if (u.duplicate || !pred(u.status)) return;
+      const at = performance.now();
+      emulator.off('update', onUpdate);
+      resolve(at);
+    };
+    emulator.on('update', onUpdate);
+  });
+}
+
+/** One emulator plus one subscribed executor, torn down whatever happens. */
+async function withExecutor<T>(options: ExecutorBenchOptions, logger: Logger, body: (emulator: AgentEmulator, exec: ExecutorProcess) => Promise<T>): Promise<T> {
+  const emulator = await AgentEmulator.start({ logger, agentId: AGENT_ID, autoAcknowledge: true });
+  let exec: ExecutorProcess | undefined;
+  try {
+    exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error' }, stdio: 'pipe' });
+    await emulator.waitForSubscribed();
+    return await body(emulator, exec);
+  } finally {
+    if (exec) await stopExecutor(emulator, exec);
+    await emulator.close();
+  }
+}
+
+// SHUTDOWN lets the executor kill its tasks and leave; SIGKILL to its group only if it
+// does not, so that a failed run leaves nothing behind either.
+async function stopExecutor(emulator: AgentEmulator, exec: ExecutorProcess): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = await Promise.race([
+    exec.exited.then(() => true),
+    (async () => {
+      emulator.shutdown();
+      return new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000)));
+    })(),
+  ]);
+  clearTimeout(timer);
+  if (!exited) {
+    signalGroup(exec.pid, 'SIGKILL');
+    await exec.exited;
+  }
+}
+
+async function directSpawnMs(argv: string[]): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
+  const exit = once(child, 'exit');
+  await once(child, 'spawn');
+  const t1 = performance.now();
+  await exit;
+  return t1 - t0;
+}
+
+async function launchToRunning(emulator: AgentEmulator, id: string): Promise<number> {
+  const running = nextUpdateAt(emulator, (s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+  const terminal = emulator.waitForTerminal(id);
+  const t0 = performance.now();
+  emulator.launch(task(id, TRUE.command));
+  const t1 = await running;
+  await terminal;
+  return t1 - t0;
+}
+
+async function benchLaunches(options: ExecutorBenchOptions, logger: Logger): Promise<ExecutorBenchResult['launchToRunning']> {
+  const launches = options.launches ?? 200;
+  const warmup = options.warmup ?? 10;
+  return withExecutor(options, logger, async (emulator) => {
+    const viaExecutor: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < warmup + launches; i++) {
+      const e = await launchToRunning(emulator, `launch-${i}`);
+      const d = await directSpawnMs(TRUE.argv);
+      if (i >= warmup) {
+        viaExecutor.push(e);
+        direct.push(d);
+      }
+    }
+    const executor = summarize(viaExecutor);
+    const directSpawn = summarize(direct);
+    const overheadP50Ms = ms(percentile(viaExecutor, 50) - percentile(direct, 50));
+    return {
+      command: TRUE.argv.join(' '),
+      executor,
+      directSpawn,
+      ratioP50: Math.round((percentile(viaExecutor, 50) / percentile(direct, 50)) * 100) / 100,
+      ratioP99: Math.round((percentile(viaExecutor, 99) / percentile(direct, 99)) * 100) / 100,
+      overheadP50Ms,
+      overheadP99Ms: ms(percentile(viaExecutor, 99) - percentile(direct, 99)),
+      targetOverheadP50Ms: 5,
+      met: overheadP50Ms < 5,
+    };
+  });
+}
+
+async function nodeStartupMs(): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await once(child, 'exit');
+  return performance.now() - t0;
+}
+
+async function benchColdStart(options: ExecutorBenchOptions, logger: Logger): Promise<ExecutorBenchResult['coldStartToSubscribe']> {
+  const runs = options.coldStarts ?? 10;
+  const samples: number[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const emulator = await AgentEmulator.start({ logger, agentId: AGENT_ID, autoAcknowledge: true });
+    let exec: ExecutorProcess | undefined;
+    try {
+      const subscribed = new Promise<number>((resolve) => emulator.once('subscribe', () => resolve(performance.now())));
+      const t0 = performance.now();
+      exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error' }, stdio: 'pipe' });
+      samples.push((await subscribed) - t0);
+      await emulator.waitForSubscribed();
+    } finally {
+      if (exec) await stopExecutor(emulator, exec);
+      await emulator.close();
+    }
+    node.push(await nodeStartupMs());
+  }
+  const medianMs = ms(percentile(samples, 50));
+  return { runs, medianMs, p90Ms: ms(percentile(samples, 90)), nodeStartupMedianMs: ms(percentile(node, 50)), targetMs: 150, met: medianMs < 150 };
+}
+
+async function benchRss(options: ExecutorBenchOptions, logger: Logger): Promise<ExecutorBenchResult['rss']> {
+  const many = options.manyTasks ?? 100;
+  return withExecutor(options, logger, async (emulator, exec) => {
+    const subscribedIdleMiB = rssMiB(exec.pid);
+    const launch = async (from: number, to: number): Promise<void> => {
+      const running: Promise<number>[] = [];
+      for (let i = from; i < to; i++) {
+        const id = `rss-${i}`;
+        running.push(nextUpdateAt(emulator, (s) => s.task_id.value === id && s.state === 'TASK_RUNNING'));
+        emulator.launch(task(id, SLEEP));
+      }
+      await Promise.all(running);
+    };
+    await launch(0, 1);
+    const oneTaskMiB = rssMiB(exec.pid);
+    await launch(1, many);
+    const manyTasksMiB = rssMiB(exec.pid);
+    return { subscribedIdleMiB, oneTaskMiB, manyTasks: many, manyTasksMiB, targetMiB: 60, met: manyTasksMiB < 60 };
+  });
+}
+
+export async function run(options: ExecutorBenchOptions = {}): Promise<ExecutorBenchResult> {
+  const logger = options.logger ?? createLogger({ name: 'bench-executor', level: process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn' });
+  const launchResult = await benchLaunches(options, logger);
+  const coldStart = await benchColdStart(options, logger);
+  const rss = await benchRss(options, logger);
+  return { encoding: options.encoding ?? 'protobuf', launchToRunning: launchResult, coldStartToSubscribe: coldStart, rss };
+}

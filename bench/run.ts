@@ -1,0 +1,78 @@
+// `make bench` / `node dist/bench/run.js [suite...]`: runs every suite found as
+// dist/bench/<name>/index.js (bench/<name>/index.ts), each exporting
+// `run(): Promise<object>`, one after the other so they do not disturb each other, and
+// writes each result to bench/results/<name>.json with a `meta` block saying where and
+// when it was measured. Suites are found by directory, so adding one needs no edit here.
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const repo = resolve(here, '../..');
+const resultsDir = join(repo, 'bench', 'results');
+
+export function discoverSuites(dir = here): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'index.js')))
+    .map((d) => d.name)
+    .sort();
+}
+
+function meta(started: Date, suite: string): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    suite,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const available = discoverSuites();
+  const unknown = argv.filter((a) => !available.includes(a));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown suite(s) ${unknown.join(', ')}; available: ${available.join(', ') || 'none'}\n`);
+    return 2;
+  }
+  const selected = argv.length ? argv : available;
+  mkdirSync(resultsDir, { recursive: true });
+  let failed = 0;
+  for (const name of selected) {
+    const mod = (await import(pathToFileURL(join(here, name, 'index.js')).href)) as { run?: () => Promise<object> };
+    if (typeof mod.run !== 'function') {
+      process.stderr.write(`bench: ${name}/index.js exports no run(); skipped\n`);
+      failed += 1;
+      continue;
+    }
+    process.stderr.write(`bench: running ${name}...\n`);
+    const started = new Date();
+    try {
+      const result = await mod.run();
+      const file = join(resultsDir, `${name}.json`);
+      const doc = { ...result, meta: meta(started, name) };
+      writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ [name]: result }, null, 2)}\n`);
+      process.stderr.write(`bench: ${name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s -> ${file}\n`);
+    } catch (err) {
+      failed += 1;
+      process.stderr.write(`bench: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

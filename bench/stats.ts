@@ -1,0 +1,40 @@
+// Summary statistics shared by the benchmark suites.
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) throw new RangeError('percentile of no samples');
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile: p must be within 0..100, got ${p}`);
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export function mean(samples: readonly number[]): number {
+  if (samples.length === 0) throw new RangeError('mean of no samples');
+  return samples.reduce((a, b) => a + b, 0) / samples.length;
+}
+
+/** Milliseconds rounded to microseconds, so the JSON stays readable. */
+export function ms(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+export interface LatencySummary {
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export function summarize(samples: readonly number[]): LatencySummary {
+  return {
+    samples: samples.length,
+    p50Ms: ms(percentile(samples, 50)),
+    p99Ms: ms(percentile(samples, 99)),
+    meanMs: ms(mean(samples)),
+    minMs: ms(Math.min(...samples)),
+    maxMs: ms(Math.max(...samples)),
+  };
+}

@@ -1,0 +1,34 @@
+// Smoke test: the executor benchmark runs end to end with tiny N and yields sane figures.
+// (The real run is `make bench`; this only proves it still works.)
+import t from 'tap';
+import { run } from '../../bench/executor/index.js';
+import { percentile, summarize } from '../../bench/stats.js';
+import { discoverSuites } from '../../bench/run.js';
+
+t.test('percentile is nearest-rank and rejects bad input', async (t) => {
+  const xs = [5, 1, 4, 2, 3];
+  t.equal(percentile(xs, 50), 3);
+  t.equal(percentile(xs, 99), 5);
+  t.equal(percentile(xs, 0), 1);
+  t.throws(() => percentile([], 50), RangeError);
+  t.throws(() => percentile(xs, 101), { message: /p must be within 0\.\.100, got 101/ });
+  t.same(summarize([1, 2, 3]), { samples: 3, p50Ms: 2, p99Ms: 3, meanMs: 2, minMs: 1, maxMs: 3 });
+});
+
+t.test('bench/run discovers the executor suite by directory', async (t) => {
+  t.ok(discoverSuites().includes('executor'));
+});
+
+t.test('executor bench with tiny N', async (t) => {
+  const r = await run({ launches: 3, warmup: 1, coldStarts: 1, manyTasks: 3 });
+  t.equal(r.launchToRunning.executor.samples, 3);
+  t.equal(r.launchToRunning.directSpawn.samples, 3);
+  t.ok(r.launchToRunning.executor.p50Ms > 0, 'launch latency measured');
+  t.ok(r.launchToRunning.directSpawn.p50Ms > 0, 'direct spawn measured');
+  t.ok(r.launchToRunning.ratioP50 > 0);
+  t.equal(r.coldStartToSubscribe.runs, 1);
+  t.ok(r.coldStartToSubscribe.medianMs > 0);
+  t.ok(r.coldStartToSubscribe.nodeStartupMedianMs > 0);
+  t.equal(r.rss.manyTasks, 3);
+  t.ok(r.rss.oneTaskMiB > 10 && r.rss.manyTasksMiB > 10, 'RSS of a node process is tens of MiB');
+});
