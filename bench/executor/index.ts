@@ -149,6 +149,11 @@ async function benchLaunches(options: ExecutorBenchOptions, logger: Logger): Pro
   const launches = options.launches ?? 200;
   const warmup = options.warmup ?? 10;
   return withExecutor(options, logger, async (emulator) => {
+    // The executor leaves once it has no live task; a long-running anchor keeps it here
+    // between the short launches.
+    const anchor = nextUpdateAt(emulator, (s) => s.task_id.value === 'anchor' && s.state === 'TASK_RUNNING');
+    emulator.launch(task('anchor', SLEEP));
+    await anchor;
     const viaExecutor: number[] = [];
     const direct: number[] = [];
     for (let i = 0; i < warmup + launches; i++) {
