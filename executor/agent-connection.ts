@@ -1,0 +1,228 @@
+// The executor's two HTTP connections to the agent (executor-api.md §2, §3, §8): one that
+// carries only SUBSCRIBE and its endless RecordIO event stream, and one for every other
+// call. Each attempt gets a fresh generation number; anything an older attempt reports
+// afterwards (a late event, an error from a destroyed socket) is dropped.
+import { Client } from 'undici';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { AgentHttpError, SidecarError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { codecs, type executor, type MessageContentType } from '../proto/codec.js';
+import { DEFAULT_MAX_RECORD_SIZE, readRecords } from '../proto/recordio.js';
+
+/** SUBSCRIBE is resent this long after an answer other than 200 (built-in executors: 1 s). */
+export const SUBSCRIBE_RETRY_MS = 1000;
+
+export type ConnectionState =
+  | { kind: 'disconnected' }
+  /** SUBSCRIBE sent on a fresh connection, no answer yet. */
+  | { kind: 'connecting'; generation: number }
+  /** The agent is reachable (TCP up) but has not accepted SUBSCRIBE yet (e.g. 503). */
+  | { kind: 'connected'; generation: number }
+  /** 200 received, waiting for the SUBSCRIBED event. */
+  | { kind: 'subscribing'; generation: number }
+  | { kind: 'subscribed'; generation: number }
+  | { kind: 'closed' };
+
+/** The event stream broke in a way that is not a clean EOF. */
+export class EventStreamError extends SidecarError {
+  readonly code = 'E_EVENT_STREAM';
+}
+
+export interface DisconnectInfo {
+  reason: string;
+  /** The agent was reachable during this attempt (upstream: TCP connected). */
+  connected: boolean;
+  /** SUBSCRIBED had been received on this attempt. */
+  subscribed: boolean;
+}
+
+export interface AgentConnectionOptions {
+  agentUrl: string;
+  apiPath: string;
+  socketPath?: string;
+  contentType: MessageContentType;
+  authToken?: string;
+  maxEventSize?: number;
+  clock: Clock;
+  logger: Logger;
+  /** Builds the SUBSCRIBE call at the moment it is sent (it carries the unacknowledged state). */
+  buildSubscribe: () => executor.Call;
+  onEvent: (event: executor.Event) => void;
+  /** The agent became reachable: cancel the recovery timer. */
+  onConnected: () => void;
+  onDisconnected: (info: DisconnectInfo) => void;
+}
+
+export class AgentConnection {
+  readonly #o: AgentConnectionOptions;
+  readonly #log: Logger;
+  #state: ConnectionState = { kind: 'disconnected' };
+  #generation = 0;
+  #subscriptionClient: Client | undefined;
+  #callClient: Client | undefined;
+  #tcpConnected = false;
+  #retryTimer: TimerHandle | undefined;
+
+  constructor(options: AgentConnectionOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'agent-connection' });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get subscribed(): boolean {
+    return this.#state.kind === 'subscribed';
+  }
+
+  /** Opens both connections and subscribes, after `delayMs`. */
+  connect(delayMs = 0): void {
+    if (this.#state.kind === 'closed') return;
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = this.#o.clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#attempt();
+    }, delayMs);
+  }
+
+  /** Drops both connections for good. */
+  close(): void {
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#generation++;
+    this.#destroyClients();
+    this.#state = { kind: 'closed' };
+  }
+
+  /** Sends a non-SUBSCRIBE call on the call connection; rejects on non-2xx or transport error. */
+  async call(call: executor.Call): Promise<void> {
+    const client = this.#callClient;
+    if (!client || this.#state.kind !== 'subscribed') throw new EventStreamError(`cannot send ${call.type}: not subscribed`);
+    const body = codecs.executor.Call.encode(call, this.#o.contentType);
+    const res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode > 299) throw new AgentHttpError(res.statusCode, text, call.type ?? 'call');
+  }
+
+  #headers(subscribe: boolean): Record<string, string> {
+    const h: Record<string, string> = { 'content-type': this.#o.contentType };
+    if (subscribe) h.accept = this.#o.contentType;
+    if (this.#o.authToken) h.authorization = `Bearer ${this.#o.authToken}`;
+    return h;
+  }
+
+  #newClient(generation: number, onConnect?: () => void): Client {
+    const origin = this.#o.socketPath ? 'http://localhost' : this.#o.agentUrl;
+    // The event stream is silent for up to 30 minutes between heartbeats: no body timeout.
+    const client = new Client(origin, {
+      ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}),
+      bodyTimeout: 0,
+      headersTimeout: 0,
+      pipelining: 1,
+    });
+    if (onConnect) client.on('connect', () => generation === this.#generation && onConnect());
+    // Errors surface on the request promises; this only keeps a destroyed client quiet.
+    (client as unknown as NodeJS.EventEmitter).on('error', () => {});
+    return client;
+  }
+
+  #destroyClients(): void {
+    const clients = [this.#subscriptionClient, this.#callClient];
+    this.#subscriptionClient = undefined;
+    this.#callClient = undefined;
+    for (const c of clients) if (c) void c.destroy().catch(() => {});
+  }
+
+  async #attempt(): Promise<void> {
+    if (this.#state.kind === 'closed') return;
+    this.#destroyClients();
+    const generation = ++this.#generation;
+    this.#tcpConnected = false;
+    this.#subscriptionClient = this.#newClient(generation, () => {
+      this.#tcpConnected = true;
+      if (this.#state.kind === 'connecting') this.#state = { kind: 'connected', generation };
+      this.#o.onConnected();
+    });
+    this.#callClient = this.#newClient(generation);
+    this.#state = { kind: 'connecting', generation };
+    await this.#subscribe(generation);
+  }
+
+  async #subscribe(generation: number): Promise<void> {
+    const client = this.#subscriptionClient;
+    if (!client || generation !== this.#generation) return;
+    const log = this.#log.child({ generation });
+    let body: Buffer;
+    try {
+      body = codecs.executor.Call.encode(this.#o.buildSubscribe(), this.#o.contentType);
+    } catch (err) {
+      log.error({ err }, 'cannot encode SUBSCRIBE');
+      throw err;
+    }
+    let res: Awaited<ReturnType<Client['request']>>;
+    try {
+      res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
+    } catch (err) {
+      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`);
+      return;
+    }
+    if (generation !== this.#generation) {
+      res.body.destroy();
+      return;
+    }
+    if (res.statusCode !== 200) {
+      const text = await res.body.text().catch(() => '');
+      // 503 (agent recovering) and 404 (agent not ready) mean "later"; anything else is
+      // unexpected, but the only useful reaction is the same: try again.
+      const level = res.statusCode === 503 || res.statusCode === 404 ? 'info' : 'error';
+      log[level]({ status: res.statusCode, body: text.slice(0, 500) }, 'agent refused SUBSCRIBE; resending in 1 s');
+      if (generation !== this.#generation) return;
+      this.#state = { kind: 'connected', generation };
+      this.#retryTimer = this.#o.clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        void this.#subscribe(generation);
+      }, SUBSCRIBE_RETRY_MS);
+      return;
+    }
+    const responseType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (responseType !== this.#o.contentType) {
+      log.warn({ contentType: responseType }, 'agent answered SUBSCRIBE in a different content type than requested');
+    }
+    this.#tcpConnected = true;
+    this.#state = { kind: 'subscribing', generation };
+    try {
+      for await (const record of readRecords(res.body, { maxRecordSize: this.#o.maxEventSize ?? DEFAULT_MAX_RECORD_SIZE })) {
+        if (generation !== this.#generation) return;
+        // The agent never sends empty records; one carries no event, so it changes nothing.
+        if (record.length === 0) continue;
+        let event: executor.Event;
+        try {
+          event = codecs.executor.Event.decode(record, this.#o.contentType);
+        } catch (err) {
+          // Upstream stalls the stream here; re-subscribing is the only way to get events again.
+          log.error({ err, bytes: record.length }, 'undecodable event from the agent; dropping the connection');
+          this.#disconnected(generation, `undecodable event: ${(err as Error).message}`);
+          return;
+        }
+        if (event.type === 'SUBSCRIBED') this.#state = { kind: 'subscribed', generation };
+        this.#o.onEvent(event);
+      }
+      if (generation === this.#generation) this.#disconnected(generation, 'event stream ended');
+    } catch (err) {
+      if (generation !== this.#generation) return;
+      log.error({ err }, 'event stream broken; dropping the connection');
+      this.#disconnected(generation, `event stream broken: ${(err as Error).message}`);
+    }
+  }
+
+  #disconnected(generation: number, reason: string): void {
+    if (generation !== this.#generation || this.#state.kind === 'closed') return;
+    const subscribed = this.#state.kind === 'subscribed';
+    const connected = this.#tcpConnected;
+    this.#generation++;
+    this.#destroyClients();
+    this.#state = { kind: 'disconnected' };
+    this.#log.warn({ reason, connected, subscribed }, 'disconnected from the agent');
+    this.#o.onDisconnected({ reason, connected, subscribed });
+  }
+}

@@ -1,0 +1,129 @@
+// The MESOS_* environment an agent hands its executor (shared/spec/executor-api.md §1),
+// parsed once into a typed config. Anything missing or malformed is an EnvironmentError
+// naming the variable, so an operator sees at once what the agent (or they) got wrong.
+import { EnvironmentError } from '../common/errors.js';
+import { parseDuration } from '../common/duration.js';
+import { JSON_TYPE, PROTOBUF_TYPE, type MessageContentType } from '../proto/codec.js';
+
+export interface ExecutorConfig {
+  frameworkId: string;
+  executorId: string;
+  agentId?: string;
+  /** Base URL of the agent, e.g. http://127.0.0.1:5051 */
+  agentUrl: string;
+  /** Path of the executor API on the agent. */
+  apiPath: string;
+  /** Unix socket to speak HTTP over instead of TCP (MESOS_DOMAIN_SOCKET). */
+  socketPath?: string;
+  sandbox: string;
+  checkpoint: boolean;
+  recoveryTimeoutMs: number;
+  subscriptionBackoffMaxMs: number;
+  shutdownGracePeriodMs: number;
+  authToken?: string;
+  contentType: MessageContentType;
+  /** Environment handed to tasks: ours minus the secrets tasks must not inherit. */
+  taskEnvironment: Record<string, string>;
+}
+
+const DEFAULT_RECOVERY_TIMEOUT = '15mins';
+const DEFAULT_BACKOFF_MAX = '2secs';
+const DEFAULT_SHUTDOWN_GRACE = '5secs';
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new EnvironmentError(name, 'is required but not set');
+  return value;
+}
+
+/** `<ip>:<port>` or `[<ipv6>]:<port>`; returns a URL origin. */
+function parseEndpoint(text: string, variable: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) === 0 || Number(m[2]) > 65535) {
+    throw new EnvironmentError(variable, `${JSON.stringify(text)} is not an <ip>:<port> endpoint`);
+  }
+  return `${m[1]}:${m[2]}`;
+}
+
+/** libprocess UPID `<id>@<ip>:<port>`, e.g. `slave(1)@10.0.0.5:5051`. */
+function parseUpid(text: string, variable: string): { id: string; endpoint: string } {
+  const at = text.indexOf('@');
+  if (at <= 0) throw new EnvironmentError(variable, `${JSON.stringify(text)} is not a libprocess PID like slave(1)@10.0.0.5:5051`);
+  return { id: text.slice(0, at), endpoint: parseEndpoint(text.slice(at + 1), variable) };
+}
+
+function ssl(env: NodeJS.ProcessEnv): boolean {
+  for (const name of ['LIBPROCESS_SSL_ENABLED', 'SSL_ENABLED']) {
+    const v = env[name]?.toLowerCase();
+    if (v === '1' || v === 'true') return true;
+  }
+  return false;
+}
+
+export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig {
+  const frameworkId = required(env, 'MESOS_FRAMEWORK_ID');
+  const executorId = required(env, 'MESOS_EXECUTOR_ID');
+
+  // The documented endpoint wins; the UPID is what the upstream library uses and is
+  // always set as well, so either one is enough to find the agent.
+  let endpoint: string;
+  let apiPath = '/api/v1/executor';
+  if (env.MESOS_AGENT_ENDPOINT) {
+    endpoint = parseEndpoint(env.MESOS_AGENT_ENDPOINT, 'MESOS_AGENT_ENDPOINT');
+  } else if (env.MESOS_SLAVE_PID) {
+    const upid = parseUpid(env.MESOS_SLAVE_PID, 'MESOS_SLAVE_PID');
+    endpoint = upid.endpoint;
+    apiPath = `/${upid.id}/api/v1/executor`;
+  } else {
+    throw new EnvironmentError('MESOS_AGENT_ENDPOINT', 'is required but not set (nor is MESOS_SLAVE_PID)');
+  }
+
+  const sandbox = env.MESOS_SANDBOX || env.MESOS_DIRECTORY;
+  if (!sandbox) throw new EnvironmentError('MESOS_SANDBOX', 'is required but not set (nor is MESOS_DIRECTORY)');
+
+  const checkpointText = env.MESOS_CHECKPOINT;
+  if (checkpointText !== undefined && checkpointText !== '0' && checkpointText !== '1') {
+    throw new EnvironmentError('MESOS_CHECKPOINT', `${JSON.stringify(checkpointText)} is neither "1" nor "0"`);
+  }
+  const checkpoint = checkpointText === '1';
+
+  // Upstream exits when checkpointing without these; we take the agent's defaults only
+  // when the variable is absent and still refuse a malformed one.
+  const recoveryTimeoutMs = parseDuration(env.MESOS_RECOVERY_TIMEOUT ?? DEFAULT_RECOVERY_TIMEOUT, 'MESOS_RECOVERY_TIMEOUT');
+  const subscriptionBackoffMaxMs = parseDuration(env.MESOS_SUBSCRIPTION_BACKOFF_MAX ?? DEFAULT_BACKOFF_MAX, 'MESOS_SUBSCRIPTION_BACKOFF_MAX');
+  const shutdownGracePeriodMs = parseDuration(
+    env.MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD ?? DEFAULT_SHUTDOWN_GRACE,
+    'MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD',
+  );
+
+  let contentType: MessageContentType = PROTOBUF_TYPE;
+  const encoding = env.MESOS_SIDECAR_ENCODING;
+  if (encoding === 'json') contentType = JSON_TYPE;
+  else if (encoding !== undefined && encoding !== '' && encoding !== 'protobuf') {
+    throw new EnvironmentError('MESOS_SIDECAR_ENCODING', `${JSON.stringify(encoding)} is neither "json" nor "protobuf"`);
+  }
+
+  const authToken = env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN || undefined;
+  const taskEnvironment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && k !== 'MESOS_EXECUTOR_AUTHENTICATION_TOKEN') taskEnvironment[k] = v;
+  }
+
+  const config: ExecutorConfig = {
+    frameworkId,
+    executorId,
+    agentUrl: `${ssl(env) ? 'https' : 'http'}://${endpoint}`,
+    apiPath,
+    sandbox,
+    checkpoint,
+    recoveryTimeoutMs,
+    subscriptionBackoffMaxMs,
+    shutdownGracePeriodMs,
+    contentType,
+    taskEnvironment,
+  };
+  if (env.MESOS_SLAVE_ID) config.agentId = env.MESOS_SLAVE_ID;
+  if (env.MESOS_DOMAIN_SOCKET) config.socketPath = env.MESOS_DOMAIN_SOCKET;
+  if (authToken) config.authToken = authToken;
+  return config;
+}

@@ -1,0 +1,614 @@
+// The executor: turns agent events into running tasks and tasks into status updates,
+// following the built-in Mesos executors (executor-api.md §5–§9, checks.md §7–§8).
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
+import { SidecarError, TaskInvalidError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { describeTermination, signalGroup } from '../common/process.js';
+import type { executor, mesos } from '../proto/codec.js';
+import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
+import { SubscriptionBackoff, type Random } from './backoff.js';
+import type { HealthReport, TaskCheckFactory } from './checks-contract.js';
+import type { ExecutorConfig } from './env.js';
+import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
+import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
+import { copyTaskStatus, createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
+import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
+import type { TaskRegistry } from './task-view.js';
+import { Task, type KillCause, type KillRequest } from './task.js';
+
+/** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
+export const ACK_FAILSAFE_MS = 60_000;
+
+/** Exit codes of the executor process. */
+export const EXIT_OK = 0;
+/** Lost the agent (no checkpointing, or past the recovery timeout), or gave up on ACKs. */
+export const EXIT_AGENT_LOST = 1;
+
+export interface ExecutorOptions {
+  config: ExecutorConfig;
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+  launcher?: ProcessLauncher;
+  checkFactory?: TaskCheckFactory;
+  /** Added to every status update's labels (e.g. where the IO switchboard listens). */
+  extraStatusLabels?: mesos.Label[];
+  /** Framework messages (MESSAGE events); ignored when absent, as the built-ins do. */
+  onMessage?: (data: Buffer) => void;
+}
+
+type Lifecycle =
+  | { kind: 'running' }
+  /** SHUTDOWN received or injected: tasks are being killed. */
+  | { kind: 'shutting-down'; reportable: boolean; exitCode: number }
+  | { kind: 'exited'; code: number };
+
+function emptyCheckStatus(check: mesos.CheckInfo): mesos.CheckStatusInfo | undefined {
+  switch (check.type) {
+    case 'COMMAND':
+      return { type: 'COMMAND', command: {} };
+    case 'HTTP':
+      return { type: 'HTTP', http: {} };
+    case 'TCP':
+      return { type: 'TCP', tcp: {} };
+    default:
+      return undefined;
+  }
+}
+
+export class Executor implements TaskRegistry {
+  readonly #config: ExecutorConfig;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #launcher: ProcessLauncher;
+  readonly #checkFactory: TaskCheckFactory | undefined;
+  readonly #extraLabels: mesos.Label[];
+  readonly #onMessage: ((data: Buffer) => void) | undefined;
+  readonly #connection: AgentConnection;
+  readonly #updates: StatusUpdateManager;
+  readonly #backoff: SubscriptionBackoff;
+  readonly #tasks = new Map<string, Task>();
+  readonly #tasksByContainer = new Map<string, Task>();
+  /** Groups already being taken down, so a cascade of terminal updates kills only once. */
+  readonly #groupsKilling = new Set<number>();
+  /** Groups where a task was killed by its health check (checks.md §8 [Decision]). */
+  readonly #groupsHealthKilled = new Set<number>();
+  #nextGroupId = 1;
+  #subscribed: executor.Event.Subscribed | undefined;
+  #lifecycle: Lifecycle = { kind: 'running' };
+  #recoveryTimer: TimerHandle | undefined;
+  #failsafeTimer: TimerHandle | undefined;
+  #shutdownDeadline: TimerHandle | undefined;
+  #heartbeatTimer: TimerHandle | undefined;
+  #exited!: (code: number) => void;
+  readonly #exitCode: Promise<number>;
+
+  constructor(options: ExecutorOptions) {
+    this.#config = options.config;
+    this.#log = options.logger.child({ executorId: options.config.executorId, frameworkId: options.config.frameworkId });
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#launcher = options.launcher ?? new RealProcessLauncher();
+    this.#checkFactory = options.checkFactory;
+    this.#extraLabels = options.extraStatusLabels ?? [];
+    this.#onMessage = options.onMessage;
+    this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
+    this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
+    this.#updates = new StatusUpdateManager({
+      clock: this.#clock,
+      random: this.#random,
+      logger: this.#log,
+      post: (update) => this.#connection.call({ ...this.#ids(), type: 'UPDATE', update }),
+    });
+    this.#connection = new AgentConnection({
+      agentUrl: this.#config.agentUrl,
+      apiPath: this.#config.apiPath,
+      contentType: this.#config.contentType,
+      clock: this.#clock,
+      logger: this.#log,
+      ...(this.#config.socketPath ? { socketPath: this.#config.socketPath } : {}),
+      ...(this.#config.authToken ? { authToken: this.#config.authToken } : {}),
+      buildSubscribe: () => this.#subscribeCall(),
+      onEvent: (event) => this.#onEvent(event),
+      onConnected: () => this.#onConnected(),
+      onDisconnected: (info) => this.#onDisconnected(info),
+    });
+  }
+
+  /** Connects and runs until the executor is done; resolves with the process exit code. */
+  run(): Promise<number> {
+    this.#log.info({ agent: this.#config.agentUrl, contentType: this.#config.contentType, checkpoint: this.#config.checkpoint }, 'executor starting');
+    this.#connection.connect(0);
+    return this.#exitCode;
+  }
+
+  // --- TaskRegistry -----------------------------------------------------------------------
+
+  executorContainerId(): mesos.ContainerID | undefined {
+    return this.#subscribed?.container_id;
+  }
+
+  taskByContainerId(value: string): Task | undefined {
+    return this.#tasksByContainer.get(value);
+  }
+
+  tasks(): Iterable<Task> {
+    return this.#tasks.values();
+  }
+
+  // --- connection -------------------------------------------------------------------------
+
+  #ids(): { executor_id: mesos.ExecutorID; framework_id: mesos.FrameworkID } {
+    return { executor_id: { value: this.#config.executorId }, framework_id: { value: this.#config.frameworkId } };
+  }
+
+  #subscribeCall(): executor.Call {
+    // Tasks with no acknowledged update yet; the agent turns queued tasks missing from
+    // this list into TASK_DROPPED/TASK_LOST.
+    const unacknowledgedTasks = [...this.#tasks.values()].filter((t) => !this.#updates.isTaskAcknowledged(t.taskId)).map((t) => t.info);
+    const subscribe: executor.Call.Subscribe = {};
+    if (unacknowledgedTasks.length) subscribe.unacknowledged_tasks = unacknowledgedTasks;
+    const updates = this.#updates.unacknowledgedUpdates();
+    if (updates.length) subscribe.unacknowledged_updates = updates;
+    return { ...this.#ids(), type: 'SUBSCRIBE', subscribe };
+  }
+
+  #onConnected(): void {
+    // Upstream cancels the recovery timer as soon as the agent is reachable again.
+    if (this.#recoveryTimer) {
+      this.#log.info('agent reachable again; recovery timer cancelled');
+      this.#clock.clearTimeout(this.#recoveryTimer);
+      this.#recoveryTimer = undefined;
+    }
+  }
+
+  #onDisconnected(info: DisconnectInfo): void {
+    this.#updates.onDisconnected();
+    this.#clock.clearTimeout(this.#heartbeatTimer);
+    for (const task of this.#tasks.values()) {
+      if (task.phase.kind === 'running' && task.checks && !task.checksPausedForDisconnect) {
+        task.checks.pause();
+        task.checksPausedForDisconnect = true;
+      }
+    }
+    if (this.#lifecycle.kind === 'exited') return;
+    if (this.#lifecycle.kind === 'shutting-down' && !this.#lifecycle.reportable) return;
+    if (this.#recoveryTimer) {
+      this.#connection.connect(this.#backoff.next());
+      return;
+    }
+    if (this.#config.checkpoint && info.connected) {
+      this.#log.warn({ reason: info.reason, recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, 'agent disconnected; keeping tasks running and reconnecting');
+      this.#recoveryTimer = this.#clock.setTimeout(() => {
+        this.#recoveryTimer = undefined;
+        this.#log.error({ recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, 'agent did not come back within the recovery timeout; shutting down');
+        this.#connection.close();
+        this.#shutdown({ reportable: false, exitCode: EXIT_AGENT_LOST });
+      }, this.#config.recoveryTimeoutMs);
+      this.#backoff.reset();
+      this.#connection.connect(this.#backoff.next());
+      return;
+    }
+    this.#log.error({ reason: info.reason, checkpoint: this.#config.checkpoint }, 'disconnected from the agent; shutting down');
+    this.#connection.close();
+    this.#shutdown({ reportable: false, exitCode: EXIT_AGENT_LOST });
+  }
+
+  #onEvent(event: executor.Event): void {
+    const log = this.#log;
+    switch (event.type) {
+      case 'SUBSCRIBED':
+        return this.#onSubscribed(event.subscribed!);
+      case 'LAUNCH':
+        if (!event.launch) return void log.warn('LAUNCH without launch payload; ignored');
+        return this.#launchTasks([event.launch.task], undefined);
+      case 'LAUNCH_GROUP': {
+        const tasks = event.launch_group?.task_group.tasks ?? [];
+        if (tasks.length === 0) return void log.warn('LAUNCH_GROUP without tasks; ignored');
+        return this.#launchTasks(tasks, this.#nextGroupId++);
+      }
+      case 'KILL':
+        if (!event.kill) return void log.warn('KILL without kill payload; ignored');
+        return this.#onKill(event.kill);
+      case 'ACKNOWLEDGED': {
+        if (!event.acknowledged) return;
+        const status = this.#updates.acknowledge(event.acknowledged.uuid);
+        if (!status) {
+          log.warn({ taskId: event.acknowledged.task_id.value, uuid: Buffer.from(event.acknowledged.uuid).toString('hex') }, 'ACKNOWLEDGED for an unknown update; ignored');
+        } else {
+          log.debug({ taskId: status.task_id.value, state: status.state }, 'update acknowledged');
+        }
+        return this.#maybeExit();
+      }
+      case 'MESSAGE':
+        log.debug({ bytes: event.message?.data.length ?? 0 }, 'framework message');
+        if (event.message && this.#onMessage) this.#onMessage(event.message.data);
+        return;
+      case 'ERROR':
+        log.error({ message: event.error?.message }, 'ERROR event from the agent');
+        return;
+      case 'SHUTDOWN':
+        log.info('SHUTDOWN received');
+        return this.#shutdown({ reportable: true, exitCode: EXIT_OK });
+      case 'HEARTBEAT':
+        log.trace('heartbeat');
+        return;
+      default:
+        log.warn({ type: event.type ?? 'unknown enum value' }, 'unknown event type; ignored');
+    }
+  }
+
+  #onSubscribed(subscribed: executor.Event.Subscribed): void {
+    this.#subscribed = subscribed;
+    this.#backoff.reset();
+    this.#updates.onSubscribed();
+    this.#log.info(
+      { agentId: subscribed.agent_info.id?.value, containerId: subscribed.container_id?.value, capabilities: subscribed.framework_info.capabilities?.map((c) => c.type) },
+      'subscribed',
+    );
+    for (const task of this.#tasks.values()) {
+      if (task.checksPausedForDisconnect && task.phase.kind === 'running') {
+        task.checksPausedForDisconnect = false;
+        task.checks?.resume();
+      }
+    }
+    this.#scheduleHeartbeat();
+    this.#maybeExit();
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#clock.clearTimeout(this.#heartbeatTimer);
+    // Keeps intermediaries from reaping the call connection (upstream: every 30 minutes).
+    this.#heartbeatTimer = this.#clock.setTimeout(() => {
+      this.#connection.call({ ...this.#ids(), type: 'HEARTBEAT' }).catch((err: unknown) => this.#log.debug({ err }, 'HEARTBEAT call failed'));
+      this.#scheduleHeartbeat();
+    }, 30 * 60_000);
+  }
+
+  #hasCapability(type: mesos.FrameworkInfo.Capability.Type): boolean {
+    return (this.#subscribed?.framework_info.capabilities ?? []).some((c) => c.type === type);
+  }
+
+  // --- status updates ---------------------------------------------------------------------
+
+  #sendStatus(task: Task, fields: Omit<StatusFields, 'taskId' | 'containerId'>): void {
+    const checkStatus = task.info.check ? emptyCheckStatus(task.info.check) : undefined;
+    const status = createTaskStatus(
+      {
+        ...(checkStatus ? { checkStatus } : {}),
+        labels: [...this.#extraLabels],
+        ...fields,
+        taskId: task.taskId,
+        containerId: task.containerId,
+      },
+      this.#config.executorId,
+      this.#clock,
+    );
+    this.#deliver(task, status);
+  }
+
+  #deliver(task: Task, status: mesos.TaskStatus): void {
+    task.lastStatus = status;
+    this.#log.info(
+      { taskId: task.taskId, state: status.state, reason: status.reason, healthy: status.healthy, message: status.message },
+      'status update',
+    );
+    this.#updates.send(status);
+  }
+
+  /** Checks may only speak between TASK_RUNNING and the start of a kill. */
+  #checksMaySpeak(task: Task): boolean {
+    return task.phase.kind === 'running' && task.lastStatus?.state === 'TASK_RUNNING' && this.#lifecycle.kind === 'running';
+  }
+
+  #onHealth(task: Task, report: HealthReport): void {
+    if (!this.#checksMaySpeak(task)) return;
+    const status = copyTaskStatus(task.lastStatus!, this.#clock);
+    status.reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+    status.healthy = report.healthy;
+    status.message = report.message;
+    this.#deliver(task, status);
+    if (report.kill) {
+      const description = task.checks?.describeKill() ?? report.message;
+      this.#kill(task, { graceMs: killGracePeriodMs(undefined, task.info.kill_policy), cause: { kind: 'health', description } });
+    }
+  }
+
+  #onCheck(task: Task, checkStatus: mesos.CheckStatusInfo, message: string): void {
+    if (!this.#checksMaySpeak(task)) return;
+    const status = copyTaskStatus(task.lastStatus!, this.#clock);
+    status.reason = 'REASON_TASK_CHECK_STATUS_UPDATED';
+    status.check_status = checkStatus;
+    status.message = message;
+    this.#deliver(task, status);
+  }
+
+  #onReadiness(task: Task, labels: mesos.Label[], message: string): void {
+    if (!this.#checksMaySpeak(task)) return;
+    const status = copyTaskStatus(task.lastStatus!, this.#clock);
+    const merged = new Map((status.labels?.labels ?? []).map((l) => [l.key, l] as const));
+    for (const l of labels) merged.set(l.key, l);
+    status.labels = { labels: [...merged.values()] };
+    status.message = message;
+    this.#deliver(task, status);
+  }
+
+  // --- launch -----------------------------------------------------------------------------
+
+  #launchTasks(infos: mesos.TaskInfo[], groupId: number | undefined): void {
+    if (this.#lifecycle.kind !== 'running') {
+      // Work that arrives while we shut down is dropped before it started (§7.1).
+      for (const info of infos) this.#rejectUnstarted(info, this.#hasCapability('PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST', 'Executor is shutting down');
+      return;
+    }
+    // New work: the executor is no longer waiting only for its last acknowledgements.
+    this.#clock.clearTimeout(this.#failsafeTimer);
+    this.#failsafeTimer = undefined;
+    const started: Task[] = [];
+    for (const info of infos) {
+      const taskId = info.task_id.value;
+      if (this.#tasks.has(taskId)) {
+        this.#log.warn({ taskId }, 'LAUNCH for a task that already exists; ignored');
+        continue;
+      }
+      const invalid = this.#validate(info);
+      const containerId: mesos.ContainerID = { value: randomUUID() };
+      if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
+      let sandbox: string;
+      try {
+        sandbox = taskSandbox(this.#config.sandbox, taskId);
+      } catch (err) {
+        this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
+        continue;
+      }
+      const command = info.command ?? {};
+      const task = new Task({
+        info,
+        containerId,
+        environment: buildTaskEnvironment({ executorEnvironment: this.#config.taskEnvironment, task: info, command, sandbox, containerIp: '127.0.0.1' }),
+        workingDirectory: sandbox,
+        ...(command.user ? { user: command.user } : {}),
+        ...(groupId !== undefined ? { groupId } : {}),
+      });
+      this.#tasks.set(taskId, task);
+      this.#tasksByContainer.set(containerId.value, task);
+      if (invalid) {
+        this.#log.error({ taskId, error: invalid.message }, 'invalid task');
+        task.terminate(invalid.state, undefined);
+        this.#sendStatus(task, { state: invalid.state, message: invalid.message, reason: 'REASON_TASK_INVALID' });
+        continue;
+      }
+      this.#sendStatus(task, { state: 'TASK_STARTING' });
+      started.push(task);
+    }
+    for (const task of started) void this.#start(task);
+    if (groupId !== undefined) {
+      // An invalid member of a group takes its siblings down like a failure would.
+      const failed = infos.map((i) => this.#tasks.get(i.task_id.value)).find((t) => t?.groupId === groupId && t.phase.kind === 'terminated');
+      if (failed) this.#killGroup(groupId, failed, false);
+    }
+    this.#maybeExit();
+  }
+
+  /** Definitions a master would have refused: TASK_ERROR/TASK_FAILED before anything starts. */
+  #validate(info: mesos.TaskInfo): { state: mesos.TaskState; message: string } | undefined {
+    if (!info.command) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command is not set' };
+    if (!info.command.value) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command.value is not set' };
+    if (info.kill_policy?.grace_period && info.kill_policy.grace_period.nanoseconds < 0n) {
+      return { state: 'TASK_ERROR', message: `TaskInfo.kill_policy.grace_period must be >= 0, got ${info.kill_policy.grace_period.nanoseconds}ns` };
+    }
+    if ((info.health_check || info.check) && this.#checkFactory) {
+      const problem = this.#checkFactory.validate(info);
+      if (problem) return { state: 'TASK_ERROR', message: problem };
+    }
+    return undefined;
+  }
+
+  /** A terminal update for a TaskInfo we never ran (no Task object kept). */
+  #rejectUnstarted(info: mesos.TaskInfo, state: mesos.TaskState, message: string, reason?: mesos.TaskStatus.Reason): void {
+    this.#log.warn({ taskId: info.task_id.value, state, message }, 'task not started');
+    const status = createTaskStatus(
+      { taskId: info.task_id.value, state, message, labels: [...this.#extraLabels], ...(reason ? { reason } : {}) },
+      this.#config.executorId,
+      this.#clock,
+    );
+    this.#updates.send(status);
+  }
+
+  async #start(task: Task): Promise<void> {
+    const log = this.#log.child({ taskId: task.taskId });
+    const tty = task.info.container?.tty_info;
+    let launched: LaunchedProcess;
+    try {
+      launched = await this.#launcher.launch({
+        taskId: task.taskId,
+        command: task.info.command!,
+        environment: task.environment,
+        workingDirectory: task.workingDirectory,
+        ...(task.user ? { user: task.user } : {}),
+        ...(tty ? { tty: { columns: tty.window_size?.columns ?? 80, rows: tty.window_size?.rows ?? 24 } } : {}),
+        logger: log,
+      });
+    } catch (err) {
+      const message = err instanceof SidecarError ? err.message : `Failed to launch task: ${(err as Error).message}`;
+      log.error({ err }, 'task launch failed');
+      task.terminate('TASK_FAILED', undefined);
+      this.#sendStatus(task, { state: 'TASK_FAILED', message, ...(err instanceof TaskInvalidError ? { reason: 'REASON_TASK_INVALID' as const } : {}) });
+      if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
+      this.#maybeExit();
+      return;
+    }
+    const pendingKill = task.phase.kind === 'starting' ? task.phase.pendingKill : undefined;
+    log.info({ pid: launched.pid }, 'task process started');
+    task.phase = { kind: 'running', process: launched };
+    void launched.exited.then((exit) => this.#onExit(task, exit));
+    if (this.#checkFactory && (task.info.health_check || task.info.check)) {
+      task.checks = this.#checkFactory.create({
+        task: task.info,
+        environment: task.environment,
+        workingDirectory: task.workingDirectory,
+        ...(task.user ? { user: task.user } : {}),
+        logger: log.child({ component: 'checks' }),
+        clock: this.#clock,
+        reportHealth: (report) => this.#onHealth(task, report),
+        reportCheck: (status, message) => this.#onCheck(task, status, message),
+        reportReadiness: (labels, message) => this.#onReadiness(task, labels, message),
+      });
+    } else if (task.info.health_check || task.info.check) {
+      log.warn('task declares checks but this executor has no check support configured; running it without checks');
+    }
+    this.#sendStatus(task, { state: 'TASK_RUNNING' });
+    if (!this.#connection.subscribed && task.checks) {
+      task.checks.pause();
+      task.checksPausedForDisconnect = true;
+    }
+    if (pendingKill) this.#kill(task, pendingKill);
+  }
+
+  // --- kill -------------------------------------------------------------------------------
+
+  #onKill(kill: executor.Event.Kill): void {
+    const task = this.#tasks.get(kill.task_id.value);
+    if (!task || !task.live) {
+      this.#log.warn({ taskId: kill.task_id.value }, task ? 'KILL for a terminated task; ignored' : 'KILL for an unknown task; ignored');
+      return;
+    }
+    const graceMs = killGracePeriodMs(kill.kill_policy, task.info.kill_policy);
+    this.#kill(task, { graceMs, cause: { kind: 'scheduler' } });
+    // A KILL for one task of a group takes the whole group down (default executor).
+    if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
+  }
+
+  #kill(task: Task, request: KillRequest): void {
+    const log = this.#log.child({ taskId: task.taskId });
+    const phase = task.phase;
+    switch (phase.kind) {
+      case 'terminated':
+        return;
+      case 'starting':
+        // Killed once the process exists; a second request only keeps the shorter grace.
+        if (!phase.pendingKill || request.graceMs < phase.pendingKill.graceMs) phase.pendingKill = request;
+        return;
+      case 'killing':
+        if (phase.escalation.shorten(request.graceMs)) log.info({ graceMs: request.graceMs }, 'repeated kill moved SIGKILL earlier');
+        return;
+      case 'running': {
+        task.checks?.pause();
+        if (this.#hasCapability('TASK_KILLING_STATE')) this.#sendStatus(task, { state: 'TASK_KILLING' });
+        const pid = phase.process.pid;
+        log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
+        signalGroup(pid, 'SIGTERM');
+        const escalation = new KillEscalation(this.#clock, request.graceMs, () => {
+          log.warn({ pid }, 'grace period over: SIGKILL to the process group');
+          signalGroup(pid, 'SIGKILL');
+        });
+        task.phase = { kind: 'killing', process: phase.process, escalation, request };
+      }
+    }
+  }
+
+  #killGroup(groupId: number, cause: Task, healthKill: boolean): void {
+    if (this.#groupsKilling.has(groupId) || this.#lifecycle.kind !== 'running') return;
+    this.#groupsKilling.add(groupId);
+    if (healthKill) this.#groupsHealthKilled.add(groupId);
+    for (const sibling of this.#tasks.values()) {
+      if (sibling === cause || sibling.groupId !== groupId || !sibling.live) continue;
+      const groupCause: KillCause = { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill };
+      this.#kill(sibling, { graceMs: killGracePeriodMs(undefined, sibling.info.kill_policy), cause: groupCause });
+    }
+  }
+
+  #onExit(task: Task, exit: ProcessExit): void {
+    const phase = task.phase;
+    if (phase.kind !== 'running' && phase.kind !== 'killing') return;
+    const log = this.#log.child({ taskId: task.taskId });
+    if (phase.kind === 'killing') phase.escalation.cancel();
+    // The leader is gone; whatever it left in its group would outlive the task (Mesos
+    // destroys the whole container at this point).
+    signalGroup(phase.process.pid, 'SIGKILL');
+    task.checks?.stop();
+    const termination = `Command ${describeTermination(exit.code, exit.signal)}`;
+    let state: mesos.TaskState;
+    let message = termination;
+    let healthy: boolean | undefined;
+    if (phase.kind === 'killing') {
+      state = 'TASK_KILLED';
+      const cause = phase.request.cause;
+      if (cause.kind === 'health') {
+        healthy = false;
+        message = `${termination} (killed by health check: ${cause.description})`;
+      } else if (cause.kind === 'group') {
+        message = `${termination} (killed because task '${cause.siblingId}' of its group ended)`;
+        if (cause.siblingHealthKill || (task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId))) healthy = false;
+      }
+    } else {
+      state = exit.code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
+    }
+    log.info({ state, code: exit.code, signal: exit.signal }, 'task process exited');
+    task.terminate(state, exit.waitStatus);
+    this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}) });
+    if (task.groupId !== undefined && (state === 'TASK_FAILED' || state === 'TASK_KILLED')) {
+      const healthKill = phase.kind === 'killing' && phase.request.cause.kind === 'health';
+      this.#killGroup(task.groupId, task, healthKill);
+    }
+    this.#maybeExit();
+  }
+
+  // --- shutdown and exit ------------------------------------------------------------------
+
+  #shutdown(options: { reportable: boolean; exitCode: number }): void {
+    if (this.#lifecycle.kind === 'exited') return;
+    if (this.#lifecycle.kind === 'shutting-down') {
+      if (!options.reportable) this.#lifecycle = { kind: 'shutting-down', reportable: false, exitCode: options.exitCode };
+      this.#maybeExit();
+      return;
+    }
+    this.#lifecycle = { kind: 'shutting-down', ...options };
+    // The agent destroys us SHUTDOWN_GRACE after the event; be gone by then whatever happens.
+    this.#shutdownDeadline = this.#clock.setTimeout(() => {
+      this.#log.error('shutdown grace period over with work outstanding; exiting');
+      for (const task of this.#tasks.values()) if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
+      this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
+    }, this.#config.shutdownGracePeriodMs);
+    for (const task of this.#tasks.values()) {
+      if (!task.live) continue;
+      const graceMs = shutdownGraceMs(killGracePeriodMs(undefined, task.info.kill_policy), this.#config.shutdownGracePeriodMs);
+      this.#kill(task, { graceMs, cause: { kind: 'shutdown' } });
+    }
+    this.#maybeExit();
+  }
+
+  #maybeExit(): void {
+    if (this.#lifecycle.kind === 'exited') return;
+    const live = [...this.#tasks.values()].some((t) => t.live);
+    if (live) return;
+    const lifecycle = this.#lifecycle;
+    const shuttingDown = lifecycle.kind === 'shutting-down';
+    if (lifecycle.kind === 'shutting-down' && !lifecycle.reportable) return this.#exit(lifecycle.exitCode);
+    // An executor that never got a task waits for one (the agent decides when it goes).
+    if (this.#tasks.size === 0 && !shuttingDown) return;
+    if (this.#updates.size === 0) return this.#exit(lifecycle.kind === 'shutting-down' ? lifecycle.exitCode : EXIT_OK);
+    if (!this.#failsafeTimer) {
+      this.#failsafeTimer = this.#clock.setTimeout(() => {
+        this.#log.error({ unacknowledged: this.#updates.size }, 'terminal updates not acknowledged within 60 s; exiting');
+        this.#exit(EXIT_AGENT_LOST);
+      }, ACK_FAILSAFE_MS);
+    }
+  }
+
+  #exit(code: number): void {
+    if (this.#lifecycle.kind === 'exited') return;
+    this.#lifecycle = { kind: 'exited', code };
+    for (const t of [this.#recoveryTimer, this.#failsafeTimer, this.#shutdownDeadline, this.#heartbeatTimer]) this.#clock.clearTimeout(t);
+    for (const task of this.#tasks.values()) {
+      task.checks?.stop();
+      if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
+    }
+    this.#connection.close();
+    this.#log.info({ code }, 'executor exiting');
+    this.#exited(code);
+  }
+}
+

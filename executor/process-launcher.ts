@@ -1,0 +1,190 @@
+// Starting a task's process. Behind an interface so that executor tests can swap it, with
+// one real implementation: a child in its own process group (so a kill reaches every
+// descendant), stdout/stderr appended to files in the task sandbox, or a PTY when the
+// task asked for one.
+import { spawn } from 'node:child_process';
+import { accessSync, chownSync, closeSync, constants as fsConstants, createWriteStream, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import pty from 'node-pty';
+import { LaunchError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
+import type { mesos } from '../proto/codec.js';
+import type { TtyTap } from './task-view.js';
+
+export interface LaunchSpec {
+  taskId: string;
+  command: mesos.CommandInfo;
+  environment: Record<string, string>;
+  workingDirectory: string;
+  user?: string;
+  /** Present when the task's ContainerInfo carries tty_info. */
+  tty?: { columns: number; rows: number };
+  logger: Logger;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | number | null;
+  /** Raw wait(2) status (exit code << 8, or the signal number). */
+  waitStatus: number | undefined;
+}
+
+export interface LaunchedProcess {
+  /** Leader of the task's process group. */
+  pid: number;
+  exited: Promise<ProcessExit>;
+  tty?: TtyTap;
+}
+
+export interface ProcessLauncher {
+  /** Rejects with a LaunchError (missing executable, unknown user, ...) naming the cause. */
+  launch(spec: LaunchSpec): Promise<LaunchedProcess>;
+}
+
+/** argv of a CommandInfo: shell → /bin/sh -c value; else value with arguments as full argv. */
+export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
+  if (command.value === undefined || command.value === '') throw new LaunchError('CommandInfo.value is not set');
+  // `shell` has a [default = true]; absent means shell form.
+  if (command.shell !== false) return { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh' };
+  const argv = command.arguments ?? [];
+  return { file: command.value, args: argv.slice(1), argv0: argv[0] ?? command.value };
+}
+
+/** Finds `file` like execvp does, so a missing executable is named before we fork. */
+export function resolveExecutable(file: string, envPath: string | undefined, cwd: string): string {
+  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (envPath ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      // try the next PATH entry
+    }
+  }
+  throw new LaunchError(`Failed to execute '${file}': no such executable file${file.includes('/') ? '' : ' on PATH'}`);
+}
+
+export class RealProcessLauncher implements ProcessLauncher {
+  async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
+    const { file, args, argv0 } = commandArgv(spec.command);
+    const ids = userSpawnOptions(spec.user);
+    const env = { ...spec.environment };
+    if (ids.home) env.HOME = ids.home;
+    if (spec.user && ids.uid !== undefined) env.USER = spec.user;
+    try {
+      mkdirSync(spec.workingDirectory, { recursive: true });
+      if (ids.uid !== undefined) chownSync(spec.workingDirectory, ids.uid, ids.gid ?? -1);
+    } catch (err) {
+      throw new LaunchError(`Failed to create sandbox ${spec.workingDirectory}: ${(err as Error).message}`, { cause: err });
+    }
+    resolveExecutable(file, env.PATH, spec.workingDirectory);
+    const stdoutPath = path.join(spec.workingDirectory, 'stdout');
+    const stderrPath = path.join(spec.workingDirectory, 'stderr');
+    return spec.tty
+      ? this.#launchTty(spec, file, args, env, ids, stdoutPath)
+      : this.#launchPiped(spec, file, args, argv0, env, ids, stdoutPath, stderrPath);
+  }
+
+  async #launchPiped(
+    spec: LaunchSpec, file: string, args: string[], argv0: string, env: Record<string, string>,
+    ids: { uid?: number; gid?: number }, stdoutPath: string, stderrPath: string,
+  ): Promise<LaunchedProcess> {
+    // The files get the descriptors directly: the kernel moves the bytes and applies the
+    // only backpressure there is (a full disk), and output survives the executor's death.
+    const out = openSync(stdoutPath, 'a');
+    const err = openSync(stderrPath, 'a');
+    try {
+      if (ids.uid !== undefined) {
+        chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
+        chownSync(stderrPath, ids.uid, ids.gid ?? -1);
+      }
+      const child = spawn(file, args, {
+        argv0, env, cwd: spec.workingDirectory, detached: true, stdio: ['ignore', out, err],
+        ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
+      });
+      const exited = new Promise<ProcessExit>((resolve) => {
+        child.once('exit', (code, signal) => resolve({ code, signal, waitStatus: rawWaitStatus(code, signal) }));
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', (e: NodeJS.ErrnoException) => {
+          reject(new LaunchError(`Failed to execute '${file}': ${e.code ?? e.message}`, { cause: e }));
+        });
+      });
+      return { pid: child.pid!, exited };
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
+  }
+
+  async #launchTty(
+    spec: LaunchSpec, file: string, args: string[], env: Record<string, string>,
+    ids: { uid?: number; gid?: number }, stdoutPath: string,
+  ): Promise<LaunchedProcess> {
+    const output = createWriteStream(stdoutPath, { flags: 'a' });
+    await new Promise<void>((resolve, reject) => {
+      output.once('open', () => resolve());
+      output.once('error', reject);
+    });
+    if (ids.uid !== undefined) chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
+    let term: pty.IPty;
+    try {
+      term = pty.spawn(file, args, {
+        name: 'xterm', cols: spec.tty!.columns, rows: spec.tty!.rows, cwd: spec.workingDirectory, env,
+        encoding: null, ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
+      } as pty.IPtyForkOptions);
+    } catch (e) {
+      output.destroy();
+      throw new LaunchError(`Failed to execute '${file}' under a terminal: ${(e as Error).message}`, { cause: e });
+    }
+    const dataListeners = new Set<(chunk: Buffer) => void>();
+    const endListeners = new Set<() => void>();
+    let ended = false;
+    term.onData((data: string | Buffer) => {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      for (const l of dataListeners) l(chunk);
+      // A slow disk pauses the terminal, and with it the task, like a full pipe would.
+      if (!output.write(chunk)) {
+        term.pause();
+        output.once('drain', () => term.resume());
+      }
+    });
+    const exited = new Promise<ProcessExit>((resolve) => {
+      term.onExit(({ exitCode, signal }) => {
+        const sig = signal ? signal : null;
+        const code = sig ? null : exitCode;
+        output.end(() => {
+          ended = true;
+          for (const l of endListeners) l();
+          endListeners.clear();
+          dataListeners.clear();
+          resolve({ code, signal: sig, waitStatus: rawWaitStatus(code, sig) });
+        });
+      });
+    });
+    const tap: TtyTap = {
+      onData(listener) {
+        dataListeners.add(listener);
+        return () => dataListeners.delete(listener);
+      },
+      onEnd(listener) {
+        if (ended) {
+          queueMicrotask(listener);
+          return () => {};
+        }
+        endListeners.add(listener);
+        return () => endListeners.delete(listener);
+      },
+      write(data) {
+        if (!ended) term.write(data);
+      },
+      resize(columns, rows) {
+        if (!ended) term.resize(columns, rows);
+      },
+    };
+    spec.logger.debug({ pid: term.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
+    return { pid: term.pid, exited, tty: tap };
+  }
+}
