@@ -1,0 +1,241 @@
+// The TaskCheckFactory the executor uses (executor/checks-contract.ts): validates a task's
+// check definitions at launch and, right before TASK_RUNNING, starts its health check,
+// general check and readiness check on the executor-wide scheduler, turning outcomes into
+// reportHealth / reportCheck / reportReadiness calls.
+import type { TaskCheckContext, TaskCheckFactory, TaskCheckRunner } from '../executor/checks-contract.js';
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { mesos } from '../proto/codec.js';
+import { SidecarError } from '../common/errors.js';
+import { parseTaskChecks, type GeneralCheckDefinition, type HealthCheckDefinition, type ReadinessCheckDefinition, type TaskCheckDefinitions } from './definitions.js';
+import { CheckScheduler, type ProbeRun, type ScheduledCheck } from './scheduler.js';
+import { runProbe, type ProbeContext } from './probe.js';
+import { HealthInterpreter } from './health.js';
+import { GeneralCheckReporter } from './general.js';
+import { READINESS_BODY_BYTES, ReadinessInterpreter } from './readiness.js';
+import { CheckHistory, describeHealthKill, recordOf } from './results.js';
+import { CheckMetrics, type CheckKind } from './metrics.js';
+import { describeOutcome, type ProbeOutcome } from './outcome.js';
+
+export { CheckMetrics, startMetricsServer, startMetricsFromEnv, METRICS_ADDRESS_ENV } from './metrics.js';
+export { READINESS_CHECK_LABEL } from './definitions.js';
+export { READINESS_LABELS } from './readiness.js';
+export { CheckScheduler } from './scheduler.js';
+
+export interface TaskCheckFactoryOptions {
+  /** Shared by every task; created on first use from `clock` (else the task context's clock). */
+  scheduler?: CheckScheduler;
+  clock?: Clock;
+  random?: () => number;
+  /** Probes in flight per executor; more due probes wait their turn. */
+  maxInFlight?: number;
+  metrics?: CheckMetrics;
+  /** Runs kept per check for explanations. */
+  historySize?: number;
+}
+
+export interface SidecarTaskCheckFactory extends TaskCheckFactory {
+  readonly metrics: CheckMetrics;
+  /** The scheduler, once a task has created it. */
+  readonly scheduler: CheckScheduler | undefined;
+  create(context: TaskCheckContext): TaskChecks | undefined;
+}
+
+export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): SidecarTaskCheckFactory {
+  const metrics = options.metrics ?? new CheckMetrics();
+  let scheduler = options.scheduler;
+  const schedulerFor = (clock: Clock): CheckScheduler => {
+    scheduler ??= new CheckScheduler({
+      clock: options.clock ?? clock,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.maxInFlight ? { maxInFlight: options.maxInFlight } : {}),
+      onStart: (lateMs) => metrics.lateness.observe(lateMs / 1000),
+    });
+    return scheduler;
+  };
+  return {
+    metrics,
+    get scheduler() {
+      return scheduler;
+    },
+    validate(task: mesos.TaskInfo): string | undefined {
+      try {
+        parseTaskChecks(task);
+        return undefined;
+      } catch (err) {
+        if (err instanceof SidecarError) return err.message;
+        throw err;
+      }
+    },
+    create(context: TaskCheckContext): TaskChecks | undefined {
+      const defs = parseTaskChecks(context.task);
+      if (!defs.health && !defs.check && !defs.readiness) return undefined;
+      return new TaskChecks(context, defs, schedulerFor(context.clock), metrics, options.historySize ?? 10);
+    },
+  };
+}
+
+/** The default factory for the executor: system clock, Math.random, 64 probes in flight. */
+export const taskCheckFactory: SidecarTaskCheckFactory = createTaskCheckFactory();
+
+type RunnerState = 'active' | 'paused' | 'stopped';
+
+/** All checks of one task. */
+export class TaskChecks implements TaskCheckRunner {
+  #state: RunnerState = 'active';
+  readonly #context: TaskCheckContext;
+  readonly #scheduler: CheckScheduler;
+  readonly #metrics: CheckMetrics;
+  readonly #taskId: string;
+  readonly #probeContext: ProbeContext;
+  readonly #entries: Array<{ kind: CheckKind; entry: ScheduledCheck }> = [];
+  /** Set once a health report asked for the kill; health probing never resumes then. */
+  #killMessage: string | undefined;
+  #readinessDone = false;
+  readonly healthHistory: CheckHistory;
+  readonly checkHistory: CheckHistory;
+  readonly readinessHistory: CheckHistory;
+
+  constructor(context: TaskCheckContext, defs: TaskCheckDefinitions, scheduler: CheckScheduler, metrics: CheckMetrics, historySize: number) {
+    this.#context = context;
+    this.#scheduler = scheduler;
+    this.#metrics = metrics;
+    this.#taskId = context.task.task_id.value;
+    this.healthHistory = new CheckHistory(historySize);
+    this.checkHistory = new CheckHistory(historySize);
+    this.readinessHistory = new CheckHistory(historySize);
+    this.#probeContext = {
+      environment: context.environment,
+      workingDirectory: context.workingDirectory,
+      ...(context.user !== undefined ? { user: context.user } : {}),
+      clock: scheduler.clock,
+    };
+    const t0 = scheduler.clock.now();
+    if (defs.health) this.#startHealth(defs.health, t0);
+    if (defs.check) this.#startCheck(defs.check);
+    if (defs.readiness) this.#startReadiness(defs.readiness);
+  }
+
+  #observe(kind: CheckKind, type: string, outcome: ProbeOutcome, run: ProbeRun, history: CheckHistory, log: Logger): void {
+    const record = recordOf(outcome, run);
+    history.add(record);
+    this.#metrics.observeProbe(this.#taskId, kind, type, outcome.kind, run.latencyMs);
+    log.debug({ outcome: outcome.kind, cause: record.cause, latency_ms: run.latencyMs, late_ms: run.lateMs }, 'probe finished');
+  }
+
+  #startHealth(def: HealthCheckDefinition, t0: number): void {
+    const log = this.#context.logger.child({ task_id: this.#taskId, check: 'health', type: def.probe.type });
+    const health = new HealthInterpreter(def, t0);
+    const what = `${def.probe.type} health check`;
+    const entry = this.#scheduler.add(
+      {
+        run: (signal) => runProbe(def.probe, signal, this.#probeContext),
+        onOutcome: (outcome, run) => {
+          this.#observe('health', def.probe.type, outcome, run, this.healthHistory, log);
+          const decision = health.onOutcome(outcome, run.endedAt);
+          if (!decision.report) {
+            if (decision.why === 'grace') log.info({ cause: describeOutcome(outcome) }, 'health check failure ignored: inside the grace period');
+            return;
+          }
+          this.#metrics.observeVerdict(this.#taskId, 'health', decision.healthy ? 'healthy' : 'unhealthy');
+          if (decision.healthy) log.info({ cause: describeOutcome(outcome) }, decision.message);
+          else log.warn({ cause: describeOutcome(outcome), failures: decision.failures, output: this.healthHistory.last()?.outputTail }, decision.message);
+          if (decision.kill) {
+            this.#killMessage = describeHealthKill(what, decision.failures, def.consecutiveFailures, this.healthHistory);
+            // No check or health update may follow the kill: stop probing before reporting.
+            this.pause();
+          }
+          this.#context.reportHealth({ healthy: decision.healthy, kill: decision.kill, message: decision.message });
+        },
+      },
+      def,
+    );
+    this.#entries.push({ kind: 'health', entry });
+  }
+
+  #startCheck(def: GeneralCheckDefinition): void {
+    const log = this.#context.logger.child({ task_id: this.#taskId, check: 'check', type: def.probe.type });
+    const reporter = new GeneralCheckReporter(def.probe.type);
+    const entry = this.#scheduler.add(
+      {
+        run: (signal) => runProbe(def.probe, signal, this.#probeContext),
+        onOutcome: (outcome, run) => {
+          this.#observe('check', def.probe.type, outcome, run, this.checkHistory, log);
+          const status = reporter.onOutcome(outcome);
+          if (!status) return;
+          const message = `${def.probe.type} check ${outcome.kind === 'result' ? 'result' : 'has no result'}: ${describeOutcome(outcome)}`;
+          log.info({ check_status: status }, message);
+          this.#context.reportCheck(status, message);
+        },
+      },
+      def,
+    );
+    this.#entries.push({ kind: 'check', entry });
+  }
+
+  #startReadiness(def: ReadinessCheckDefinition): void {
+    const log = this.#context.logger.child({ task_id: this.#taskId, check: 'readiness', readiness: def.name, type: def.probe.type });
+    const readiness = new ReadinessInterpreter(def);
+    const probeContext: ProbeContext = {
+      ...this.#probeContext,
+      // Marathon: headers within timeoutSeconds, the body within a further timeoutSeconds.
+      headersTimeoutMs: def.timeoutMs,
+      ...(def.preserveLastResponse ? { captureBodyBytes: READINESS_BODY_BYTES } : {}),
+    };
+    const hardTimeout = def.probe.type === 'HTTP' ? 2 * def.timeoutMs : def.timeoutMs;
+    let entry: ScheduledCheck | undefined = undefined;
+    entry = this.#scheduler.add(
+      {
+        run: (signal) => runProbe(def.probe, signal, probeContext),
+        onOutcome: (outcome, run) => {
+          this.#observe('readiness', def.probe.type, outcome, run, this.readinessHistory, log);
+          const decision = readiness.onOutcome(outcome);
+          this.#metrics.observeVerdict(this.#taskId, 'readiness', decision.ready ? 'ready' : 'not_ready');
+          if (decision.ready) {
+            // The first ready result is final for the task's lifetime: no more probes.
+            this.#readinessDone = true;
+            entry?.stop();
+          }
+          if (!decision.report) return;
+          log.info(decision.message);
+          this.#context.reportReadiness(decision.labels, decision.message);
+        },
+      },
+      { delayMs: 0, intervalMs: def.intervalMs, timeoutMs: hardTimeout },
+    );
+    this.#entries.push({ kind: 'readiness', entry });
+  }
+
+  get state(): RunnerState {
+    return this.#state;
+  }
+
+  pause(): void {
+    if (this.#state !== 'active') return;
+    this.#state = 'paused';
+    for (const { entry } of this.#entries) entry.pause();
+  }
+
+  resume(): void {
+    if (this.#state !== 'paused') return;
+    this.#state = 'active';
+    for (const { kind, entry } of this.#entries) {
+      if (kind === 'health' && this.#killMessage !== undefined) continue;
+      if (kind === 'readiness' && this.#readinessDone) continue;
+      entry.resume();
+    }
+  }
+
+  stop(): void {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    for (const { entry } of this.#entries) entry.stop();
+    this.#metrics.forgetTask(this.#taskId);
+  }
+
+  describeKill(): string {
+    if (this.#killMessage !== undefined) return this.#killMessage;
+    const last = this.healthHistory.last();
+    return last ? `last health check: ${last.cause}` : '';
+  }
+}
