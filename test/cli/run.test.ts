@@ -1,0 +1,184 @@
+// `mesos-sidecar run` end to end: the real CLI as a child process, which starts the agent
+// emulator and the real executor, on the shipped example files. Ctrl-C is sent the way a
+// terminal sends it: SIGINT to the whole foreground process group.
+import t, { type Test } from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { groupAlive, signalGroup } from '../../common/process.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(root, 'bin', 'mesos-sidecar');
+const example = (name: string): string => join(root, 'examples', name);
+
+interface RunningCli {
+  child: ChildProcess;
+  pid: number;
+  lines: string[];
+  stderr: () => string;
+  /** Resolves with the first stdout line (already printed or still to come) matching `re`. */
+  waitForLine(re: RegExp): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startCli(t: Test, args: string[]): RunningCli {
+  // detached: a process group of its own, as a shell gives a foreground job.
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MESOS_SIDECAR_LOG_LEVEL: 'warn' } });
+  const pid = child.pid!;
+  const lines: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (line: string) => void }> = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      if (w.re.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      signalGroup(pid, 'SIGKILL');
+      await exited;
+    }
+  });
+  return {
+    child,
+    pid,
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLine(re) {
+      const seen = lines.find((l) => re.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ re, resolve });
+        void exited.then(() => reject(new Error(`CLI exited before printing ${re}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)));
+      });
+    },
+  };
+}
+
+function statesOf(lines: string[], taskPrefix: string): string[] {
+  return lines.filter((l) => l.split(/\s+/)[1]?.startsWith(taskPrefix)).map((l) => l.split(/\s+/)[2]!);
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) {
+      const found = findFile(p, name);
+      if (found) return found;
+    } else if (entry === name) return p;
+  }
+  return undefined;
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'run-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+for (const encoding of ['protobuf', 'json']) {
+  t.test(`hello.json finishes: STARTING, RUNNING, FINISHED, exit 0 (${encoding})`, async (t) => {
+    const keep = tempDir(t);
+    const cli = startCli(t, ['run', example('hello.json'), '--encoding', encoding, '--keep-sandbox']);
+    const { code } = await cli.exited;
+    t.equal(code, 0, cli.stderr());
+    t.same(statesOf(cli.lines, 'hello.'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    t.match(cli.lines.find((l) => l.includes('TASK_FINISHED')), /message="Command exited with status 0"/);
+    // The task really ran in its sandbox, with CommandInfo.environment applied.
+    const sandboxLine = cli.lines.find((l) => l.startsWith('==> agent '))!;
+    const sandbox = / sandbox (\S+)/.exec(sandboxLine)![1]!;
+    t.teardown(() => rmSync(sandbox, { recursive: true, force: true }));
+    t.ok(keep);
+    const stdoutFile = findFile(sandbox, 'stdout');
+    t.ok(stdoutFile, 'task stdout file kept in the sandbox');
+    const text = readFileSync(stdoutFile!, 'utf8');
+    t.match(text, /hello from the sandbox \//);
+    t.match(text, /GREETING=hi/);
+  });
+}
+
+t.test('failing-task.json: TASK_FAILED naming exit status 3, exit 1', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json')]);
+  const { code } = await cli.exited;
+  t.equal(code, 1);
+  t.same(statesOf(cli.lines, 'failing-task.'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+  t.match(cli.lines.find((l) => l.includes('TASK_FAILED')), /message="Command exited with status 3"/);
+});
+
+t.test('task-group.json: migrate fails, its siblings are killed, exit 1', async (t) => {
+  const cli = startCli(t, ['run', example('task-group.json')]);
+  const { code } = await cli.exited;
+  t.equal(code, 1);
+  t.equal(statesOf(cli.lines, 'migrate.').at(-1), 'TASK_FAILED');
+  t.equal(statesOf(cli.lines, 'frontend.').at(-1), 'TASK_KILLED');
+  t.equal(statesOf(cli.lines, 'cache.').at(-1), 'TASK_KILLED');
+  t.match(cli.lines.find((l) => / frontend\.\S+\s+TASK_KILLED/.test(l)), /killed because task 'migrate\.[0-9a-f]{8}' of its group ended/);
+});
+
+t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TASK_KILLED, exit 0', async (t) => {
+  // The example on a free port, so that the test does not collide with `make run`.
+  const dir = tempDir(t);
+  const port = await freePort();
+  const web = readFileSync(example('web-server.json'), 'utf8').replaceAll('8480', String(port));
+  writeFileSync(join(dir, 'web.json'), web);
+  const cli = startCli(t, ['run', join(dir, 'web.json')]);
+  await cli.waitForLine(/ web-server\.\S+\s+TASK_RUNNING/);
+  // The server answers: the task really runs.
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  t.equal(res.status, 200);
+  await res.arrayBuffer();
+  signalGroup(cli.pid, 'SIGINT');
+  await cli.waitForLine(/ web-server\.\S+\s+TASK_KILLED/);
+  const { code } = await cli.exited;
+  t.equal(code, 0, cli.stderr());
+  const states = statesOf(cli.lines, 'web-server.').filter((s) => s !== 'TASK_RUNNING');
+  t.same(states, ['TASK_STARTING', 'TASK_KILLING', 'TASK_KILLED'], 'TASK_KILLING (framework capability) then TASK_KILLED');
+  t.ok(cli.lines.some((l) => /^==> SIGINT: killing 1 live task/.test(l)));
+  t.notOk(groupAlive(cli.pid), 'nothing left in the CLI process group');
+  await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'the server is gone');
+});
+
+t.test('bad file: exit 2 with a message naming the field', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, '{"name":"x","command":{"shell":"yes","value":"true"}}');
+  const cli = startCli(t, ['run', file]);
+  const { code } = await cli.exited;
+  t.equal(code, 2);
+  t.match(cli.stderr(), `mesos-sidecar run: ${file}: TaskInfo.command.shell: expected a boolean, got "yes"`);
+  t.same(cli.lines, [], 'nothing started, nothing printed on stdout');
+});
+
+t.test('missing file and bad options: exit 2', async (t) => {
+  const missing = startCli(t, ['run', '/nonexistent/task.json']);
+  t.equal((await missing.exited).code, 2);
+  t.match(missing.stderr(), /\/nonexistent\/task\.json: cannot read: ENOENT/);
+  const encoding = startCli(t, ['run', example('hello.json'), '--encoding', 'xml']);
+  t.equal((await encoding.exited).code, 2);
+  t.match(encoding.stderr(), /--encoding: expected json or protobuf, got "xml"/);
+  const none = startCli(t, ['run']);
+  t.equal((await none.exited).code, 2);
+  t.match(none.stderr(), /missing FILE\.json/);
+});
