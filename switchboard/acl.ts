@@ -1,0 +1,67 @@
+// Authorization: which principal may make which call on which task. The file format is
+// ours (docs/switchboard.md): per principal, allowed call types and task-id globs.
+import { SwitchboardConfigError } from './errors.js';
+
+export interface AclRule {
+  /** Call type names (`LAUNCH_NESTED_CONTAINER_SESSION`, ..., `GET_TASKS`) or `*`. */
+  calls: string[];
+  /** Task-id glob patterns (`*` any run of characters, `?` one character). */
+  tasks: string[];
+}
+
+export interface Acl {
+  principals: Record<string, AclRule>;
+}
+
+export const ACL_CALLS = [
+  'LAUNCH_NESTED_CONTAINER_SESSION',
+  'ATTACH_CONTAINER_INPUT',
+  'ATTACH_CONTAINER_OUTPUT',
+  'WAIT_NESTED_CONTAINER',
+  'KILL_NESTED_CONTAINER',
+  'REMOVE_NESTED_CONTAINER',
+  'WAIT_CONTAINER',
+  'KILL_CONTAINER',
+  'REMOVE_CONTAINER',
+  'GET_TASKS',
+] as const;
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, 's');
+}
+
+export function parseAcl(value: unknown, source: string): Acl {
+  const fail = (what: string): never => {
+    throw new SwitchboardConfigError(source, what);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('expected a JSON object with "principals"');
+  const principals = (value as { principals?: unknown }).principals;
+  if (typeof principals !== 'object' || principals === null || Array.isArray(principals)) fail('"principals" must be an object keyed by principal');
+  const out: Acl = { principals: {} };
+  for (const [name, rule] of Object.entries(principals as Record<string, unknown>)) {
+    if (typeof rule !== 'object' || rule === null) fail(`principals.${name} must be an object`);
+    const { calls, tasks } = rule as { calls?: unknown; tasks?: unknown };
+    if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'string')) fail(`principals.${name}.calls must be an array of call type names`);
+    if (!Array.isArray(tasks) || !tasks.every((t) => typeof t === 'string')) fail(`principals.${name}.tasks must be an array of task-id patterns`);
+    for (const c of calls as string[]) {
+      if (c !== '*' && !(ACL_CALLS as readonly string[]).includes(c)) fail(`principals.${name}.calls: unknown call type '${c}'`);
+    }
+    out.principals[name] = { calls: calls as string[], tasks: tasks as string[] };
+  }
+  return out;
+}
+
+/**
+ * True when `principal` may make `call` on `taskId`. Without an ACL every authenticated
+ * principal may do everything. `taskId` undefined (no task involved, or unknown
+ * container) only matches the pattern `*`.
+ */
+export function authorized(acl: Acl | undefined, principal: string, call: string, taskId: string | undefined): boolean {
+  if (!acl) return true;
+  const rule = acl.principals[principal];
+  if (!rule) return false;
+  if (!rule.calls.includes('*') && !rule.calls.includes(call)) return false;
+  if (taskId === undefined) return rule.tasks.includes('*');
+  return rule.tasks.some((p) => globToRegExp(p).test(taskId));
+}

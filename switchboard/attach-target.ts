@@ -1,0 +1,24 @@
+// What ATTACH_CONTAINER_INPUT/OUTPUT need from a container: a task launched with a TTY
+// (through the executor's TtyTap) or an exec session. One shape so both share the code.
+export type OutputStream = 'STDOUT' | 'STDERR';
+export type OutputListener = (stream: OutputStream, chunk: Buffer) => void;
+
+export interface AttachTarget {
+  /** Mesos text form of the container id. */
+  readonly containerText: string;
+  readonly taskId: string;
+  readonly tty: boolean;
+  /** True once the output has been drained (the process exited). */
+  readonly outputEnded: boolean;
+  /** Live output only; returns the unsubscribe function. */
+  onOutput(listener: OutputListener): () => void;
+  /** Called once the output has ended; at once if it already has. */
+  onOutputEnd(listener: () => void): () => void;
+  /** Resolves when the bytes were handed to the process (stdin backpressure). */
+  writeStdin(data: Buffer): Promise<void>;
+  /** Empty STDIN record: EOF without a TTY, ignored with one. */
+  closeStdin(): void;
+  resize(columns: number, rows: number): void;
+  /** The single input slot (409 for a second input stream). */
+  inputAttached: boolean;
+}

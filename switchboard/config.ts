@@ -1,0 +1,135 @@
+// Switchboard options from the environment (documented in docs/switchboard.md). Secrets
+// come from files so they never sit in a process listing or a status update.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseAcl, type Acl } from './acl.js';
+import type { AuthConfig, BearerToken, Credential } from './auth.js';
+import type { Limits } from './calls.js';
+import { SwitchboardConfigError } from './errors.js';
+
+export const ENV = {
+  address: 'MESOS_SIDECAR_SWITCHBOARD_ADDRESS',
+  socket: 'MESOS_SIDECAR_SWITCHBOARD_SOCKET',
+  tokenFile: 'MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE',
+  credentials: 'MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS',
+  acl: 'MESOS_SIDECAR_SWITCHBOARD_ACL',
+  maxSessions: 'MESOS_SIDECAR_SWITCHBOARD_MAX_SESSIONS',
+  maxRecordSize: 'MESOS_SIDECAR_SWITCHBOARD_MAX_RECORD_SIZE',
+  maxQueuedBytes: 'MESOS_SIDECAR_SWITCHBOARD_MAX_QUEUED_BYTES',
+  heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
+} as const;
+
+/** `principal:token` per line, or a bare token (principal `default`); `#` comments. */
+export function parseTokenFile(text: string): BearerToken[] {
+  const tokens: BearerToken[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    tokens.push(colon === -1 ? { principal: 'default', token: line } : { principal: line.slice(0, colon), token: line.slice(colon + 1) });
+  }
+  return tokens;
+}
+
+/** The Mesos `--credentials` file: JSON {"credentials":[{principal,secret}]} or `principal secret` lines. */
+export function parseCredentials(text: string, source: string): Credential[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (err) {
+      throw new SwitchboardConfigError(source, `not valid JSON: ${(err as Error).message}`);
+    }
+    const list = (parsed as { credentials?: unknown }).credentials;
+    if (!Array.isArray(list)) throw new SwitchboardConfigError(source, 'expected {"credentials": [...]}');
+    return list.map((c, i) => {
+      const { principal, secret } = (c ?? {}) as { principal?: unknown; secret?: unknown };
+      if (typeof principal !== 'string' || typeof secret !== 'string') throw new SwitchboardConfigError(source, `credentials[${i}] needs string "principal" and "secret"`);
+      return { principal, secret };
+    });
+  }
+  return trimmed
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l, i) => {
+      const [principal, secret, ...rest] = l.split(/\s+/);
+      if (!principal || secret === undefined || rest.length) throw new SwitchboardConfigError(source, `line ${i + 1}: expected 'principal secret'`);
+      return { principal, secret };
+    });
+}
+
+function readConfigFile(variable: string, value: string): string {
+  const path = value.startsWith('file://') ? value.slice('file://'.length) : value;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new SwitchboardConfigError(variable, `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const value = env[variable];
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new SwitchboardConfigError(variable, `expected a positive integer, got '${value}'`);
+  return Number(value);
+}
+
+export interface EnvOptions {
+  host?: string;
+  port?: number;
+  socketPath?: string;
+  auth: AuthConfig;
+  acl?: Acl;
+  limits: Partial<Limits>;
+  heartbeatIntervalMs?: number;
+}
+
+/**
+ * Reads the MESOS_SIDECAR_SWITCHBOARD_* variables. When the token file is named but does
+ * not exist yet, a random token is generated into it (mode 0600), so that an operator (or
+ * `mesos-sidecar run`) gets a locked-down switchboard without writing a secret by hand.
+ */
+export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
+  const options: EnvOptions = { auth: {}, limits: {} };
+  const address = env[ENV.address];
+  if (address) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
+    if (!m || Number(m[3]) > 65535) throw new SwitchboardConfigError(ENV.address, `expected HOST:PORT (e.g. 127.0.0.1:0 or [::1]:5051), got '${address}'`);
+    options.host = m[1] ?? m[2]!;
+    options.port = Number(m[3]);
+  }
+  if (env[ENV.socket]) options.socketPath = env[ENV.socket]!;
+  const tokenFile = env[ENV.tokenFile];
+  if (tokenFile) {
+    if (!existsSync(tokenFile)) {
+      try {
+        writeFileSync(tokenFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        throw new SwitchboardConfigError(ENV.tokenFile, `cannot create ${tokenFile}: ${(err as Error).message}`);
+      }
+    }
+    options.auth.tokens = parseTokenFile(readConfigFile(ENV.tokenFile, tokenFile));
+  }
+  if (env[ENV.credentials]) options.auth.credentials = parseCredentials(readConfigFile(ENV.credentials, env[ENV.credentials]!), ENV.credentials);
+  if (env[ENV.acl]) {
+    const text = readConfigFile(ENV.acl, env[ENV.acl]!);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new SwitchboardConfigError(ENV.acl, `not valid JSON: ${(err as Error).message}`);
+    }
+    options.acl = parseAcl(parsed, ENV.acl);
+  }
+  const maxSessions = positiveInt(env, ENV.maxSessions);
+  if (maxSessions) options.limits.maxSessions = maxSessions;
+  const maxRecordSize = positiveInt(env, ENV.maxRecordSize);
+  if (maxRecordSize) options.limits.maxRecordSize = maxRecordSize;
+  const maxQueuedBytes = positiveInt(env, ENV.maxQueuedBytes);
+  if (maxQueuedBytes) options.limits.maxQueuedBytes = maxQueuedBytes;
+  const heartbeat = positiveInt(env, ENV.heartbeat);
+  if (heartbeat) options.heartbeatIntervalMs = heartbeat;
+  return options;
+}

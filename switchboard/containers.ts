@@ -1,0 +1,154 @@
+// Which container a ContainerID names: the executor's own, a task's nested container,
+// a live exec session, or a session whose termination is kept until REMOVE_*.
+import type { mesos } from '../proto/codec.js';
+import type { TaskRegistry, TaskView } from '../executor/task-view.js';
+import type { AttachTarget, OutputListener } from './attach-target.js';
+import { containerIdText, rootContainerId, sameContainerId } from './container-id.js';
+import type { ExecSession, Termination } from './exec-session.js';
+
+export type ResolvedContainer =
+  | { kind: 'unknown-root' }
+  | { kind: 'executor' }
+  | { kind: 'task'; task: TaskView }
+  | { kind: 'session'; session: ExecSession }
+  | { kind: 'ended-session'; taskId: string; termination: Termination }
+  | { kind: 'unknown-nested'; taskId?: string };
+
+interface EndedSession {
+  taskId: string;
+  termination: Termination;
+}
+
+/** A task's terminal seen through its TtyTap, with the single input slot kept here. */
+class TaskTerminal implements AttachTarget {
+  readonly containerText: string;
+  readonly taskId: string;
+  readonly tty = true;
+  inputAttached = false;
+  readonly #task: TaskView;
+  #ended = false;
+  readonly #endListeners = new Set<() => void>();
+
+  constructor(task: TaskView) {
+    this.#task = task;
+    this.taskId = task.taskId;
+    this.containerText = containerIdText(task.containerId);
+    task.tty!.onEnd(() => this.#markEnded());
+    // The tap's end may have happened before we subscribed.
+    void task.exited.then(() => {
+      if (task.terminated) queueMicrotask(() => this.#markEnded());
+    });
+  }
+
+  get outputEnded(): boolean {
+    return this.#ended;
+  }
+
+  #markEnded(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const l of this.#endListeners) l();
+    this.#endListeners.clear();
+  }
+
+  onOutput(listener: OutputListener): () => void {
+    return this.#task.tty!.onData((chunk) => listener('STDOUT', chunk));
+  }
+
+  onOutputEnd(listener: () => void): () => void {
+    if (this.#ended) {
+      queueMicrotask(listener);
+      return () => {};
+    }
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
+  }
+
+  async writeStdin(data: Buffer): Promise<void> {
+    if (data.length > 0 && !this.#ended) this.#task.tty!.write(data);
+  }
+
+  closeStdin(): void {
+    // With a TTY an empty record is a no-op: the client sends ^D instead.
+  }
+
+  resize(columns: number, rows: number): void {
+    if (columns > 0 && rows > 0 && !this.#ended) this.#task.tty!.resize(columns, rows);
+  }
+}
+
+export class Containers {
+  readonly #registry: TaskRegistry;
+  readonly #sessions = new Map<string, ExecSession>();
+  readonly #ended = new Map<string, EndedSession>();
+  readonly #terminals = new WeakMap<TaskView, TaskTerminal>();
+
+  constructor(registry: TaskRegistry) {
+    this.#registry = registry;
+  }
+
+  get registry(): TaskRegistry {
+    return this.#registry;
+  }
+
+  get liveSessions(): number {
+    return this.#sessions.size;
+  }
+
+  sessions(): IterableIterator<ExecSession> {
+    return this.#sessions.values();
+  }
+
+  /** The task that owns this task container, when `id` names one. */
+  taskOf(id: mesos.ContainerID): TaskView | undefined {
+    const task = this.#registry.taskByContainerId(id.value);
+    return task && sameContainerId(task.containerId, id) ? task : undefined;
+  }
+
+  resolve(id: mesos.ContainerID): ResolvedContainer {
+    const executor = this.#registry.executorContainerId();
+    if (!executor || !sameContainerId(rootContainerId(id), executor)) return { kind: 'unknown-root' };
+    if (sameContainerId(id, executor)) return { kind: 'executor' };
+    const text = containerIdText(id);
+    const session = this.#sessions.get(text);
+    if (session) return { kind: 'session', session };
+    const ended = this.#ended.get(text);
+    if (ended) return { kind: 'ended-session', ...ended };
+    const task = this.taskOf(id);
+    if (task) return { kind: 'task', task };
+    return { kind: 'unknown-nested' };
+  }
+
+  terminalOf(task: TaskView): TaskTerminal | undefined {
+    if (!task.tty) return undefined;
+    let terminal = this.#terminals.get(task);
+    if (!terminal) {
+      terminal = new TaskTerminal(task);
+      this.#terminals.set(task, terminal);
+    }
+    return terminal;
+  }
+
+  exists(id: mesos.ContainerID): boolean {
+    const text = containerIdText(id);
+    return this.#sessions.has(text) || this.#ended.has(text) || this.taskOf(id) !== undefined;
+  }
+
+  add(session: ExecSession): void {
+    this.#sessions.set(session.containerText, session);
+    void session.terminated.then((termination) => {
+      this.#sessions.delete(session.containerText);
+      this.#ended.set(session.containerText, { taskId: session.taskId, termination });
+    });
+  }
+
+  /** REMOVE_* of an ended session: WAIT answers 404 afterwards. */
+  forget(id: mesos.ContainerID): void {
+    this.#ended.delete(containerIdText(id));
+  }
+
+  /** Every live session, for shutdown. */
+  destroyAll(): void {
+    for (const s of this.#sessions.values()) s.destroy();
+  }
+}

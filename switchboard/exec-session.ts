@@ -1,0 +1,298 @@
+// One LAUNCH_NESTED_CONTAINER_SESSION: a command run with its task's environment,
+// directory and user, in its own process group, under a PTY or with three pipes.
+// Mesos destroys the whole container when the session ends; we kill the group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import path from 'node:path';
+import * as pty from 'node-pty';
+import type { Logger } from '../common/logger.js';
+import { rawWaitStatus, signalGroup, userSpawnOptions } from '../common/process.js';
+import type { mesos } from '../proto/codec.js';
+import type { TaskView } from '../executor/task-view.js';
+import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
+import { containerIdText } from './container-id.js';
+import { badRequest, internalError } from './errors.js';
+
+export interface Termination {
+  /** Raw wait(2) status; undefined when unknown. */
+  exitStatus?: number;
+}
+
+type SessionState =
+  | { kind: 'running' }
+  // Main process gone, rest of the group killed, output still being read to the end.
+  | { kind: 'draining'; termination: Termination }
+  | { kind: 'terminated'; termination: Termination };
+
+interface Producer {
+  readonly pid: number;
+  write(data: Buffer): Promise<void>;
+  closeStdin(): void;
+  resize(columns: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+}
+
+export interface SessionLaunch {
+  containerId: mesos.ContainerID;
+  task: TaskView;
+  command: mesos.CommandInfo;
+  /** Present when the session asked for a TTY; window size optional. */
+  ttyInfo?: mesos.TTYInfo;
+  logger: Logger;
+}
+
+/** argv[0] and the rest, as Mesos builds them from a CommandInfo. */
+export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
+  const value = command.value;
+  if (value === undefined || value === '') throw badRequest("Expecting 'launch_nested_container_session.command.value' to be present");
+  if (command.shell ?? true) return { file: '/bin/sh', args: ['-c', value], argv0: 'sh' };
+  const argv = command.arguments ?? [];
+  return { file: value, args: argv.slice(1), argv0: argv[0] ?? value };
+}
+
+function findExecutable(file: string, env: Record<string, string>, cwd: string): string | undefined {
+  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here: try the next PATH entry
+    }
+  }
+  return undefined;
+}
+
+export function sessionEnvironment(task: TaskView, command: mesos.CommandInfo, tty: boolean): Record<string, string> {
+  const env: Record<string, string> = { ...task.environment };
+  for (const v of command.environment?.variables ?? []) {
+    if ((v.type ?? 'VALUE') !== 'VALUE') throw badRequest(`'launch_nested_container_session.command.environment' variable '${v.name}': secrets are not supported by the switchboard`);
+    env[v.name] = v.value ?? '';
+  }
+  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  if (tty) env.TERM ??= 'xterm';
+  return env;
+}
+
+export class ExecSession implements AttachTarget {
+  readonly containerId: mesos.ContainerID;
+  readonly containerText: string;
+  readonly taskId: string;
+  readonly tty: boolean;
+  readonly command: mesos.CommandInfo;
+  readonly startedAt: number;
+  inputAttached = false;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<OutputListener>();
+  readonly #endListeners = new Set<() => void>();
+  readonly #producer: Producer;
+  #state: SessionState = { kind: 'running' };
+  #pauses = 0;
+  readonly terminated: Promise<Termination>;
+  #resolveTerminated!: (t: Termination) => void;
+
+  constructor(launch: SessionLaunch, now: number) {
+    this.containerId = launch.containerId;
+    this.containerText = containerIdText(launch.containerId);
+    this.taskId = launch.task.taskId;
+    this.tty = launch.ttyInfo !== undefined;
+    this.command = launch.command;
+    this.startedAt = now;
+    this.#logger = launch.logger;
+    this.terminated = new Promise((resolve) => (this.#resolveTerminated = resolve));
+
+    const { file, args, argv0 } = commandArgv(launch.command);
+    const env = sessionEnvironment(launch.task, launch.command, this.tty);
+    const cwd = launch.task.workingDirectory;
+    try {
+      if (!statSync(cwd).isDirectory()) throw new Error('not a directory');
+    } catch (err) {
+      throw badRequest(`Failed to launch: working directory '${cwd}' is unusable: ${(err as Error).message}`);
+    }
+    const executable = findExecutable(file, env, cwd);
+    if (!executable) throw badRequest(`Failed to launch: '${file}' was not found or is not executable`);
+    let user: { uid?: number; gid?: number };
+    try {
+      user = userSpawnOptions(launch.command.user ?? launch.task.user);
+    } catch (err) {
+      throw badRequest(`Failed to launch: ${(err as Error).message}`);
+    }
+    this.#producer = this.tty
+      ? this.#spawnPty(executable, args, env, cwd, user, launch.ttyInfo!)
+      : this.#spawnPipes(executable, args, argv0, env, cwd, user);
+  }
+
+  get pid(): number {
+    return this.#producer.pid;
+  }
+
+  get state(): SessionState['kind'] {
+    return this.#state.kind;
+  }
+
+  get outputEnded(): boolean {
+    return this.#state.kind === 'terminated';
+  }
+
+  #spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, user: { uid?: number; gid?: number }, ttyInfo: mesos.TTYInfo): Producer {
+    const size = ttyInfo.window_size;
+    const usable = size && size.columns > 0 && size.rows > 0;
+    let term: pty.IPty;
+    try {
+      term = pty.spawn(file, args, {
+        name: env.TERM ?? 'xterm',
+        cols: usable ? size.columns : 80,
+        rows: usable ? size.rows : 24,
+        cwd,
+        env,
+        // null: hand us the raw bytes; the terminal's output is not necessarily UTF-8.
+        encoding: null,
+        ...(user.uid !== undefined ? { uid: user.uid, gid: user.gid } : {}),
+      } as pty.IPtyForkOptions);
+    } catch (err) {
+      throw internalError(`Failed to launch the session under a PTY: ${(err as Error).message}`);
+    }
+    term.onData((data) => this.#emit('STDOUT', data as unknown as Buffer));
+    term.onExit(({ exitCode, signal }) => {
+      // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).
+      this.#mainExited({ exitStatus: rawWaitStatus(exitCode, signal || null) });
+      this.#finish();
+    });
+    return {
+      pid: term.pid,
+      write: async (data) => term.write(data as unknown as string),
+      closeStdin: () => {},
+      resize: (columns, rows) => {
+        // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be
+        // set through node-pty; the real size follows right after it.
+        if (columns > 0 && rows > 0 && this.#state.kind === 'running') term.resize(columns, rows);
+      },
+      pause: () => term.pause(),
+      resume: () => term.resume(),
+    };
+  }
+
+  #spawnPipes(file: string, args: string[], argv0: string, env: Record<string, string>, cwd: string, user: { uid?: number; gid?: number }): Producer {
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { argv0, cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], ...user });
+    } catch (err) {
+      throw badRequest(`Failed to launch: ${(err as Error).message}`);
+    }
+    if (child.pid === undefined) throw badRequest(`Failed to launch '${file}'`);
+    const pid = child.pid;
+    child.on('error', (err) => this.#logger.warn({ err }, 'session process error'));
+    // EPIPE after the process is gone is expected: input that nobody reads any more.
+    child.stdin!.on('error', (err) => this.#logger.debug({ err }, 'session stdin error'));
+    child.stdout!.on('data', (c: Buffer) => this.#emit('STDOUT', c));
+    child.stderr!.on('data', (c: Buffer) => this.#emit('STDERR', c));
+    child.on('exit', (code, signal) => this.#mainExited({ exitStatus: rawWaitStatus(code, signal) }));
+    child.on('close', () => this.#finish());
+    return {
+      pid,
+      write: (data) =>
+        new Promise<void>((resolve, reject) => {
+          const stdin = child.stdin!;
+          if (stdin.writableEnded || stdin.destroyed) return reject(new Error('stdin is closed'));
+          if (stdin.write(data)) return resolve();
+          // a destroyed stdin never drains: do not leave the input stream hanging
+          const done = () => {
+            stdin.off('drain', done);
+            stdin.off('close', done);
+            resolve();
+          };
+          stdin.on('drain', done);
+          stdin.on('close', done);
+        }),
+      closeStdin: () => child.stdin!.end(),
+      resize: () => {},
+      pause: () => {
+        child.stdout!.pause();
+        child.stderr!.pause();
+      },
+      resume: () => {
+        child.stdout!.resume();
+        child.stderr!.resume();
+      },
+    };
+  }
+
+  #emit(stream: OutputStream, chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.bytesOut += chunk.length;
+    for (const listener of this.#listeners) listener(stream, chunk);
+  }
+
+  #mainExited(termination: Termination): void {
+    if (this.#state.kind !== 'running') return;
+    this.#state = { kind: 'draining', termination };
+    // Like Mesos destroying the container: nothing of the session outlives its main process.
+    signalGroup(this.pid, 'SIGKILL');
+    this.#logger.debug({ exitStatus: termination.exitStatus }, 'session main process exited');
+  }
+
+  #finish(): void {
+    if (this.#state.kind !== 'draining') return;
+    const termination = this.#state.termination;
+    this.#state = { kind: 'terminated', termination };
+    for (const listener of this.#endListeners) listener();
+    this.#endListeners.clear();
+    this.#listeners.clear();
+    this.#resolveTerminated(termination);
+  }
+
+  onOutput(listener: OutputListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onOutputEnd(listener: () => void): () => void {
+    if (this.outputEnded) {
+      queueMicrotask(listener);
+      return () => {};
+    }
+    this.#endListeners.add(listener);
+    return () => this.#endListeners.delete(listener);
+  }
+
+  /** Backpressure from the session's own stream: pause the PTY/pipes while it is full. */
+  pauseOutput(): void {
+    if (this.#pauses++ === 0) this.#producer.pause();
+  }
+
+  resumeOutput(): void {
+    if (this.#pauses > 0 && --this.#pauses === 0) this.#producer.resume();
+  }
+
+  async writeStdin(data: Buffer): Promise<void> {
+    if (data.length === 0) return;
+    this.bytesIn += data.length;
+    await this.#producer.write(data);
+  }
+
+  closeStdin(): void {
+    if (!this.tty) this.#producer.closeStdin();
+  }
+
+  resize(columns: number, rows: number): void {
+    this.#producer.resize(columns, rows);
+  }
+
+  /** KILL_*: signal the whole group; false when it has no process left. */
+  kill(signal: number): boolean {
+    if (this.#state.kind !== 'running') return false;
+    return signalGroup(this.pid, signal);
+  }
+
+  /** The connection is gone: Mesos destroys the container, so every process dies. */
+  destroy(): void {
+    if (this.#state.kind === 'terminated') return;
+    // While draining the group was already killed; the leader pid may be reused by now.
+    if (this.#state.kind === 'running') signalGroup(this.pid, 'SIGKILL');
+    // Unblock the reader in case something outside the group still holds the output open.
+    this.#producer.resume();
+  }
+}

@@ -1,0 +1,90 @@
+// The IO switchboard: the Mesos agent API subset for exec/attach, served for the tasks of
+// this executor. The executor's main starts it with startSwitchboard().
+import type { AddressInfo, Socket } from 'node:net';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { TaskRegistry } from '../executor/task-view.js';
+import type { Acl } from './acl.js';
+import { AuditLog } from './audit.js';
+import { hasAnyCredential, type AuthConfig } from './auth.js';
+import { DEFAULT_LIMITS, type Limits, type SwitchboardState } from './calls.js';
+import { Containers } from './containers.js';
+import { SwitchboardConfigError } from './errors.js';
+import { createHttpServer } from './server.js';
+
+export { switchboardOptionsFromEnv, ENV as SWITCHBOARD_ENV } from './config.js';
+export type { AuthConfig } from './auth.js';
+export type { Acl } from './acl.js';
+export type { Limits } from './calls.js';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+
+export interface SwitchboardOptions {
+  registry: TaskRegistry;
+  logger: Logger;
+  clock?: Clock;
+  /** Loopback by default. */
+  host?: string;
+  /** 0 (any free port) by default. */
+  port?: number;
+  /** Listen on this unix socket instead of TCP. */
+  socketPath?: string;
+  auth: AuthConfig;
+  acl?: Acl;
+  limits?: Partial<Limits>;
+  heartbeatIntervalMs?: number;
+  /** Grace between drained output and the answer to a still-open input stream. */
+  inputGraceMs?: number;
+}
+
+export interface Switchboard {
+  /** `http://host:port` or `unix:/path`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startSwitchboard(options: SwitchboardOptions): Promise<Switchboard> {
+  // Locked down by default: a remote shell without credentials is never served.
+  if (!hasAnyCredential(options.auth)) throw new SwitchboardConfigError('auth', 'no bearer token or credential configured; refusing to serve exec/attach without authentication');
+  const logger = options.logger.child({ component: 'switchboard' });
+  const containers = new Containers(options.registry);
+  const state: SwitchboardState = {
+    containers,
+    clock: options.clock ?? systemClock,
+    logger,
+    audit: new AuditLog(logger),
+    acl: options.acl,
+    limits: { ...DEFAULT_LIMITS, ...(options.limits ?? {}) },
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    inputGraceMs: options.inputGraceMs ?? 1000,
+  };
+  const server = createHttpServer(state, options.auth);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (options.socketPath) server.listen(options.socketPath, resolve);
+    else server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  let url: string;
+  if (options.socketPath) url = `unix:${options.socketPath}`;
+  else {
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host}:${address.port}`;
+    if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) logger.warn({ address: address.address }, 'switchboard listens beyond loopback');
+  }
+  logger.info({ url, acl: options.acl !== undefined, limits: state.limits }, 'switchboard listening');
+  return {
+    url,
+    close: async () => {
+      containers.destroyAll();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}

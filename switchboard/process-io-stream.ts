@@ -1,0 +1,175 @@
+// One streaming response of ProcessIO records (a session's own stream or an
+// ATTACH_CONTAINER_OUTPUT reader): RecordIO framing, heartbeats on the injected clock,
+// and the flow-control rule of attach-exec.md §9.
+import type { ServerResponse } from 'node:http';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import { codecs, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
+import { encodeRecord } from '../proto/recordio.js';
+import type { OutputStream } from './attach-target.js';
+import type { RequestMediaTypes } from './media-types.js';
+import { recordEncoding } from './media-types.js';
+
+export interface FlowControl {
+  /** Called when the response's buffer is full; `resume` once it drained. */
+  pause(): void;
+  resume(): void;
+}
+
+export interface ProcessIOStreamOptions {
+  clock: Clock;
+  heartbeatIntervalMs: number;
+  /** Bytes a reader may have queued before it is cut off (ignored with `flowControl`). */
+  maxQueuedBytes: number;
+  logger: Logger;
+  /**
+   * Only the session's own stream may slow its producer down; attach readers never do,
+   * they are cut off instead, so a slow reader cannot stall the task or other readers.
+   */
+  flowControl?: FlowControl;
+}
+
+export type StreamEnd = 'completed' | 'client-closed' | 'cut-off';
+
+// Hand-framing DATA records skips the generic codec on the hot path; the bytes are the
+// ones codecs.agent.ProcessIO produces (a test compares them).
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
+
+const DATA_TYPE_TAG = { STDOUT: 2, STDERR: 3 } as const;
+
+export function encodeDataRecordProtobuf(stream: OutputStream, chunk: Buffer): Buffer[] {
+  // ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT/STDERR, data(2): bytes}}
+  const dataLen = varint(chunk.length);
+  const innerLen = 2 + 1 + dataLen.length + chunk.length;
+  const innerLenBytes = varint(innerLen);
+  const head = Buffer.concat([Buffer.from([0x08, 0x01, 0x12]), innerLenBytes, Buffer.from([0x08, DATA_TYPE_TAG[stream], 0x12]), dataLen]);
+  const total = head.length + chunk.length;
+  return [Buffer.from(`${total}\n`, 'latin1'), head, chunk];
+}
+
+export class ProcessIOStream {
+  readonly #res: ServerResponse;
+  readonly #encoding: MessageContentType;
+  readonly #options: ProcessIOStreamOptions;
+  #heartbeat: TimerHandle | undefined;
+  #paused = false;
+  #closed = false;
+  #end: StreamEnd | undefined;
+  readonly #endListeners: ((end: StreamEnd) => void)[] = [];
+  bytesOut = 0;
+
+  constructor(res: ServerResponse, types: RequestMediaTypes, options: ProcessIOStreamOptions) {
+    this.#res = res;
+    this.#encoding = recordEncoding(types);
+    this.#options = options;
+    const headers: Record<string, string> = { 'Content-Type': types.accept };
+    if (types.accept === RECORDIO_TYPE) headers['Message-Content-Type'] = types.messageAccept!;
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.on('close', () => this.#closedBy(res.writableFinished ? 'completed' : 'client-closed'));
+    this.#scheduleHeartbeat();
+  }
+
+  get ended(): boolean {
+    return this.#closed;
+  }
+
+  /** Called once, with how the stream ended. */
+  onEnd(listener: (end: StreamEnd) => void): void {
+    if (this.#end) listener(this.#end);
+    else this.#endListeners.push(listener);
+  }
+
+  sendData(stream: OutputStream, chunk: Buffer): void {
+    // Upstream never sends an empty DATA record and its CLI aborts on one.
+    if (chunk.length === 0 || this.#closed) return;
+    if (this.#encoding === 'application/x-protobuf') {
+      this.#write(encodeDataRecordProtobuf(stream, chunk));
+    } else {
+      const message: agent.ProcessIO = { type: 'DATA', data: { type: stream, data: chunk } };
+      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
+    }
+  }
+
+  /** Ends the body normally: everything queued is flushed first. */
+  end(): void {
+    if (this.#closed) return;
+    this.#stopHeartbeat();
+    this.#res.end();
+  }
+
+  #write(parts: Buffer[]): void {
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    const { flowControl, maxQueuedBytes } = this.#options;
+    if (!flowControl && this.#res.writableLength + size > maxQueuedBytes) {
+      this.#cutOff(size);
+      return;
+    }
+    // cork/uncork: the frame leaves as one HTTP chunk instead of three.
+    this.#res.cork();
+    let ok = true;
+    for (const p of parts) ok = this.#res.write(p);
+    this.#res.uncork();
+    this.bytesOut += size;
+    if (!ok && flowControl && !this.#paused) {
+      this.#paused = true;
+      flowControl.pause();
+      this.#res.once('drain', () => this.#release());
+    }
+  }
+
+  #release(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#options.flowControl?.resume();
+  }
+
+  #cutOff(size: number): void {
+    this.#options.logger.warn(
+      { queuedBytes: this.#res.writableLength, recordBytes: size, limit: this.#options.maxQueuedBytes },
+      'output reader fell too far behind; disconnecting it',
+    );
+    this.#stopHeartbeat();
+    this.#end = 'cut-off';
+    // A reset, not a clean end of the chunked body: the client must not mistake a cut-off
+    // for the process having finished.
+    this.#res.destroy();
+  }
+
+  #closedBy(end: StreamEnd): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopHeartbeat();
+    this.#release();
+    const final = this.#end ?? end;
+    this.#end = final;
+    for (const l of this.#endListeners.splice(0)) l(final);
+  }
+
+  #scheduleHeartbeat(): void {
+    const interval = this.#options.heartbeatIntervalMs;
+    this.#heartbeat = this.#options.clock.setTimeout(() => {
+      if (this.#closed) return;
+      const message: agent.ProcessIO = {
+        type: 'CONTROL',
+        control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: BigInt(interval) * 1_000_000n } } },
+      };
+      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
+      this.#scheduleHeartbeat();
+    }, interval);
+  }
+
+  #stopHeartbeat(): void {
+    this.#options.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+}

@@ -1,0 +1,148 @@
+// HTTP plumbing of the switchboard: routes, authentication, the agent API's header
+// negotiation and body decoding, then dispatch to calls.ts. Errors are typed values
+// (SwitchboardHttpError) mapped to a response in one place.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { CodecError, RecordIOError } from '../common/errors.js';
+import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
+import { readRecords } from '../proto/recordio.js';
+import { authorized } from './acl.js';
+import { authenticate, type AuthConfig } from './auth.js';
+import * as calls from './calls.js';
+import type { CallContext, SwitchboardState } from './calls.js';
+import { badRequest, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
+import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
+import { validateAgentCall } from './validate-call.js';
+
+const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
+export const TASKS_PATH = '/tasks';
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw payloadTooLarge(`Request body exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
+  let call: agent.Call;
+  try {
+    call = codecs.agent.Call.decode(body, encoding);
+  } catch (err) {
+    if (err instanceof CodecError) throw badRequest(err.message);
+    throw err;
+  }
+  const invalid = validateAgentCall(call);
+  if (invalid) throw badRequest(`Failed to validate agent::Call: ${invalid}`);
+  return call;
+}
+
+/** Steps 11-14 of attach-exec.md §2: read and check the call. */
+async function readCall(req: IncomingMessage, types: RequestMediaTypes, maxRecordSize: number): Promise<{ call: agent.Call; records?: AsyncIterator<Buffer> }> {
+  if (types.content === RECORDIO_TYPE) {
+    const records = readRecords(req as AsyncIterable<Uint8Array>, { maxRecordSize })[Symbol.asyncIterator]();
+    let first: IteratorResult<Buffer>;
+    try {
+      // Empty frames carry nothing; skip to the first real record.
+      do first = await records.next();
+      while (!first.done && first.value.length === 0);
+    } catch (err) {
+      if (err instanceof RecordIOError) throw err.code === 'E_RECORDIO_TOO_LARGE' ? payloadTooLarge(err.message) : badRequest(err.message);
+      throw err;
+    }
+    if (first.done) throw badRequest('Received EOF while reading request body');
+    return { call: decodeCall(first.value, types.messageContent!), records };
+  }
+  const body = await readBody(req, maxRecordSize);
+  return { call: decodeCall(body, types.content) };
+}
+
+export function createRequestHandler(state: SwitchboardState, auth: AuthConfig): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const principal = authenticate(req.headers, auth);
+    if (path === TASKS_PATH) return listTasks(state, req, res, principal);
+    if (!API_PATHS.has(path)) throw notFound('');
+    if (req.method !== 'POST') throw methodNotAllowed(req.method);
+    const types = negotiateMediaTypes(req.headers);
+    const { call, records } = await readCall(req, types, state.limits.maxRecordSize);
+    const type = call.type!;
+    if (types.content === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_INPUT') {
+      throw unsupportedMediaType(`Streaming 'Content-Type' ${RECORDIO_TYPE} is not supported for ${type} call`);
+    }
+    if (types.content !== RECORDIO_TYPE && type === 'ATTACH_CONTAINER_INPUT') {
+      throw unsupportedMediaType(`Expecting 'Content-Type' to be ${RECORDIO_TYPE} for ${type} call`);
+    }
+    if (types.accept === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_OUTPUT' && type !== 'LAUNCH_NESTED_CONTAINER_SESSION') {
+      throw notAcceptable(`Streaming response is not supported for ${type} call`);
+    }
+    const ctx: CallContext = { req, res, call, types, principal, ...(records ? { records } : {}) };
+    state.logger.debug({ principal, call: type }, 'agent call');
+    switch (type) {
+      case 'LAUNCH_NESTED_CONTAINER_SESSION':
+        return calls.launchNestedContainerSession(state, ctx);
+      case 'ATTACH_CONTAINER_INPUT':
+        return calls.attachContainerInput(state, ctx);
+      case 'ATTACH_CONTAINER_OUTPUT':
+        return calls.attachContainerOutput(state, ctx);
+      case 'WAIT_NESTED_CONTAINER':
+      case 'WAIT_CONTAINER':
+        return calls.waitContainer(state, ctx);
+      case 'KILL_NESTED_CONTAINER':
+      case 'KILL_CONTAINER':
+        return calls.killContainer(state, ctx);
+      case 'REMOVE_NESTED_CONTAINER':
+      case 'REMOVE_CONTAINER':
+        return calls.removeContainer(state, ctx);
+      case 'UNKNOWN':
+        throw notImplemented();
+      default:
+        throw new SwitchboardHttpError('E_NOT_IMPLEMENTED', 501, `${type} is not served by the mesos-sidecar switchboard`);
+    }
+  };
+
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const error = err instanceof SwitchboardHttpError ? err : undefined;
+      if (!error) state.logger.error({ err, url: req.url }, 'switchboard request failed');
+      else if (error.status >= 500) state.logger.warn({ status: error.status, body: error.body }, 'switchboard call failed');
+      else state.logger.debug({ status: error.status, body: error.body }, 'switchboard call rejected');
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      const status = error?.status ?? 500;
+      const body = error ? error.body : 'Internal error';
+      const headers: Record<string, string | string[] | number> = { ...(error?.headers ?? {}), 'Content-Length': Buffer.byteLength(body) };
+      if (body) headers['Content-Type'] = 'text/plain; charset=utf-8';
+      // The request body may still be arriving (or never read): do not reuse the connection.
+      if (!req.complete) headers.Connection = 'close';
+      res.writeHead(status, headers);
+      res.end(body);
+    });
+  };
+}
+
+/**
+ * GET /tasks: our stand-in for asking the master which container a task runs in (the
+ * upstream CLI reads `container_status` from the master's /tasks). Read-only, and only
+ * the tasks the principal's ACL allows for GET_TASKS.
+ */
+function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerResponse, principal: string): void {
+  if (req.method !== 'GET') throw new SwitchboardHttpError('E_METHOD', 405, `405 Method Not Allowed. Expecting one of { 'GET' }, but received '${req.method}'.`, { Allow: 'GET' });
+  const executor = state.containers.registry.executorContainerId();
+  const tasks = [...state.containers.registry.tasks()]
+    .filter((t) => authorized(state.acl, principal, 'GET_TASKS', t.taskId))
+    .map((t) => ({ task_id: t.taskId, container_id: t.containerId, tty: t.tty !== undefined, terminated: t.terminated }));
+  const body = Buffer.from(JSON.stringify({ executor_container_id: executor ?? null, tasks }));
+  res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
+  res.end(body);
+}
+
+export function createHttpServer(state: SwitchboardState, auth: AuthConfig): http.Server {
+  // noDelay: keystrokes and their echo are single small frames; Nagle would add 40 ms.
+  return http.createServer({ noDelay: true, requestTimeout: 0, headersTimeout: 30_000 }, createRequestHandler(state, auth));
+}

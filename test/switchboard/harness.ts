@@ -1,0 +1,225 @@
+// Test fixtures: a TaskRegistry backed by real processes (a node-pty terminal exposing a
+// TtyTap, or plain pipes), a switchboard on loopback with a token, and a log sink.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import * as pty from 'node-pty';
+import type { Test } from 'tap';
+import { createLogger } from '../../common/logger.js';
+import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
+import type { mesos } from '../../proto/codec.js';
+import type { TaskRegistry, TaskView, TtyTap } from '../../executor/task-view.js';
+import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
+import { SwitchboardClient } from '../../switchboard/client.js';
+
+export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
+export const TOKEN = 'test-token-0123456789';
+
+export class TestTask implements TaskView {
+  taskId: string;
+  containerId: mesos.ContainerID;
+  environment: Record<string, string>;
+  workingDirectory: string;
+  pid?: number;
+  tty?: TtyTap;
+  terminated = false;
+  waitStatus: number | undefined;
+  exited: Promise<void>;
+  /** Everything the terminal printed (the "sandbox file" of the test). */
+  output: Buffer[] = [];
+  #resolveExited!: () => void;
+
+  constructor(taskId: string, sandbox: string) {
+    this.taskId = taskId;
+    this.containerId = { value: `${taskId}-cid`, parent: EXECUTOR_CONTAINER };
+    this.environment = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sandbox, MESOS_SANDBOX: sandbox, TASK_MARKER: `marker-${taskId}` };
+    this.workingDirectory = sandbox;
+    this.exited = new Promise((resolve) => (this.#resolveExited = resolve));
+  }
+
+  startTty(command: string): void {
+    const term = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, cwd: this.workingDirectory, env: this.environment, encoding: null } as pty.IPtyForkOptions);
+    this.pid = term.pid;
+    const dataListeners = new Set<(c: Buffer) => void>();
+    const endListeners = new Set<() => void>();
+    term.onData((d) => {
+      const chunk = d as unknown as Buffer;
+      this.output.push(chunk);
+      for (const l of dataListeners) l(chunk);
+    });
+    term.onExit(({ exitCode, signal }) => {
+      this.waitStatus = rawWaitStatus(exitCode, signal || null);
+      this.terminated = true;
+      for (const l of endListeners) l();
+      this.#resolveExited();
+    });
+    this.tty = {
+      onData: (l) => {
+        dataListeners.add(l);
+        return () => dataListeners.delete(l);
+      },
+      onEnd: (l) => {
+        endListeners.add(l);
+        return () => endListeners.delete(l);
+      },
+      write: (data) => term.write(data as string),
+      resize: (c, r) => term.resize(c, r),
+    };
+  }
+
+  startPipes(command: string): void {
+    const child = spawn('/bin/sh', ['-c', command], { cwd: this.workingDirectory, env: this.environment, detached: true, stdio: 'ignore' });
+    this.pid = child.pid;
+    child.on('exit', (code, signal) => {
+      this.waitStatus = rawWaitStatus(code, signal);
+      this.terminated = true;
+      this.#resolveExited();
+    });
+  }
+
+  kill(): void {
+    if (this.pid && !this.terminated) signalGroup(this.pid, 'SIGKILL');
+  }
+}
+
+export class TestRegistry implements TaskRegistry {
+  readonly byContainer = new Map<string, TestTask>();
+  executorContainerId(): mesos.ContainerID {
+    return EXECUTOR_CONTAINER;
+  }
+  taskByContainerId(value: string): TaskView | undefined {
+    return this.byContainer.get(value);
+  }
+  tasks(): Iterable<TaskView> {
+    return this.byContainer.values();
+  }
+  add(task: TestTask): TestTask {
+    this.byContainer.set(task.containerId.value, task);
+    return task;
+  }
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  audit?: boolean;
+  [k: string]: unknown;
+}
+
+export interface Fixture {
+  registry: TestRegistry;
+  sandbox: string;
+  url: string;
+  client: SwitchboardClient;
+  logs: LogLine[];
+  /** A task in the registry with the given command (TTY or pipes). */
+  task(id: string, command: string, options?: { tty?: boolean }): TestTask;
+}
+
+export async function startFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<Fixture> {
+  const sandbox = mkdtempSync(path.join(tmpdir(), 'sb-test-'));
+  const registry = new TestRegistry();
+  const logs: LogLine[] = [];
+  const sink = new PassThrough();
+  let pending = '';
+  sink.on('data', (c: Buffer) => {
+    pending += c.toString();
+    let nl;
+    while ((nl = pending.indexOf('\n')) !== -1) {
+      logs.push(JSON.parse(pending.slice(0, nl)));
+      pending = pending.slice(nl + 1);
+    }
+  });
+  const logger = createLogger({ name: 'switchboard-test', level: 'debug', destination: sink });
+  const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'ops', token: TOKEN }] }, ...overrides });
+  const tasks: TestTask[] = [];
+  t.teardown(async () => {
+    await sb.close();
+    for (const task of tasks) {
+      task.kill();
+      await task.exited;
+    }
+    rmSync(sandbox, { recursive: true, force: true });
+  });
+  return {
+    registry,
+    sandbox,
+    url: sb.url,
+    client: new SwitchboardClient({ url: sb.url, token: TOKEN }),
+    logs,
+    task(id, command, options = {}) {
+      const task = registry.add(new TestTask(id, sandbox));
+      if (options.tty) task.startTty(command);
+      else task.startPipes(command);
+      tasks.push(task);
+      return task;
+    },
+  };
+}
+
+export { groupAlive };
+
+/** True once `pid` is gone or a zombie (dead, waiting for its new parent to reap it). */
+export function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Polls a condition on process state (not time): used only where no event exists, e.g. a PID disappearing. */
+export async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export const ENCODINGS = ['application/json', 'application/x-protobuf'] as const;
+
+let sessionCounter = 0;
+export function sessionId(task: TestTask): mesos.ContainerID {
+  return { value: `session-${process.pid}-${++sessionCounter}`, parent: task.containerId };
+}
+
+export interface Collected {
+  stdout: Buffer;
+  stderr: Buffer;
+  heartbeats: number;
+  emptyData: number;
+}
+
+/** Reads a ProcessIO stream to its end; `onStdout` sees the text so far after each chunk. */
+export async function collect(records: AsyncIterable<import('../../proto/codec.js').agent.ProcessIO>, onStdout?: (text: string) => void): Promise<Collected> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let heartbeats = 0;
+  let emptyData = 0;
+  let text = '';
+  for await (const io of records) {
+    if (io.type === 'DATA') {
+      const data = io.data!.data ?? Buffer.alloc(0);
+      if (data.length === 0) emptyData++;
+      if (io.data!.type === 'STDOUT') {
+        out.push(data);
+        if (onStdout) {
+          text += data.toString('latin1');
+          onStdout(text);
+        }
+      } else err.push(data);
+    } else if (io.control?.type === 'HEARTBEAT') heartbeats++;
+  }
+  return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), heartbeats, emptyData };
+}
+
+export function launchCall(id: mesos.ContainerID, command: mesos.CommandInfo, tty?: mesos.TTYInfo): import('../../proto/codec.js').agent.Call {
+  return {
+    type: 'LAUNCH_NESTED_CONTAINER_SESSION',
+    launch_nested_container_session: { container_id: id, command, ...(tty ? { container: { type: 'MESOS', tty_info: tty } } : {}) },
+  };
+}
