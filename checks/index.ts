@@ -32,6 +32,8 @@ export interface TaskCheckFactoryOptions {
   metrics?: CheckMetrics;
   /** Runs kept per check for explanations. */
   historySize?: number;
+  /** Performs probes; tests swap in a fake, as kubelet's prober tests do. */
+  probe?: typeof runProbe;
 }
 
 export interface SidecarTaskCheckFactory extends TaskCheckFactory {
@@ -70,7 +72,7 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
     create(context: TaskCheckContext): TaskChecks | undefined {
       const defs = parseTaskChecks(context.task);
       if (!defs.health && !defs.check && !defs.readiness) return undefined;
-      return new TaskChecks(context, defs, schedulerFor(context.clock), metrics, options.historySize ?? 10);
+      return new TaskChecks(context, defs, schedulerFor(context.clock), metrics, options.historySize ?? 10, options.probe ?? runProbe);
     },
   };
 }
@@ -88,6 +90,7 @@ export class TaskChecks implements TaskCheckRunner {
   readonly #metrics: CheckMetrics;
   readonly #taskId: string;
   readonly #probeContext: ProbeContext;
+  readonly #runProbe: typeof runProbe;
   readonly #entries: Array<{ kind: CheckKind; entry: ScheduledCheck }> = [];
   /** Set once a health report asked for the kill; health probing never resumes then. */
   #killMessage: string | undefined;
@@ -96,8 +99,9 @@ export class TaskChecks implements TaskCheckRunner {
   readonly checkHistory: CheckHistory;
   readonly readinessHistory: CheckHistory;
 
-  constructor(context: TaskCheckContext, defs: TaskCheckDefinitions, scheduler: CheckScheduler, metrics: CheckMetrics, historySize: number) {
+  constructor(context: TaskCheckContext, defs: TaskCheckDefinitions, scheduler: CheckScheduler, metrics: CheckMetrics, historySize: number, probe: typeof runProbe) {
     this.#context = context;
+    this.#runProbe = probe;
     this.#scheduler = scheduler;
     this.#metrics = metrics;
     this.#taskId = context.task.task_id.value;
@@ -129,7 +133,7 @@ export class TaskChecks implements TaskCheckRunner {
     const what = `${def.probe.type} health check`;
     const entry = this.#scheduler.add(
       {
-        run: (signal) => runProbe(def.probe, signal, this.#probeContext),
+        run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
         onOutcome: (outcome, run) => {
           this.#observe('health', def.probe.type, outcome, run, this.healthHistory, log);
           const decision = health.onOutcome(outcome, run.endedAt);
@@ -158,7 +162,7 @@ export class TaskChecks implements TaskCheckRunner {
     const reporter = new GeneralCheckReporter(def.probe.type);
     const entry = this.#scheduler.add(
       {
-        run: (signal) => runProbe(def.probe, signal, this.#probeContext),
+        run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
         onOutcome: (outcome, run) => {
           this.#observe('check', def.probe.type, outcome, run, this.checkHistory, log);
           const status = reporter.onOutcome(outcome);
@@ -186,7 +190,7 @@ export class TaskChecks implements TaskCheckRunner {
     let entry: ScheduledCheck | undefined = undefined;
     entry = this.#scheduler.add(
       {
-        run: (signal) => runProbe(def.probe, signal, probeContext),
+        run: (signal) => this.#runProbe(def.probe, signal, probeContext),
         onOutcome: (outcome, run) => {
           this.#observe('readiness', def.probe.type, outcome, run, this.readinessHistory, log);
           const decision = readiness.onOutcome(outcome);
