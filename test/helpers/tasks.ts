@@ -1,0 +1,93 @@
+// TaskInfo builders and emulator/executor setup shared by the executor tests.
+import type { Test } from 'tap';
+import { fileURLToPath } from 'node:url';
+import { AgentEmulator, type EmulatorOptions, type ExecutorProcess } from '../../agent/emulator.js';
+import { msToDurationInfo } from '../../common/duration.js';
+import { createLogger } from '../../common/logger.js';
+import type { mesos } from '../../proto/codec.js';
+
+export const ENCODINGS = ['json', 'protobuf'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+/** Absolute path of a fixture program (test/fixtures/ is copied next to the compiled tests). */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url));
+}
+
+let counter = 0;
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${process.pid}-${++counter}`;
+}
+
+export function shellTask(id: string, command: string, extra: Partial<mesos.TaskInfo> = {}): mesos.TaskInfo {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: 'emulated-agent-S0' },
+    command: { shell: true, value: command },
+    ...extra,
+  };
+}
+
+export function argvTask(id: string, argv: string[], extra: Partial<mesos.TaskInfo> = {}): mesos.TaskInfo {
+  return {
+    name: id,
+    task_id: { value: id },
+    agent_id: { value: 'emulated-agent-S0' },
+    command: { shell: false, value: argv[0]!, arguments: argv },
+    ...extra,
+  };
+}
+
+export function killPolicy(ms: number): mesos.KillPolicy {
+  return { grace_period: msToDurationInfo(ms) };
+}
+
+export const quietLogger = () => createLogger({ name: 'test-agent', level: process.env.MESOS_SIDECAR_TEST_LOG_LEVEL ?? 'silent' });
+
+export interface Harness {
+  agent: AgentEmulator;
+  exec: ExecutorProcess;
+}
+
+/** An emulator and a subscribed executor speaking `encoding`, both gone at teardown. */
+export async function startExecutor(
+  t: Test,
+  encoding: Encoding,
+  options: EmulatorOptions = {},
+  env: Record<string, string> = {},
+): Promise<Harness> {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), subscriptionBackoffMax: '200ms', ...options });
+  t.teardown(() => agent.close());
+  const subscribed = agent.waitForSubscribed();
+  const exec = agent.spawnExecutor({ encoding, env: { MESOS_SIDECAR_LOG_LEVEL: 'debug', ...env } });
+  t.teardown(() => {
+    if (t.passing()) return;
+    t.comment(`executor stderr (last 60 lines):\n${exec.stderrLines.slice(-60).join('\n')}`);
+  });
+  await subscribed;
+  return { agent, exec };
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Parsed pino lines of the executor's stderr. */
+export function logLines(exec: ExecutorProcess): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of exec.stderrLines) {
+    try {
+      out.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
