@@ -16,6 +16,15 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin', 'mesos-sidecar');
 const example = (name: string): string => join(root, 'examples', name);
 
+// The environment a user's shell would give the CLI: without tap's NODE_OPTIONS hooks,
+// which would otherwise follow the CLI into the executor it spawns.
+function cliEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS_') && !k.startsWith('TAP')) env[k] = v;
+  env.MESOS_SIDECAR_LOG_LEVEL = 'warn';
+  return env;
+}
+
 interface RunningCli {
   child: ChildProcess;
   pid: number;
@@ -28,7 +37,7 @@ interface RunningCli {
 
 function startCli(t: Test, args: string[]): RunningCli {
   // detached: a process group of its own, as a shell gives a foreground job.
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MESOS_SIDECAR_LOG_LEVEL: 'warn' } });
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvironment() });
   const pid = child.pid!;
   const lines: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (line: string) => void }> = [];
@@ -43,7 +52,8 @@ function startCli(t: Test, args: string[]): RunningCli {
       }
     }
   });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  // 'close', not 'exit': stdout must be fully read before we look at the lines.
+  const exited = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       signalGroup(pid, 'SIGKILL');

@@ -13,6 +13,7 @@ import type { mesos } from '../../proto/codec.js';
 import type { TaskRegistry, TaskView, TtyTap } from '../../executor/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
+import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -42,6 +43,8 @@ export class TestTask implements TaskView {
   startTty(command: string): void {
     const term = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, cwd: this.workingDirectory, env: this.environment, encoding: null } as pty.IPtyForkOptions);
     this.pid = term.pid;
+    // What a careful executor does (see switchboard/pty-drain.ts): no output lost at exit.
+    drainPtyOnExit(term, { onExitObserved: () => signalGroup(term.pid, 'SIGKILL') });
     const dataListeners = new Set<(c: Buffer) => void>();
     const endListeners = new Set<() => void>();
     term.onData((d) => {

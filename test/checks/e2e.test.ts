@@ -1,0 +1,125 @@
+// Checks end to end: the executor as a real child process against the agent emulator, with
+// the checks factory it loads (checks/factory.js), real tasks and real probes.
+import t from 'tap';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
+import type { mesos } from '../../proto/codec.js';
+import { killPolicy, logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+/** A web task: answers 200 for the first `healthyRequests` requests (all, if undefined), then 503. */
+function webServer(port: number, healthyRequests?: number, startDelay = 0): string {
+  const js = `let n=0;const s=require('http').createServer((q,r)=>{n++;r.writeHead(${healthyRequests === undefined ? '200' : `n<=${healthyRequests}?200:503`},{'content-type':'text/plain'});r.end('n='+n)});setTimeout(()=>s.listen(${port},'127.0.0.1'),${startDelay});`;
+  return `exec ${JSON.stringify(process.execPath)} -e ${JSON.stringify(js)}`;
+}
+
+const health = (id: string, s: mesos.TaskStatus) => s.task_id.value === id && s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
+
+t.test('json: a web task goes healthy and ready; successes after the first are silent', async (t) => {
+  const { agent } = await startExecutor(t, 'json');
+  const id = uniqueId('web');
+  const port = await freePort();
+  agent.launch(
+    shellTask(id, webServer(port), {
+      health_check: { type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 10 },
+      discovery: { visibility: 'FRAMEWORK', ports: { ports: [{ number: port, name: 'http-api' }] } },
+      labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ intervalSeconds: 0.2, timeoutSeconds: 0.1, preserveLastResponse: true }) }] },
+    }),
+  );
+  const healthy = await agent.waitForUpdate((s) => health(id, s));
+  t.equal(healthy.state, 'TASK_RUNNING');
+  t.equal(healthy.healthy, true);
+  t.equal(healthy.message, 'HTTP health check passed: status 200');
+  const ready = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'true'));
+  t.equal(ready.state, 'TASK_RUNNING');
+  const labels = Object.fromEntries((ready.labels?.labels ?? []).map((l) => [l.key, l.value]));
+  t.match(labels, { 'mesos-sidecar.readiness/name': 'readinessCheck', 'mesos-sidecar.readiness/http-status': '200', 'mesos-sidecar.readiness/content-type': 'text/plain' });
+  agent.kill(id);
+  const terminal = await agent.waitForTerminal(id);
+  t.equal(terminal.state, 'TASK_KILLED');
+  t.equal(agent.updates.filter((u) => health(id, u.status)).length, 1, 'only the first success was reported');
+});
+
+t.test('protobuf: a task whose health check starts failing is killed after exactly consecutive_failures', async (t) => {
+  const { agent } = await startExecutor(t, 'protobuf');
+  const id = uniqueId('sick');
+  const port = await freePort();
+  agent.launch(
+    shellTask(id, webServer(port, 2), {
+      // The grace period covers the refusals before the server listens, and ends at the first success.
+      health_check: { type: 'HTTP', http: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 3 },
+      kill_policy: killPolicy(2000),
+    }),
+  );
+  const terminal = await agent.waitForTerminal(id);
+  const mine = agent.updates.filter((u) => u.status.task_id.value === id).map((u) => u.status);
+  const seq = mine.map((s) => `${s.state}${s.healthy === undefined ? '' : s.healthy ? '+healthy' : '+unhealthy'}`);
+  t.same(seq, ['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING+healthy', 'TASK_RUNNING+unhealthy', 'TASK_RUNNING+unhealthy', 'TASK_RUNNING+unhealthy', 'TASK_KILLING', 'TASK_KILLED+unhealthy'], 'TASK_KILLING is built from scratch (no healthy), as in Mesos');
+  t.same(mine.filter((s) => health(id, s) && s.healthy === false).map((s) => s.message), [
+    'HTTP health check failed 1 of 3: status 503',
+    'HTTP health check failed 2 of 3: status 503',
+    'HTTP health check failed 3 of 3: status 503',
+  ]);
+  t.equal(terminal.state, 'TASK_KILLED');
+  t.equal(terminal.healthy, false);
+  t.equal(terminal.reason, undefined, 'no reason on the terminal update, as Mesos');
+  t.equal(terminal.message, 'Command terminated with signal Terminated (killed by health check: HTTP health check failed 3 of 3: status 503, status 503, status 503)');
+});
+
+t.test('json: failures inside the grace period are ignored (target starts late)', async (t) => {
+  const { agent, exec } = await startExecutor(t, 'json');
+  const id = uniqueId('slow');
+  const port = await freePort();
+  agent.launch(
+    shellTask(id, webServer(port, undefined, 700), {
+      health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 1 },
+    }),
+  );
+  const first = await agent.waitForUpdate((s) => health(id, s));
+  t.equal(first.healthy, true, 'the first health update is the success: no failure was counted');
+  const ignored = logLines(exec).filter((l) => l.msg === 'health check failure ignored: inside the grace period' && l.task_id === id);
+  t.ok(ignored.length >= 1, `${ignored.length} refused probes were ignored inside the grace period`);
+  agent.kill(id);
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_KILLED');
+});
+
+t.test('protobuf: a general COMMAND check reports only changes, with check_status in every update', async (t) => {
+  const { agent } = await startExecutor(t, 'protobuf');
+  const id = uniqueId('gen');
+  // The task flips the check's answer once: exit 1 until the file exists, then exit 0.
+  agent.launch(
+    shellTask(id, 'sleep 0.5; touch ready; exec sleep 1000', {
+      check: { type: 'COMMAND', command: { command: { value: 'test -f ready' } }, delay_seconds: 0, interval_seconds: 0.05 },
+    }),
+  );
+  const running = await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING' && s.reason === undefined);
+  t.same(running.check_status, { type: 'COMMAND', command: {} }, 'TASK_RUNNING carries the empty check status');
+  const a = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+  t.same(a.check_status, { type: 'COMMAND', command: { exit_code: 1 } });
+  const b = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+  t.same(b.check_status, { type: 'COMMAND', command: { exit_code: 0 } });
+  agent.kill(id);
+  const terminal = await agent.waitForTerminal(id);
+  t.equal(agent.updates.filter((u) => u.status.task_id.value === id && u.status.reason === 'REASON_TASK_CHECK_STATUS_UPDATED').length, 2, 'exactly two changes, however many probes ran');
+  t.equal(terminal.healthy, undefined, 'a general check never touches healthy');
+});
+
+t.test('json: an invalid health check is TASK_ERROR naming the field and value', async (t) => {
+  const { agent } = await startExecutor(t, 'json');
+  const id = uniqueId('bad');
+  agent.launch(shellTask(id, 'sleep 1000', { health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } }));
+  const terminal = await agent.waitForTerminal(id);
+  t.equal(terminal.state, 'TASK_ERROR');
+  t.equal(terminal.reason, 'REASON_TASK_INVALID');
+  t.equal(terminal.message, 'health_check.interval_seconds must be >= 0, got -1');
+});
