@@ -87,7 +87,7 @@ export function parseMetricsAddress(text: string): { host: string; port: number 
 }
 
 /** Serves `registry` at GET /metrics on a loopback address. */
-export async function startMetricsServer(registry: Registry, address: string): Promise<MetricsEndpoint> {
+export async function startMetricsServer(registry: Registry, address: string, options: { unref?: boolean } = {}): Promise<MetricsEndpoint> {
   const { host, port } = parseMetricsAddress(address);
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
@@ -103,6 +103,7 @@ export async function startMetricsServer(registry: Registry, address: string): P
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  if (options.unref) server.unref();
   const a = server.address();
   const actual = typeof a === 'object' && a ? a.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -113,8 +114,8 @@ export async function startMetricsServer(registry: Registry, address: string): P
 }
 
 /** Starts the endpoint when MESOS_SIDECAR_METRICS_ADDRESS is set; undefined otherwise. */
-export async function startMetricsFromEnv(metrics: CheckMetrics, env: NodeJS.ProcessEnv = process.env): Promise<MetricsEndpoint | undefined> {
+export async function startMetricsFromEnv(metrics: CheckMetrics, env: NodeJS.ProcessEnv = process.env, options: { unref?: boolean } = {}): Promise<MetricsEndpoint | undefined> {
   const address = env[METRICS_ADDRESS_ENV];
   if (!address) return undefined;
-  return startMetricsServer(metrics.registry, address);
+  return startMetricsServer(metrics.registry, address, options);
 }
