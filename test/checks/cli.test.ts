@@ -1,0 +1,83 @@
+// `mesos-sidecar check` as a child process against real local targets.
+import t from 'tap';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+
+const BIN = fileURLToPath(new URL('../../../bin/mesos-sidecar', import.meta.url));
+
+function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'check', ...args], { cwd, env: { ...process.env, MESOS_SIDECAR_LOG_LEVEL: 'silent' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('check CLI', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'checks-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    if (req.url === '/hang') return; // never answers
+    res.writeHead(req.url === '/down' ? 503 : 200).end('x');
+  });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => sockets.add(s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const file = (name: string, json: unknown) => {
+    writeFileSync(join(dir, name), typeof json === 'string' ? json : JSON.stringify(json));
+    return name;
+  };
+
+  const ok = await runCli([file('ok.json', { type: 'HTTP', http: { port, path: '/ok' } })], dir);
+  t.equal(ok.code, 0, 'healthy -> 0');
+  t.match(ok.stdout, `HTTP health check: GET http://127.0.0.1:${port}/ok, timeout 20s\n#1 OK   status 200 (result) in `);
+
+  const down = await runCli([file('down.json', { type: 'HTTP', http: { port, path: '/down' } })], dir);
+  t.equal(down.code, 1, 'status 503 -> 1');
+  t.match(down.stdout, /#1 FAIL status 503 \(result\) in [\d.]+ ms/);
+
+  const hang = await runCli([file('hang.json', { type: 'HTTP', http: { port, path: '/hang' }, timeout_seconds: 0.3 })], dir);
+  t.equal(hang.code, 1);
+  t.match(hang.stdout, /#1 FAIL timed out after 300ms \(error TIMEOUT\) in 30\d\.\d ms/);
+
+  const refused = await runCli([file('tcp.json', { type: 'TCP', tcp: { port: 1 } })], dir);
+  t.equal(refused.code, 1);
+  t.match(refused.stdout, 'connect 127.0.0.1:1, timeout 20s\n#1 FAIL connect failed (connection refused) (result)');
+
+  const cmd = await runCli([file('cmd.json', { type: 'COMMAND', command: { command: { value: 'echo "disk full" >&2; exit 2' } } })], dir);
+  t.equal(cmd.code, 1);
+  t.match(cmd.stdout, 'COMMAND check: sh -c "echo \\"disk full\\" >&2; exit 2"');
+  t.match(cmd.stdout, /#1 FAIL exit 2 \(result\) in [\d.]+ ms\n {4}output: disk full\n/, 'a CheckInfo is recognised by command.command; output shown on failure');
+
+  hits = 0;
+  const watch = await runCli([file('watch.json', { type: 'HTTP', http: { port, path: '/ok' }, interval_seconds: 0.05, grace_period_seconds: 0 }), '--watch', '--count', '3'], dir);
+  t.equal(watch.code, 0);
+  t.equal(hits, 3, 'three probes');
+  t.match(watch.stdout, /#1 OK .*\n {4}-> would report healthy=true: HTTP health check passed: status 200\n#2 OK .*\n#3 OK /);
+
+  const bad = await runCli([file('bad.json', { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 })], dir);
+  t.equal(bad.code, 2, 'bad definition -> 2');
+  t.equal(bad.stderr, 'mesos-sidecar check: bad.json: HealthCheck.interval_seconds must be >= 0, got -1\n');
+  const noPort = await runCli([file('noport.json', { type: 'TCP', tcp: {} })], dir);
+  t.equal(noPort.code, 2);
+  t.equal(noPort.stderr, 'mesos-sidecar check: noport.json: HealthCheck.tcp.port: required field is missing\n');
+  const notJson = await runCli([file('nj.json', '{type')], dir);
+  t.equal(notJson.code, 2);
+  t.match(notJson.stderr, /^mesos-sidecar check: nj\.json: nj\.json is not JSON: /);
+  const badKind = await runCli(['ok.json', '--kind', 'readiness'], dir);
+  t.equal(badKind.code, 2);
+  t.equal(badKind.stderr, 'mesos-sidecar check: --kind must be health or check, got "readiness"\n');
+});
