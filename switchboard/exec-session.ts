@@ -12,6 +12,7 @@ import type { TaskView } from '../executor/task-view.js';
 import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
+import { drainPtyOnExit } from './pty-drain.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
@@ -156,6 +157,16 @@ export class ExecSession implements AttachTarget {
       throw internalError(`Failed to launch the session under a PTY: ${(err as Error).message}`);
     }
     term.onData((data) => this.#emit('STDOUT', data as unknown as Buffer));
+    // Keep reading to the real EOF after the exit; stop honouring backpressure then, and
+    // kill the rest of the group so that the terminal's slave side closes.
+    let exiting = false;
+    drainPtyOnExit(term, {
+      onExitObserved: () => {
+        exiting = true;
+        signalGroup(term.pid, 'SIGKILL');
+        term.resume();
+      },
+    });
     term.onExit(({ exitCode, signal }) => {
       // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).
       this.#mainExited({ exitStatus: rawWaitStatus(exitCode, signal || null) });
@@ -170,7 +181,9 @@ export class ExecSession implements AttachTarget {
         // set through node-pty; the real size follows right after it.
         if (columns > 0 && rows > 0 && this.#state.kind === 'running') term.resize(columns, rows);
       },
-      pause: () => term.pause(),
+      pause: () => {
+        if (!exiting) term.pause();
+      },
       resume: () => term.resume(),
     };
   }
