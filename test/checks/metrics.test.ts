@@ -1,0 +1,52 @@
+import t from 'tap';
+import { request } from 'undici';
+import { ManualClock } from '../../common/clock.js';
+import { CheckMetrics, parseMetricsAddress, startMetricsServer } from '../../checks/metrics.js';
+import { createTaskCheckFactory } from '../../checks/factory.js';
+import { metricsEndpoint } from '../../checks/factory.js';
+import { advance, http, recordingContext, scriptedProbe, task } from './helpers.js';
+
+t.test('metrics: counts and latency per task, check kind and type, served at GET /metrics on loopback', async (t) => {
+  const clock = new ManualClock(0);
+  const metrics = new CheckMetrics();
+  const { probe } = scriptedProbe(clock, [http(200), http(503)], 7);
+  const factory = createTaskCheckFactory({ random: () => 0, probe, metrics }, {});
+  const { context } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
+  const runner = factory.create(context)!;
+  await advance(clock, 2500, 1);
+  const endpoint = await startMetricsServer(metrics.registry, '127.0.0.1:0');
+  t.teardown(() => endpoint.close());
+  t.match(endpoint.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  const res = await request(endpoint.url);
+  t.equal(res.statusCode, 200);
+  const text = await res.body.text();
+  t.match(text, 'mesos_sidecar_check_probes_total{task_id="web-1",check="health",type="HTTP",outcome="result"} 3');
+  t.match(text, 'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="healthy"} 1');
+  t.match(text, 'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="unhealthy"} 2');
+  t.match(text, 'mesos_sidecar_check_probe_duration_seconds_bucket{le="0.01",task_id="web-1",check="health",type="HTTP"} 3');
+  t.match(text, 'mesos_sidecar_check_scheduler_lateness_seconds_count 3');
+  const missing = await request(endpoint.url.replace('/metrics', '/other'));
+  t.equal(missing.statusCode, 404);
+  await missing.body.dump();
+  runner.stop();
+  const after = await (await request(endpoint.url)).body.text();
+  t.notMatch(after, 'task_id="web-1"', 'a stopped task drops its series');
+});
+
+t.test('metrics address: loopback only, host:port, named errors', async (t) => {
+  t.same(parseMetricsAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
+  t.same(parseMetricsAddress('[::1]:0'), { host: '::1', port: 0 });
+  t.throws(() => parseMetricsAddress('0.0.0.0:9100'), { code: 'E_METRICS_ADDRESS', message: 'MESOS_SIDECAR_METRICS_ADDRESS: host "0.0.0.0" is not loopback (127.0.0.1, ::1 or localhost)' });
+  t.throws(() => parseMetricsAddress('9100'), { code: 'E_METRICS_ADDRESS', message: 'MESOS_SIDECAR_METRICS_ADDRESS="9100" is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)' });
+});
+
+t.test('the factory module starts the endpoint from MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
+  createTaskCheckFactory({}, { MESOS_SIDECAR_METRICS_ADDRESS: '127.0.0.1:0' });
+  const endpoint = await metricsEndpoint;
+  t.ok(endpoint);
+  t.teardown(() => endpoint!.close());
+  const res = await request(endpoint!.url);
+  t.equal(res.statusCode, 200);
+  t.match(await res.body.text(), '# TYPE mesos_sidecar_check_probes_total counter');
+  t.equal(await metricsEndpoint, endpoint, 'exported as a live binding');
+});
