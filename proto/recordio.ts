@@ -34,6 +34,22 @@ export class RecordIODecoder {
     if (this.#state.kind === 'failed') throw this.#state.error;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const records: Buffer[] = [];
+    try {
+      this.#decodeInto(buf, records);
+    } catch (err) {
+      // Records completed before the bad bytes are still good (an ACKNOWLEDGED, say):
+      // hand them out; the failure is sticky and surfaces on the next call.
+      if (records.length === 0) throw err;
+    }
+    return records;
+  }
+
+  /** The error that broke the stream, once it is broken. */
+  get error(): RecordIOError | undefined {
+    return this.#state.kind === 'failed' ? this.#state.error : undefined;
+  }
+
+  #decodeInto(buf: Buffer, records: Buffer[]): void {
     let i = 0;
     while (i < buf.length) {
       const state: State = this.#state;
@@ -72,7 +88,6 @@ export class RecordIODecoder {
         }
       }
     }
-    return records;
   }
 
   /** Call at end of input: a stream that stops inside a frame is truncated. */
@@ -100,6 +115,7 @@ export async function* readRecords(source: AsyncIterable<Uint8Array>, options: {
   const decoder = new RecordIODecoder(options);
   for await (const chunk of source) {
     for (const record of decoder.decode(chunk)) yield record;
+    if (decoder.error) throw decoder.error;
   }
   decoder.finish();
 }
