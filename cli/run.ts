@@ -145,12 +145,13 @@ function describeExit(e: { code: number | null; signal: NodeJS.Signals | null })
   return e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`;
 }
 
-async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: AgentEmulator, logger: Logger, level: string): Promise<number> {
+async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: AgentEmulator, logger: Logger, level: string, sandboxNote: string): Promise<number> {
   const board = new TaskBoard(taskFile.tasks);
   const taskWidth = Math.max(...board.ids.map((id) => id.length));
   emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, u));
 
   const exec: ExecutorProcess = emulator.spawnExecutor({ encoding: options.encoding, env: { MESOS_SIDECAR_LOG_LEVEL: level }, stdio: 'inherit' });
+  note(`executor pid ${exec.pid} (${options.encoding}), agent ${emulator.endpoint}, ${sandboxNote}`);
   let executorGone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = exec.exited.then((e) => (executorGone = e));
 
@@ -250,12 +251,10 @@ export async function main(argv: string[]): Promise<number> {
       logger: logger.child({ component: 'agent' }),
       agentId,
       autoAcknowledge: true,
-      // Like Marathon: lets the executor report TASK_KILLING after Ctrl-C.
-      capabilities: ['TASK_KILLING_STATE'],
       sandboxRoot,
     });
-    note(`agent ${emulator.endpoint}, sandbox ${sandboxRoot}${parsed.keepSandbox ? '' : ' (removed on exit; --keep-sandbox keeps it)'}`);
-    return await runTasks(parsed, taskFile, emulator, logger, level);
+    const sandboxNote = `sandbox ${sandboxRoot}${parsed.keepSandbox ? '' : ' (removed on exit; --keep-sandbox keeps it)'}`;
+    return await runTasks(parsed, taskFile, emulator, logger, level, sandboxNote);
   } finally {
     await emulator?.close();
     if (!parsed.keepSandbox) rmSync(sandboxRoot, { recursive: true, force: true });

@@ -54,11 +54,16 @@ function startCli(t: Test, args: string[]): RunningCli {
   });
   // 'close', not 'exit': stdout must be fully read before we look at the lines.
   const exited = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  let closed = false;
+  void exited.then(() => (closed = true));
   t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup(pid, 'SIGKILL');
-      await exited;
-    }
+    if (closed) return;
+    // The CLI failed to finish: kill it, and have its executor (a process group of its
+    // own, holding our stdout pipe) kill its tasks and leave.
+    signalGroup(pid, 'SIGKILL');
+    const executor = lines.map((l) => /^==> executor pid (\d+)/.exec(l)?.[1]).find(Boolean);
+    if (executor) signalGroup(Number(executor), 'SIGTERM');
+    await exited;
   });
   return {
     child,
@@ -117,7 +122,7 @@ for (const encoding of ['protobuf', 'json']) {
     t.same(statesOf(cli.lines, 'hello.'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     t.match(cli.lines.find((l) => l.includes('TASK_FINISHED')), /message="Command exited with status 0"/);
     // The task really ran in its sandbox, with CommandInfo.environment applied.
-    const sandboxLine = cli.lines.find((l) => l.startsWith('==> agent '))!;
+    const sandboxLine = cli.lines.find((l) => l.startsWith('==> executor pid '))!;
     const sandbox = / sandbox (\S+)/.exec(sandboxLine)![1]!;
     t.teardown(() => rmSync(sandbox, { recursive: true, force: true }));
     t.ok(keep);
@@ -155,7 +160,8 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   writeFileSync(join(dir, 'web.json'), web);
   const cli = startCli(t, ['run', join(dir, 'web.json')]);
   await cli.waitForLine(/ web-server\.\S+\s+TASK_RUNNING/);
-  // The server answers: the task really runs.
+  // The example's HTTP health check passes: the server answers.
+  t.match(await cli.waitForLine(/ web-server\.\S+\s+TASK_RUNNING\s+healthy=true/), /reason=REASON_TASK_HEALTH_CHECK_STATUS_UPDATED/);
   const res = await fetch(`http://127.0.0.1:${port}/`);
   t.equal(res.status, 200);
   await res.arrayBuffer();
