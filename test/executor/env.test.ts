@@ -1,0 +1,54 @@
+import t from 'tap';
+import { parseExecutorEnvironment } from '../../executor/env.js';
+
+const base = {
+  MESOS_FRAMEWORK_ID: 'F',
+  MESOS_EXECUTOR_ID: 'E',
+  MESOS_AGENT_ENDPOINT: '127.0.0.1:5051',
+  MESOS_SANDBOX: '/tmp/sb',
+  MESOS_CHECKPOINT: '1',
+  MESOS_RECOVERY_TIMEOUT: '15mins',
+  MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
+  MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
+};
+
+t.test('a complete agent environment', async (t) => {
+  const c = parseExecutorEnvironment({ ...base, MESOS_EXECUTOR_AUTHENTICATION_TOKEN: 'tok', MESOS_SIDECAR_ENCODING: 'json' });
+  t.equal(c.agentUrl, 'http://127.0.0.1:5051');
+  t.equal(c.apiPath, '/api/v1/executor');
+  t.equal(c.checkpoint, true);
+  t.equal(c.recoveryTimeoutMs, 900_000);
+  t.equal(c.subscriptionBackoffMaxMs, 2000);
+  t.equal(c.shutdownGracePeriodMs, 5000);
+  t.equal(c.authToken, 'tok');
+  t.equal(c.contentType, 'application/json');
+  t.notOk('MESOS_EXECUTOR_AUTHENTICATION_TOKEN' in c.taskEnvironment, 'tasks never see the token');
+});
+
+t.test('only "1" turns checkpointing on; the UPID is a fallback for the endpoint', async (t) => {
+  const { MESOS_AGENT_ENDPOINT: _, ...noEndpoint } = base;
+  const c = parseExecutorEnvironment({ ...noEndpoint, MESOS_CHECKPOINT: '0', MESOS_SLAVE_PID: 'slave(1)@[::1]:5051', LIBPROCESS_SSL_ENABLED: 'true' });
+  t.equal(c.checkpoint, false);
+  t.equal(c.agentUrl, 'https://[::1]:5051');
+  t.equal(c.apiPath, '/slave(1)/api/v1/executor');
+  t.equal(parseExecutorEnvironment({ ...base, MESOS_SIDECAR_ENCODING: undefined }).contentType, 'application/x-protobuf', 'protobuf by default');
+});
+
+t.test('each missing or malformed variable is an EnvironmentError naming it', async (t) => {
+  const cases: Array<[string, Record<string, string | undefined>]> = [
+    ['MESOS_FRAMEWORK_ID', { MESOS_FRAMEWORK_ID: undefined }],
+    ['MESOS_EXECUTOR_ID', { MESOS_EXECUTOR_ID: '' }],
+    ['MESOS_AGENT_ENDPOINT', { MESOS_AGENT_ENDPOINT: '127.0.0.1' }],
+    ['MESOS_AGENT_ENDPOINT', { MESOS_AGENT_ENDPOINT: '127.0.0.1:99999' }],
+    ['MESOS_SLAVE_PID', { MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: '10.0.0.5:5051' }],
+    ['MESOS_SANDBOX', { MESOS_SANDBOX: undefined }],
+    ['MESOS_CHECKPOINT', { MESOS_CHECKPOINT: 'true' }],
+    ['MESOS_RECOVERY_TIMEOUT', { MESOS_RECOVERY_TIMEOUT: '1 hour' }],
+    ['MESOS_SUBSCRIPTION_BACKOFF_MAX', { MESOS_SUBSCRIPTION_BACKOFF_MAX: '2' }],
+    ['MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', { MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5s' }],
+    ['MESOS_SIDECAR_ENCODING', { MESOS_SIDECAR_ENCODING: 'xml' }],
+  ];
+  for (const [variable, patch] of cases) {
+    t.throws(() => parseExecutorEnvironment({ ...base, ...patch }), { code: 'E_ENVIRONMENT', variable, message: new RegExp(`^${variable}: `) }, `${variable} ${JSON.stringify(patch)}`);
+  }
+});
