@@ -1,0 +1,145 @@
+// The exec/attach CLI end to end under a real terminal (a node-pty harness): raw mode
+// in and restored, window size and SIGWINCH, echo, detach, exit statuses, signals.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as pty from 'node-pty';
+import { processGone, startFixture, TOKEN, until, type Fixture } from './harness.js';
+
+const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+/** A terminal running `sh -c script`; resolves `expect(text)` as soon as the screen shows it. */
+class Terminal {
+  readonly term: pty.IPty;
+  text = '';
+  #waiters: { match: string | RegExp; resolve: (m: string) => void }[] = [];
+  readonly exited: Promise<number>;
+
+  constructor(script: string, env: Record<string, string>) {
+    this.term = pty.spawn('/bin/sh', ['-c', script], { cols: 100, rows: 30, env: { ...process.env, ...env } as Record<string, string> });
+    this.term.onData((d) => {
+      this.text += d;
+      this.#check();
+    });
+    this.exited = new Promise((resolve) => this.term.onExit(({ exitCode }) => resolve(exitCode)));
+  }
+
+  #check(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      const m = typeof w.match === 'string' ? (this.text.includes(w.match) ? w.match : undefined) : this.text.match(w.match)?.[0];
+      if (m === undefined) return true;
+      w.resolve(m);
+      return false;
+    });
+  }
+
+  expect(match: string | RegExp): Promise<string> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ match, resolve });
+      this.#check();
+    });
+  }
+
+  /** The CLI: the wrapper shell's child process. */
+  cliPid(): number {
+    return Number(readFileSync(`/proc/${this.term.pid}/task/${this.term.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  }
+}
+
+// After the CLI returns, the wrapper prints its exit code and the terminal's mode flags.
+const wrap = (cli: string) => `node ${CLI} ${cli}; echo "rc=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig)$' | tr '\\n' ' '; echo END`;
+
+function env(fx: Fixture): Record<string, string> {
+  return { MESOS_SIDECAR_SWITCHBOARD_URL: fx.url, MESOS_SIDECAR_SWITCHBOARD_TOKEN: TOKEN, MESOS_SIDECAR_LOG_LEVEL: 'silent' };
+}
+
+const COOKED = /icanon\s+isig\s+echo|echo.*icanon|icanon.*echo/;
+
+t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', async (t) => {
+  const fx = await startFixture(t);
+  fx.task('web', 'sleep 1000');
+  const term = new Terminal(wrap('exec -it web -- /bin/sh'), env(fx));
+  t.teardown(() => term.term.kill('SIGKILL'));
+  term.term.write('stty size; tty; echo "[$TASK_MARKER]"\r');
+  await term.expect('[marker-web]');
+  t.match(term.text, /30 100\r+\n\/dev\/pts\/\d+/, 'remote terminal has the local window size');
+  t.match(term.text, 'stty size; tty;', 'typed input echoed by the remote terminal');
+  term.term.resize(120, 40);
+  term.term.write('stty size\r');
+  await term.expect('40 120');
+  t.pass('SIGWINCH -> TTY_INFO resized the remote terminal');
+  term.term.write('exit 7\r');
+  await term.expect('END');
+  t.match(term.text, 'rc=7', 'remote exit status is the CLI exit code');
+  const flags = term.text.slice(term.text.indexOf('rc=7'));
+  t.notMatch(flags, /-icanon|-echo\b|-isig/, 'canonical mode, echo and signals are back');
+  t.match(flags, /icanon/);
+});
+
+t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', async (t) => {
+  const fx = await startFixture(t);
+  fx.task('web', 'sleep 1000');
+  const run = (args: string[], input?: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env(fx) }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.stdin.end(input);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 0'])).code, 0);
+  t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 1'])).code, 1);
+  t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'kill -9 $$'])).code, 137, 'SIGKILL -> 128+9');
+  const cat = await run(['exec', '-i', 'web', '--', 'sh', '-c', 'tr a-z A-Z; echo oops >&2'], 'hello\n');
+  t.equal(cat.code, 0, 'stdin EOF reached the remote command');
+  t.equal(cat.stdout, 'HELLO\n');
+  t.equal(cat.stderr, 'oops\n');
+  const unknown = await run(['exec', 'nope', '--', 'true']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, "no task 'nope' on this switchboard (known: web)");
+  const noTty = await run(['exec', '-t', 'web', '--', 'true']);
+  t.equal(noTty.code, 2);
+  t.match(noTty.stderr, '-t needs a local terminal');
+  const badToken = await run(['exec', '--token', 'wrong', 'web', '--', 'true']);
+  t.equal(badToken.code, 1);
+  t.match(badToken.stderr, 'switchboard answered GET /tasks with 401');
+});
+
+t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', async (t) => {
+  const fx = await startFixture(t);
+  const task = fx.task('shell', 'while read line; do echo "task got $line"; done', { tty: true });
+  fx.task('plain', 'sleep 1000');
+  const term = new Terminal(wrap('attach shell'), env(fx));
+  t.teardown(() => term.term.kill('SIGKILL'));
+  // Typed before the CLI is ready, the line waits in the local terminal until it reads it.
+  term.term.write('ping\r');
+  await term.expect('task got ping');
+  t.pass('typed line reached the task and its output came back');
+  term.term.write('\x10\x11');
+  await term.expect('END');
+  t.match(term.text, 'rc=0', 'detach exits 0');
+  t.notMatch(term.text.slice(term.text.indexOf('rc=0')), /-icanon|-echo\b/, 'terminal restored after detach');
+  t.notOk(task.terminated, 'the task keeps running after a detach');
+
+  const plain = new Terminal(wrap('attach plain'), env(fx));
+  await plain.expect('END');
+  t.match(plain.text, 'Unable to attach to a task launched without a TTY');
+  t.match(plain.text, 'rc=1');
+});
+
+t.test('a signal to the CLI restores the terminal and kills the session', async (t) => {
+  const fx = await startFixture(t);
+  fx.task('web', 'sleep 1000');
+  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), env(fx));
+  t.teardown(() => term.term.kill('SIGKILL'));
+  const pid = Number((await term.expect(/pid=\d+/)).slice(4));
+  process.kill(term.cliPid(), 'SIGTERM');
+  await term.expect('END');
+  t.match(term.text, 'rc=143', '128 + SIGTERM');
+  t.notMatch(term.text.slice(term.text.indexOf('rc=143')), /-icanon|-echo\b|-isig/, 'terminal restored on the signal path');
+  await until(() => processGone(pid), 'the remote sleep to die with the connection');
+  t.pass('remote process gone');
+});
