@@ -1,26 +1,24 @@
 // Entry point of bin/mesos-sidecar-executor: what a Mesos agent runs for our ExecutorInfo.
-import { createLogger } from '../common/logger.js';
+// Reads the MESOS_* environment, runs the executor with the checks engine, and starts the
+// IO switchboard when the operator configured credentials for it.
+import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
+import { createTaskCheckFactory } from '../checks/factory.js';
+import { startSwitchboard, switchboardOptionsFromEnv, SWITCHBOARD_ENV, type Switchboard } from '../switchboard/index.js';
+import type { mesos } from '../proto/codec.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
-import type { TaskCheckFactory } from './checks-contract.js';
 
-/** Exit code for a broken environment (missing or malformed MESOS_* variable). */
+/** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
 
-/**
- * The checks engine lives in checks/ and is optional at run time: an executor built
- * without it still runs tasks (and says so when a task declares checks).
- */
-async function loadCheckFactory(logger: ReturnType<typeof createLogger>): Promise<TaskCheckFactory | undefined> {
-  const modulePath = process.env.MESOS_SIDECAR_CHECKS_MODULE ?? '../checks/factory.js';
-  try {
-    const mod = (await import(modulePath)) as { createTaskCheckFactory?: () => TaskCheckFactory };
-    return mod.createTaskCheckFactory?.();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') logger.error({ err }, 'cannot load the checks module');
-    return undefined;
-  }
+/** Status label carrying the switchboard URL; `mesos-sidecar run` and clients read it. */
+export const SWITCHBOARD_URL_LABEL = 'mesos-sidecar.switchboard.url';
+
+function configError(logger: Logger, err: SidecarError): number {
+  logger.fatal({ err, code: err.code }, `invalid configuration: ${err.message}`);
+  process.stderr.write(`mesos-sidecar-executor: ${err.message}\n`);
+  return EXIT_BAD_ENVIRONMENT;
 }
 
 async function main(): Promise<number> {
@@ -29,26 +27,46 @@ async function main(): Promise<number> {
   try {
     config = parseExecutorEnvironment(process.env);
   } catch (err) {
-    if (err instanceof SidecarError) {
-      logger.fatal({ err, code: err.code }, `invalid executor environment: ${err.message}`);
-      process.stderr.write(`mesos-sidecar-executor: ${err.message}\n`);
-      return EXIT_BAD_ENVIRONMENT;
-    }
+    if (err instanceof SidecarError) return configError(logger, err);
     throw err;
   }
   // Tasks and checks must not inherit the agent's token (the upstream library does the same).
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
-  const checkFactory = await loadCheckFactory(logger);
-  const executor = new Executor({ config, logger, ...(checkFactory ? { checkFactory } : {}) });
+
+  // Filled in once the switchboard listens, before the first status update can be built.
+  const extraStatusLabels: mesos.Label[] = [];
+  const executor = new Executor({ config, logger, checkFactory: createTaskCheckFactory(), extraStatusLabels });
+
+  let switchboard: Switchboard | undefined;
+  // A remote shell is opt-in: served only when the operator configured credentials.
+  if (process.env[SWITCHBOARD_ENV.tokenFile] || process.env[SWITCHBOARD_ENV.credentials]) {
+    try {
+      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });
+    } catch (err) {
+      if (err instanceof SidecarError) return configError(logger, err);
+      throw err;
+    }
+    extraStatusLabels.push({ key: SWITCHBOARD_URL_LABEL, value: switchboard.url });
+  }
+
   // The agent's SIGTERM on container destruction: tasks are ours to take down with us.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.warn({ signal }, 'executor received a signal; killing tasks');
-      for (const task of executor.tasks()) if (task.pid !== undefined) try { process.kill(-task.pid, 'SIGKILL'); } catch { /* already gone */ }
+      for (const task of executor.tasks()) {
+        if (task.pid === undefined) continue;
+        try {
+          process.kill(-task.pid, 'SIGKILL');
+        } catch {
+          // the group is already gone
+        }
+      }
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
-  return executor.run();
+  const code = await executor.run();
+  await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
+  return code;
 }
 
 main().then(

@@ -1,0 +1,200 @@
+// The executor side of executor/checks-contract.ts (checks.md §7–§8) and of the
+// switchboard seam (task-view.ts), with the executor in-process against the emulator over
+// the real wire and a fake TaskCheckFactory whose reports the test triggers.
+import t, { type Test } from 'tap';
+import path from 'node:path';
+import { AgentEmulator } from '../../agent/emulator.js';
+import { createLogger } from '../../common/logger.js';
+import type { mesos } from '../../proto/codec.js';
+import type { TaskCheckContext, TaskCheckFactory } from '../../executor/checks-contract.js';
+import { parseExecutorEnvironment } from '../../executor/env.js';
+import { Executor } from '../../executor/executor.js';
+import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+import { waitForFile } from '../helpers/wait.js';
+
+interface FakeRunner {
+  context: TaskCheckContext;
+  calls: string[];
+  /** Resolves when the runner has been told `call`. */
+  told(call: string): Promise<void>;
+}
+
+function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRunner>; created: (id: string) => Promise<FakeRunner> } {
+  const runners = new Map<string, FakeRunner>();
+  const waiting = new Map<string, (r: FakeRunner) => void>();
+  const factory: TaskCheckFactory = {
+    validate: (task) => (task.labels?.labels?.some((l) => l.key === 'broken-check') ? 'HealthCheck.http.port: required field is missing' : undefined),
+    create: (context) => {
+      const listeners: Array<[string, () => void]> = [];
+      const record = (call: string) => {
+        runner.calls.push(call);
+        for (const [c, resolve] of listeners) if (c === call) resolve();
+      };
+      const runner: FakeRunner = {
+        context,
+        calls: [],
+        told: (call) => new Promise((resolve) => (runner.calls.includes(call) ? resolve() : listeners.push([call, resolve]))),
+      };
+      runners.set(context.task.task_id.value, runner);
+      waiting.get(context.task.task_id.value)?.(runner);
+      return {
+        pause: () => record('pause'),
+        resume: () => record('resume'),
+        stop: () => record('stop'),
+        describeKill: () => 'HTTP health check failed 3 of 3: status 503',
+      };
+    },
+  };
+  const created = (id: string) =>
+    new Promise<FakeRunner>((resolve) => {
+      const r = runners.get(id);
+      if (r) resolve(r);
+      else waiting.set(id, resolve);
+    });
+  return { factory, runners, created };
+}
+
+const SWITCHBOARD_LABEL: mesos.Label = { key: 'mesos-sidecar.switchboard.url', value: 'http://127.0.0.1:1' };
+
+async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = {}) {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), subscriptionBackoffMax: '100ms', ...agentOptions });
+  t.teardown(() => agent.close());
+  const fake = fakeFactory();
+  const config = parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding }));
+  const executor = new Executor({
+    config,
+    logger: createLogger({ name: 'executor', level: process.env.MESOS_SIDECAR_TEST_LOG_LEVEL ?? 'silent' }),
+    checkFactory: fake.factory,
+    extraStatusLabels: [SWITCHBOARD_LABEL],
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  let done = false;
+  void exited.then(() => (done = true));
+  t.teardown(async () => {
+    if (!done) {
+      agent.shutdown();
+      await exited;
+    }
+  });
+  await subscribed;
+  return { agent, executor, exited, ...fake };
+}
+
+const httpCheck: mesos.CheckInfo = { type: 'HTTP', http: { port: 1 } };
+const healthCheck: mesos.HealthCheck = { type: 'COMMAND', command: { value: 'true' } };
+
+for (const encoding of ['json', 'protobuf'] as const) {
+  t.test(`${encoding}: check, health and readiness updates are copies of the last status`, async (t) => {
+    const { agent, created, exited, executor } = await inProcess(t, encoding);
+    const id = uniqueId('checked');
+    agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck, health_check: healthCheck }));
+    const runner = await created(id);
+    const running = await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+    const starting = agent.updates[0]!.status;
+    for (const s of [starting, running]) {
+      t.same(s.check_status, { type: 'HTTP', http: {} }, `${s.state} carries the empty check status`);
+      t.same(s.labels?.labels, [SWITCHBOARD_LABEL], `${s.state} carries the extra label`);
+      t.notOk('healthy' in s);
+    }
+    t.equal(runner.context.workingDirectory, path.join(agent.sandbox, 'tasks', id), 'checks run in the task sandbox');
+    t.equal(runner.context.environment.MESOS_TASK_ID, id, 'with the task environment');
+
+    runner.context.reportCheck({ type: 'HTTP', http: { status_code: 200 } }, 'HTTP check result: status 200');
+    const check = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
+    t.equal(check.state, 'TASK_RUNNING');
+    t.same(check.check_status, { type: 'HTTP', http: { status_code: 200 } });
+    t.equal(check.message, 'HTTP check result: status 200');
+    t.not(check.uuid!.toString('hex'), running.uuid!.toString('hex'), 'new uuid');
+
+    runner.context.reportHealth({ healthy: true, kill: false, message: 'COMMAND health check passed' });
+    const health = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
+    t.equal(health.healthy, true);
+    t.same(health.check_status, { type: 'HTTP', http: { status_code: 200 } }, 'a health update keeps the last check result');
+
+    runner.context.reportReadiness([{ key: 'mesos-sidecar.readiness.ready', value: 'true' }], 'ready');
+    const ready = await agent.waitForUpdate((s) => s.task_id.value === id && s.message === 'ready');
+    t.notOk('reason' in ready, 'readiness updates carry no reason');
+    t.equal(ready.healthy, true, 'and keep the last health');
+    t.same(ready.labels?.labels?.map((l) => l.key), [SWITCHBOARD_LABEL.key, 'mesos-sidecar.readiness.ready'], 'labels merged');
+
+    // The switchboard seam sees the same task.
+    const containerId = running.container_status!.container_id!;
+    t.same(executor.executorContainerId(), agent.containerId);
+    const view = executor.taskByContainerId(containerId.value);
+    t.equal(view?.taskId, id);
+    t.ok(view?.pid && view.pid > 0, 'a running task exposes its process group leader');
+    t.equal(view?.terminated, false);
+
+    agent.kill(id);
+    const killed = await agent.waitForTerminal(id);
+    t.same(killed.check_status, { type: 'HTTP', http: {} }, 'terminal update: empty check status, as upstream');
+    t.notOk('healthy' in killed, 'a scheduler kill says nothing about health');
+    t.same(runner.calls, ['pause', 'stop'], 'paused when the kill started, stopped at termination');
+    runner.context.reportCheck({ type: 'HTTP', http: { status_code: 500 } }, 'late');
+    t.equal(await exited, 0);
+    t.notOk(agent.updates.some((u) => u.status.message === 'late'), 'nothing after the terminal update');
+    t.equal(view?.terminated, true);
+    t.equal(view?.waitStatus, 15, 'raw wait status of SIGTERM');
+  });
+}
+
+t.test('a health report with kill: the unhealthy update, then TASK_KILLING, then TASK_KILLED healthy:false naming the check', async (t) => {
+  const { agent, created, exited } = await inProcess(t, 'protobuf');
+  const id = uniqueId('unhealthy');
+  agent.launch(shellTask(id, `exec ${fixture('ignore-term.sh')}`, { health_check: healthCheck, kill_policy: killPolicy(200) }));
+  const runner = await created(id);
+  await waitForFile(path.join(agent.sandbox, 'tasks', id, 'pid'));
+  await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+  runner.context.reportHealth({ healthy: false, kill: true, message: 'HTTP health check failed 3 of 3: status 503' });
+  runner.context.reportHealth({ healthy: false, kill: false, message: 'after the kill' });
+  const killed = await agent.waitForTerminal(id);
+  const states = agent.updates.map((u) => `${u.status.state}${u.status.healthy === undefined ? '' : `/${u.status.healthy}`}`);
+  t.same(states, ['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING/false', 'TASK_KILLING', 'TASK_KILLED/false']);
+  // TASK_KILLING is built from scratch (upstream createTaskStatus): no health verdict on it.
+  t.equal(killed.message, 'Command terminated with signal Killed (killed by health check: HTTP health check failed 3 of 3: status 503)');
+  t.notOk('reason' in killed, 'no reason on the terminal update, as upstream');
+  t.equal(await exited, 0);
+});
+
+t.test('in a group, siblings killed because of a health kill carry healthy:false', async (t) => {
+  const { agent, created } = await inProcess(t, 'json');
+  const [sick, sibling] = [uniqueId('sick'), uniqueId('sibling')];
+  agent.launchGroup({ tasks: [shellTask(sick, `exec ${fixture('sleeper.sh')}`, { health_check: healthCheck }), shellTask(sibling, `exec ${fixture('sleeper.sh')}`)] });
+  const runner = await created(sick);
+  await waitForFile(path.join(agent.sandbox, 'tasks', sibling, 'pid'));
+  await agent.waitForUpdate((s) => s.task_id.value === sick && s.state === 'TASK_RUNNING');
+  runner.context.reportHealth({ healthy: false, kill: true, message: 'failed' });
+  t.equal((await agent.waitForTerminal(sick)).healthy, false);
+  const s = await agent.waitForTerminal(sibling);
+  t.equal(s.state, 'TASK_KILLED');
+  t.equal(s.healthy, false);
+});
+
+t.test('an invalid check definition: TASK_ERROR, REASON_TASK_INVALID, message naming the field; never started', async (t) => {
+  const { agent, exited, runners } = await inProcess(t, 'json');
+  const id = uniqueId('invalid');
+  agent.launch(shellTask(id, 'true', { health_check: { type: 'HTTP' }, labels: { labels: [{ key: 'broken-check' }] } }));
+  const s = await agent.waitForTerminal(id);
+  t.equal(s.state, 'TASK_ERROR');
+  t.equal(s.reason, 'REASON_TASK_INVALID');
+  t.equal(s.message, 'HealthCheck.http.port: required field is missing');
+  t.equal(agent.updates.length, 1, 'no TASK_STARTING');
+  t.equal(runners.size, 0, 'no checker created');
+  t.equal(await exited, 0);
+});
+
+t.test('checks pause while the agent is away and resume after SUBSCRIBED', async (t) => {
+  const { agent, created } = await inProcess(t, 'protobuf');
+  const id = uniqueId('paused');
+  agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck }));
+  const runner = await created(id);
+  await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+  const back = agent.waitForSubscribed();
+  await agent.restart();
+  await back;
+  await runner.told('resume');
+  t.same(runner.calls, ['pause', 'resume'], 'paused on disconnection, resumed after SUBSCRIBED');
+  agent.kill(id);
+  await agent.waitForTerminal(id);
+});
