@@ -4,7 +4,7 @@
 // purpose: redirects are followed only to the same host and port (curl -L follows any,
 // which lets a task point the agent at arbitrary hosts), and the caller's AbortSignal is the
 // hard deadline that tears the socket down wherever the exchange is.
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
 import type { HttpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
@@ -21,14 +21,21 @@ export interface HttpProbeOptions {
   clock?: Clock;
 }
 
-// One dispatcher for every probe: connections are not reused (`reset: true` below), as
-// curl opens a fresh one per probe, but the TLS and connector setup is shared.
-const dispatcher = new Agent({
-  connect: { rejectUnauthorized: false },
-  headersTimeout: 0,
-  bodyTimeout: 0,
-  keepAliveTimeout: 1,
-});
+// One undici Pool per origin (loopback host, port and scheme: as few as the tasks' check
+// ports). Connections are not reused (`reset: true` below): curl opens a fresh one per
+// probe, and a reused connection could hide a server that no longer accepts. Probes go
+// through the low-level dispatch API: no response stream object per probe, which is most
+// of the client's CPU cost (bench/checks).
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connect: { rejectUnauthorized: false }, headersTimeout: 0, bodyTimeout: 0 });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
 
 export function probeUrl(spec: Pick<HttpSpec, 'scheme' | 'host' | 'port' | 'path'>): string {
   const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
@@ -61,92 +68,149 @@ function classify(err: unknown, signal: AbortSignal): ProbeOutcome {
   return probeError('NETWORK', `${code ? `${code}: ` : ''}${msg}`);
 }
 
+interface Response {
+  statusCode: number;
+  location?: string;
+  contentType?: string;
+  body?: string;
+  bodyBytes: number;
+}
+
+function headerValue(raw: Buffer[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
+/**
+ * One GET on a fresh connection: status, the two headers we need, and the body drained
+ * (kept up to `keep` bytes). Settles on `abort()` at once, whatever the socket does.
+ */
+function exchange(url: URL, keep: number, onHeadersReceived: () => void): { done: Promise<Response | Error>; abort: (reason: Error) => void } {
+  let abortFn: ((err: Error) => void) | undefined;
+  let abortReason: Error | undefined;
+  let settle!: (r: Response | Error) => void;
+  const done = new Promise<Response | Error>((resolve) => (settle = resolve));
+  let settled = false;
+  const finish = (r: Response | Error) => {
+    if (settled) return;
+    settled = true;
+    settle(r);
+  };
+  const res: Response = { statusCode: 0, bodyBytes: 0 };
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const handler: Dispatcher.DispatchHandler = {
+    onConnect(abort: (err?: Error) => void) {
+      abortFn = abort;
+      if (abortReason) abort(abortReason);
+    },
+    onHeaders(statusCode: number, rawHeaders: Buffer[]) {
+      // 1xx informational responses precede the real one.
+      if (statusCode < 200) return true;
+      res.statusCode = statusCode;
+      const location = headerValue(rawHeaders, 'location');
+      if (location !== undefined) res.location = location;
+      const contentType = headerValue(rawHeaders, 'content-type');
+      if (contentType !== undefined) res.contentType = contentType;
+      onHeadersReceived();
+      return true;
+    },
+    onData(chunk: Buffer) {
+      res.bodyBytes += chunk.length;
+      if (keptBytes < keep) {
+        const part = chunk.subarray(0, keep - keptBytes);
+        kept.push(Buffer.from(part));
+        keptBytes += part.length;
+      }
+      return true;
+    },
+    onComplete() {
+      if (keep > 0) res.body = Buffer.concat(kept).toString('utf8');
+      finish(res);
+    },
+    onError(err: Error) {
+      finish(err);
+    },
+    onUpgrade() {
+      finish(new Error('unexpected protocol upgrade'));
+    },
+  } as unknown as Dispatcher.DispatchHandler;
+  const host = url.host;
+  try {
+    poolFor(url.origin).dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', reset: true, headers: { host, 'user-agent': 'mesos-sidecar-check', accept: '*/*' } }, handler);
+  } catch (err) {
+    finish(err as Error);
+  }
+  return {
+    done,
+    abort: (reason: Error) => {
+      abortReason = reason;
+      abortFn?.(reason);
+      finish(reason);
+    },
+  };
+}
+
+class AbortedError extends Error {}
+
 /** Runs the probe; resolves with an outcome, never rejects. */
 export async function probeHttp(spec: HttpSpec, options: HttpProbeOptions): Promise<ProbeOutcome> {
   const { signal } = options;
   if (signal.aborted) return probeError('ABORTED', 'probe aborted');
-  let url = new URL(probeUrl(spec));
-  const origin = url;
+  const origin = new URL(probeUrl(spec));
+  let url = origin;
   let redirects = 0;
-  // A second, inner controller lets the headers deadline abort without touching the caller's.
-  const inner = new AbortController();
-  const onAbort = () => inner.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  let headersTimer: ReturnType<Clock['setTimeout']> | undefined;
-  let headersTimedOut = false;
-  if (options.headersTimeoutMs && options.clock) {
-    headersTimer = options.clock.setTimeout(() => {
-      headersTimedOut = true;
-      inner.abort(new Error('headers timeout'));
-    }, options.headersTimeoutMs);
-  }
-  try {
-    for (;;) {
-      let res;
-      try {
-        res = await request(url, {
-          dispatcher,
-          method: 'GET',
-          signal: inner.signal,
-          reset: true,
-          headers: { 'user-agent': 'mesos-sidecar-check', accept: '*/*' },
-        });
-      } catch (err) {
-        if (headersTimedOut) return probeError('TIMEOUT', `no response headers within ${options.headersTimeoutMs} ms`);
-        return classify(err, signal);
-      }
+  const keep = options.captureBodyBytes ?? 0;
+  for (;;) {
+    let headersTimer: ReturnType<Clock['setTimeout']> | undefined;
+    let headersTimedOut = false;
+    const ex = exchange(url, keep, () => {
       options.clock?.clearTimeout(headersTimer);
       headersTimer = undefined;
-      const location = res.headers.location;
-      const isRedirect = [301, 302, 303, 307, 308].includes(res.statusCode) && typeof location === 'string';
-      if (spec.followRedirects && isRedirect) {
-        await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-        let next: URL;
-        try {
-          next = new URL(location, url);
-        } catch {
-          return probeError('REDIRECT', `redirect to an invalid location ${JSON.stringify(location)}`);
-        }
-        if ((next.protocol !== 'http:' && next.protocol !== 'https:') || !sameHost(origin, next)) {
-          return probeError('REDIRECT', `redirect to another host refused: ${next.href}`);
-        }
-        if (++redirects > MAX_REDIRECTS) return probeError('REDIRECT', `more than ${MAX_REDIRECTS} redirects`);
-        url = next;
-        continue;
-      }
-      // Drain and discard, keeping at most captureBodyBytes: memory stays bounded whatever
-      // the target sends, and an endless body ends with the caller's abort.
-      const keep = options.captureBodyBytes ?? 0;
-      const kept: Buffer[] = [];
-      let keptBytes = 0;
-      let bodyBytes = 0;
-      try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          bodyBytes += chunk.length;
-          if (keptBytes < keep) {
-            const part = chunk.subarray(0, keep - keptBytes);
-            kept.push(part);
-            keptBytes += part.length;
-          }
-        }
-      } catch (err) {
-        return classify(err, signal);
-      }
-      const ct = res.headers['content-type'];
-      return {
-        kind: 'result',
-        result: {
-          type: 'HTTP',
-          statusCode: res.statusCode,
-          redirects,
-          bodyBytes,
-          ...(ct !== undefined ? { contentType: Array.isArray(ct) ? ct.join(', ') : ct } : {}),
-          ...(keep > 0 ? { body: Buffer.concat(kept).toString('utf8') } : {}),
-        },
-      };
+    });
+    const onAbort = () => ex.abort(new AbortedError('probe aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (options.headersTimeoutMs && options.clock) {
+      headersTimer = options.clock.setTimeout(() => {
+        headersTimedOut = true;
+        ex.abort(new AbortedError('headers timeout'));
+      }, options.headersTimeoutMs);
     }
-  } finally {
-    options.clock?.clearTimeout(headersTimer);
+    const r = await ex.done;
     signal.removeEventListener('abort', onAbort);
+    options.clock?.clearTimeout(headersTimer);
+    if (r instanceof Error) {
+      if (headersTimedOut) return probeError('TIMEOUT', `no response headers within ${options.headersTimeoutMs} ms`);
+      return classify(r, signal);
+    }
+    const isRedirect = r.location !== undefined && [301, 302, 303, 307, 308].includes(r.statusCode);
+    if (spec.followRedirects && isRedirect) {
+      let next: URL;
+      try {
+        next = new URL(r.location!, url);
+      } catch {
+        return probeError('REDIRECT', `redirect to an invalid location ${JSON.stringify(r.location)}`);
+      }
+      if ((next.protocol !== 'http:' && next.protocol !== 'https:') || !sameHost(origin, next)) {
+        return probeError('REDIRECT', `redirect to another host refused: ${next.href}`);
+      }
+      if (++redirects > MAX_REDIRECTS) return probeError('REDIRECT', `more than ${MAX_REDIRECTS} redirects`);
+      url = next;
+      continue;
+    }
+    return {
+      kind: 'result',
+      result: {
+        type: 'HTTP',
+        statusCode: r.statusCode,
+        redirects,
+        bodyBytes: r.bodyBytes,
+        ...(r.contentType !== undefined ? { contentType: r.contentType } : {}),
+        ...(r.body !== undefined ? { body: r.body } : {}),
+      },
+    };
   }
 }
