@@ -15,6 +15,7 @@ import { validateAgentCall } from './validate-call.js';
 
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
 export const TASKS_PATH = '/tasks';
+const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -144,5 +145,7 @@ function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerRes
 
 export function createHttpServer(state: SwitchboardState, auth: AuthConfig): http.Server {
   // noDelay: keystrokes and their echo are single small frames; Nagle would add 40 ms.
-  return http.createServer({ noDelay: true, requestTimeout: 0, headersTimeout: 30_000 }, createRequestHandler(state, auth));
+  // highWaterMark: with the default 16 KiB every 64 KiB output chunk would report a full
+  // buffer and pause the session's producer, a pause/resume per chunk.
+  return http.createServer({ noDelay: true, requestTimeout: 0, headersTimeout: 30_000, highWaterMark: STREAM_HIGH_WATER_MARK }, createRequestHandler(state, auth));
 }

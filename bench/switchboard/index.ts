@@ -1,0 +1,199 @@
+// Switchboard benchmark, all in one run: exec output throughput (non-TTY) against the
+// same command piped directly; keystroke round trip in a TTY session against a local PTY;
+// switchboard memory per idle session with 100 concurrent sessions.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import * as pty from 'node-pty';
+import type { agent } from '../../proto/codec.js';
+import { isOutputStream, stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
+import { summarize } from '../stats.js';
+
+const THROUGHPUT_BYTES = 1024 ** 3;
+const KEYSTROKES = 1000;
+const IDLE_SESSIONS = 100;
+
+interface Server {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+}
+
+async function startServer(token: string): Promise<Server> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./server.js', import.meta.url))], { env: { ...process.env, BENCH_SWITCHBOARD_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+  return { url, pid, child };
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
+
+let counter = 0;
+const sessionCall = (command: string, tty: boolean): { call: agent.Call; id: { value: string; parent: { value: string; parent: { value: string } } } } => {
+  const id = { value: `bench-${process.pid}-${++counter}`, parent: { value: 'bench-task', parent: { value: 'bench-executor' } } };
+  return {
+    id,
+    call: { type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: id, command: { value: command }, ...(tty ? { container: { type: 'MESOS', tty_info: { window_size: { rows: 24, columns: 80 } } } } : {}) } },
+  };
+};
+
+async function open(client: SwitchboardClient, call: agent.Call): Promise<OutputStreamHandle> {
+  const s = await client.openOutput(call, { encoding: 'application/x-protobuf' });
+  if (!isOutputStream(s)) throw new Error(`session launch answered ${s.status}: ${s.body}`);
+  return s;
+}
+
+async function directThroughput(): Promise<{ bytes: number; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let bytes = 0;
+  for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
+  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+async function switchboardThroughput(client: SwitchboardClient): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined }> {
+  const { call, id } = sessionCall(`head -c ${THROUGHPUT_BYTES} /dev/zero`, false);
+  const start = process.hrtime.bigint();
+  const s = await open(client, call);
+  let bytes = 0;
+  for await (const io of s.records) if (io.type === 'DATA') bytes += io.data!.data!.length;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { bytes, seconds, exitStatus: await client.wait(id) };
+}
+
+/** Round trips of one keystroke to its echo by the terminal's line discipline. */
+async function keystrokes(send: (key: string) => void, onOutput: (listener: (text: string) => void) => void): Promise<number[]> {
+  const samples: number[] = [];
+  let waiting: ((t: string) => void) | undefined;
+  onOutput((text) => waiting?.(text));
+  // Warm up, then measure; each key waits for its own echo before the next is sent.
+  for (let i = 0; i < KEYSTROKES + 50; i++) {
+    const key = String.fromCharCode(97 + (i % 26));
+    const started = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      waiting = (text) => {
+        seen += text;
+        if (seen.includes(key)) resolve();
+      };
+      send(key);
+    });
+    // A newline now and then keeps the canonical-mode line buffer from filling up.
+    if (i % 50 === 49) {
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        waiting = (text) => {
+          seen += text;
+          if (seen.includes('\n')) resolve();
+        };
+        send('\r');
+      });
+    }
+    if (i >= 50) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  waiting = undefined;
+  return samples;
+}
+
+async function localPtyLatency(): Promise<number[]> {
+  const term = pty.spawn('/bin/sh', ['-c', 'exec cat > /dev/null'], { cols: 80, rows: 24 });
+  try {
+    return await keystrokes(
+      (k) => term.write(k),
+      (l) => term.onData(l),
+    );
+  } finally {
+    term.kill('SIGKILL');
+  }
+}
+
+async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
+  const { call, id } = sessionCall('exec cat > /dev/null', true);
+  const s = await open(client, call);
+  const input = client.openInput(id, 'application/x-protobuf');
+  const listeners: ((t: string) => void)[] = [];
+  const reading = (async () => {
+    for await (const io of s.records) if (io.type === 'DATA') for (const l of listeners) l(io.data!.data!.toString('latin1'));
+  })();
+  try {
+    return await keystrokes(
+      (k) => void input.send(stdinRecord(k)),
+      (l) => listeners.push(l),
+    );
+  } finally {
+    s.destroy();
+    input.destroy();
+    await reading.catch(() => {});
+  }
+}
+
+async function idleMemory(client: SwitchboardClient, server: Server): Promise<Record<string, number>> {
+  const before = rssBytes(server.pid);
+  const sessions: { s: OutputStreamHandle; input: ReturnType<SwitchboardClient['openInput']> }[] = [];
+  for (let i = 0; i < IDLE_SESSIONS; i++) {
+    // An idle interactive shell: a TTY session with an input stream attached, like `exec -it sh`.
+    const { call, id } = sessionCall('echo ready; exec cat', true);
+    const s = await open(client, call);
+    const it = s.records[Symbol.asyncIterator]();
+    let text = '';
+    while (!text.includes('ready')) {
+      const next = await it.next();
+      if (next.done) throw new Error('idle session ended early');
+      if (next.value.type === 'DATA') text += next.value.data!.data!.toString();
+    }
+    const input = client.openInput(id, 'application/x-protobuf');
+    await input.send(stdinRecord(''));
+    sessions.push({ s, input });
+  }
+  const after = rssBytes(server.pid);
+  for (const { s, input } of sessions) {
+    input.destroy();
+    s.destroy();
+  }
+  return { sessions: IDLE_SESSIONS, rssBeforeBytes: before, rssAfterBytes: after, bytesPerSession: Math.round((after - before) / IDLE_SESSIONS) };
+}
+
+export async function run(): Promise<object> {
+  const token = randomBytes(16).toString('hex');
+  const server = await startServer(token);
+  const client = new SwitchboardClient({ url: server.url, token });
+  try {
+    // Memory first, on a fresh server: later phases leave garbage that would blur the delta.
+    const memory = await idleMemory(client, server);
+    const direct = await directThroughput();
+    const viaSwitchboard = await switchboardThroughput(client);
+    if (viaSwitchboard.bytes !== THROUGHPUT_BYTES || viaSwitchboard.exitStatus !== 0) throw new Error(`throughput session returned ${viaSwitchboard.bytes} bytes, status ${viaSwitchboard.exitStatus}`);
+    const local = summarize(await localPtyLatency());
+    const remote = summarize(await switchboardLatency(client));
+    const mib = (b: number, s: number) => Math.round((b / s / 2 ** 20) * 10) / 10;
+    const throughput = {
+      bytes: THROUGHPUT_BYTES,
+      directPipeMiBps: mib(direct.bytes, direct.seconds),
+      switchboardMiBps: mib(viaSwitchboard.bytes, viaSwitchboard.seconds),
+      ratioToDirect: Math.round((viaSwitchboard.seconds ? direct.seconds / viaSwitchboard.seconds : 0) * 1000) / 1000,
+      target: 'switchboard >= 0.5 x direct pipe',
+    };
+    return {
+      throughput,
+      keystrokeRoundTrip: { keystrokes: KEYSTROKES, localPty: local, switchboard: remote, p99RatioToLocal: Math.round((remote.p99Ms / local.p99Ms) * 100) / 100, target: 'switchboard p99 < 2 ms' },
+      idleSessionMemory: { ...memory, target: '< 1 MiB per idle session' },
+      targetsMet: {
+        throughput: throughput.ratioToDirect >= 0.5,
+        keystrokeP99: remote.p99Ms < 2,
+        memoryPerSession: memory.bytesPerSession! < 2 ** 20,
+      },
+      setup: 'switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = `head -c 1GiB /dev/zero` as a non-TTY session vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty',
+    };
+  } finally {
+    server.child.stdin!.end();
+    await new Promise((r) => server.child.once('exit', r));
+  }
+}
