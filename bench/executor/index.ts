@@ -200,7 +200,6 @@ async function benchColdStart(options: ExecutorBenchOptions, logger: Logger): Pr
       const t0 = performance.now();
       exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error' }, stdio: 'pipe' });
       samples.push((await subscribed) - t0);
-      await emulator.waitForSubscribed();
     } finally {
       if (exec) await stopExecutor(emulator, exec);
       await emulator.close();
