@@ -114,8 +114,13 @@ export class AgentEmulator extends EventEmitter {
     this.#sandboxRoot = options.sandboxRoot ?? mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-agent-'));
     this.sandbox = path.join(this.#sandboxRoot, 'executors', this.executorId, 'runs', this.containerId.value);
     mkdirSync(this.sandbox, { recursive: true });
+    if (this.#ownsSandbox) process.once('exit', this.#removeSandbox);
     this.#server = this.#createServer();
   }
+
+  readonly #removeSandbox = (): void => {
+    rmSync(this.#sandboxRoot, { recursive: true, force: true });
+  };
 
   static async start(options: EmulatorOptions = {}): Promise<AgentEmulator> {
     const emulator = new AgentEmulator(options);
@@ -202,7 +207,20 @@ export class AgentEmulator extends EventEmitter {
     });
     const proc: ExecutorProcess = { child, pid: child.pid ?? -1, exited, stderrLines };
     this.#executors.add(proc);
-    void exited.then(() => this.#executors.delete(proc));
+    // If our own process ends without close() (a crashed test, process.exit), the executor
+    // would wait out its recovery timeout: SIGTERM makes it take its tasks down and go now.
+    const onExit = (): void => {
+      try {
+        if (proc.pid > 0) process.kill(proc.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    process.once('exit', onExit);
+    void exited.then(() => {
+      this.#executors.delete(proc);
+      process.off('exit', onExit);
+    });
     return proc;
   }
 
@@ -324,7 +342,10 @@ export class AgentEmulator extends EventEmitter {
     for (const w of this.#subscribeWaiters) w.reject(err);
     this.#waiters = [];
     this.#subscribeWaiters = [];
-    if (this.#ownsSandbox) rmSync(this.#sandboxRoot, { recursive: true, force: true });
+    if (this.#ownsSandbox) {
+      process.off('exit', this.#removeSandbox);
+      this.#removeSandbox();
+    }
   }
 
   async #endExecutor(e: ExecutorProcess): Promise<void> {
