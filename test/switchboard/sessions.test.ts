@@ -85,6 +85,9 @@ for (const encoding of ENCODINGS) {
       t.equal(result.emptyData, 0);
       t.equal((await input.response).status, 200);
       t.equal(await fx.client.wait(id, 'WAIT_CONTAINER', encoding), 0, 'cat saw EOF and exited 0');
+      const audit = fx.logs.find((l) => l.audit === true && l.msg === 'session ended' && (l.container as string).endsWith(id.value));
+      t.match(audit, { event: 'session', principal: 'ops', task: 'web', command: 'cat', tty: false, exit_status: 0, bytes_in: payload.length, bytes_out: payload.length }, 'audit line with principal, command, status and byte counts');
+      t.ok(audit && typeof audit.start === 'string' && typeof audit.end === 'string', 'audit has start and end');
     });
 
     await t.test('stderr stays separate without a TTY', async (t) => {
