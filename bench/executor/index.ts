@@ -215,13 +215,20 @@ async function benchRss(options: ExecutorBenchOptions, logger: Logger): Promise<
   return withExecutor(options, logger, async (emulator, exec) => {
     const subscribedIdleMiB = rssMiB(exec.pid);
     const launch = async (from: number, to: number): Promise<void> => {
-      const running: Promise<number>[] = [];
-      for (let i = from; i < to; i++) {
-        const id = `rss-${i}`;
-        running.push(nextUpdateAt(emulator, (s) => s.task_id.value === id && s.state === 'TASK_RUNNING'));
-        emulator.launch(task(id, SLEEP));
-      }
-      await Promise.all(running);
+      const waiting = new Set<string>();
+      for (let i = from; i < to; i++) waiting.add(`rss-${i}`);
+      // One listener for the whole batch (not one per task).
+      const allRunning = new Promise<void>((resolve) => {
+        const onUpdate = (u: ReceivedUpdate): void => {
+          if (u.status.state === 'TASK_RUNNING') waiting.delete(u.status.task_id.value);
+          if (waiting.size > 0) return;
+          emulator.off('update', onUpdate);
+          resolve();
+        };
+        emulator.on('update', onUpdate);
+      });
+      for (let i = from; i < to; i++) emulator.launch(task(`rss-${i}`, SLEEP));
+      await allRunning;
     };
     await launch(0, 1);
     const oneTaskMiB = rssMiB(exec.pid);
