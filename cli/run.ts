@@ -6,9 +6,10 @@
 //
 // Exit status: 0 when every task FINISHED (or was killed because the user asked), 1 when
 // any task ended otherwise or the executor died first, 2 for a bad command line or FILE.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../agent/emulator.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -126,18 +127,41 @@ class TaskBoard {
   }
 }
 
+/**
+ * How the user should type this CLI: `mesos-sidecar` when that is on PATH and is us,
+ * else the path of bin/mesos-sidecar (relative when under the current directory).
+ */
+export function cliCommand(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const ours = fileURLToPath(new URL('../../bin/mesos-sidecar', import.meta.url));
+  let real: string;
+  try {
+    real = realpathSync(ours);
+  } catch {
+    return 'mesos-sidecar';
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      if (realpathSync(join(dir, 'mesos-sidecar')) === real) return 'mesos-sidecar';
+    } catch {
+      // not in this PATH entry
+    }
+  }
+  const rel = relative(cwd, ours);
+  return rel.startsWith('..') || isAbsolute(rel) ? ours : `./${rel}`;
+}
+
 function switchboardUrl(status: mesos.TaskStatus): string | undefined {
   return status.labels?.labels?.find((l) => SWITCHBOARD_URL_LABELS.has(l.key))?.value;
 }
 
-function onUpdate(board: TaskBoard, taskWidth: number, update: ReceivedUpdate): void {
+function onUpdate(board: TaskBoard, taskWidth: number, tokenFile: string, update: ReceivedUpdate): void {
   const { status } = update;
   out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
   if (update.duplicate) return;
   board.record(status);
   const url = switchboardUrl(status);
-  if (url && !TERMINAL.has(status.state) && board.firstSwitchboardSighting(status.task_id.value)) {
-    note(`exec into it: MESOS_SIDECAR_SWITCHBOARD_URL=${url} mesos-sidecar exec -it ${status.task_id.value} -- bash`);
+  if (url && status.state === 'TASK_RUNNING' && board.firstSwitchboardSighting(status.task_id.value)) {
+    note(`exec into it: ${cliCommand()} exec -it --url ${url} --token-file ${tokenFile} ${status.task_id.value} -- bash`);
   }
 }
 
@@ -145,12 +169,19 @@ function describeExit(e: { code: number | null; signal: NodeJS.Signals | null })
   return e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`;
 }
 
-async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: AgentEmulator, logger: Logger, level: string, sandboxNote: string): Promise<number> {
+async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: AgentEmulator, logger: Logger, level: string, runDir: string, sandboxNote: string): Promise<number> {
   const board = new TaskBoard(taskFile.tasks);
   const taskWidth = Math.max(...board.ids.map((id) => id.length));
-  emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, u));
+  // The executor serves exec/attach only with credentials configured: a token file in the
+  // run's own directory, created with a random token by the switchboard.
+  const tokenFile = join(runDir, 'switchboard.token');
+  emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, tokenFile, u));
 
-  const exec: ExecutorProcess = emulator.spawnExecutor({ encoding: options.encoding, env: { MESOS_SIDECAR_LOG_LEVEL: level }, stdio: 'inherit' });
+  const exec: ExecutorProcess = emulator.spawnExecutor({
+    encoding: options.encoding,
+    env: { MESOS_SIDECAR_LOG_LEVEL: level, MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile },
+    stdio: 'inherit',
+  });
   note(`executor pid ${exec.pid} (${options.encoding}), agent ${emulator.endpoint}, ${sandboxNote}`);
   let executorGone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = exec.exited.then((e) => (executorGone = e));
@@ -254,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
       sandboxRoot,
     });
     const sandboxNote = `sandbox ${sandboxRoot}${parsed.keepSandbox ? '' : ' (removed on exit; --keep-sandbox keeps it)'}`;
-    return await runTasks(parsed, taskFile, emulator, logger, level, sandboxNote);
+    return await runTasks(parsed, taskFile, emulator, logger, level, sandboxRoot, sandboxNote);
   } finally {
     await emulator?.close();
     if (!parsed.keepSandbox) rmSync(sandboxRoot, { recursive: true, force: true });

@@ -53,3 +53,12 @@ t.test('a command gets the rest of argv: run --help', async (t) => {
   t.equal(r.code, 0);
   t.match(r.stdout, /^usage: mesos-sidecar run FILE\.json/);
 });
+
+t.test('run prints the CLI as the user can type it', async (t) => {
+  const { cliCommand } = await import('../../cli/run.js');
+  const binDir = fileURLToPath(new URL('../../../bin/', import.meta.url));
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  t.equal(cliCommand({ PATH: `/usr/bin:${binDir}` }, '/'), 'mesos-sidecar', 'on PATH: the bare name');
+  t.equal(cliCommand({ PATH: '/usr/bin' }, repo), './bin/mesos-sidecar', 'from the checkout: a relative path');
+  t.equal(cliCommand({ PATH: '/usr/bin' }, '/'), bin, 'elsewhere: the absolute path');
+});

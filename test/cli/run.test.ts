@@ -165,6 +165,14 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   const res = await fetch(`http://127.0.0.1:${port}/`);
   t.equal(res.status, 200);
   await res.arrayBuffer();
+  // The exec hint works as printed (non-interactive here: no terminal in a test).
+  const hint = await cli.waitForLine(/^==> exec into it: /);
+  const m = /exec -it (--url \S+ --token-file \S+) (web-server\.\S+) -- bash$/.exec(hint);
+  t.ok(m, hint);
+  const [urlFlag, url, tokenFlag, tokenFile] = m![1]!.split(' ');
+  const exec = startCli(t, ['exec', urlFlag!, url!, tokenFlag!, tokenFile!, m![2]!, '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"; exit 7']);
+  t.equal((await exec.exited).code, 7, 'the remote exit status is the CLI\'s');
+  t.same(exec.lines, [`task=${m![2]}`]);
   signalGroup(cli.pid, 'SIGINT');
   await cli.waitForLine(/ web-server\.\S+\s+TASK_KILLED/);
   const { code } = await cli.exited;
