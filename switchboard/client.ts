@@ -3,7 +3,8 @@
 // with backpressure (a record is only produced when the consumer pulls).
 import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type mesos, type MessageContentType } from '../proto/codec.js';
-import { encodeRecord, readRecords } from '../proto/recordio.js';
+import { encodeRecord } from '../proto/recordio.js';
+import { recordsOf } from './record-stream.js';
 import { SwitchboardClientError } from './errors.js';
 
 export interface ClientOptions {
@@ -118,11 +119,14 @@ export class SwitchboardClient {
     if (res.statusCode !== 200) return { status: res.statusCode!, headers: res.headers, body: await collect(res) };
     const recordEncoding = (res.headers['message-content-type'] ?? res.headers['content-type']) as MessageContentType;
     async function* records(): AsyncGenerator<agent.ProcessIO> {
-      for await (const record of readRecords(res, { maxRecordSize: options.maxRecordSize ?? 64 * 1024 * 1024 })) {
-        yield codecs.agent.ProcessIO.decode(record, recordEncoding);
-      }
-      // A reset mid-body ends the iteration quietly in Node; tell it apart from a real end.
-      if (!res.complete) throw new Error('output stream was cut off before its end');
+      const source = recordsOf(res, {
+        maxRecordSize: options.maxRecordSize ?? 64 * 1024 * 1024,
+        // A reset mid-body can look like an end in Node; tell it apart from a real one.
+        onEnd: () => {
+          if (!res.complete) throw new Error('output stream was cut off before its end');
+        },
+      });
+      for await (const record of source) yield codecs.agent.ProcessIO.decode(record, recordEncoding);
     }
     return { status: 200, headers: res.headers, response: res, records: records(), destroy: () => req.destroy() };
   }

@@ -13,6 +13,7 @@ import type { AttachTarget, OutputListener, OutputStream } from './attach-target
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
 import { drainPtyOnExit } from './pty-drain.js';
+import { PtyWriter } from './pty-writer.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
@@ -167,14 +168,19 @@ export class ExecSession implements AttachTarget {
         term.resume();
       },
     });
+    // node-pty has a public `fd` getter that its typings omit; fall back to its own
+    // (thread-pool) writes if that ever changes.
+    const fd = (term as unknown as { fd?: unknown }).fd;
+    const writer = typeof fd === 'number' ? new PtyWriter(fd) : { write: async (d: Buffer) => term.write(d as unknown as string), close: () => {} };
     term.onExit(({ exitCode, signal }) => {
+      writer.close();
       // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).
       this.#mainExited({ exitStatus: rawWaitStatus(exitCode, signal || null) });
       this.#finish();
     });
     return {
       pid: term.pid,
-      write: async (data) => term.write(data as unknown as string),
+      write: (data) => writer.write(data),
       closeStdin: () => {},
       resize: (columns, rows) => {
         // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be

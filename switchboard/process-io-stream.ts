@@ -44,6 +44,7 @@ function varint(n: number): Buffer {
 }
 
 const DATA_TYPE_TAG = { STDOUT: 2, STDERR: 3 } as const;
+const MAX_COALESCED_BYTES = 1024 * 1024;
 
 export function encodeDataRecordProtobuf(stream: OutputStream, chunk: Buffer): Buffer[] {
   // ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT/STDERR, data(2): bytes}}
@@ -60,6 +61,12 @@ export class ProcessIOStream {
   readonly #encoding: MessageContentType;
   readonly #options: ProcessIOStreamOptions;
   #heartbeat: TimerHandle | undefined;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #pendingStream: OutputStream | undefined;
+  #flushScheduled: NodeJS.Immediate | undefined;
+  // A reader with a bounded queue must never be handed one record bigger than a part of it.
+  readonly #maxCoalesced: number;
   #paused = false;
   #closed = false;
   #end: StreamEnd | undefined;
@@ -70,6 +77,7 @@ export class ProcessIOStream {
     this.#res = res;
     this.#encoding = recordEncoding(types);
     this.#options = options;
+    this.#maxCoalesced = options.flowControl ? MAX_COALESCED_BYTES : Math.max(1, Math.min(MAX_COALESCED_BYTES, Math.floor(options.maxQueuedBytes / 4)));
     const headers: Record<string, string> = { 'Content-Type': types.accept };
     if (types.accept === RECORDIO_TYPE) headers['Message-Content-Type'] = types.messageAccept!;
     res.writeHead(200, headers);
@@ -92,6 +100,27 @@ export class ProcessIOStream {
   sendData(stream: OutputStream, chunk: Buffer): void {
     // Upstream never sends an empty DATA record and its CLI aborts on one.
     if (chunk.length === 0 || this.#closed) return;
+    // Chunks read in the same turn of the event loop (libuv reads a pipe up to 64 KiB at
+    // a time, several times per turn when it is full) leave as one record: fewer, larger
+    // frames for both ends to handle. A lone keystroke echo still leaves in this turn.
+    if (this.#pendingStream !== undefined && this.#pendingStream !== stream) this.#flushPending();
+    this.#pendingStream = stream;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= this.#maxCoalesced) this.#flushPending();
+    else this.#flushScheduled ??= setImmediate(() => this.#flushPending());
+  }
+
+  #flushPending(): void {
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = undefined;
+    const stream = this.#pendingStream;
+    if (stream === undefined) return;
+    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#pendingStream = undefined;
+    if (this.#closed) return;
     if (this.#encoding === 'application/x-protobuf') {
       this.#write(encodeDataRecordProtobuf(stream, chunk));
     } else {
@@ -103,6 +132,7 @@ export class ProcessIOStream {
   /** Ends the body normally: everything queued is flushed first. */
   end(): void {
     if (this.#closed) return;
+    this.#flushPending();
     this.#stopHeartbeat();
     this.#res.end();
   }
@@ -148,6 +178,9 @@ export class ProcessIOStream {
   #closedBy(end: StreamEnd): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = undefined;
+    this.#pending = [];
     this.#stopHeartbeat();
     this.#release();
     const final = this.#end ?? end;

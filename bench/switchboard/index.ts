@@ -21,8 +21,8 @@ interface Server {
   child: ChildProcess;
 }
 
-async function startServer(token: string): Promise<Server> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./server.js', import.meta.url))], { env: { ...process.env, BENCH_SWITCHBOARD_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startServer(token: string): Promise<Server> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), fileURLToPath(new URL('./server.js', import.meta.url))], { env: { ...process.env, BENCH_SWITCHBOARD_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -51,7 +51,7 @@ async function open(client: SwitchboardClient, call: agent.Call): Promise<Output
   return s;
 }
 
-async function directThroughput(): Promise<{ bytes: number; seconds: number }> {
+export async function directThroughput(): Promise<{ bytes: number; seconds: number }> {
   const start = process.hrtime.bigint();
   const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let bytes = 0;
@@ -59,7 +59,7 @@ async function directThroughput(): Promise<{ bytes: number; seconds: number }> {
   return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-async function switchboardThroughput(client: SwitchboardClient): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined }> {
+export async function switchboardThroughput(client: SwitchboardClient): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined }> {
   const { call, id } = sessionCall(`head -c ${THROUGHPUT_BYTES} /dev/zero`, false);
   const start = process.hrtime.bigint();
   const s = await open(client, call);
@@ -103,7 +103,7 @@ async function keystrokes(send: (key: string) => void, onOutput: (listener: (tex
   return samples;
 }
 
-async function localPtyLatency(): Promise<number[]> {
+export async function localPtyLatency(): Promise<number[]> {
   const term = pty.spawn('/bin/sh', ['-c', 'exec cat > /dev/null'], { cols: 80, rows: 24 });
   try {
     return await keystrokes(
@@ -115,7 +115,7 @@ async function localPtyLatency(): Promise<number[]> {
   }
 }
 
-async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
+export async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
   const { call, id } = sessionCall('exec cat > /dev/null', true);
   const s = await open(client, call);
   const input = client.openInput(id, 'application/x-protobuf');
