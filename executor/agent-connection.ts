@@ -2,7 +2,7 @@
 // carries only SUBSCRIBE and its endless RecordIO event stream, and one for every other
 // call. Each attempt gets a fresh generation number; anything an older attempt reports
 // afterwards (a late event, an error from a destroyed socket) is dropped.
-import { Client } from 'undici';
+import { Client, request } from './http-client.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { AgentHttpError, SidecarError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -99,7 +99,7 @@ export class AgentConnection {
     const client = this.#callClient;
     if (!client || this.#state.kind !== 'subscribed') throw new EventStreamError(`cannot send ${call.type}: not subscribed`);
     const body = codecs.executor.Call.encode(call, this.#o.contentType);
-    const res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
+    const res = await request(client, { method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode > 299) throw new AgentHttpError(res.statusCode, text, call.type ?? 'call');
   }
@@ -159,9 +159,9 @@ export class AgentConnection {
       log.error({ err }, 'cannot encode SUBSCRIBE');
       throw err;
     }
-    let res: Awaited<ReturnType<Client['request']>>;
+    let res: Awaited<ReturnType<typeof request>>;
     try {
-      res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
+      res = await request(client, { method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
     } catch (err) {
       this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`);
       return;

@@ -31,7 +31,11 @@ export interface ExecutorOptions {
   clock?: Clock;
   random?: Random;
   launcher?: ProcessLauncher;
-  checkFactory?: TaskCheckFactory;
+  /**
+   * The checks engine. A promise lets the entry point subscribe before the (large) checks
+   * module has loaded: events wait, in order, until it has.
+   */
+  checkFactory?: TaskCheckFactory | Promise<TaskCheckFactory | undefined>;
   /** Added to every status update's labels (e.g. where the IO switchboard listens). */
   extraStatusLabels?: mesos.Label[];
   /** Framework messages (MESSAGE events); ignored when absent, as the built-ins do. */
@@ -63,7 +67,9 @@ export class Executor implements TaskRegistry {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
-  readonly #checkFactory: TaskCheckFactory | undefined;
+  #checkFactory: TaskCheckFactory | undefined;
+  /** Events that arrived while the check factory was still loading, in arrival order. */
+  #deferredEvents: executor.Event[] | undefined;
   readonly #extraLabels: mesos.Label[];
   readonly #onMessage: ((data: Buffer) => void) | undefined;
   readonly #connection: AgentConnection;
@@ -91,7 +97,18 @@ export class Executor implements TaskRegistry {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#launcher = options.launcher ?? new RealProcessLauncher();
-    this.#checkFactory = options.checkFactory;
+    if (options.checkFactory instanceof Promise) {
+      this.#deferredEvents = [];
+      options.checkFactory.then(
+        (factory) => this.#onCheckFactory(factory),
+        (err: unknown) => {
+          this.#log.error({ err }, 'checks engine failed to load; tasks run without checks');
+          this.#onCheckFactory(undefined);
+        },
+      );
+    } else {
+      this.#checkFactory = options.checkFactory;
+    }
     this.#extraLabels = options.extraStatusLabels ?? [];
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
@@ -111,7 +128,11 @@ export class Executor implements TaskRegistry {
       ...(this.#config.socketPath ? { socketPath: this.#config.socketPath } : {}),
       ...(this.#config.authToken ? { authToken: this.#config.authToken } : {}),
       buildSubscribe: () => this.#subscribeCall(),
-      onEvent: (event) => this.#onEvent(event),
+      onEvent: (event) => {
+        if (!this.#deferredEvents) return this.#onEvent(event);
+        this.#log.debug({ type: event.type }, 'event held until the checks engine has loaded');
+        this.#deferredEvents.push(event);
+      },
       onConnected: () => this.#onConnected(),
       onDisconnected: (info) => this.#onDisconnected(info),
     });
@@ -122,6 +143,16 @@ export class Executor implements TaskRegistry {
     this.#log.info({ agent: this.#config.agentUrl, contentType: this.#config.contentType, checkpoint: this.#config.checkpoint }, 'executor starting');
     this.#connection.connect(0);
     return this.#exitCode;
+  }
+
+  #onCheckFactory(factory: TaskCheckFactory | undefined): void {
+    this.#checkFactory = factory;
+    const deferred = this.#deferredEvents ?? [];
+    this.#deferredEvents = undefined;
+    for (const event of deferred) {
+      if (this.#lifecycle.kind === 'exited') return;
+      this.#onEvent(event);
+    }
   }
 
   // --- TaskRegistry -----------------------------------------------------------------------

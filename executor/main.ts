@@ -3,14 +3,18 @@
 // IO switchboard when the operator configured credentials for it.
 import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
-import { createTaskCheckFactory } from '../checks/factory.js';
-import { startSwitchboard, switchboardOptionsFromEnv, SWITCHBOARD_ENV, type Switchboard } from '../switchboard/index.js';
 import type { mesos } from '../proto/codec.js';
+import type { Switchboard } from '../switchboard/index.js';
+import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
+
+// Kept in sync with switchboard/config.ts ENV (imported lazily: only when configured).
+const SWITCHBOARD_ENV_TOKEN_FILE = 'MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE';
+const SWITCHBOARD_ENV_CREDENTIALS = 'MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS';
 
 /** Status label carrying the switchboard URL; `mesos-sidecar run` and clients read it. */
 export const SWITCHBOARD_URL_LABEL = 'mesos-sidecar.switchboard.url';
@@ -33,14 +37,22 @@ async function main(): Promise<number> {
   // Tasks and checks must not inherit the agent's token (the upstream library does the same).
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
+  // The checks engine is the largest module: it loads while SUBSCRIBE is on its way (the
+  // agent gives an executor little time to come back after a restart), and events wait
+  // for it in order.
+  let loadChecks!: () => void;
+  const checkFactory = new Promise<TaskCheckFactory>((resolve, reject) => {
+    loadChecks = () => import('../checks/factory.js').then((m) => resolve(m.createTaskCheckFactory()), reject);
+  });
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
-  const executor = new Executor({ config, logger, checkFactory: createTaskCheckFactory(), extraStatusLabels });
+  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels });
 
   let switchboard: Switchboard | undefined;
   // A remote shell is opt-in: served only when the operator configured credentials.
-  if (process.env[SWITCHBOARD_ENV.tokenFile] || process.env[SWITCHBOARD_ENV.credentials]) {
+  if (process.env[SWITCHBOARD_ENV_TOKEN_FILE] || process.env[SWITCHBOARD_ENV_CREDENTIALS]) {
     try {
+      const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
       switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });
     } catch (err) {
       if (err instanceof SidecarError) return configError(logger, err);
@@ -64,7 +76,9 @@ async function main(): Promise<number> {
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
-  const code = await executor.run();
+  const running = executor.run();
+  setImmediate(loadChecks);
+  const code = await running;
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   return code;
 }

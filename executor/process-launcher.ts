@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, chownSync, closeSync, constants as fsConstants, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import pty from 'node-pty';
+import type * as Pty from 'node-pty';
 import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
@@ -123,18 +123,20 @@ export class RealProcessLauncher implements ProcessLauncher {
     spec: LaunchSpec, file: string, args: string[], env: Record<string, string>,
     ids: { uid?: number; gid?: number }, stdoutPath: string,
   ): Promise<LaunchedProcess> {
+    // Loaded on first use: most executors never run a TTY task.
+    const pty = (await import('node-pty')).default as typeof Pty;
     const output = createWriteStream(stdoutPath, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       output.once('open', () => resolve());
       output.once('error', reject);
     });
     if (ids.uid !== undefined) chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
-    let term: pty.IPty;
+    let term: Pty.IPty;
     try {
       term = pty.spawn(file, args, {
         name: 'xterm', cols: spec.tty!.columns, rows: spec.tty!.rows, cwd: spec.workingDirectory, env,
         encoding: null, ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
-      } as pty.IPtyForkOptions);
+      } as Pty.IPtyForkOptions);
     } catch (e) {
       output.destroy();
       throw new LaunchError(`Failed to execute '${file}' under a terminal: ${(e as Error).message}`, { cause: e });

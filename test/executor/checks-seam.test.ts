@@ -3,6 +3,7 @@
 // the real wire and a fake TaskCheckFactory whose reports the test triggers.
 import t, { type Test } from 'tap';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { AgentEmulator } from '../../agent/emulator.js';
 import { createLogger } from '../../common/logger.js';
 import type { mesos } from '../../proto/codec.js';
@@ -197,4 +198,48 @@ t.test('checks pause while the agent is away and resume after SUBSCRIBED', async
   t.same(runner.calls, ['pause', 'resume'], 'paused on disconnection, resumed after SUBSCRIBED');
   agent.kill(id);
   await agent.waitForTerminal(id);
+});
+
+t.test('a check factory still loading holds events back, in order, until it is there', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger() });
+  t.teardown(() => agent.close());
+  const fake = fakeFactory();
+  let provide!: (f: TaskCheckFactory) => void;
+  // The executor's log lines, parsed, as a sink the test can wait on.
+  const held: string[] = [];
+  let onHeld: (() => void) | undefined;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as { msg: string; type?: string };
+        if (entry.msg === 'event held until the checks engine has loaded') {
+          held.push(entry.type!);
+          onHeld?.();
+        }
+      }
+      done();
+    },
+  });
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
+    logger: createLogger({ name: 'executor', level: 'debug', destination: sink }),
+    checkFactory: new Promise<TaskCheckFactory>((resolve) => (provide = resolve)),
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  await subscribed;
+  const id = uniqueId('deferred');
+  agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck }));
+  agent.kill(id, 0);
+  await new Promise<void>((resolve) => {
+    onHeld = () => held.length >= 3 && resolve();
+    onHeld();
+  });
+  t.same(held, ['SUBSCRIBED', 'LAUNCH', 'KILL'], 'every event reached the executor and is held, SUBSCRIBED included');
+  t.equal(agent.updates.length, 0, 'nothing launched before the factory is there');
+  provide(fake.factory);
+  const s = await agent.waitForTerminal(id);
+  t.equal(s.state, 'TASK_KILLED', 'LAUNCH then KILL, in their order');
+  t.ok(fake.runners.has(id), 'the task got its checks from the late factory');
+  t.equal(await exited, 0);
 });
