@@ -33,11 +33,10 @@ class TaskTerminal implements AttachTarget {
     this.#task = task;
     this.taskId = task.taskId;
     this.containerText = containerIdText(task.containerId);
-    task.tty!.onEnd(() => this.#markEnded());
-    // The tap's end may have happened before we subscribed.
-    void task.exited.then(() => {
-      if (task.terminated) queueMicrotask(() => this.#markEnded());
-    });
+    // The tap reports the end of the output (after its last data); a task that had
+    // already ended before anyone attached will not report it again.
+    if (task.terminated) this.#ended = true;
+    else task.tty!.onEnd(() => this.#markEnded());
   }
 
   get outputEnded(): boolean {

@@ -4,13 +4,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { CodecError, RecordIOError } from '../common/errors.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
-import { readRecords } from '../proto/recordio.js';
 import { authorized } from './acl.js';
 import { authenticate, type AuthConfig } from './auth.js';
 import * as calls from './calls.js';
 import type { CallContext, SwitchboardState } from './calls.js';
 import { badRequest, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
 import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
+import { recordsOf } from './record-stream.js';
 import { validateAgentCall } from './validate-call.js';
 
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
@@ -44,7 +44,7 @@ function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
 /** Steps 11-14 of attach-exec.md §2: read and check the call. */
 async function readCall(req: IncomingMessage, types: RequestMediaTypes, maxRecordSize: number): Promise<{ call: agent.Call; records?: AsyncIterator<Buffer> }> {
   if (types.content === RECORDIO_TYPE) {
-    const records = readRecords(req as AsyncIterable<Uint8Array>, { maxRecordSize })[Symbol.asyncIterator]();
+    const records = recordsOf(req, { maxRecordSize, highWaterBytes: 256 * 1024 })[Symbol.asyncIterator]();
     let first: IteratorResult<Buffer>;
     try {
       // Empty frames carry nothing; skip to the first real record.
@@ -67,6 +67,8 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
     const principal = authenticate(req.headers, auth);
     if (path === TASKS_PATH) return listTasks(state, req, res, principal);
     if (!API_PATHS.has(path)) throw notFound('');
+    // Our analogue of an agent still recovering: the executor has not subscribed yet.
+    if (!state.containers.registry.executorContainerId()) throw new SwitchboardHttpError('E_RECOVERING', 503, 'Agent has not finished recovery');
     if (req.method !== 'POST') throw methodNotAllowed(req.method);
     const types = negotiateMediaTypes(req.headers);
     const { call, records } = await readCall(req, types, state.limits.maxRecordSize);

@@ -99,6 +99,7 @@ t.test('header negotiation, bodies and call validation', async (t) => {
     ['GET_STATE', post({ 'Content-Type': JSON_T }, '{"type":"GET_STATE"}'), 501, 'GET_STATE is not served by the mesos-sidecar switchboard'],
     ['body over maxRecordSize', post({ 'Content-Type': JSON_T }, Buffer.alloc(5000, 0x20)), 413, 'Request body exceeds the limit of 4096 bytes'],
     ['unknown path', c.raw('POST', '/api/v2', { 'Content-Type': JSON_T }, waitJson), 404],
+    ['the agent path /slave(1)/api/v1', c.raw('POST', '/slave(1)/api/v1', { 'Content-Type': JSON_T }, waitJson), 404, 'Container executor-cid.web-cid.nope cannot be found'],
     ['WAIT unknown session', post({ 'Content-Type': JSON_T, Accept: JSON_T }), 404, 'Container executor-cid.web-cid.nope cannot be found'],
     ['WAIT unknown root', post({ 'Content-Type': JSON_T }, '{"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"zz"}}}'), 404, 'Container zz cannot be found'],
     ['REMOVE of a running task container', post({ 'Content-Type': JSON_T }, JSON.stringify({ type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: task.containerId } })), 500, 'Nested container has not terminated yet'],
@@ -150,6 +151,9 @@ t.test('header negotiation, bodies and call validation', async (t) => {
       t.equal(res.status, 400, `${what} -> 400`);
       t.equal(res.body.toString(), message);
     }
+    const reader = await c.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: id } }, { encoding: PB });
+    if (!isOutputStream(reader)) throw new Error('attach to the session failed');
+    const readerOut = collect(reader.records);
     const good = c.openInput(id, PB);
     await good.send(stdinRecord('last\n'));
     await good.send(stdinRecord(Buffer.alloc(0)));
@@ -157,6 +161,7 @@ t.test('header negotiation, bodies and call validation', async (t) => {
     t.equal((await good.response).status, 200, 'the input slot was freed after each 400');
     const out = await collect(s.records);
     t.equal(out.stdout.toString(), 'last\n');
+    t.equal((await readerOut).stdout.toString(), 'last\n', 'a second output reader of the session sees its output too');
     const late = await c.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: id } });
     t.equal(late.status, 500);
     t.equal(isOutputStream(late) ? '' : late.body.toString(), 'I/O switchboard has shutdown');
@@ -189,6 +194,11 @@ t.test('configuration from the environment', async (t) => {
   const logger = createLogger({ name: 't', level: 'silent' });
   const registry = { executorContainerId: () => undefined, taskByContainerId: () => undefined, tasks: () => [] };
   await t.rejects(startSwitchboard({ registry, logger, auth: {} }), { code: 'E_SWITCHBOARD_CONFIG' }, 'no credentials configured -> refuses to start');
+  const early = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'p', token: 't' }] } });
+  const notSubscribed = await new SwitchboardClient({ url: early.url, token: 't' }).call({ type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'a' } } });
+  t.equal(notSubscribed.status, 503, 'executor not subscribed yet -> 503');
+  t.equal(notSubscribed.body.toString(), 'Agent has not finished recovery');
+  await early.close();
   const sb = await startSwitchboard({ registry, logger, ...options, acl: undefined });
   t.match(sb.url, /^http:\/\/\[::1\]:\d+$/);
   const client = new SwitchboardClient({ url: sb.url, token: options.auth.tokens![0]!.token });
