@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
@@ -112,6 +112,9 @@ export class AgentEmulator extends EventEmitter {
     this.executorId = options.executorId ?? 'mesos-sidecar-executor';
     this.#ownsSandbox = options.sandboxRoot === undefined;
     this.#sandboxRoot = options.sandboxRoot ?? mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-agent-'));
+    // Tasks may run as another user (CommandInfo.user): they must be able to reach their
+    // sandbox, as under a real agent's work directory.
+    if (this.#ownsSandbox) chmodSync(this.#sandboxRoot, 0o755);
     this.sandbox = path.join(this.#sandboxRoot, 'executors', this.executorId, 'runs', this.containerId.value);
     mkdirSync(this.sandbox, { recursive: true });
     if (this.#ownsSandbox) process.once('exit', this.#removeSandbox);

@@ -1,6 +1,7 @@
 // Launch → STARTING → RUNNING → FINISHED/FAILED through the real wire, in both encodings.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolveUser } from '../../common/process.js';
 import path from 'node:path';
 import { ENCODINGS, argvTask, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 
@@ -40,3 +41,38 @@ for (const encoding of ENCODINGS) {
     t.equal((await exec.exited).code, 0);
   });
 }
+
+t.test('CommandInfo.user runs the task as that user (the executor runs as root here)', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+  const { agent } = await startExecutor(t, 'protobuf');
+  const id = uniqueId('as-nobody');
+  agent.launch(shellTask(id, 'id -un; echo "$HOME"; pwd', { command: { shell: true, value: 'id -un; echo "$HOME"; pwd', user: 'nobody' } }));
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
+  const sandbox = path.join(agent.sandbox, 'tasks', id);
+  const [user, , cwd] = readFileSync(path.join(sandbox, 'stdout'), 'utf8').trim().split('\n');
+  t.equal(user, 'nobody');
+  t.equal(cwd, sandbox, 'working directory is the task sandbox');
+  t.equal(statSync(path.join(sandbox, 'stdout')).uid, resolveUser('nobody').uid, 'the output files belong to the task user');
+});
+
+t.test('the task environment: MESOS_SANDBOX, MESOS_TASK_ID, role, CommandInfo.environment wins, no agent token', async (t) => {
+  const { agent } = await startExecutor(t, 'json', { executorAuthToken: 'agent-secret' });
+  const id = uniqueId('env');
+  agent.launch(
+    shellTask(id, 'env', {
+      command: { shell: true, value: 'env', environment: { variables: [{ name: 'MESOS_TASK_ID', value: 'overridden' }, { name: 'GREETING', value: 'hi' }, { name: 'S', type: 'SECRET', secret: { type: 'REFERENCE', reference: { name: 'x' } } }] } },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 }, allocation_info: { role: 'web' } }],
+    }),
+  );
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
+  const env = Object.fromEntries(
+    readFileSync(path.join(agent.sandbox, 'tasks', id, 'stdout'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  t.equal(env.MESOS_SANDBOX, path.join(agent.sandbox, 'tasks', id));
+  t.equal(env.MESOS_TASK_ID, 'overridden', 'CommandInfo.environment has the last word');
+  t.equal(env.GREETING, 'hi');
+  t.equal(env.MESOS_ALLOCATION_ROLE, 'web');
+  t.equal(env.MESOS_CONTAINER_IP, '127.0.0.1');
+  t.equal(env.MESOS_FRAMEWORK_ID, agent.frameworkId, "the executor's own environment is inherited");
+  t.notOk('S' in env, 'SECRET variables are skipped');
+  t.notOk('MESOS_EXECUTOR_AUTHENTICATION_TOKEN' in env, 'the agent token never reaches a task');
+});
