@@ -1,7 +1,7 @@
 // Which container a ContainerID names: the executor's own, a task's nested container,
 // a live exec session, or a session whose termination is kept until REMOVE_*.
 import type { mesos } from '../proto/codec.js';
-import type { TaskRegistry, TaskView } from '../executor/task-view.js';
+import type { TaskRegistry, TaskView, TtyTap } from '../executor/task-view.js';
 import type { AttachTarget, OutputListener } from './attach-target.js';
 import { containerIdText, rootContainerId, sameContainerId } from './container-id.js';
 import type { ExecSession, Termination } from './exec-session.js';
@@ -25,18 +25,19 @@ class TaskTerminal implements AttachTarget {
   readonly taskId: string;
   readonly tty = true;
   inputAttached = false;
-  readonly #task: TaskView;
+  // Captured once: the executor stops exposing `tty` when the task terminates.
+  readonly #tap: TtyTap;
   #ended = false;
   readonly #endListeners = new Set<() => void>();
 
   constructor(task: TaskView) {
-    this.#task = task;
+    this.#tap = task.tty!;
     this.taskId = task.taskId;
     this.containerText = containerIdText(task.containerId);
     // The tap reports the end of the output (after its last data); a task that had
     // already ended before anyone attached will not report it again.
     if (task.terminated) this.#ended = true;
-    else task.tty!.onEnd(() => this.#markEnded());
+    else this.#tap.onEnd(() => this.#markEnded());
   }
 
   get outputEnded(): boolean {
@@ -51,7 +52,7 @@ class TaskTerminal implements AttachTarget {
   }
 
   onOutput(listener: OutputListener): () => void {
-    return this.#task.tty!.onData((chunk) => listener('STDOUT', chunk));
+    return this.#tap.onData((chunk) => listener('STDOUT', chunk));
   }
 
   onOutputEnd(listener: () => void): () => void {
@@ -64,7 +65,7 @@ class TaskTerminal implements AttachTarget {
   }
 
   async writeStdin(data: Buffer): Promise<void> {
-    if (data.length > 0 && !this.#ended) this.#task.tty!.write(data);
+    if (data.length > 0 && !this.#ended) this.#tap.write(data);
   }
 
   closeStdin(): void {
@@ -72,7 +73,7 @@ class TaskTerminal implements AttachTarget {
   }
 
   resize(columns: number, rows: number): void {
-    if (columns > 0 && rows > 0 && !this.#ended) this.#task.tty!.resize(columns, rows);
+    if (columns > 0 && rows > 0 && !this.#ended) this.#tap.resize(columns, rows);
   }
 }
 
@@ -119,9 +120,9 @@ export class Containers {
   }
 
   terminalOf(task: TaskView): TaskTerminal | undefined {
-    if (!task.tty) return undefined;
     let terminal = this.#terminals.get(task);
     if (!terminal) {
+      if (!task.tty) return undefined;
       terminal = new TaskTerminal(task);
       this.#terminals.set(task, terminal);
     }
