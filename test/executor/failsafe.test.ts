@@ -1,0 +1,57 @@
+// The 60 s fail-safe (executor-api.md §7.2 step 6): with no live task left and a terminal
+// update never acknowledged, the executor gives up and exits non-zero. Driven on an
+// injected ManualClock; the executor runs in-process against the emulator over the wire.
+import t from 'tap';
+import { AgentEmulator } from '../../agent/emulator.js';
+import { ManualClock } from '../../common/clock.js';
+import { createLogger } from '../../common/logger.js';
+import { parseExecutorEnvironment } from '../../executor/env.js';
+import { ACK_FAILSAFE_MS, EXIT_AGENT_LOST, Executor } from '../../executor/executor.js';
+import { quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+
+t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), autoAcknowledge: false });
+  t.teardown(() => agent.close());
+  const clock = new ManualClock(Date.now());
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    clock,
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  let code: number | undefined;
+  void exited.then((c) => (code = c));
+  clock.advance(0); // the first connection attempt is scheduled at +0 on the injected clock
+  await subscribed;
+  const id = uniqueId('unacked');
+  agent.launch(shellTask(id, 'true'));
+  const terminal = await agent.waitForTerminal(id);
+  t.equal(terminal.state, 'TASK_FINISHED');
+  clock.advance(ACK_FAILSAFE_MS - 1);
+  await new Promise((r) => setImmediate(r));
+  t.equal(code, undefined, 'still waiting for the acknowledgement at 59.999 s');
+  clock.advance(1);
+  t.equal(await exited, EXIT_AGENT_LOST);
+});
+
+t.test('acknowledged in time: exit 0 and the fail-safe never fires', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), autoAcknowledge: false });
+  t.teardown(() => agent.close());
+  const clock = new ManualClock(Date.now());
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    clock,
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  clock.advance(0);
+  await subscribed;
+  const id = uniqueId('acked');
+  agent.on('update', (u) => agent.acknowledge(u.status.uuid!));
+  agent.launch(shellTask(id, 'true'));
+  await agent.waitForTerminal(id);
+  t.equal(await exited, 0);
+  t.equal(clock.pending, 0, 'no timer left behind');
+});
