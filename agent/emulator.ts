@@ -37,6 +37,8 @@ export interface EmulatorOptions {
   recoveryTimeout?: string;
   subscriptionBackoffMax?: string;
   shutdownGracePeriod?: string;
+  /** Also serve the executor API on a unix socket, passed as MESOS_DOMAIN_SOCKET. */
+  domainSocket?: boolean;
 }
 
 export interface ReceivedUpdate {
@@ -88,6 +90,9 @@ export class AgentEmulator extends EventEmitter {
   readonly #sandboxRoot: string;
   readonly #ownsSandbox: boolean;
   #server: http.Server;
+  #unixServer: http.Server | undefined;
+  /** MESOS_DOMAIN_SOCKET, when `domainSocket` is set. */
+  readonly socketPath: string | undefined;
   #port = 0;
   #stream: EventStream | undefined;
   /** The executor has subscribed since the (last) agent start: other calls are allowed. */
@@ -118,6 +123,7 @@ export class AgentEmulator extends EventEmitter {
     this.sandbox = path.join(this.#sandboxRoot, 'executors', this.executorId, 'runs', this.containerId.value);
     mkdirSync(this.sandbox, { recursive: true });
     if (this.#ownsSandbox) process.once('exit', this.#removeSandbox);
+    this.socketPath = options.domainSocket ? path.join(this.#sandboxRoot, 'agent.sock') : undefined;
     this.#server = this.#createServer();
   }
 
@@ -168,6 +174,7 @@ export class AgentEmulator extends EventEmitter {
       env.MESOS_SUBSCRIPTION_BACKOFF_MAX = this.#o.subscriptionBackoffMax ?? '2secs';
     }
     if (this.#o.executorAuthToken) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = this.#o.executorAuthToken;
+    if (this.socketPath) env.MESOS_DOMAIN_SOCKET = this.socketPath;
     return { ...env, ...overrides };
   }
 
@@ -379,17 +386,32 @@ export class AgentEmulator extends EventEmitter {
       });
     });
     this.#port = (this.#server.address() as AddressInfo).port;
+    if (this.socketPath) {
+      rmSync(this.socketPath, { force: true });
+      const unix = (this.#unixServer = this.#createServer());
+      await new Promise<void>((resolve, reject) => {
+        unix.once('error', reject);
+        unix.listen(this.socketPath, () => {
+          unix.off('error', reject);
+          resolve();
+        });
+      });
+    }
   }
 
   async #shutDownServer(): Promise<void> {
     const stream = this.#stream;
     this.#stream = undefined;
     stream?.res.destroy();
-    const server = this.#server;
-    if (!server.listening) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    const servers = [this.#server, this.#unixServer].filter((s): s is http.Server => s !== undefined && s.listening);
+    this.#unixServer = undefined;
+    await Promise.all(
+      servers.map((server) => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        return closed;
+      }),
+    );
   }
 
   // --- HTTP -------------------------------------------------------------------------------------

@@ -76,3 +76,13 @@ t.test('the task environment: MESOS_SANDBOX, MESOS_TASK_ID, role, CommandInfo.en
   t.notOk('S' in env, 'SECRET variables are skipped');
   t.notOk('MESOS_EXECUTOR_AUTHENTICATION_TOKEN' in env, 'the agent token never reaches a task');
 });
+
+t.test('MESOS_DOMAIN_SOCKET: the executor speaks HTTP over the agent unix socket', async (t) => {
+  // The TCP endpoint points nowhere: only the socket can work.
+  const { agent, exec } = await startExecutor(t, 'protobuf', { domainSocket: true }, { MESOS_AGENT_ENDPOINT: '127.0.0.1:9', MESOS_SLAVE_PID: 'slave(1)@127.0.0.1:9' });
+  t.ok(agent.socketPath);
+  const id = uniqueId('via-socket');
+  agent.launch(shellTask(id, 'true'));
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
+  t.equal((await exec.exited).code, 0);
+});
