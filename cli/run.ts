@@ -1,8 +1,8 @@
 // `mesos-sidecar run FILE.json`: the embedded local agent. Starts the agent emulator on
 // loopback, spawns the real executor with the environment a Mesos agent gives it, launches
 // the task(s) from FILE, acknowledges every update and prints it as one line. Ctrl-C kills
-// the live tasks through their kill policy and waits for their terminal updates; a second
-// Ctrl-C shuts the executor down; a third kills its process group outright.
+// the live tasks through their kill policy and waits for their terminal updates; further
+// Ctrl-Cs escalate (SHUTDOWN, then SIGTERM, then SIGKILL to the executor).
 //
 // Exit status: 0 when every task FINISHED (or was killed because the user asked), 1 when
 // any task ended otherwise or the executor died first, 2 for a bad command line or FILE.
@@ -30,7 +30,7 @@ status update. task_id and agent_id may be left out of FILE: they are filled in.
   -h, --help                 this text
 
 Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for their
-terminal updates; press it again to shut the executor down, a third time to kill it.
+terminal updates; press it again to shut the executor down, again to stop it at once.
 Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
 
 const TERMINAL: ReadonlySet<mesos.TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
@@ -187,39 +187,51 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   const exited = exec.exited.then((e) => (executorGone = e));
 
   let interrupts = 0;
+  let launched = false;
+  let onEarlyInterrupt!: () => void;
+  const earlyInterrupt = new Promise<'interrupted'>((resolve) => (onEarlyInterrupt = () => resolve('interrupted')));
   let userKilled = false;
+  // Escalation, one step per Ctrl-C: KILL each task (its kill policy applies), then
+  // SHUTDOWN, then SIGTERM to the executor (it SIGKILLs its tasks' groups and leaves), and
+  // only then SIGKILL to the executor's group. Tasks have groups of their own, so that last
+  // step alone would leave them running.
   const onInterrupt = (signal: NodeJS.Signals): void => {
     interrupts += 1;
+    if (!launched) {
+      note(`${signal}: stopping before anything was launched`);
+      onEarlyInterrupt();
+      return;
+    }
     if (interrupts === 1) {
       userKilled = true;
       const live = board.live();
       note(`${signal}: killing ${live.length} live task(s); press Ctrl-C again to shut the executor down`);
       for (const id of live) emulator.kill(id);
     } else if (interrupts === 2) {
-      note(`${signal}: shutting the executor down; press Ctrl-C again to kill it`);
+      note(`${signal}: shutting the executor down; press Ctrl-C again to stop it at once`);
       emulator.shutdown();
+    } else if (interrupts === 3) {
+      note(`${signal}: SIGTERM to the executor (pid ${exec.pid}): it kills its tasks and exits`);
+      signalGroup(exec.pid, 'SIGTERM');
     } else {
-      note(`${signal}: killing the executor (pid ${exec.pid}) and its process group`);
+      note(`${signal}: SIGKILL to the executor's process group`);
       signalGroup(exec.pid, 'SIGKILL');
     }
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   try {
-    const subscribed = await Promise.race([emulator.waitForSubscribed().then(() => true), exited.then(() => false)]);
-    if (!subscribed) {
+    const start = await Promise.race([emulator.waitForSubscribed().then(() => 'subscribed' as const), exited.then(() => 'exited' as const), earlyInterrupt]);
+    if (start === 'exited') {
       note(`the executor ${describeExit(executorGone!)} before subscribing (set MESOS_SIDECAR_LOG_LEVEL=info for its logs)`);
       return 1;
     }
+    // Interrupted while the executor was starting: nothing to kill; close() stops it.
+    if (start === 'interrupted') return 130;
     logger.info({ pid: exec.pid }, 'executor subscribed');
-    if (interrupts > 0) {
-      // Interrupted while the executor was still starting: nothing was launched.
-      emulator.shutdown();
-      await exited;
-      return 130;
-    }
     if (taskFile.kind === 'task') emulator.launch(taskFile.task);
     else emulator.launchGroup(taskFile.group);
+    launched = true;
     note(`launched ${board.ids.join(', ')}; Ctrl-C kills ${board.ids.length > 1 ? 'them' : 'it'}`);
 
     const ended = await Promise.race([board.allTerminal.then(() => 'tasks' as const), exited.then(() => 'executor' as const)]);
@@ -232,9 +244,8 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
     const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(true), EXECUTOR_EXIT_BOUND_MS)))]);
     clearTimeout(bound);
     if (timedOut) {
-      note(`the executor did not exit within ${EXECUTOR_EXIT_BOUND_MS / 1000}s of its last task; killing it`);
-      signalGroup(exec.pid, 'SIGKILL');
-      await exited;
+      // AgentEmulator.close() ends it (SIGTERM, then SIGKILL to its group).
+      note(`the executor did not exit within ${EXECUTOR_EXIT_BOUND_MS / 1000}s of its last task; stopping it`);
       return 1;
     }
     if (executorGone!.code !== 0) note(`the executor ${describeExit(executorGone!)}`);
@@ -242,10 +253,6 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
-    if (!executorGone) {
-      signalGroup(exec.pid, 'SIGKILL');
-      await exited;
-    }
   }
 }
 

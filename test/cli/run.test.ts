@@ -184,6 +184,29 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'the server is gone');
 });
 
+t.test('a second Ctrl-C shuts the executor down: a task ignoring SIGTERM with a 60 s grace is SIGKILLed within the shutdown grace', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'stubborn.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'stubborn',
+      command: { value: "trap '' TERM; echo up; while :; do sleep 1; done" },
+      kill_policy: { grace_period: { nanoseconds: 60_000_000_000 } },
+    }),
+  );
+  const cli = startCli(t, ['run', file]);
+  await cli.waitForLine(/ stubborn\.\S+\s+TASK_RUNNING/);
+  signalGroup(cli.pid, 'SIGINT');
+  await cli.waitForLine(/ stubborn\.\S+\s+TASK_KILLING/);
+  signalGroup(cli.pid, 'SIGINT');
+  await cli.waitForLine(/^==> SIGINT: shutting the executor down/);
+  const killed = await cli.waitForLine(/ stubborn\.\S+\s+TASK_KILLED/);
+  t.match(killed, /message="Command terminated with signal Killed"/, 'SIGKILL, not the ignored SIGTERM');
+  const { code } = await cli.exited;
+  t.equal(code, 0, 'killed at the user\'s request');
+});
+
 t.test('bad file: exit 2 with a message naming the field', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.json');
