@@ -5,7 +5,8 @@ import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessag
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type mesos, type MessageContentType } from '../proto/codec.js';
 import { encodeRecord } from '../proto/recordio.js';
 import { recordsOf } from './record-stream.js';
-import { SwitchboardClientError } from './errors.js';
+import { SidecarError } from '../common/errors.js';
+import { StreamCutError, SwitchboardClientError } from './errors.js';
 
 export interface ClientOptions {
   /** `http://host:port` or `unix:/path/to/socket`. */
@@ -123,10 +124,15 @@ export class SwitchboardClient {
         maxRecordSize: options.maxRecordSize ?? 64 * 1024 * 1024,
         // A reset mid-body can look like an end in Node; tell it apart from a real one.
         onEnd: () => {
-          if (!res.complete) throw new Error('output stream was cut off before its end');
+          if (!res.complete) throw new StreamCutError('incomplete body');
         },
       });
-      for await (const record of source) yield codecs.agent.ProcessIO.decode(record, recordEncoding);
+      try {
+        for await (const record of source) yield codecs.agent.ProcessIO.decode(record, recordEncoding);
+      } catch (err) {
+        if (err instanceof SidecarError) throw err;
+        throw new StreamCutError((err as Error).message);
+      }
     }
     return { status: 200, headers: res.headers, response: res, records: records(), destroy: () => req.destroy() };
   }

@@ -50,3 +50,11 @@ export class SwitchboardClientError extends SidecarError {
     super(`switchboard answered ${call} with ${status}${body ? `: ${body.trim().slice(0, 500)}` : ''}`);
   }
 }
+
+/** An output stream ended without its normal end (reset, server gone, reader cut off). */
+export class StreamCutError extends SidecarError {
+  readonly code = 'E_STREAM_CUT';
+  constructor(detail: string) {
+    super(`the output stream was cut off before its end (${detail})`);
+  }
+}

@@ -143,3 +143,18 @@ t.test('a signal to the CLI restores the terminal and kills the session', async 
   await until(() => processGone(pid), 'the remote sleep to die with the connection');
   t.pass('remote process gone');
 });
+
+t.test('an error while the terminal is raw (switchboard gone) restores it', async (t) => {
+  const fx = await startFixture(t);
+  fx.task('web', 'sleep 1000');
+  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), env(fx));
+  t.teardown(() => term.term.kill('SIGKILL'));
+  const pid = Number((await term.expect(/pid=\d+/)).slice(4));
+  await fx.close();
+  await term.expect('END');
+  t.match(term.text, 'mesos-sidecar exec: the output stream was cut off before its end', 'the CLI says the stream broke');
+  t.match(term.text, 'rc=1');
+  t.notMatch(term.text.slice(term.text.indexOf('rc=1')), /-icanon|-echo\b|-isig/, 'terminal restored on the error path');
+  await until(() => processGone(pid), 'the remote sleep to be killed with the switchboard');
+  t.pass('remote process gone');
+});

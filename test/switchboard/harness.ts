@@ -117,6 +117,8 @@ export interface Fixture {
   url: string;
   client: SwitchboardClient;
   logs: LogLine[];
+  /** Stops the switchboard now (teardown tolerates it). */
+  close(): Promise<void>;
   /** A task in the registry with the given command (TTY or pipes). */
   task(id: string, command: string, options?: { tty?: boolean }): TestTask;
 }
@@ -152,6 +154,7 @@ export async function startFixture(t: Test, overrides: Partial<SwitchboardOption
     url: sb.url,
     client: new SwitchboardClient({ url: sb.url, token: TOKEN }),
     logs,
+    close: () => sb.close(),
     task(id, command, options = {}) {
       const task = registry.add(new TestTask(id, sandbox));
       if (options.tty) task.startTty(command);
