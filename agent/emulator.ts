@@ -105,6 +105,7 @@ export class AgentEmulator extends EventEmitter {
   #waiters: Waiter[] = [];
   #subscribeWaiters: Array<{ resolve: (c: executor.Call) => void; reject: (e: Error) => void }> = [];
   #failNext: { count: number; status: number } = { count: 0, status: 503 };
+  #failNextSubscribes: { count: number; status: number } = { count: 0, status: 503 };
   readonly #executors = new Set<ExecutorProcess>();
   #closed = false;
 
@@ -275,6 +276,14 @@ export class AgentEmulator extends EventEmitter {
   /** Fault injection: the next `count` valid UPDATE calls are answered `status` and dropped. */
   failNextUpdates(count: number, status = 503): void {
     this.#failNext = { count, status };
+  }
+
+  /**
+   * Fault injection: the next `count` valid SUBSCRIBE calls are answered `status` (503 is
+   * what a recovering agent says, 404 what one says before its routes exist).
+   */
+  failNextSubscribes(count: number, status = 503): void {
+    this.#failNextSubscribes = { count, status };
   }
 
   /** Sends ACKNOWLEDGED for a received update (for autoAcknowledge: false). */
@@ -496,6 +505,11 @@ export class AgentEmulator extends EventEmitter {
 
     switch (call.type) {
       case 'SUBSCRIBE':
+        if (this.#failNextSubscribes.count > 0) {
+          this.#failNextSubscribes.count--;
+          const status = this.#failNextSubscribes.status;
+          return this.#reply(req, res, status, status === 503 ? 'Agent has not finished recovery' : `injected failure ${status}`);
+        }
         return this.#onSubscribe(req, res, call, acceptType!);
       case 'UPDATE': {
         if (this.#failNext.count > 0) {

@@ -1,7 +1,8 @@
 // Agent restarts and disappearances (executor-api.md §8) through the real wire.
 import t from 'tap';
 import path from 'node:path';
-import { ENCODINGS, fixture, killPolicy, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { AgentEmulator } from '../../agent/emulator.js';
+import { ENCODINGS, fixture, killPolicy, quietLogger, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { processGone, until, waitForFile } from '../helpers/wait.js';
 
 for (const encoding of ENCODINGS) {
@@ -77,4 +78,24 @@ t.test('without checkpointing a disconnection shuts the executor down and kills 
   await until(() => processGone(pid), 'task gone');
   t.pass('task killed');
   t.ok(exec.stderrLines.some((l) => l.includes('disconnected from the agent; shutting down')));
+});
+
+t.test('SUBSCRIBE answered 503 and 404 is resent (every second) until the agent accepts it', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger() });
+  t.teardown(() => agent.close());
+  const answers: number[] = [];
+  agent.on('request', (_method: string, _path: string, status: number) => answers.push(status));
+  agent.failNextSubscribes(1, 503);
+  const subscribed = agent.waitForSubscribed();
+  const exec = agent.spawnExecutor({ encoding: 'json', env: { MESOS_SIDECAR_LOG_LEVEL: 'info' } });
+  await subscribed;
+  t.same(answers, [503, 200], 'refused once, then accepted');
+  agent.failNextSubscribes(1, 404);
+  const again = agent.waitForSubscribed();
+  await agent.restart();
+  await again;
+  t.same(answers.slice(2), [404, 200], 'after a restart: 404 once, then accepted');
+  agent.shutdown();
+  t.equal((await exec.exited).code, 0);
+  t.equal(exec.stderrLines.filter((l) => l.includes('agent refused SUBSCRIBE; resending in 1 s')).length, 2, 'each refusal logged');
 });
