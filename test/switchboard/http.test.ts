@@ -114,6 +114,15 @@ t.test('header negotiation, bodies and call validation', async (t) => {
     if (body !== undefined) t.equal(res.body.toString(), body, `${what}: body`);
   }
 
+  await t.test('a session asked for with Accept: application/json still streams RecordIO', async (t) => {
+    const id = sessionId(task);
+    const res = await post({ 'Content-Type': JSON_T, Accept: JSON_T }, JSON.stringify(launchCall(id, { value: 'printf hi' })));
+    t.equal(res.status, 200);
+    t.equal(res.headers['content-type'], JSON_T, 'labelled with the plain accept type');
+    t.equal(res.headers['message-content-type'], undefined, 'no Message-Content-Type');
+    t.equal(res.body.toString(), '54\n{"type":"DATA","data":{"type":"STDOUT","data":"aGk="}}'.replace('54', String(Buffer.byteLength('{"type":"DATA","data":{"type":"STDOUT","data":"aGk="}}'))), 'one RecordIO-framed JSON ProcessIO');
+  });
+
   await t.test('streaming input: malformed frame, oversized record, EOF, wrong first record', async (t) => {
     const input = (body: Buffer) => post({ 'Content-Type': RIO, 'Message-Content-Type': JSON_T, Accept: JSON_T }, body);
     const empty = await input(Buffer.alloc(0));
