@@ -8,7 +8,7 @@ import { describeTermination, signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
-import type { HealthReport, TaskCheckFactory } from './checks-contract.js';
+import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from './checks-contract.js';
 import type { ExecutorConfig } from './env.js';
 import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
@@ -228,6 +228,16 @@ export class Executor implements TaskRegistry {
   }
 
   #onEvent(event: executor.Event): void {
+    try {
+      this.#handleEvent(event);
+    } catch (err) {
+      // A bug in handling one event must not look like a broken stream (which would
+      // re-subscribe and replay nothing): log it loudly and carry on with the next one.
+      this.#log.error({ err, type: event.type }, 'failed to handle event');
+    }
+  }
+
+  #handleEvent(event: executor.Event): void {
     const log = this.#log;
     switch (event.type) {
       case 'SUBSCRIBED':
@@ -476,7 +486,21 @@ export class Executor implements TaskRegistry {
     task.phase = { kind: 'running', process: launched };
     void launched.exited.then((exit) => this.#onExit(task, exit));
     if (this.#checkFactory && (task.info.health_check || task.info.check)) {
-      task.checks = this.#checkFactory.create({
+      task.checks = this.#createChecks(task, log);
+    } else if (task.info.health_check || task.info.check) {
+      log.warn('task declares checks but this executor has no check support configured; running it without checks');
+    }
+    this.#sendStatus(task, { state: 'TASK_RUNNING' });
+    if (!this.#connection.subscribed && task.checks) {
+      task.checks.pause();
+      task.checksPausedForDisconnect = true;
+    }
+    if (pendingKill) this.#kill(task, pendingKill);
+  }
+
+  #createChecks(task: Task, log: Logger): TaskCheckRunner | undefined {
+    try {
+      return this.#checkFactory!.create({
         task: task.info,
         environment: task.environment,
         workingDirectory: task.workingDirectory,
@@ -487,15 +511,12 @@ export class Executor implements TaskRegistry {
         reportCheck: (status, message) => this.#onCheck(task, status, message),
         reportReadiness: (labels, message) => this.#onReadiness(task, labels, message),
       });
-    } else if (task.info.health_check || task.info.check) {
-      log.warn('task declares checks but this executor has no check support configured; running it without checks');
+    } catch (err) {
+      // validate() accepted the definitions, so this is our bug, not the task's: keep the
+      // task (the scheduler asked for it) and say loudly that it runs unchecked.
+      log.error({ err }, 'cannot start the checks of this task; it runs without them');
+      return undefined;
     }
-    this.#sendStatus(task, { state: 'TASK_RUNNING' });
-    if (!this.#connection.subscribed && task.checks) {
-      task.checks.pause();
-      task.checksPausedForDisconnect = true;
-    }
-    if (pendingKill) this.#kill(task, pendingKill);
   }
 
   // --- kill -------------------------------------------------------------------------------

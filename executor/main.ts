@@ -61,19 +61,31 @@ async function main(): Promise<number> {
     extraStatusLabels.push({ key: SWITCHBOARD_URL_LABEL, value: switchboard.url });
   }
 
-  // The agent's SIGTERM on container destruction: tasks are ours to take down with us.
+  // Tasks live in their own process groups: whatever ends this process must take them
+  // along, or they would outlive the executor unseen by anyone.
+  const killTasks = (): void => {
+    for (const task of executor.tasks()) {
+      if (task.pid === undefined) continue;
+      try {
+        process.kill(-task.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+  };
+  // The agent's SIGTERM on container destruction.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.warn({ signal }, 'executor received a signal; killing tasks');
-      for (const task of executor.tasks()) {
-        if (task.pid === undefined) continue;
-        try {
-          process.kill(-task.pid, 'SIGKILL');
-        } catch {
-          // the group is already gone
-        }
-      }
+      killTasks();
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.once(event, (err: unknown) => {
+      logger.fatal({ err }, `${event}; killing tasks and exiting`);
+      killTasks();
+      process.exit(1);
     });
   }
   const running = executor.run();

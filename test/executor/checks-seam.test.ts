@@ -26,6 +26,7 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
   const factory: TaskCheckFactory = {
     validate: (task) => (task.labels?.labels?.some((l) => l.key === 'broken-check') ? 'HealthCheck.http.port: required field is missing' : undefined),
     create: (context) => {
+      if (context.task.labels?.labels?.some((l) => l.key === 'explode')) throw new Error('checker bug');
       const listeners: Array<[string, () => void]> = [];
       const record = (call: string) => {
         runner.calls.push(call);
@@ -242,4 +243,13 @@ t.test('a check factory still loading holds events back, in order, until it is t
   t.equal(s.state, 'TASK_KILLED', 'LAUNCH then KILL, in their order');
   t.ok(fake.runners.has(id), 'the task got its checks from the late factory');
   t.equal(await exited, 0);
+});
+
+t.test('a checker that throws on create: the task still runs, unchecked, and the log says so', async (t) => {
+  const { agent, runners } = await inProcess(t, 'json');
+  const id = uniqueId('unchecked');
+  agent.launch(shellTask(id, 'true', { check: httpCheck, labels: { labels: [{ key: 'explode' }] } }));
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
+  t.same(agent.updates.map((u) => u.status.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+  t.equal(runners.size, 0);
 });
