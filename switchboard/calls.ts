@@ -113,7 +113,7 @@ export async function launchNestedContainerSession(state: SwitchboardState, ctx:
 
   const text = containerIdText(id);
   const logger = state.logger.child({ session: text, task: task.taskId });
-  const session = new ExecSession({ containerId: id, task, command: launch.command, ttyInfo: launch.container?.tty_info, logger }, state.clock.now());
+  const session = new ExecSession({ containerId: id, task, command: launch.command, ttyInfo: launch.container?.tty_info, logger, clock: state.clock });
   state.containers.add(session);
   const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(launch.command), tty: session.tty, start: new Date(session.startedAt).toISOString() };
   state.audit.started(audit);

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
+import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup, userSpawnOptions } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
@@ -42,7 +43,12 @@ export interface SessionLaunch {
   /** Present when the session asked for a TTY; window size optional. */
   ttyInfo?: mesos.TTYInfo;
   logger: Logger;
+  clock: Clock;
 }
+
+// After the main process exited and its group was killed, how long the output may take
+// to reach EOF. Only a process that left the group (setsid) can hold it open longer.
+const DRAIN_LIMIT_MS = 5000;
 
 /** argv[0] and the rest, as Mesos builds them from a CommandInfo. */
 export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
@@ -96,7 +102,11 @@ export class ExecSession implements AttachTarget {
   readonly terminated: Promise<Termination>;
   #resolveTerminated!: (t: Termination) => void;
 
-  constructor(launch: SessionLaunch, now: number) {
+  readonly #clock: Clock;
+
+  constructor(launch: SessionLaunch) {
+    this.#clock = launch.clock;
+    const now = launch.clock.now();
     this.containerId = launch.containerId;
     this.containerText = containerIdText(launch.containerId);
     this.taskId = launch.task.taskId;
@@ -162,6 +172,8 @@ export class ExecSession implements AttachTarget {
     // kill the rest of the group so that the terminal's slave side closes.
     let exiting = false;
     drainPtyOnExit(term, {
+      clock: this.#clock,
+      maxWaitMs: DRAIN_LIMIT_MS,
       onExitObserved: () => {
         exiting = true;
         signalGroup(term.pid, 'SIGKILL');
@@ -209,6 +221,14 @@ export class ExecSession implements AttachTarget {
     child.stdout!.on('data', (c: Buffer) => this.#emit('STDOUT', c));
     child.stderr!.on('data', (c: Buffer) => this.#emit('STDERR', c));
     child.on('exit', (code, signal) => this.#mainExited({ exitStatus: rawWaitStatus(code, signal) }));
+    child.on('exit', () => {
+      const limit = this.#clock.setTimeout(() => {
+        this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }, DRAIN_LIMIT_MS);
+      child.once('close', () => this.#clock.clearTimeout(limit));
+    });
     child.on('close', () => this.#finish());
     return {
       pid,

@@ -78,13 +78,16 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) logger.warn({ address: address.address }, 'switchboard listens beyond loopback');
   }
   logger.info({ url, acl: options.acl !== undefined, limits: state.limits }, 'switchboard listening');
+  // Idempotent: a second server.close() would wait for a 'close' event that never comes.
+  let closing: Promise<void> | undefined;
   return {
     url,
-    close: async () => {
-      containers.destroyAll();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+    close: () =>
+      (closing ??= (async () => {
+        containers.destroyAll();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+      })()),
   };
 }

@@ -3,7 +3,9 @@
 // switchboard memory per idle session with 100 concurrent sessions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
@@ -12,6 +14,7 @@ import { isOutputStream, stdinRecord, SwitchboardClient, type OutputStreamHandle
 import { summarize } from '../stats.js';
 
 const THROUGHPUT_BYTES = 1024 ** 3;
+const THROUGHPUT_ROUNDS = 3;
 const KEYSTROKES = 1000;
 const IDLE_SESSIONS = 100;
 
@@ -21,8 +24,9 @@ interface Server {
   child: ChildProcess;
 }
 
-export async function startServer(token: string): Promise<Server> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), fileURLToPath(new URL('./server.js', import.meta.url))], { env: { ...process.env, BENCH_SWITCHBOARD_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startServer(token: string, socketPath?: string): Promise<Server> {
+  const env = { ...process.env, BENCH_SWITCHBOARD_TOKEN: token, ...(socketPath ? { BENCH_SWITCHBOARD_SOCKET: socketPath } : {}) };
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), fileURLToPath(new URL('./server.js', import.meta.url))], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -168,18 +172,44 @@ export async function run(): Promise<object> {
   try {
     // Memory first, on a fresh server: later phases leave garbage that would blur the delta.
     const memory = await idleMemory(client, server);
-    const direct = await directThroughput();
-    const viaSwitchboard = await switchboardThroughput(client);
-    if (viaSwitchboard.bytes !== THROUGHPUT_BYTES || viaSwitchboard.exitStatus !== 0) throw new Error(`throughput session returned ${viaSwitchboard.bytes} bytes, status ${viaSwitchboard.exitStatus}`);
+    // The same session over a unix socket too, to show what the loopback TCP stack costs.
+    // Rounds interleave the three ways so that load from elsewhere hits them alike;
+    // the medians are compared.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
+    const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
+    const unixClient = new SwitchboardClient({ url: unixServer.url, token });
+    const rounds: { direct: number; tcp: number; unix: number }[] = [];
+    try {
+      for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+        const direct = await directThroughput();
+        const tcp = await switchboardThroughput(client);
+        const unix = await switchboardThroughput(unixClient);
+        for (const r of [tcp, unix]) {
+          if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
+        }
+        rounds.push({ direct: direct.bytes / direct.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds });
+      }
+    } finally {
+      unixServer.child.stdin!.end();
+      await new Promise((r) => unixServer.child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
     const local = summarize(await localPtyLatency());
     const remote = summarize(await switchboardLatency(client));
-    const mib = (b: number, s: number) => Math.round((b / s / 2 ** 20) * 10) / 10;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const mib = (bytesPerSecond: number) => Math.round((bytesPerSecond / 2 ** 20) * 10) / 10;
+    const direct = median(rounds.map((r) => r.direct));
+    const tcp = median(rounds.map((r) => r.tcp));
+    const unix = median(rounds.map((r) => r.unix));
     const throughput = {
-      bytes: THROUGHPUT_BYTES,
-      directPipeMiBps: mib(direct.bytes, direct.seconds),
-      switchboardMiBps: mib(viaSwitchboard.bytes, viaSwitchboard.seconds),
-      ratioToDirect: Math.round((viaSwitchboard.seconds ? direct.seconds / viaSwitchboard.seconds : 0) * 1000) / 1000,
-      target: 'switchboard >= 0.5 x direct pipe',
+      bytesPerRun: THROUGHPUT_BYTES,
+      rounds: rounds.map((r) => ({ directPipeMiBps: mib(r.direct), switchboardTcpMiBps: mib(r.tcp), switchboardUnixMiBps: mib(r.unix) })),
+      directPipeMiBps: mib(direct),
+      switchboardMiBps: mib(tcp),
+      ratioToDirect: Math.round((tcp / direct) * 1000) / 1000,
+      unixSocketMiBps: mib(unix),
+      unixSocketRatioToDirect: Math.round((unix / direct) * 1000) / 1000,
+      target: 'switchboard (loopback TCP) >= 0.5 x direct pipe',
     };
     return {
       throughput,
@@ -190,7 +220,7 @@ export async function run(): Promise<object> {
         keystrokeP99: remote.p99Ms < 2,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: 'switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = `head -c 1GiB /dev/zero` as a non-TTY session vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty',
+      setup: 'switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = `head -c 1GiB /dev/zero` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe, 3 interleaved rounds, medians; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty',
     };
   } finally {
     server.child.stdin!.end();

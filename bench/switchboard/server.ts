@@ -27,7 +27,8 @@ const registry: TaskRegistry = {
   tasks: () => [task],
 };
 const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
-const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 } });
+const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;
+const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(socketPath ? { socketPath } : {}) });
 process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {

@@ -161,3 +161,34 @@ t.test('heartbeats on the injected clock', async (t) => {
   input.end();
   await input.response;
 });
+
+t.test('a process that left the group cannot hold the session open past the drain limit', async (t) => {
+  const clock = new ManualClock();
+  const fx = await startFixture(t, { clock, heartbeatIntervalMs: 3_600_000 });
+  const task = fx.task('esc', 'sleep 1000');
+  const id = sessionId(task);
+  const s = await fx.client.openOutput(launchCall(id, { value: `setsid sh -c 'echo escaped=$$; exec sleep 1000' & read go` }), { encoding: 'application/json' });
+  if (!isOutputStream(s)) throw new Error('launch failed');
+  let escaped = 0;
+  t.teardown(() => {
+    if (escaped) process.kill(escaped, 'SIGKILL');
+  });
+  const input = fx.client.openInput(id);
+  const out = collect(s.records, (text) => {
+    const m = /escaped=(\d+)/.exec(text);
+    if (m && !escaped) {
+      escaped = Number(m[1]);
+      void input.send(stdinRecord('go\n'));
+    }
+  });
+  // The main process exits; the escaped sleep still holds stdout open.
+  await until(() => fx.logs.some((l) => l.msg === 'session main process exited'), 'the main process to exit');
+  clock.advance(4_999);
+  t.equal(fx.registry.byContainer.size, 1);
+  clock.advance(1);
+  await out;
+  t.pass('the stream ended once the drain limit passed');
+  t.equal(await fx.client.wait(id), 0, 'main process status');
+  t.ok(fx.logs.some((l) => l.level === 40 && /still open after its process group was killed/.test(l.msg)), 'logged as a warning');
+  input.end();
+});
