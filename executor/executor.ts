@@ -6,6 +6,7 @@ import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { describeTermination, signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
+import { READINESS_CHECK_LABEL } from '../checks/definitions.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from './checks-contract.js';
@@ -33,9 +34,11 @@ export interface ExecutorOptions {
   launcher?: ProcessLauncher;
   /**
    * The checks engine. A promise lets the entry point subscribe before the (large) checks
-   * module has loaded: events wait, in order, until it has.
+   * module has loaded; a function loads it when the first task that declares checks
+   * arrives (an executor whose tasks have none never pays for it). Either way, events
+   * wait, in order, until it is there.
    */
-  checkFactory?: TaskCheckFactory | Promise<TaskCheckFactory | undefined>;
+  checkFactory?: TaskCheckFactory | Promise<TaskCheckFactory | undefined> | (() => Promise<TaskCheckFactory | undefined>);
   /** Added to every status update's labels (e.g. where the IO switchboard listens). */
   extraStatusLabels?: mesos.Label[];
   /** Framework messages (MESSAGE events); ignored when absent, as the built-ins do. */
@@ -47,6 +50,17 @@ type Lifecycle =
   /** SHUTDOWN received or injected: tasks are being killed. */
   | { kind: 'shutting-down'; reportable: boolean; exitCode: number }
   | { kind: 'exited'; code: number };
+
+/** A task declares checks: a health check, a general check, or a readiness check label. */
+export function taskNeedsChecks(task: mesos.TaskInfo): boolean {
+  return task.health_check !== undefined || task.check !== undefined || (task.labels?.labels ?? []).some((l) => l.key === READINESS_CHECK_LABEL);
+}
+
+function launchNeedsChecks(event: executor.Event): boolean {
+  if (event.type === 'LAUNCH') return event.launch !== undefined && taskNeedsChecks(event.launch.task);
+  if (event.type === 'LAUNCH_GROUP') return (event.launch_group?.task_group.tasks ?? []).some(taskNeedsChecks);
+  return false;
+}
 
 function emptyCheckStatus(check: mesos.CheckInfo): mesos.CheckStatusInfo | undefined {
   switch (check.type) {
@@ -68,6 +82,8 @@ export class Executor implements TaskRegistry {
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
   #checkFactory: TaskCheckFactory | undefined;
+  /** Loads the checks engine on first need; unset once loading started. */
+  #loadCheckFactory: (() => Promise<TaskCheckFactory | undefined>) | undefined;
   /** Events that arrived while the check factory was still loading, in arrival order. */
   #deferredEvents: executor.Event[] | undefined;
   readonly #extraLabels: mesos.Label[];
@@ -97,18 +113,10 @@ export class Executor implements TaskRegistry {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#launcher = options.launcher ?? new RealProcessLauncher();
-    if (options.checkFactory instanceof Promise) {
-      this.#deferredEvents = [];
-      options.checkFactory.then(
-        (factory) => this.#onCheckFactory(factory),
-        (err: unknown) => {
-          this.#log.error({ err }, 'checks engine failed to load; tasks run without checks');
-          this.#onCheckFactory(undefined);
-        },
-      );
-    } else {
-      this.#checkFactory = options.checkFactory;
-    }
+    const factory = options.checkFactory;
+    if (factory instanceof Promise) this.#awaitCheckFactory(factory);
+    else if (typeof factory === 'function') this.#loadCheckFactory = factory;
+    else this.#checkFactory = factory;
     this.#extraLabels = options.extraStatusLabels ?? [];
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
@@ -129,6 +137,12 @@ export class Executor implements TaskRegistry {
       ...(this.#config.authToken ? { authToken: this.#config.authToken } : {}),
       buildSubscribe: () => this.#subscribeCall(),
       onEvent: (event) => {
+        // The first task that needs checks loads the engine; it and every later event wait.
+        if (!this.#deferredEvents && this.#loadCheckFactory && launchNeedsChecks(event)) {
+          const load = this.#loadCheckFactory;
+          this.#loadCheckFactory = undefined;
+          this.#awaitCheckFactory(Promise.resolve().then(load));
+        }
         if (!this.#deferredEvents) return this.#onEvent(event);
         this.#log.debug({ type: event.type }, 'event held until the checks engine has loaded');
         this.#deferredEvents.push(event);
@@ -143,6 +157,17 @@ export class Executor implements TaskRegistry {
     this.#log.info({ agent: this.#config.agentUrl, contentType: this.#config.contentType, checkpoint: this.#config.checkpoint }, 'executor starting');
     this.#connection.connect(0);
     return this.#exitCode;
+  }
+
+  #awaitCheckFactory(factory: Promise<TaskCheckFactory | undefined>): void {
+    this.#deferredEvents = [];
+    factory.then(
+      (f) => this.#onCheckFactory(f),
+      (err: unknown) => {
+        this.#log.error({ err }, 'checks engine failed to load; tasks run without checks');
+        this.#onCheckFactory(undefined);
+      },
+    );
   }
 
   #onCheckFactory(factory: TaskCheckFactory | undefined): void {
@@ -440,7 +465,7 @@ export class Executor implements TaskRegistry {
     if (info.kill_policy?.grace_period && info.kill_policy.grace_period.nanoseconds < 0n) {
       return { state: 'TASK_ERROR', message: `TaskInfo.kill_policy.grace_period must be >= 0, got ${info.kill_policy.grace_period.nanoseconds}ns` };
     }
-    if ((info.health_check || info.check) && this.#checkFactory) {
+    if (taskNeedsChecks(info) && this.#checkFactory) {
       const problem = this.#checkFactory.validate(info);
       if (problem) return { state: 'TASK_ERROR', message: problem };
     }
@@ -485,9 +510,9 @@ export class Executor implements TaskRegistry {
     log.info({ pid: launched.pid }, 'task process started');
     task.phase = { kind: 'running', process: launched };
     void launched.exited.then((exit) => this.#onExit(task, exit));
-    if (this.#checkFactory && (task.info.health_check || task.info.check)) {
+    if (this.#checkFactory && taskNeedsChecks(task.info)) {
       task.checks = this.#createChecks(task, log);
-    } else if (task.info.health_check || task.info.check) {
+    } else if (taskNeedsChecks(task.info)) {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });

@@ -37,13 +37,9 @@ async function main(): Promise<number> {
   // Tasks and checks must not inherit the agent's token (the upstream library does the same).
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
-  // The checks engine is the largest module: it loads while SUBSCRIBE is on its way (the
-  // agent gives an executor little time to come back after a restart), and events wait
-  // for it in order.
-  let loadChecks!: () => void;
-  const checkFactory = new Promise<TaskCheckFactory>((resolve, reject) => {
-    loadChecks = () => import('../checks/factory.js').then((m) => resolve(m.createTaskCheckFactory()), reject);
-  });
+  // The checks engine is the largest module (time and memory): it loads when the first
+  // task that declares checks arrives, and events wait for it in order.
+  const checkFactory = async (): Promise<TaskCheckFactory> => (await import('../checks/factory.js')).createTaskCheckFactory();
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
   const executor = new Executor({ config, logger, checkFactory, extraStatusLabels });
@@ -88,9 +84,7 @@ async function main(): Promise<number> {
       process.exit(1);
     });
   }
-  const running = executor.run();
-  setImmediate(loadChecks);
-  const code = await running;
+  const code = await executor.run();
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   return code;
 }

@@ -253,3 +253,36 @@ t.test('a checker that throws on create: the task still runs, unchecked, and the
   t.same(agent.updates.map((u) => u.status.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
   t.equal(runners.size, 0);
 });
+
+t.test('a lazy check factory loads only when the first task declaring checks arrives', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger() });
+  t.teardown(() => agent.close());
+  const fake = fakeFactory();
+  let loads = 0;
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    checkFactory: async () => {
+      loads++;
+      return fake.factory;
+    },
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  await subscribed;
+  const plain = uniqueId('plain');
+  agent.launch(shellTask(plain, `exec ${fixture('sleeper.sh')}`));
+  await agent.waitForUpdate((s) => s.task_id.value === plain && s.state === 'TASK_RUNNING');
+  t.equal(loads, 0, 'a task without checks does not load the engine');
+  const checked = uniqueId('checked');
+  const ready = uniqueId('ready');
+  agent.launch(shellTask(checked, 'true', { check: httpCheck }));
+  agent.launch(shellTask(ready, 'true', { labels: { labels: [{ key: 'mesos-sidecar.readiness-check', value: '{}' }] } }));
+  t.equal((await agent.waitForTerminal(checked)).state, 'TASK_FINISHED');
+  t.equal((await agent.waitForTerminal(ready)).state, 'TASK_FINISHED');
+  t.equal(loads, 1, 'loaded once, for the first task that needs it');
+  t.ok(fake.runners.has(checked) && fake.runners.has(ready), 'both got checks (a readiness label counts)');
+  agent.kill(plain);
+  await agent.waitForTerminal(plain);
+  t.equal(await exited, 0);
+});
