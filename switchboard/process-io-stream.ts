@@ -46,14 +46,30 @@ function varint(n: number): Buffer {
 const DATA_TYPE_TAG = { STDOUT: 2, STDERR: 3 } as const;
 const MAX_COALESCED_BYTES = 1024 * 1024;
 
-export function encodeDataRecordProtobuf(stream: OutputStream, chunk: Buffer): Buffer[] {
-  // ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT/STDERR, data(2): bytes}}
-  const dataLen = varint(chunk.length);
-  const innerLen = 2 + 1 + dataLen.length + chunk.length;
+/**
+ * One RecordIO frame holding ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT or
+ * STDERR, data(2): the chunks}}, built with a single copy of the payload: it becomes a
+ * single HTTP chunk (every write() of a chunked response is a chunk of its own).
+ */
+export function encodeDataRecordProtobuf(stream: OutputStream, chunks: Buffer[], payloadBytes?: number): Buffer {
+  const length = payloadBytes ?? chunks.reduce((n, c) => n + c.length, 0);
+  const dataLen = varint(length);
+  const innerLen = 2 + 1 + dataLen.length + length;
   const innerLenBytes = varint(innerLen);
-  const head = Buffer.concat([Buffer.from([0x08, 0x01, 0x12]), innerLenBytes, Buffer.from([0x08, DATA_TYPE_TAG[stream], 0x12]), dataLen]);
-  const total = head.length + chunk.length;
-  return [Buffer.from(`${total}\n`, 'latin1'), head, chunk];
+  const messageLen = 3 + innerLenBytes.length + 3 + dataLen.length + length;
+  const header = `${messageLen}\n`;
+  const frame = Buffer.allocUnsafe(header.length + messageLen);
+  let at = frame.write(header, 0, 'latin1');
+  frame[at++] = 0x08;
+  frame[at++] = 0x01;
+  frame[at++] = 0x12;
+  at += innerLenBytes.copy(frame, at);
+  frame[at++] = 0x08;
+  frame[at++] = DATA_TYPE_TAG[stream];
+  frame[at++] = 0x12;
+  at += dataLen.copy(frame, at);
+  for (const c of chunks) at += c.copy(frame, at);
+  return frame;
 }
 
 export class ProcessIOStream {
@@ -116,16 +132,18 @@ export class ProcessIOStream {
     this.#flushScheduled = undefined;
     const stream = this.#pendingStream;
     if (stream === undefined) return;
-    const chunk = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    const chunks = this.#pending;
+    const bytes = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pendingStream = undefined;
     if (this.#closed) return;
     if (this.#encoding === 'application/x-protobuf') {
-      this.#write(encodeDataRecordProtobuf(stream, chunk));
+      this.#write(encodeDataRecordProtobuf(stream, chunks, bytes));
     } else {
+      const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
       const message: agent.ProcessIO = { type: 'DATA', data: { type: stream, data: chunk } };
-      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
+      this.#write(encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding)));
     }
   }
 
@@ -137,18 +155,14 @@ export class ProcessIOStream {
     this.#res.end();
   }
 
-  #write(parts: Buffer[]): void {
-    const size = parts.reduce((n, p) => n + p.length, 0);
+  #write(frame: Buffer): void {
+    const size = frame.length;
     const { flowControl, maxQueuedBytes } = this.#options;
     if (!flowControl && this.#res.writableLength + size > maxQueuedBytes) {
       this.#cutOff(size);
       return;
     }
-    // cork/uncork: the frame leaves as one HTTP chunk instead of three.
-    this.#res.cork();
-    let ok = true;
-    for (const p of parts) ok = this.#res.write(p);
-    this.#res.uncork();
+    const ok = this.#res.write(frame);
     this.bytesOut += size;
     if (!ok && flowControl && !this.#paused) {
       this.#paused = true;
@@ -196,7 +210,7 @@ export class ProcessIOStream {
         type: 'CONTROL',
         control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: BigInt(interval) * 1_000_000n } } },
       };
-      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
+      this.#write(encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding)));
       this.#scheduleHeartbeat();
     }, interval);
   }
