@@ -2,7 +2,7 @@
 // node HTTP server in a child process of its own (so its CPU is not counted as ours):
 //   1. CPU time per probe, in-process (checks/http-probe.ts, checks/tcp-probe.ts) against
 //      the Mesos way: forking `curl -s -S -L -k -w %{http_code} -o /dev/null -g URL` per
-//      HTTP probe and a connect helper (`bash -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'`, in
+//      HTTP probe and a connect helper (`bash --norc -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'`, in
 //      place of mesos-tcp-connect) per TCP probe. Our CPU comes from process.cpuUsage();
 //      the forked children's from cutime+cstime in /proc/self/stat (children we reaped).
 //   2. Load: N tasks (default 1,000), each with a 1 s HTTP health check, for D seconds
@@ -72,7 +72,10 @@ async function startTarget(): Promise<{ port: number; child: ChildProcess; stop:
 
 function execFileP(file: string, args: string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile(file, args, (err, stdout) => (err ? reject(err) : resolvePromise(stdout)));
+    const child = execFile(file, args, (err, stdout) => (err ? reject(err) : resolvePromise(stdout)));
+    // libuv's stdio pipes are socketpairs: a bash whose stdin is a socket believes rshd
+    // started it and sources ~/.bashrc (here: `pyenv init`, 100+ ms). Close stdin instead.
+    child.stdin?.end();
   });
 }
 
@@ -137,12 +140,12 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number) {
     if (o.kind !== 'result' || o.result.type !== 'TCP' || !o.result.succeeded) throw new Error(`in-process TCP probe failed: ${JSON.stringify(o)}`);
   }, 500);
   const tcpForked = await measure(forked, async () => {
-    await execFileP('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
+    await execFileP('bash', ['--norc', '--noprofile', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
   }, 20);
   const ratio = (a: CpuPerProbe, b: CpuPerProbe) => Math.round((b.cpuMsPerProbe / a.cpuMsPerProbe) * 10) / 10;
   return {
     http: { inProcess: httpIn, forkedCurl: httpForked, cpuRatio: ratio(httpIn, httpForked), target: 40, met: ratio(httpIn, httpForked) >= 40 },
-    tcp: { inProcess: tcpIn, forkedHelper: { helper: "bash -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked }, cpuRatio: ratio(tcpIn, tcpForked) },
+    tcp: { inProcess: tcpIn, forkedHelper: { helper: "bash --norc --noprofile -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked }, cpuRatio: ratio(tcpIn, tcpForked) },
   };
 }
 
