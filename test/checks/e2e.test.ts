@@ -123,3 +123,23 @@ t.test('json: an invalid health check is TASK_ERROR naming the field and value',
   t.equal(terminal.reason, 'REASON_TASK_INVALID');
   t.equal(terminal.message, 'health_check.interval_seconds must be >= 0, got -1');
 });
+
+t.test('json: a task with only a readiness check (COMMAND) goes ready once', async (t) => {
+  const { agent } = await startExecutor(t, 'json');
+  const id = uniqueId('ready');
+  agent.launch(
+    shellTask(id, 'sleep 0.3; touch warmed; exec sleep 1000', {
+      labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ name: 'warm', protocol: 'COMMAND', command: { value: 'test -f warmed' }, intervalSeconds: 0.1, timeoutSeconds: 0.05 }) }] },
+    }),
+  );
+  const notReady = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'false'));
+  t.equal(notReady.message, "readiness check 'warm' not ready: exit 1");
+  const ready = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'true'));
+  t.equal(ready.state, 'TASK_RUNNING');
+  t.equal(ready.reason, undefined, 'reasons 28/29 stay for checks and health checks');
+  t.equal(ready.message, "readiness check 'warm' ready: exit 0");
+  agent.kill(id);
+  const terminal = await agent.waitForTerminal(id);
+  t.equal(terminal.state, 'TASK_KILLED');
+  t.equal(agent.updates.filter((u) => u.status.task_id.value === id && u.status.message?.startsWith('readiness')).length, 2, 'one not-ready and one ready update, however many probes ran');
+});
