@@ -12,6 +12,9 @@ import { DEFAULT_MAX_RECORD_SIZE, readRecords } from '../proto/recordio.js';
 /** SUBSCRIBE is resent this long after an answer other than 200 (built-in executors: 1 s). */
 export const SUBSCRIBE_RETRY_MS = 1000;
 
+/** A call (UPDATE, MESSAGE, HEARTBEAT) without an answer this long has failed. */
+export const CALL_TIMEOUT_MS = 10_000;
+
 export type ConnectionState =
   | { kind: 'disconnected' }
   /** SUBSCRIBE sent on a fresh connection, no answer yet. */
@@ -111,13 +114,16 @@ export class AgentConnection {
     return h;
   }
 
-  #newClient(generation: number, onConnect?: () => void): Client {
+  #newClient(generation: number, kind: 'subscription' | 'calls', onConnect?: () => void): Client {
     const origin = this.#o.socketPath ? 'http://localhost' : this.#o.agentUrl;
-    // The event stream is silent for up to 30 minutes between heartbeats: no body timeout.
+    // The event stream is silent for up to 30 minutes between heartbeats: no timeouts
+    // there. A call the agent never answers, though, must fail so that it is retried
+    // instead of holding its task's updates back forever.
+    const timeout = kind === 'subscription' ? 0 : CALL_TIMEOUT_MS;
     const client = new Client(origin, {
       ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}),
-      bodyTimeout: 0,
-      headersTimeout: 0,
+      bodyTimeout: timeout,
+      headersTimeout: timeout,
       pipelining: 1,
     });
     if (onConnect) client.on('connect', () => generation === this.#generation && onConnect());
@@ -138,12 +144,12 @@ export class AgentConnection {
     this.#destroyClients();
     const generation = ++this.#generation;
     this.#tcpConnected = false;
-    this.#subscriptionClient = this.#newClient(generation, () => {
+    this.#subscriptionClient = this.#newClient(generation, 'subscription', () => {
       this.#tcpConnected = true;
       if (this.#state.kind === 'connecting') this.#state = { kind: 'connected', generation };
       this.#o.onConnected();
     });
-    this.#callClient = this.#newClient(generation);
+    this.#callClient = this.#newClient(generation, 'calls');
     this.#state = { kind: 'connecting', generation };
     await this.#subscribe(generation);
   }
