@@ -6,14 +6,14 @@ import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { describeTermination, signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
-import { READINESS_CHECK_LABEL } from '../checks/definitions.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from './checks-contract.js';
 import type { ExecutorConfig } from './env.js';
 import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
-import { copyTaskStatus, createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
+import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
+import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { TaskRegistry } from './task-view.js';
 import { Task, type KillCause, type KillRequest } from './task.js';
@@ -50,30 +50,6 @@ type Lifecycle =
   /** SHUTDOWN received or injected: tasks are being killed. */
   | { kind: 'shutting-down'; reportable: boolean; exitCode: number }
   | { kind: 'exited'; code: number };
-
-/** A task declares checks: a health check, a general check, or a readiness check label. */
-export function taskNeedsChecks(task: mesos.TaskInfo): boolean {
-  return task.health_check !== undefined || task.check !== undefined || (task.labels?.labels ?? []).some((l) => l.key === READINESS_CHECK_LABEL);
-}
-
-function launchNeedsChecks(event: executor.Event): boolean {
-  if (event.type === 'LAUNCH') return event.launch !== undefined && taskNeedsChecks(event.launch.task);
-  if (event.type === 'LAUNCH_GROUP') return (event.launch_group?.task_group.tasks ?? []).some(taskNeedsChecks);
-  return false;
-}
-
-function emptyCheckStatus(check: mesos.CheckInfo): mesos.CheckStatusInfo | undefined {
-  switch (check.type) {
-    case 'COMMAND':
-      return { type: 'COMMAND', command: {} };
-    case 'HTTP':
-      return { type: 'HTTP', http: {} };
-    case 'TCP':
-      return { type: 'TCP', tcp: {} };
-    default:
-      return undefined;
-  }
-}
 
 export class Executor implements TaskRegistry {
   readonly #config: ExecutorConfig;
@@ -371,11 +347,7 @@ export class Executor implements TaskRegistry {
 
   #onHealth(task: Task, report: HealthReport): void {
     if (!this.#checksMaySpeak(task)) return;
-    const status = copyTaskStatus(task.lastStatus!, this.#clock);
-    status.reason = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
-    status.healthy = report.healthy;
-    status.message = report.message;
-    this.#deliver(task, status);
+    this.#deliver(task, healthUpdate(task.lastStatus!, report, this.#clock));
     if (report.kill) {
       const description = task.checks?.describeKill() ?? report.message;
       this.#kill(task, { graceMs: killGracePeriodMs(undefined, task.info.kill_policy), cause: { kind: 'health', description } });
@@ -383,22 +355,11 @@ export class Executor implements TaskRegistry {
   }
 
   #onCheck(task: Task, checkStatus: mesos.CheckStatusInfo, message: string): void {
-    if (!this.#checksMaySpeak(task)) return;
-    const status = copyTaskStatus(task.lastStatus!, this.#clock);
-    status.reason = 'REASON_TASK_CHECK_STATUS_UPDATED';
-    status.check_status = checkStatus;
-    status.message = message;
-    this.#deliver(task, status);
+    if (this.#checksMaySpeak(task)) this.#deliver(task, checkUpdate(task.lastStatus!, checkStatus, message, this.#clock));
   }
 
   #onReadiness(task: Task, labels: mesos.Label[], message: string): void {
-    if (!this.#checksMaySpeak(task)) return;
-    const status = copyTaskStatus(task.lastStatus!, this.#clock);
-    const merged = new Map((status.labels?.labels ?? []).map((l) => [l.key, l] as const));
-    for (const l of labels) merged.set(l.key, l);
-    status.labels = { labels: [...merged.values()] };
-    status.message = message;
-    this.#deliver(task, status);
+    if (this.#checksMaySpeak(task)) this.#deliver(task, readinessUpdate(task.lastStatus!, labels, message, this.#clock));
   }
 
   // --- launch -----------------------------------------------------------------------------
