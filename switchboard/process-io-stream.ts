@@ -44,7 +44,10 @@ function varint(n: number): Buffer {
 }
 
 const DATA_TYPE_TAG = { STDOUT: 2, STDERR: 3 } as const;
-const MAX_COALESCED_BYTES = 1024 * 1024;
+// Records stay below glibc's mmap threshold (128 KiB): bigger buffers are mapped and
+// unmapped on every allocation, page faults included, and cost more than they save.
+// One full pipe read (64 KiB) per record, small reads of one turn merged.
+const MAX_COALESCED_BYTES = 64 * 1024;
 
 /**
  * One RecordIO frame holding ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT or
@@ -116,9 +119,9 @@ export class ProcessIOStream {
   sendData(stream: OutputStream, chunk: Buffer): void {
     // Upstream never sends an empty DATA record and its CLI aborts on one.
     if (chunk.length === 0 || this.#closed) return;
-    // Chunks read in the same turn of the event loop (libuv reads a pipe up to 64 KiB at
-    // a time, several times per turn when it is full) leave as one record: fewer, larger
-    // frames for both ends to handle. A lone keystroke echo still leaves in this turn.
+    // Small chunks read in the same turn of the event loop (a PTY delivers a few KiB per
+    // read) leave as one record, up to MAX_COALESCED_BYTES: fewer frames for both ends.
+    // A lone keystroke echo still leaves in this turn.
     if (this.#pendingStream !== undefined && this.#pendingStream !== stream) this.#flushPending();
     this.#pendingStream = stream;
     this.#pending.push(chunk);
