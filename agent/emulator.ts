@@ -75,6 +75,11 @@ interface EventStream {
   contentType: MessageContentType;
 }
 
+/**
+ * Events: 'update' (ReceivedUpdate), 'subscribe' (executor.Call, once accepted), 'call'
+ * (every executor.Call that parsed and validated), 'message' (Buffer of a MESSAGE call),
+ * 'request' (method, path, status of every answer).
+ */
 export class AgentEmulator extends EventEmitter {
   readonly frameworkId: string;
   readonly agentId: string;
@@ -491,6 +496,7 @@ export class AgentEmulator extends EventEmitter {
     }
     const invalid = validateExecutorCall(call);
     if (invalid) return this.#reply(req, res, 400, `Failed to validate Executor::Call: ${invalid}`);
+    this.emit('call', call);
 
     let acceptType: MessageContentType | undefined;
     if (call.type === 'SUBSCRIBE') {

@@ -7,7 +7,8 @@ import { ManualClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { ACK_FAILSAFE_MS, EXIT_AGENT_LOST, Executor } from '../../executor/executor.js';
-import { quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+import type { executor } from '../../proto/codec.js';
+import { fixture, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
 
 t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before', async (t) => {
   const agent = await AgentEmulator.start({ logger: quietLogger(), autoAcknowledge: false });
@@ -54,4 +55,35 @@ t.test('acknowledged in time: exit 0 and the fail-safe never fires', async (t) =
   await agent.waitForTerminal(id);
   t.equal(await exited, 0);
   t.equal(clock.pending, 0, 'no timer left behind');
+});
+
+t.test('a HEARTBEAT call goes to the agent every 30 minutes while subscribed', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger() });
+  t.teardown(() => agent.close());
+  const clock = new ManualClock(Date.now());
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    clock,
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  clock.advance(0);
+  await subscribed;
+  const id = uniqueId('hb');
+  agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`));
+  // An update back from the executor proves SUBSCRIBED was handled: the timer is armed.
+  await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+  const heartbeats: executor.Call[] = [];
+  agent.on('call', (c: executor.Call) => c.type === 'HEARTBEAT' && heartbeats.push(c));
+  const first = new Promise<void>((resolve) => agent.on('call', (c: executor.Call) => c.type === 'HEARTBEAT' && resolve()));
+  clock.advance(30 * 60_000 - 1);
+  await new Promise((r) => setImmediate(r));
+  t.equal(heartbeats.length, 0, 'not before 30 minutes');
+  clock.advance(1);
+  await first;
+  t.equal(heartbeats[0]!.executor_id.value, agent.executorId);
+  agent.kill(id);
+  await agent.waitForTerminal(id);
+  t.equal(await exited, 0);
 });

@@ -79,3 +79,19 @@ t.test('a framework MESSAGE and a HEARTBEAT are accepted without effect', async 
   t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
   t.equal((await exec.exited).code, 0);
 });
+
+t.test('a LAUNCH that arrives during SHUTDOWN is dropped before it starts (TASK_DROPPED for PARTITION_AWARE)', async (t) => {
+  const { agent, exec } = await startExecutor(t, 'protobuf');
+  const live = uniqueId('dying');
+  agent.launch(shellTask(live, `exec ${fixture('ignore-term.sh')}`, { kill_policy: killPolicy(300) }));
+  await waitForFile(path.join(agent.sandbox, 'tasks', live, 'pid'));
+  agent.shutdown();
+  const late = uniqueId('late');
+  agent.launch(shellTask(late, 'true'));
+  const dropped = await agent.waitForTerminal(late);
+  t.equal(dropped.state, 'TASK_DROPPED');
+  t.equal(dropped.message, 'Executor is shutting down');
+  t.same(agent.updates.filter((u) => u.status.task_id.value === late).map((u) => u.status.state), ['TASK_DROPPED'], 'never started');
+  t.equal((await agent.waitForTerminal(live)).state, 'TASK_KILLED');
+  t.equal((await exec.exited).code, 0);
+});
