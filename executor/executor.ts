@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { durationInfoToMs } from '../common/duration.js';
 import { describeTermination, signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
@@ -471,6 +472,14 @@ export class Executor implements TaskRegistry {
     log.info({ pid: launched.pid }, 'task process started');
     task.phase = { kind: 'running', process: launched };
     void launched.exited.then((exit) => this.#onExit(task, exit));
+    const maxCompletionMs = durationInfoToMs(task.info.max_completion_time);
+    if (maxCompletionMs !== undefined && maxCompletionMs > 0) {
+      task.completionTimer = this.#clock.setTimeout(() => {
+        task.completionTimer = undefined;
+        log.warn({ maxCompletionMs }, 'max_completion_time reached; killing the task');
+        this.#kill(task, { graceMs: 0, cause: { kind: 'max-completion' } });
+      }, maxCompletionMs);
+    }
     if (this.#checkFactory && taskNeedsChecks(task.info)) {
       task.checks = this.#createChecks(task, log);
     } else if (taskNeedsChecks(task.info)) {
@@ -522,6 +531,8 @@ export class Executor implements TaskRegistry {
   #kill(task: Task, request: KillRequest): void {
     const log = this.#log.child({ taskId: task.taskId });
     const phase = task.phase;
+    this.#clock.clearTimeout(task.completionTimer);
+    task.completionTimer = undefined;
     switch (phase.kind) {
       case 'terminated':
         return;
@@ -534,7 +545,8 @@ export class Executor implements TaskRegistry {
         return;
       case 'running': {
         task.checks?.pause();
-        if (this.#hasCapability('TASK_KILLING_STATE')) this.#sendStatus(task, { state: 'TASK_KILLING' });
+        // A max-completion kill goes straight to TASK_FAILED, as the command executor does.
+        if (this.#hasCapability('TASK_KILLING_STATE') && request.cause.kind !== 'max-completion') this.#sendStatus(task, { state: 'TASK_KILLING' });
         const pid = phase.process.pid;
         log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
         signalGroup(pid, 'SIGTERM');
@@ -563,6 +575,8 @@ export class Executor implements TaskRegistry {
     if (phase.kind !== 'running' && phase.kind !== 'killing') return;
     const log = this.#log.child({ taskId: task.taskId });
     if (phase.kind === 'killing') phase.escalation.cancel();
+    this.#clock.clearTimeout(task.completionTimer);
+    task.completionTimer = undefined;
     // The leader is gone; whatever it left in its group would outlive the task (Mesos
     // destroys the whole container at this point).
     signalGroup(phase.process.pid, 'SIGKILL');
@@ -571,7 +585,11 @@ export class Executor implements TaskRegistry {
     let state: mesos.TaskState;
     let message = termination;
     let healthy: boolean | undefined;
-    if (phase.kind === 'killing') {
+    let reason: mesos.TaskStatus.Reason | undefined;
+    if (phase.kind === 'killing' && phase.request.cause.kind === 'max-completion') {
+      state = 'TASK_FAILED';
+      reason = 'REASON_MAX_COMPLETION_TIME_REACHED';
+    } else if (phase.kind === 'killing') {
       state = 'TASK_KILLED';
       const cause = phase.request.cause;
       if (cause.kind === 'health') {
@@ -586,7 +604,7 @@ export class Executor implements TaskRegistry {
     }
     log.info({ state, code: exit.code, signal: exit.signal }, 'task process exited');
     task.terminate(state, exit.waitStatus);
-    this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}) });
+    this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}), ...(reason ? { reason } : {}) });
     if (task.groupId !== undefined && (state === 'TASK_FAILED' || state === 'TASK_KILLED')) {
       const healthKill = phase.kind === 'killing' && phase.request.cause.kind === 'health';
       this.#killGroup(task.groupId, task, healthKill);
@@ -641,6 +659,7 @@ export class Executor implements TaskRegistry {
     this.#lifecycle = { kind: 'exited', code };
     for (const t of [this.#recoveryTimer, this.#failsafeTimer, this.#shutdownDeadline, this.#heartbeatTimer]) this.#clock.clearTimeout(t);
     for (const task of this.#tasks.values()) {
+      this.#clock.clearTimeout(task.completionTimer);
       task.checks?.stop();
       if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
     }

@@ -1,6 +1,7 @@
 // One task the executor runs: its TaskInfo, where and how it runs, and where it is in its
 // life. The phase is a tagged union so that impossible combinations (a kill deadline for
 // a task that never started, a pid after termination) cannot be represented.
+import type { TimerHandle } from '../common/clock.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskCheckRunner } from './checks-contract.js';
 import type { KillEscalation } from './kill-policy.js';
@@ -19,6 +20,8 @@ export type TaskPhase =
 
 export type KillCause =
   | { kind: 'scheduler' }
+  /** TaskInfo.max_completion_time ran out: TASK_FAILED, no TASK_KILLING, grace 0. */
+  | { kind: 'max-completion' }
   | { kind: 'shutdown' }
   /** The task's own health check reached consecutive_failures. */
   | { kind: 'health'; description: string }
@@ -41,6 +44,8 @@ export class Task implements TaskView {
   readonly groupId: number | undefined;
   phase: TaskPhase = { kind: 'starting' };
   checks: TaskCheckRunner | undefined;
+  /** Fires the max_completion_time kill; cleared by any kill or the exit. */
+  completionTimer: TimerHandle | undefined;
   /** The last update sent: health, check and readiness updates are copies of it. */
   lastStatus: mesos.TaskStatus | undefined;
   /** Checks paused because the agent is away (not because of a kill). */
