@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,14 +63,29 @@ export async function directThroughput(): Promise<{ bytes: number; seconds: numb
   return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-export async function switchboardThroughput(client: SwitchboardClient): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined }> {
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export async function switchboardThroughput(client: SwitchboardClient, serverPid?: number): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined; clientCpuSeconds: number; serverCpuSeconds?: number }> {
   const { call, id } = sessionCall(`head -c ${THROUGHPUT_BYTES} /dev/zero`, false);
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const serverCpu = serverPid ? cpuSeconds(serverPid) : 0;
   const s = await open(client, call);
   let bytes = 0;
   for await (const io of s.records) if (io.type === 'DATA') bytes += io.data!.data!.length;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { bytes, seconds, exitStatus: await client.wait(id) };
+  const used = process.cpuUsage(cpu);
+  return {
+    bytes,
+    seconds,
+    exitStatus: await client.wait(id),
+    clientCpuSeconds: (used.user + used.system) / 1e6,
+    ...(serverPid ? { serverCpuSeconds: cpuSeconds(serverPid) - serverCpu } : {}),
+  };
 }
 
 /** Round trips of one keystroke to its echo by the terminal's line discipline. */
@@ -178,16 +193,16 @@ export async function run(): Promise<object> {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
     const unixClient = new SwitchboardClient({ url: unixServer.url, token });
-    const rounds: { direct: number; tcp: number; unix: number }[] = [];
+    const rounds: { direct: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
     try {
       for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
         const direct = await directThroughput();
-        const tcp = await switchboardThroughput(client);
+        const tcp = await switchboardThroughput(client, server.pid);
         const unix = await switchboardThroughput(unixClient);
         for (const r of [tcp, unix]) {
           if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
         }
-        rounds.push({ direct: direct.bytes / direct.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds });
+        rounds.push({ direct: direct.bytes / direct.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.clientCpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
       }
     } finally {
       unixServer.child.stdin!.end();
@@ -203,7 +218,15 @@ export async function run(): Promise<object> {
     const unix = median(rounds.map((r) => r.unix));
     const throughput = {
       bytesPerRun: THROUGHPUT_BYTES,
-      rounds: rounds.map((r) => ({ directPipeMiBps: mib(r.direct), switchboardTcpMiBps: mib(r.tcp), switchboardUnixMiBps: mib(r.unix) })),
+      rounds: rounds.map((r) => ({
+        directPipeMiBps: mib(r.direct),
+        switchboardTcpMiBps: mib(r.tcp),
+        switchboardUnixMiBps: mib(r.unix),
+        // Where the time goes for 1 GiB over TCP, and how busy the machine was (others' work included).
+        switchboardServerCpuSeconds: Math.round(r.serverCpu * 100) / 100,
+        clientCpuSeconds: Math.round(r.clientCpu * 100) / 100,
+        loadAverage1m: Math.round(r.loadAverage * 100) / 100,
+      })),
       directPipeMiBps: mib(direct),
       switchboardMiBps: mib(tcp),
       ratioToDirect: Math.round((tcp / direct) * 1000) / 1000,
