@@ -14,13 +14,16 @@ import type { ExecutorConfig } from './env.js';
 import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
 import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
-import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
+import { createTaskStatus, isTerminalState, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { TaskRegistry } from './task-view.js';
 import { Task, type KillCause, type KillRequest } from './task.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
 export const ACK_FAILSAFE_MS = 60_000;
+
+/** Terminated tasks remembered (for the switchboard's WAIT) once acknowledged. */
+export const TERMINATED_TASKS_KEPT = 1000;
 
 /** Exit codes of the executor process. */
 export const EXIT_OK = 0;
@@ -44,6 +47,8 @@ export interface ExecutorOptions {
   extraStatusLabels?: mesos.Label[];
   /** Framework messages (MESSAGE events); ignored when absent, as the built-ins do. */
   onMessage?: (data: Buffer) => void;
+  /** How many acknowledged terminated tasks to remember; default TERMINATED_TASKS_KEPT. */
+  terminatedTasksKept?: number;
 }
 
 type Lifecycle =
@@ -75,6 +80,9 @@ export class Executor implements TaskRegistry {
   /** Groups where a task was killed by its health check (checks.md §8 [Decision]). */
   readonly #groupsHealthKilled = new Set<number>();
   #nextGroupId = 1;
+  /** Some task was ever launched: from then on, no live task means time to go. */
+  #hadTasks = false;
+  readonly #terminatedTasksKept: number;
   #subscribed: executor.Event.Subscribed | undefined;
   #lifecycle: Lifecycle = { kind: 'running' };
   #recoveryTimer: TimerHandle | undefined;
@@ -95,6 +103,7 @@ export class Executor implements TaskRegistry {
     else if (typeof factory === 'function') this.#loadCheckFactory = factory;
     else this.#checkFactory = factory;
     this.#extraLabels = options.extraStatusLabels ?? [];
+    this.#terminatedTasksKept = options.terminatedTasksKept ?? TERMINATED_TASKS_KEPT;
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
     this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
@@ -262,6 +271,7 @@ export class Executor implements TaskRegistry {
           log.warn({ taskId: event.acknowledged.task_id.value, uuid: Buffer.from(event.acknowledged.uuid).toString('hex') }, 'ACKNOWLEDGED for an unknown update; ignored');
         } else {
           log.debug({ taskId: status.task_id.value, state: status.state }, 'update acknowledged');
+          if (isTerminalState(status.state)) this.#forgetOldTasks();
         }
         return this.#maybeExit();
       }
@@ -401,6 +411,7 @@ export class Executor implements TaskRegistry {
         ...(groupId !== undefined ? { groupId } : {}),
       });
       this.#tasks.set(taskId, task);
+      this.#hadTasks = true;
       this.#tasksByContainer.set(containerId.value, task);
       if (invalid) {
         this.#log.error({ taskId, error: invalid.message }, 'invalid task');
@@ -612,6 +623,22 @@ export class Executor implements TaskRegistry {
     this.#maybeExit();
   }
 
+  /**
+   * A long-lived executor runs many tasks over time: keep the most recent terminated ones
+   * (the switchboard may still ask for their exit status) and forget the rest once their
+   * terminal update is acknowledged.
+   */
+  #forgetOldTasks(): void {
+    let excess = [...this.#tasks.values()].filter((t) => !t.live).length - this.#terminatedTasksKept;
+    for (const task of this.#tasks.values()) {
+      if (excess <= 0) return;
+      if (task.live || this.#updates.hasUnacknowledgedTerminal(task.taskId)) continue;
+      this.#tasks.delete(task.taskId);
+      this.#tasksByContainer.delete(task.containerId.value);
+      excess--;
+    }
+  }
+
   // --- shutdown and exit ------------------------------------------------------------------
 
   #shutdown(options: { reportable: boolean; exitCode: number }): void {
@@ -644,7 +671,7 @@ export class Executor implements TaskRegistry {
     const shuttingDown = lifecycle.kind === 'shutting-down';
     if (lifecycle.kind === 'shutting-down' && !lifecycle.reportable) return this.#exit(lifecycle.exitCode);
     // An executor that never got a task waits for one (the agent decides when it goes).
-    if (this.#tasks.size === 0 && !shuttingDown) return;
+    if (!this.#hadTasks && !shuttingDown) return;
     if (this.#updates.size === 0) return this.#exit(lifecycle.kind === 'shutting-down' ? lifecycle.exitCode : EXIT_OK);
     if (!this.#failsafeTimer) {
       this.#failsafeTimer = this.#clock.setTimeout(() => {

@@ -286,3 +286,31 @@ t.test('a lazy check factory loads only when the first task declaring checks arr
   await agent.waitForTerminal(plain);
   t.equal(await exited, 0);
 });
+
+t.test('acknowledged terminated tasks beyond the limit are forgotten, oldest first; live ones never', async (t) => {
+  const agent = await AgentEmulator.start({ logger: quietLogger() });
+  t.teardown(() => agent.close());
+  const executor = new Executor({
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    terminatedTasksKept: 2,
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  await subscribed;
+  const keeper = uniqueId('keeper');
+  agent.launch(shellTask(keeper, `exec ${fixture('sleeper.sh')}`));
+  const short = [1, 2, 3, 4].map((i) => uniqueId(`short${i}`));
+  for (const id of short) {
+    agent.launch(shellTask(id, 'true'));
+    await agent.waitForTerminal(id);
+  }
+  // The last ACKNOWLEDGED travels after the terminal update: a KILL behind it on the same
+  // stream is handled after it, so once the keeper is killed the pruning has happened.
+  agent.kill(keeper);
+  await agent.waitForUpdate((s) => s.task_id.value === keeper && s.state === 'TASK_KILLING');
+  const ids = [...executor.tasks()].map((task) => task.taskId);
+  t.same(ids, [keeper, short[2], short[3]], 'the live task and the two most recent terminated ones');
+  await agent.waitForTerminal(keeper);
+  t.equal(await exited, 0);
+});
