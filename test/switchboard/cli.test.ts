@@ -34,9 +34,11 @@ class Terminal {
     });
   }
 
-  expect(match: string | RegExp): Promise<string> {
-    return new Promise((resolve) => {
-      this.#waiters.push({ match, resolve });
+  /** Waits for the screen to show `match`; fails (with the screen) after a deadline, never hangs. */
+  expect(match: string | RegExp, deadlineMs = 60_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`terminal never showed ${String(match)}; screen:\n${this.text}`)), deadlineMs);
+      this.#waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       this.#check();
     });
   }
