@@ -71,8 +71,19 @@ function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: st
   return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false };
 }
 
+let stdoutClosed = false;
+
 function out(line: string): void {
-  process.stdout.write(`${line}\n`);
+  if (!stdoutClosed) process.stdout.write(`${line}\n`);
+}
+
+// `run … | head` closes our stdout early: stop printing, but keep supervising the tasks
+// (an unhandled EPIPE would crash the CLI and leave the executor to the emulator's exit hook).
+function watchStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stdoutClosed = true;
+  });
 }
 
 function note(line: string): void {
@@ -266,6 +277,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mesos-sidecar run: ${parsed.error}\n${USAGE}\n`);
     return 2;
   }
+  watchStdout();
   const level = process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn';
   const logger = createLogger({ name: 'mesos-sidecar-run', level });
   const agentId = 'local-agent';

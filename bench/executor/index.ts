@@ -35,6 +35,7 @@ export interface ExecutorBenchOptions {
 
 export interface ExecutorBenchResult {
   encoding: string;
+  setup: string;
   launchToRunning: {
     command: string;
     executor: LatencySummary;
@@ -243,5 +244,14 @@ export async function run(options: ExecutorBenchOptions = {}): Promise<ExecutorB
   const launchResult = await benchLaunches(options, logger);
   const coldStart = await benchColdStart(options, logger);
   const rss = await benchRss(options, logger);
-  return { encoding: options.encoding ?? 'protobuf', launchToRunning: launchResult, coldStartToSubscribe: coldStart, rss };
+  return {
+    encoding: options.encoding ?? 'protobuf',
+    setup:
+      'real executor child process against the agent emulator on loopback, auto-acknowledged updates; launch latency = emulator writes LAUNCH until it receives TASK_RUNNING, ' +
+      'one launch at a time with a long-running anchor task keeping the executor alive, alternating with a direct child_process.spawn of the same command (until its spawn event); ' +
+      "cold start = spawn of bin/mesos-sidecar-executor until the emulator accepts its first SUBSCRIBE; RSS = VmRSS of the executor's node process",
+    launchToRunning: launchResult,
+    coldStartToSubscribe: coldStart,
+    rss,
+  };
 }
