@@ -207,6 +207,20 @@ t.test('a second Ctrl-C shuts the executor down: a task ignoring SIGTERM with a 
   t.equal(code, 0, 'killed at the user\'s request');
 });
 
+t.test('the executor dying under live tasks is reported, exit 1', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'sleeper.json');
+  writeFileSync(file, JSON.stringify({ name: 'sleeper', command: { value: 'exec sleep 600' } }));
+  const cli = startCli(t, ['run', file]);
+  const header = await cli.waitForLine(/^==> executor pid \d+/);
+  await cli.waitForLine(/ sleeper\.\S+\s+TASK_RUNNING/);
+  // What the agent does when it destroys the container: SIGTERM to the executor.
+  signalGroup(Number(/pid (\d+)/.exec(header)![1]), 'SIGTERM');
+  const { code } = await cli.exited;
+  t.equal(code, 1);
+  t.match(cli.lines.at(-1), /^==> the executor exited with status 143 while tasks were live: sleeper\.\S+ TASK_RUNNING$/);
+});
+
 t.test('bad file: exit 2 with a message naming the field', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.json');
