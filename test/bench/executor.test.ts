@@ -3,7 +3,7 @@
 import t from 'tap';
 import { run } from '../../bench/executor/index.js';
 import { percentile, summarize } from '../../bench/stats.js';
-import { discoverSuites } from '../../bench/run.js';
+import { discoverSuites, main as benchMain } from '../../bench/run.js';
 
 t.test('percentile is nearest-rank and rejects bad input', async (t) => {
   const xs = [5, 1, 4, 2, 3];
@@ -15,8 +15,17 @@ t.test('percentile is nearest-rank and rejects bad input', async (t) => {
   t.same(summarize([1, 2, 3]), { samples: 3, p50Ms: 2, p99Ms: 3, meanMs: 2, minMs: 1, maxMs: 3 });
 });
 
-t.test('bench/run discovers the executor suite by directory', async (t) => {
+t.test('bench/run discovers the executor suite by directory, and refuses an unknown suite with exit 2', async (t) => {
   t.ok(discoverSuites().includes('executor'));
+  let stderr = '';
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
+  try {
+    t.equal(await benchMain(['no-such-suite']), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.match(stderr, /bench: unknown suite\(s\) no-such-suite; available: .*executor/);
 });
 
 t.test('executor bench with tiny N', async (t) => {
