@@ -1,5 +1,6 @@
 // Agent restarts and disappearances (executor-api.md §8) through the real wire.
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentEmulator } from '../../agent/emulator.js';
 import { ENCODINGS, fixture, killPolicy, quietLogger, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
@@ -98,4 +99,24 @@ t.test('SUBSCRIBE answered 503 and 404 is resent (every second) until the agent 
   agent.shutdown();
   t.equal((await exec.exited).code, 0);
   t.equal(exec.stderrLines.filter((l) => l.includes('agent refused SUBSCRIBE; resending in 1 s')).length, 2, 'each refusal logged');
+});
+
+t.test('a task that ends while the agent is away: its terminal update arrives with the next SUBSCRIBE', async (t) => {
+  const { agent, exec } = await startExecutor(t, 'json', { subscriptionBackoffMax: '100ms' });
+  const id = uniqueId('lonely');
+  const sandbox = path.join(agent.sandbox, 'tasks', id);
+  agent.launch(shellTask(id, 'echo $$ > pid.tmp && mv pid.tmp pid; while [ ! -e go ]; do sleep 0.05; done; exit 4'));
+  await waitForFile(path.join(sandbox, 'pid'));
+  await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING');
+  await agent.stop();
+  writeFileSync(path.join(sandbox, 'go'), '');
+  await until(() => exec.stderrLines.some((l) => l.includes('"state":"TASK_FAILED"') && l.includes('status update')), 'the executor to produce the terminal update');
+  const back = agent.waitForSubscribed();
+  await agent.restart();
+  const call = await back;
+  // TASK_RUNNING may ride along too, if its ACKNOWLEDGED was still on the wire at stop().
+  t.equal(call.subscribe?.unacknowledged_updates?.at(-1)?.status.state, 'TASK_FAILED', 'carried by SUBSCRIBE');
+  const s = await agent.waitForTerminal(id);
+  t.equal(s.message, 'Command exited with status 4');
+  t.equal((await exec.exited).code, 0, 'acknowledged, so the executor leaves normally');
 });
