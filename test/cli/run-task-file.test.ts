@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,12 @@ t.test('every example loads as what its name says', async (t) => {
   t.equal(group.tasks.length, 3);
   t.same(group.warnings, []);
   t.equal(new Set(group.tasks.map((x) => x.task_id.value)).size, 3, 'generated task ids are distinct');
+});
+
+t.test('every examples/*.json loads without warnings', async (t) => {
+  const files = readdirSync(examples).filter((f) => f.endsWith('.json'));
+  t.ok(files.length >= 5);
+  for (const f of files) t.same(loadTaskFile(join(examples, f), 'A').warnings, [], f);
 });
 
 t.test('task_id and agent_id are filled only when absent', async (t) => {
