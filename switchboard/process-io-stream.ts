@@ -48,31 +48,35 @@ const DATA_TYPE_TAG = { STDOUT: 2, STDERR: 3 } as const;
 // unmapped on every allocation, page faults included, and cost more than they save.
 // One full pipe read (64 KiB) per record, small reads of one turn merged.
 const MAX_COALESCED_BYTES = 64 * 1024;
+const JOIN_LIMIT_BYTES = 16 * 1024;
 
 /**
- * One RecordIO frame holding ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT or
- * STDERR, data(2): the chunks}}, built with a single copy of the payload: it becomes a
- * single HTTP chunk (every write() of a chunked response is a chunk of its own).
+ * A RecordIO frame holding ProcessIO{type: DATA(1), data(2): Data{type(1): STDOUT or
+ * STDERR, data(2): the chunks}}: the length line and message head, then the chunks.
+ * Small frames are joined into one buffer (one HTTP chunk: a keystroke echo is one
+ * packet); big ones are handed over as they are, a copy of the payload saved.
  */
-export function encodeDataRecordProtobuf(stream: OutputStream, chunks: Buffer[], payloadBytes?: number): Buffer {
+export function encodeDataRecordProtobuf(stream: OutputStream, chunks: Buffer[], payloadBytes?: number): Buffer[] {
   const length = payloadBytes ?? chunks.reduce((n, c) => n + c.length, 0);
   const dataLen = varint(length);
   const innerLen = 2 + 1 + dataLen.length + length;
   const innerLenBytes = varint(innerLen);
-  const messageLen = 3 + innerLenBytes.length + 3 + dataLen.length + length;
-  const header = `${messageLen}\n`;
-  const frame = Buffer.allocUnsafe(header.length + messageLen);
-  let at = frame.write(header, 0, 'latin1');
-  frame[at++] = 0x08;
-  frame[at++] = 0x01;
-  frame[at++] = 0x12;
-  at += innerLenBytes.copy(frame, at);
-  frame[at++] = 0x08;
-  frame[at++] = DATA_TYPE_TAG[stream];
-  frame[at++] = 0x12;
-  at += dataLen.copy(frame, at);
-  for (const c of chunks) at += c.copy(frame, at);
-  return frame;
+  const headLen = 3 + innerLenBytes.length + 3 + dataLen.length;
+  const lengthLine = `${headLen + length}\n`;
+  const joined = length <= JOIN_LIMIT_BYTES;
+  const prefix = Buffer.allocUnsafe(lengthLine.length + headLen + (joined ? length : 0));
+  let at = prefix.write(lengthLine, 0, 'latin1');
+  prefix[at++] = 0x08;
+  prefix[at++] = 0x01;
+  prefix[at++] = 0x12;
+  at += innerLenBytes.copy(prefix, at);
+  prefix[at++] = 0x08;
+  prefix[at++] = DATA_TYPE_TAG[stream];
+  prefix[at++] = 0x12;
+  at += dataLen.copy(prefix, at);
+  if (!joined) return [prefix, ...chunks];
+  for (const c of chunks) at += c.copy(prefix, at);
+  return [prefix];
 }
 
 export class ProcessIOStream {
@@ -146,7 +150,7 @@ export class ProcessIOStream {
     } else {
       const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
       const message: agent.ProcessIO = { type: 'DATA', data: { type: stream, data: chunk } };
-      this.#write(encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding)));
+      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
     }
   }
 
@@ -158,14 +162,18 @@ export class ProcessIOStream {
     this.#res.end();
   }
 
-  #write(frame: Buffer): void {
-    const size = frame.length;
+  #write(parts: Buffer[]): void {
+    const size = parts.reduce((n, p) => n + p.length, 0);
     const { flowControl, maxQueuedBytes } = this.#options;
     if (!flowControl && this.#res.writableLength + size > maxQueuedBytes) {
       this.#cutOff(size);
       return;
     }
-    const ok = this.#res.write(frame);
+    // Corked: the parts of a frame leave in one writev.
+    if (parts.length > 1) this.#res.cork();
+    let ok = true;
+    for (const p of parts) ok = this.#res.write(p);
+    if (parts.length > 1) this.#res.uncork();
     this.bytesOut += size;
     if (!ok && flowControl && !this.#paused) {
       this.#paused = true;
@@ -213,7 +221,7 @@ export class ProcessIOStream {
         type: 'CONTROL',
         control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: BigInt(interval) * 1_000_000n } } },
       };
-      this.#write(encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding)));
+      this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
       this.#scheduleHeartbeat();
     }, interval);
   }

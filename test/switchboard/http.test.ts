@@ -26,7 +26,7 @@ t.test('spec byte examples: EOF record, first input record, heartbeat, DATA fast
   for (const size of [1, 127, 128, 300, 65536, 1 << 21]) {
     const chunk = Buffer.alloc(size, 7);
     for (const stream of ['STDOUT', 'STDERR'] as const) {
-      const fast = encodeDataRecordProtobuf(stream, [chunk.subarray(0, size >> 1), chunk.subarray(size >> 1)]);
+      const fast = Buffer.concat(encodeDataRecordProtobuf(stream, [chunk.subarray(0, size >> 1), chunk.subarray(size >> 1)]));
       const generic = encodeRecord(codecs.agent.ProcessIO.encodeBinary({ type: 'DATA', data: { type: stream, data: chunk } }));
       t.ok(fast.equals(generic), `hand-framed ${stream} record of ${size} bytes equals the codec's`);
     }
