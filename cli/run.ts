@@ -93,12 +93,16 @@ function note(line: string): void {
 /** The tasks' fate, fed by status updates; decides the exit status. */
 class TaskBoard {
   readonly #states = new Map<string, mesos.TaskState>();
+  readonly #tty = new Set<string>();
   readonly #hinted = new Set<string>();
   #allTerminal!: () => void;
   readonly allTerminal = new Promise<void>((resolve) => (this.#allTerminal = resolve));
 
   constructor(tasks: mesos.TaskInfo[]) {
-    for (const t of tasks) this.#states.set(t.task_id.value, 'TASK_STAGING');
+    for (const t of tasks) {
+      this.#states.set(t.task_id.value, 'TASK_STAGING');
+      if (t.container?.tty_info) this.#tty.add(t.task_id.value);
+    }
   }
 
   get ids(): string[] {
@@ -115,6 +119,11 @@ class TaskBoard {
     if (before === undefined || TERMINAL.has(before)) return;
     this.#states.set(id, status.state);
     if (this.live().length === 0) this.#allTerminal();
+  }
+
+  /** The task runs under a terminal (ContainerInfo.tty_info): it can be attached to. */
+  hasTty(id: string): boolean {
+    return this.#tty.has(id);
   }
 
   /** True the first time a task shows a switchboard URL. */
@@ -172,7 +181,9 @@ function onUpdate(board: TaskBoard, taskWidth: number, tokenFile: string, update
   board.record(status);
   const url = switchboardUrl(status);
   if (url && status.state === 'TASK_RUNNING' && board.firstSwitchboardSighting(status.task_id.value)) {
-    note(`exec into it: ${cliCommand()} exec -it --url ${url} --token-file ${tokenFile} ${status.task_id.value} -- bash`);
+    const connection = `--url ${url} --token-file ${tokenFile} ${status.task_id.value}`;
+    note(`exec into it: ${cliCommand()} exec -it ${connection} -- bash`);
+    if (board.hasTty(status.task_id.value)) note(`attach to its terminal: ${cliCommand()} attach ${connection}`);
   }
 }
 

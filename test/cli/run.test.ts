@@ -173,6 +173,7 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   const exec = startCli(t, ['exec', urlFlag!, url!, tokenFlag!, tokenFile!, m![2]!, '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"; exit 7']);
   t.equal((await exec.exited).code, 7, 'the remote exit status is the CLI\'s');
   t.same(exec.lines, [`task=${m![2]}`]);
+  t.notOk(cli.lines.some((l) => l.startsWith('==> attach')), 'no attach hint: the web server has no terminal');
   signalGroup(cli.pid, 'SIGINT');
   await cli.waitForLine(/ web-server\.\S+\s+TASK_KILLED/);
   const { code } = await cli.exited;
@@ -182,6 +183,15 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   t.ok(cli.lines.some((l) => /^==> SIGINT: killing 1 live task/.test(l)));
   t.notOk(groupAlive(cli.pid), 'nothing left in the CLI process group');
   await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'the server is gone');
+});
+
+t.test('tty-task.json: a terminal task also gets the attach command', async (t) => {
+  const cli = startCli(t, ['run', example('tty-task.json')]);
+  const attach = await cli.waitForLine(/^==> attach to its terminal: /);
+  t.match(attach, /attach --url http:\/\/127\.0\.0\.1:\d+ --token-file \S+switchboard\.token console\.[0-9a-f]{8}$/);
+  signalGroup(cli.pid, 'SIGINT');
+  t.equal((await cli.exited).code, 0);
+  t.equal(statesOf(cli.lines, 'console.').at(-1), 'TASK_KILLED');
 });
 
 t.test('a second Ctrl-C shuts the executor down: a task ignoring SIGTERM with a 60 s grace is SIGKILLed within the shutdown grace', async (t) => {
