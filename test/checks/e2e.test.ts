@@ -143,3 +143,41 @@ t.test('json: a task with only a readiness check (COMMAND) goes ready once', asy
   t.equal(terminal.state, 'TASK_KILLED');
   t.equal(agent.updates.filter((u) => u.status.task_id.value === id && u.status.message?.startsWith('readiness')).length, 2, 'one not-ready and one ready update, however many probes ran');
 });
+
+t.test('protobuf: in a task group, a health kill takes the sibling down too, both healthy:false', async (t) => {
+  const { agent } = await startExecutor(t, 'protobuf');
+  const sick = uniqueId('grp-sick');
+  const sibling = uniqueId('grp-sib');
+  const port = await freePort();
+  agent.launchGroup({
+    tasks: [
+      shellTask(sick, webServer(port, 1), {
+        health_check: { type: 'HTTP', http: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 2 },
+      }),
+      shellTask(sibling, 'exec sleep 1000'),
+    ],
+  });
+  const [a, b] = await Promise.all([agent.waitForTerminal(sick), agent.waitForTerminal(sibling)]);
+  t.equal(a.state, 'TASK_KILLED');
+  t.equal(a.healthy, false);
+  t.match(a.message, /killed by health check: HTTP health check failed 2 of 2: status 503, status 503/);
+  t.equal(b.state, 'TASK_KILLED');
+  t.equal(b.healthy, false, 'killed because its sibling failed its health check');
+  t.equal(agent.updates.filter((u) => u.status.task_id.value === sibling && u.status.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED').length, 0, "health updates carry only the checked task's id");
+});
+
+t.test('json: the executor serves check metrics on MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
+  const metricsPort = await freePort();
+  const { agent } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
+  const id = uniqueId('metrics');
+  const port = await freePort();
+  agent.launch(shellTask(id, webServer(port), { health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.05, grace_period_seconds: 30 } }));
+  await agent.waitForUpdate((s) => health(id, s) && s.healthy === true);
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  t.equal(res.status, 200);
+  const text = await res.text();
+  t.match(text, new RegExp(`mesos_sidecar_check_probes_total\\{task_id="${id}",check="health",type="TCP",outcome="result"\\} [1-9]`));
+  t.match(text, new RegExp(`mesos_sidecar_check_verdicts_total\\{task_id="${id}",check="health",verdict="healthy"\\} 1`));
+  agent.kill(id);
+  t.equal((await agent.waitForTerminal(id)).state, 'TASK_KILLED');
+});
