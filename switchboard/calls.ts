@@ -268,6 +268,7 @@ export async function attachContainerInput(state: SwitchboardState, ctx: CallCon
       } else if (io.control!.type === 'TTY_INFO') {
         const size = io.control!.tty_info!.window_size!;
         target.resize(size.columns, size.rows);
+        logger.debug({ columns: size.columns, rows: size.rows }, 'window size set');
       }
       // HEARTBEAT from the client: accepted, its interval ignored.
     }

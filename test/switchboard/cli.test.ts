@@ -68,6 +68,8 @@ t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', 
   t.match(term.text, /30 100\r+\n\/dev\/pts\/\d+/, 'remote terminal has the local window size');
   t.match(term.text, 'stty size; tty;', 'typed input echoed by the remote terminal');
   term.term.resize(120, 40);
+  // SIGWINCH and keystrokes race inside the CLI; type once the new size has arrived.
+  await until(() => fx.logs.some((l) => l.msg === 'window size set' && l.columns === 120 && l.rows === 40), 'the TTY_INFO of the resize');
   term.term.write('stty size\r');
   await term.expect('40 120');
   t.pass('SIGWINCH -> TTY_INFO resized the remote terminal');
