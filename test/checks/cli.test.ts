@@ -81,3 +81,27 @@ t.test('check CLI', async (t) => {
   t.equal(badKind.code, 2);
   t.equal(badKind.stderr, 'mesos-sidecar check: --kind must be health or check, got "readiness"\n');
 });
+
+t.test('check --watch runs until Ctrl-C and exits with the last verdict', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'checks-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'tcp.json'), JSON.stringify({ type: 'TCP', tcp: { port: 1 }, interval_seconds: 0.05, grace_period_seconds: 0, consecutive_failures: 2 }));
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'check', 'tcp.json', '--watch'], { cwd: dir, env: { ...process.env, MESOS_SIDECAR_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  // Interrupt once the kill decision has been printed: the third probe is then under way or done.
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('and kill the task')) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  t.equal(code, 1, 'last result refused -> 1');
+  t.match(out, /#1 FAIL connect failed \(connection refused\) \(result\) in [\d.]+ ms\n {4}-> would report healthy=false: TCP health check failed 1 of 2: connect failed \(connection refused\)\n#2 FAIL .*\n {4}-> would report healthy=false and kill the task: TCP health check failed 2 of 2/);
+});
