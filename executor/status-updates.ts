@@ -91,6 +91,8 @@ export class StatusUpdateManager {
   readonly #retryTimers = new Map<string, TimerHandle>();
   readonly #acknowledgedTasks = new Set<string>();
   #subscribed = false;
+  /** UUIDs carried by the last SUBSCRIBE built. */
+  #carried = new Set<string>();
   /** Bumped on every (dis)connection so that answers to POSTs of an older one are ignored. */
   #generation = 0;
 
@@ -110,8 +112,11 @@ export class StatusUpdateManager {
     if (!status.uuid) throw new TypeError('status update without uuid');
     const pending: Pending = { status, key: uuidKey(status.uuid) };
     this.#unacknowledged.set(pending.key, pending);
-    if (!this.#subscribed) return;
-    const taskId = status.task_id.value;
+    if (this.#subscribed) this.#enqueue(pending);
+  }
+
+  #enqueue(pending: Pending): void {
+    const taskId = pending.status.task_id.value;
     let queue = this.#queues.get(taskId);
     if (!queue) this.#queues.set(taskId, (queue = []));
     queue.push(pending);
@@ -133,9 +138,15 @@ export class StatusUpdateManager {
     return this.#acknowledgedTasks.has(taskId);
   }
 
-  /** What goes into Call.Subscribe.unacknowledged_updates: original order and UUIDs. */
+  /**
+   * What goes into Call.Subscribe.unacknowledged_updates: original order and UUIDs. The
+   * set is remembered: updates created after this SUBSCRIBE was built are POSTed once it
+   * is answered with SUBSCRIBED.
+   */
   unacknowledgedUpdates(): executor.Call.Update[] {
-    return [...this.#unacknowledged.values()].map((p) => ({ status: p.status }));
+    const pending = [...this.#unacknowledged.values()];
+    this.#carried = new Set(pending.map((p) => p.key));
+    return pending.map((p) => ({ status: p.status }));
   }
 
   hasUnacknowledgedTerminal(taskId: string): boolean {
@@ -143,10 +154,15 @@ export class StatusUpdateManager {
     return false;
   }
 
-  /** SUBSCRIBED: the SUBSCRIBE call carried everything pending, so the queues start empty. */
+  /**
+   * SUBSCRIBED: what the SUBSCRIBE carried is with the agent; anything created after it
+   * was built (a task ending during the reconnection) is POSTed now, in order.
+   */
   onSubscribed(): void {
     this.#reset();
     this.#subscribed = true;
+    for (const pending of this.#unacknowledged.values()) if (!this.#carried.has(pending.key)) this.#enqueue(pending);
+    this.#carried.clear();
   }
 
   onDisconnected(): void {

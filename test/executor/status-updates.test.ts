@@ -63,6 +63,7 @@ t.test('nothing is POSTed while disconnected; after SUBSCRIBED new updates are, 
   const { manager, status, posted } = harness();
   manager.send(status('a', 'TASK_STARTING'));
   t.equal(posted.length, 0, 'stored for the next SUBSCRIBE');
+  t.equal(manager.unacknowledgedUpdates().length, 1, 'the SUBSCRIBE carries it');
   manager.onSubscribed();
   const r1 = status('a', 'TASK_RUNNING');
   const r2 = status('a', 'TASK_FINISHED');
@@ -112,4 +113,18 @@ t.test('a disconnection cancels retries; the pending updates wait for the SUBSCR
   t.equal(posted.length, 1, 'no POST while disconnected');
   t.same(manager.unacknowledgedUpdates().map((u) => u.status), [s]);
   t.ok(manager.hasUnacknowledgedTerminal('a') === false);
+});
+
+t.test('an update created after the SUBSCRIBE was built is POSTed once SUBSCRIBED arrives', async (t) => {
+  const { manager, status, posted } = harness();
+  const carried = status('a', 'TASK_RUNNING');
+  manager.send(carried);
+  t.same(manager.unacknowledgedUpdates().map((u) => u.status), [carried], 'SUBSCRIBE built');
+  // The task ends while that SUBSCRIBE is on its way.
+  const late = status('a', 'TASK_FINISHED');
+  manager.send(late);
+  t.equal(posted.length, 0, 'not POSTed while not subscribed');
+  manager.onSubscribed();
+  t.same(posted.map((p) => p.update.status), [late], 'only the update the SUBSCRIBE did not carry');
+  t.equal(manager.size, 2, 'both wait for their ACKNOWLEDGED');
 });
