@@ -70,5 +70,6 @@ export function describeHealthKill(what: string, failures: number, threshold: nu
   const causes = failed.map((r) => r.cause).join(', ');
   const output = [...failed].reverse().find((r) => r.outputTail)?.outputTail?.trim();
   const tail = output ? ` (last output: ${output.length > MESSAGE_OUTPUT_CHARS ? `...${output.slice(-MESSAGE_OUTPUT_CHARS)}` : output})` : '';
-  return `${what} failed ${failures} of ${threshold}: ${causes}${tail}`;
+  const count = threshold > 0 ? `${failures} of ${threshold}` : `${failures} (threshold 0)`;
+  return `${what} failed ${count}: ${causes}${tail}`;
 }
