@@ -27,14 +27,36 @@ export interface HttpProbeOptions {
 // through the low-level dispatch API: no response stream object per probe, which is most
 // of the client's CPU cost (bench/checks).
 const pools = new Map<string, Pool>();
+/** Tasks come and go with new ports: the least recently used pools beyond this are closed. */
+let maxPools = 1024;
+
+/** Changes the bound on per-origin pools (tests; the default suits any executor). */
+export function setMaxPools(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`maxPools must be an integer >= 1, got ${n}`);
+  maxPools = n;
+}
 
 function poolFor(origin: string): Pool {
   let pool = pools.get(origin);
-  if (!pool) {
+  if (pool) {
+    // Map order is insertion order: re-inserting keeps the most recently used last.
+    pools.delete(origin);
+  } else {
     pool = new Pool(origin, { connect: { rejectUnauthorized: false }, headersTimeout: 0, bodyTimeout: 0 });
-    pools.set(origin, pool);
+  }
+  pools.set(origin, pool);
+  while (pools.size > maxPools) {
+    const [oldest, stale] = pools.entries().next().value as [string, Pool];
+    pools.delete(oldest);
+    // Graceful: a probe still running on it finishes; no new ones go there.
+    void stale.close().catch(() => undefined);
   }
   return pool;
+}
+
+/** Number of origins with a pool (tests). */
+export function poolCount(): number {
+  return pools.size;
 }
 
 export function probeUrl(spec: Pick<HttpSpec, 'scheme' | 'host' | 'port' | 'path'>): string {

@@ -159,3 +159,13 @@ t.test('https without certificate verification, and IPv6 [::1]', async (t) => {
   const v6 = await serve(t, (_req, res) => res.writeHead(200).end(), '::1');
   t.match(await probe(spec(v6, '/', { host: '::1' })), { kind: 'result', result: { statusCode: 200 } });
 });
+
+t.test('per-origin pools are bounded: the least recently used one is closed', async (t) => {
+  const { poolCount, setMaxPools } = await import('../../checks/http-probe.js');
+  setMaxPools(2);
+  t.teardown(() => setMaxPools(1024));
+  const ports = [await serve(t, (_q, r) => r.end('a')), await serve(t, (_q, r) => r.end('b')), await serve(t, (_q, r) => r.end('c'))];
+  for (const p of [...ports, ports[0]!]) t.match(await probe(spec(p)), { kind: 'result', result: { statusCode: 200 } });
+  t.equal(poolCount(), 2);
+  t.throws(() => setMaxPools(0), { name: 'RangeError', message: 'maxPools must be an integer >= 1, got 0' });
+});
