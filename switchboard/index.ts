@@ -91,3 +91,13 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
       })()),
   };
 }
+
+/**
+ * The command line that execs into `taskId` through this switchboard, for `mesos-sidecar
+ * run` to print. Names the token file, never the token itself.
+ */
+export function execHint(url: string, taskId: string, tokenFile?: string): string {
+  const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const credentials = tokenFile ? ` --token-file ${quote(tokenFile)}` : '';
+  return `mesos-sidecar exec -it --url ${quote(url)}${credentials} ${quote(taskId)} -- /bin/sh`;
+}

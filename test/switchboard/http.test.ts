@@ -10,7 +10,7 @@ import { acceptsMediaType } from '../../switchboard/media-types.js';
 import { encodeDataRecordProtobuf } from '../../switchboard/process-io-stream.js';
 import { switchboardOptionsFromEnv } from '../../switchboard/config.js';
 import { parseAcl } from '../../switchboard/acl.js';
-import { startSwitchboard } from '../../switchboard/index.js';
+import { execHint, startSwitchboard } from '../../switchboard/index.js';
 import { createLogger } from '../../common/logger.js';
 import { collect, launchCall, sessionId, startFixture, TOKEN } from './harness.js';
 
@@ -218,4 +218,9 @@ t.test('configuration from the environment', async (t) => {
   t.equal(unix.url, `unix:${sock}`);
   t.same((await new SwitchboardClient({ url: unix.url, principal: 'p', secret: 's' }).tasks()).tasks, []);
   await unix.close();
+});
+
+t.test('execHint names the token file, quoted for a shell', async (t) => {
+  t.equal(execHint('http://127.0.0.1:5051', 'web', '/tmp/sb token'), "mesos-sidecar exec -it --url http://127.0.0.1:5051 --token-file '/tmp/sb token' web -- /bin/sh");
+  t.equal(execHint('unix:/run/sb.sock', "it's"), "mesos-sidecar exec -it --url unix:/run/sb.sock 'it'\\''s' -- /bin/sh");
 });
