@@ -127,8 +127,15 @@ export class ExecSession implements AttachTarget {
     const executable = findExecutable(file, env, cwd);
     if (!executable) throw badRequest(`Failed to launch: '${file}' was not found or is not executable`);
     let user: { uid?: number; gid?: number };
+    const userName = launch.command.user ?? launch.task.user;
     try {
-      user = userSpawnOptions(launch.command.user ?? launch.task.user);
+      const ids = userSpawnOptions(userName);
+      user = ids.uid === undefined ? {} : { uid: ids.uid, gid: ids.gid! };
+      // As for the task itself: a shell as another user gets that user's HOME and USER.
+      if (ids.uid !== undefined) {
+        if (ids.home) env.HOME = ids.home;
+        env.USER = userName!;
+      }
     } catch (err) {
       throw badRequest(`Failed to launch: ${(err as Error).message}`);
     }

@@ -1,6 +1,7 @@
 // Exec sessions through the real wire in both encodings: real processes, real PTYs.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { ManualClock } from '../../common/clock.js';
 import { isOutputStream, stdinRecord, ttyInfoRecord, type OutputStreamHandle } from '../../switchboard/client.js';
 import { collect, ENCODINGS, launchCall, processGone, sessionId, startFixture, until } from './harness.js';
@@ -88,6 +89,17 @@ for (const encoding of ENCODINGS) {
       const audit = fx.logs.find((l) => l.audit === true && l.msg === 'session ended' && (l.container as string).endsWith(id.value));
       t.match(audit, { event: 'session', principal: 'ops', task: 'web', command: 'cat', tty: false, exit_status: 0, bytes_in: payload.length, bytes_out: payload.length }, 'audit line with principal, command, status and byte counts');
       t.ok(audit && typeof audit.start === 'string' && typeof audit.end === 'string', 'audit has start and end');
+    });
+
+    await t.test('command.user runs the session as that user', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+      chmodSync(fx.sandbox, 0o755);
+      const id = sessionId(task);
+      const s = await open(id, { value: 'id -un; echo "$USER $HOME"; pwd', user: 'nobody' });
+      const out = await collect(s.records);
+      t.equal(out.stdout.toString(), `nobody\nnobody /nonexistent\n${fx.sandbox}\n`);
+      const unknown = await fx.client.openOutput(launchCall(sessionId(task), { value: 'true', user: 'no-such-user-x' }), { encoding });
+      t.equal(unknown.status, 400);
+      t.match(isOutputStream(unknown) ? '' : unknown.body.toString(), "Failed to launch: Failed to get user information for 'no-such-user-x'");
     });
 
     await t.test('stderr stays separate without a TTY', async (t) => {
