@@ -185,8 +185,17 @@ export async function run(): Promise<object> {
   const server = await startServer(token);
   const client = new SwitchboardClient({ url: server.url, token });
   try {
-    // Memory first, on a fresh server: later phases leave garbage that would blur the delta.
-    const memory = await idleMemory(client, server);
+    // Memory on a server of its own: the 100 sessions it kills at the end would otherwise
+    // still be cleaned up while throughput is measured, and later phases leave garbage
+    // that would blur the memory delta.
+    const memoryServer = await startServer(token);
+    let memory: Awaited<ReturnType<typeof idleMemory>>;
+    try {
+      memory = await idleMemory(new SwitchboardClient({ url: memoryServer.url, token }), memoryServer);
+    } finally {
+      memoryServer.child.stdin!.end();
+      await new Promise((r) => memoryServer.child.once('exit', r));
+    }
     // The same session over a unix socket too, to show what the loopback TCP stack costs.
     // Rounds interleave the three ways so that load from elsewhere hits them alike;
     // the medians are compared.
