@@ -206,6 +206,7 @@ export class TaskChecks implements TaskCheckRunner {
         },
       },
       { delayMs: 0, intervalMs: def.intervalMs, timeoutMs: hardTimeout },
+      { immediate: true },
     );
     this.#entries.push({ kind: 'readiness', entry });
   }

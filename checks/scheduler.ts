@@ -4,8 +4,9 @@
 // - First probe at t0 + delay; after each probe ends, the next is due `interval` later
 //   (fixed delay, as Mesos: the period is interval + probe duration). Due times are
 //   computed from the clock at the end of each probe, so timer lateness never accumulates.
-// - Each wait except an immediate one gets up to `jitterFraction` (10 %) of the interval
-//   added, from the injected `random`, so that tasks launched together drift apart.
+// - Each wait (the first delay too, even 0) gets up to `jitterFraction` (10 %) of the
+//   interval added, from the injected `random`, so that tasks launched together drift
+//   apart. Immediate probes (resume, a readiness check's first) get none.
 // - At most `maxInFlight` probes run at once; due checks beyond that wait in FIFO order.
 // - A min-heap on due time and one clock timer for its head keep the cost per probe
 //   O(log n) whatever the number of checks.
@@ -128,10 +129,14 @@ export class CheckScheduler {
     return this.#heap.length;
   }
 
-  /** Registers a check; its first probe is due `delayMs` (+ jitter) from now. */
-  add(job: ProbeJob, schedule: CheckSchedule): ScheduledCheck {
+  /**
+   * Registers a check; its first probe is due `delayMs` + jitter from now (a delay of 0
+   * included, so that tasks launched together start apart), or exactly at `delayMs` with
+   * `immediate` (readiness checks probe at once, as Marathon).
+   */
+  add(job: ProbeJob, schedule: CheckSchedule, options: { immediate?: boolean } = {}): ScheduledCheck {
     const entry = new Entry(this, job, schedule);
-    this.#enqueueAt(entry, schedule.delayMs);
+    this.#enqueueAt(entry, schedule.delayMs, !options.immediate);
     return entry;
   }
 
@@ -166,17 +171,18 @@ export class CheckScheduler {
 
   resumeEntry(entry: Entry): void {
     if (entry.state !== 'paused') return;
-    this.#enqueueAt(entry, 0);
+    // Mesos probes at once on resume.
+    this.#enqueueAt(entry, 0, false);
   }
 
   #jittered(ms: number, interval: number): number {
-    if (ms === 0 || interval === 0 || this.#jitter === 0) return ms;
+    if (interval === 0 || this.#jitter === 0) return ms;
     return ms + this.#random() * this.#jitter * interval;
   }
 
-  #enqueueAt(entry: Entry, waitMs: number): void {
+  #enqueueAt(entry: Entry, waitMs: number, jitter: boolean): void {
     entry.state = 'waiting';
-    entry.dueAt = this.#clock.now() + this.#jittered(waitMs, entry.schedule.intervalMs);
+    entry.dueAt = this.#clock.now() + (jitter ? this.#jittered(waitMs, entry.schedule.intervalMs) : waitMs);
     entry.seq = ++this.#seq;
     this.#heapPush(entry);
     this.#arm();
@@ -235,7 +241,7 @@ export class CheckScheduler {
       latencyMs: endedAt - running.startedAt,
     });
     // onOutcome may have paused or stopped this check (kill decided, readiness reached).
-    if (entry.state === 'idle') this.#enqueueAt(entry, entry.schedule.intervalMs);
+    if (entry.state === 'idle') this.#enqueueAt(entry, entry.schedule.intervalMs, true);
     this.#drainQueue();
     this.#arm();
   }

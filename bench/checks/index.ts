@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { loadavg } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Writable } from 'node:stream';
 import { systemClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
@@ -37,6 +37,10 @@ export interface ChecksBenchOptions {
   forkedProbes?: number;
   tasks?: number;
   durationSeconds?: number;
+  /** Seconds to let the first burst of probes pass before measuring the load. Default 3. */
+  settleSeconds?: number;
+  /** Wait before each phase until fewer sockets are in TIME_WAIT (default 8000; Infinity: never). */
+  quietTimeWaitLimit?: number;
 }
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; /proc times are in these ticks
@@ -88,7 +92,9 @@ function timeWaitSockets(): number {
 // Near exhaustion of the ephemeral port range, the kernel's search for a free port in
 // connect() gets expensive, and that CPU is charged to whoever connects (curl, bash or us).
 // Each phase therefore starts with the TIME_WAIT table below a bound (they expire in 60 s).
-async function waitForQuietPorts(limit = 8000, maxWaitMs = 70_000): Promise<number> {
+let quietLimit = 8000;
+
+async function waitForQuietPorts(limit = quietLimit, maxWaitMs = 70_000): Promise<number> {
   const deadline = Date.now() + maxWaitMs;
   while (timeWaitSockets() > limit && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
   return timeWaitSockets();
@@ -149,7 +155,7 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number) {
   };
 }
 
-async function load(port: number, tasks: number, durationSeconds: number) {
+async function load(port: number, tasks: number, durationSeconds: number, settleSeconds: number) {
   const lateness: number[] = [];
   let measuring = false;
   const scheduler = new CheckScheduler({
@@ -184,7 +190,7 @@ async function load(port: number, tasks: number, durationSeconds: number) {
     runners.push(runner);
   }
   // First probes are due at once for every task (delay 0): let that burst pass, then measure.
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, settleSeconds * 1000));
   const probesBefore = runners.reduce((n, r) => n + r.healthHistory.total, 0);
   measuring = true;
   const self0 = selfCpuMs();
@@ -223,11 +229,12 @@ async function load(port: number, tasks: number, durationSeconds: number) {
 
 export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   const quick = options.quick ?? process.env.MESOS_SIDECAR_BENCH_QUICK === '1';
+  quietLimit = options.quietTimeWaitLimit ?? 8000;
   const target = await startTarget();
   const loadBefore = loadavg();
   try {
     const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300));
-    const loaded = await load(target.port, options.tasks ?? (quick ? 100 : 1000), options.durationSeconds ?? (quick ? 3 : 60));
+    const loaded = await load(target.port, options.tasks ?? (quick ? 100 : 1000), options.durationSeconds ?? (quick ? 3 : 60), options.settleSeconds ?? (quick ? 1 : 3));
     return {
       quick,
       cpuPerProbe: perProbe,
@@ -243,12 +250,25 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
+  const started = new Date();
   run({ quick: quick || process.env.MESOS_SIDECAR_BENCH_QUICK === '1' }).then(
     (result) => {
       const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/checks
       const dir = join(here, '..', '..', '..', 'bench', 'results');
       mkdirSync(dir, { recursive: true });
-      const doc = { ...result, meta: { suite: 'checks', finished: new Date().toISOString(), node: process.version } };
+      // The same meta block as bench/run.ts writes, so both ways of running read alike.
+      const cpu = cpus();
+      const meta = {
+        suite: 'checks',
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        cpus: cpu.length,
+        cpuModel: cpu[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+      };
+      const doc = { ...result, meta };
       if (!quick) writeFileSync(join(dir, 'checks.json'), `${JSON.stringify(doc, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       process.exit(0);

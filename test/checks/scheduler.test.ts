@@ -92,7 +92,8 @@ t.test('interval 0: back-to-back probes', async (t) => {
 });
 
 t.test('jitter: up to 10% of the interval, from the injected random, bounds included', async (t) => {
-  for (const [r, expected] of [[0, [0, 10000, 20000]], [0.5, [0, 10500, 21000]], [0.999, [0, 10999, 21998]]] as const) {
+  // The first delay (0 here) is jittered too; each later wait is interval + jitter.
+  for (const [r, expected] of [[0, [0, 10000, 20000]], [0.5, [500, 11000, 21500]], [0.999, [999, 11998]]] as const) {
     const clock = new ManualClock(0);
     const s = new CheckScheduler({ clock, random: () => r });
     const j = instantJob(clock);
@@ -106,6 +107,12 @@ t.test('jitter: up to 10% of the interval, from the injected random, bounds incl
   s.add(j.job, { delayMs: 1000, intervalMs: 10000, timeoutMs: 0 });
   await advance(clock, 2000, 1);
   t.same(j.starts, [1999], 'a non-zero delay is jittered by up to 10% of the interval too');
+  const c2 = new ManualClock(0);
+  const s2 = new CheckScheduler({ clock: c2, random: () => 0.999 });
+  const j2 = instantJob(c2);
+  s2.add(j2.job, { delayMs: 0, intervalMs: 10000, timeoutMs: 0 }, { immediate: true });
+  await advance(c2, 0);
+  t.same(j2.starts, [0], 'immediate: the first probe is not jittered (readiness)');
 });
 
 t.test('timeout aborts the probe and reports TIMEOUT; a late result is discarded', async (t) => {
