@@ -87,7 +87,8 @@ export class ProcessIOStream {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #pendingStream: OutputStream | undefined;
-  #flushScheduled: NodeJS.Immediate | undefined;
+  #endOfTurn: NodeJS.Immediate | undefined;
+  #turnCorked = false;
   // A reader with a bounded queue must never be handed one record bigger than a part of it.
   readonly #maxCoalesced: number;
   #paused = false;
@@ -123,20 +124,33 @@ export class ProcessIOStream {
   sendData(stream: OutputStream, chunk: Buffer): void {
     // Upstream never sends an empty DATA record and its CLI aborts on one.
     if (chunk.length === 0 || this.#closed) return;
-    // Small chunks read in the same turn of the event loop (a PTY delivers a few KiB per
-    // read) leave as one record, up to MAX_COALESCED_BYTES: fewer frames for both ends.
-    // A lone keystroke echo still leaves in this turn.
-    if (this.#pendingStream !== undefined && this.#pendingStream !== stream) this.#flushPending();
+    // Within one turn of the event loop: small chunks (a PTY delivers a few KiB per read)
+    // are merged into records of up to MAX_COALESCED_BYTES, and the socket is corked so
+    // that every record of the turn leaves in one writev. A lone keystroke echo still
+    // leaves in this turn.
+    if (this.#pendingStream !== undefined && this.#pendingStream !== stream) this.#emitPending();
     this.#pendingStream = stream;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.#maxCoalesced) this.#flushPending();
-    else this.#flushScheduled ??= setImmediate(() => this.#flushPending());
+    if (!this.#turnCorked) {
+      this.#turnCorked = true;
+      this.#res.cork();
+    }
+    if (this.#pendingBytes >= this.#maxCoalesced) this.#emitPending();
+    this.#endOfTurn ??= setImmediate(() => this.#finishTurn());
   }
 
-  #flushPending(): void {
-    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
-    this.#flushScheduled = undefined;
+  #finishTurn(): void {
+    if (this.#endOfTurn) clearImmediate(this.#endOfTurn);
+    this.#endOfTurn = undefined;
+    this.#emitPending();
+    if (this.#turnCorked) {
+      this.#turnCorked = false;
+      this.#res.uncork();
+    }
+  }
+
+  #emitPending(): void {
     const stream = this.#pendingStream;
     if (stream === undefined) return;
     const chunks = this.#pending;
@@ -157,7 +171,7 @@ export class ProcessIOStream {
   /** Ends the body normally: everything queued is flushed first. */
   end(): void {
     if (this.#closed) return;
-    this.#flushPending();
+    this.#finishTurn();
     this.#stopHeartbeat();
     this.#res.end();
   }
@@ -203,8 +217,8 @@ export class ProcessIOStream {
   #closedBy(end: StreamEnd): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
-    this.#flushScheduled = undefined;
+    if (this.#endOfTurn) clearImmediate(this.#endOfTurn);
+    this.#endOfTurn = undefined;
     this.#pending = [];
     this.#stopHeartbeat();
     this.#release();
