@@ -82,6 +82,17 @@ export const taskCheckFactory: SidecarTaskCheckFactory = createTaskCheckFactory(
 
 type RunnerState = 'active' | 'paused' | 'stopped';
 
+/** An outcome handler whose failure (e.g. in a report callback) is logged, not thrown. */
+function guarded(log: Logger, handle: (outcome: ProbeOutcome, run: ProbeRun) => void): (outcome: ProbeOutcome, run: ProbeRun) => void {
+  return (outcome, run) => {
+    try {
+      handle(outcome, run);
+    } catch (err) {
+      log.error({ err }, 'handling a check outcome failed');
+    }
+  };
+}
+
 /** All checks of one task. */
 export class TaskChecks implements TaskCheckRunner {
   #state: RunnerState = 'active';
@@ -134,7 +145,7 @@ export class TaskChecks implements TaskCheckRunner {
     const entry = this.#scheduler.add(
       {
         run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
-        onOutcome: (outcome, run) => {
+        onOutcome: guarded(log, (outcome, run) => {
           this.#observe('health', def.probe.type, outcome, run, this.healthHistory, log);
           const decision = health.onOutcome(outcome, run.endedAt);
           if (!decision.report) {
@@ -150,7 +161,7 @@ export class TaskChecks implements TaskCheckRunner {
             this.pause();
           }
           this.#context.reportHealth({ healthy: decision.healthy, kill: decision.kill, message: decision.message });
-        },
+        }),
       },
       def,
     );
@@ -163,14 +174,14 @@ export class TaskChecks implements TaskCheckRunner {
     const entry = this.#scheduler.add(
       {
         run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
-        onOutcome: (outcome, run) => {
+        onOutcome: guarded(log, (outcome, run) => {
           this.#observe('check', def.probe.type, outcome, run, this.checkHistory, log);
           const status = reporter.onOutcome(outcome);
           if (!status) return;
           const message = `${def.probe.type} check ${outcome.kind === 'result' ? 'result' : 'has no result'}: ${describeOutcome(outcome)}`;
           log.info({ check_status: status }, message);
           this.#context.reportCheck(status, message);
-        },
+        }),
       },
       def,
     );
@@ -191,7 +202,7 @@ export class TaskChecks implements TaskCheckRunner {
     entry = this.#scheduler.add(
       {
         run: (signal) => this.#runProbe(def.probe, signal, probeContext),
-        onOutcome: (outcome, run) => {
+        onOutcome: guarded(log, (outcome, run) => {
           this.#observe('readiness', def.probe.type, outcome, run, this.readinessHistory, log);
           const decision = readiness.onOutcome(outcome);
           this.#metrics.observeVerdict(this.#taskId, 'readiness', decision.ready ? 'ready' : 'not_ready');
@@ -203,7 +214,7 @@ export class TaskChecks implements TaskCheckRunner {
           if (!decision.report) return;
           log.info(decision.message);
           this.#context.reportReadiness(decision.labels, decision.message);
-        },
+        }),
       },
       { delayMs: 0, intervalMs: def.intervalMs, timeoutMs: hardTimeout },
       { immediate: true },

@@ -44,6 +44,8 @@ export interface CheckSchedulerOptions {
   jitterFraction?: number;
   /** Called for every probe start (metrics, benchmark). */
   onStart?: (lateMs: number) => void;
+  /** A job's onOutcome threw; the check keeps its schedule. Default: a process warning. */
+  onJobError?: (err: unknown) => void;
 }
 
 type EntryState = 'waiting' | 'queued' | 'running' | 'idle' | 'paused' | 'stopped';
@@ -97,6 +99,7 @@ export class CheckScheduler {
   readonly #maxInFlight: number;
   readonly #jitter: number;
   readonly #onStart: ((lateMs: number) => void) | undefined;
+  readonly #onJobError: (err: unknown) => void;
   readonly #heap: Entry[] = [];
   #queue: Array<{ entry: Entry; token: number }> = [];
   #queueHead = 0;
@@ -112,6 +115,7 @@ export class CheckScheduler {
     if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1) throw new RangeError(`maxInFlight must be an integer >= 1, got ${options.maxInFlight}`);
     this.#jitter = options.jitterFraction ?? 0.1;
     this.#onStart = options.onStart;
+    this.#onJobError = options.onJobError ?? ((err) => process.emitWarning(`check outcome handler failed: ${(err as Error)?.stack ?? String(err)}`));
   }
 
   get clock(): Clock {
@@ -233,13 +237,18 @@ export class CheckScheduler {
     const running = this.#release(entry, timedOut)!;
     const endedAt = this.#clock.now();
     entry.state = 'idle';
-    entry.job.onOutcome(outcome, {
-      dueAt: running.dueAt,
-      startedAt: running.startedAt,
-      endedAt,
-      lateMs: running.startedAt - running.dueAt,
-      latencyMs: endedAt - running.startedAt,
-    });
+    try {
+      entry.job.onOutcome(outcome, {
+        dueAt: running.dueAt,
+        startedAt: running.startedAt,
+        endedAt,
+        lateMs: running.startedAt - running.dueAt,
+        latencyMs: endedAt - running.startedAt,
+      });
+    } catch (err) {
+      // A broken consumer must not stop this check, or others, from being scheduled.
+      this.#onJobError(err);
+    }
     // onOutcome may have paused or stopped this check (kill decided, readiness reached).
     if (entry.state === 'idle') this.#enqueueAt(entry, entry.schedule.intervalMs, true);
     this.#drainQueue();

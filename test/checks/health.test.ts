@@ -121,3 +121,21 @@ t.test('through the factory: timeout counts as a failure; pause discards; resume
   t.equal(calls[2]!.at, 33500, 'resume probes immediately');
   runner.stop();
 });
+
+t.test('a report callback that throws is logged with the task and check; probing goes on', async (t) => {
+  const clock = new ManualClock(0);
+  const { probe, calls } = scriptedProbe(clock, [http(200), http(500)]);
+  const factory = createTaskCheckFactory({ random: () => 0, probe });
+  const { context, logLines } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 9 }), {
+    reportHealth: () => {
+      throw new Error('executor bug');
+    },
+  });
+  const runner = factory.create(context)!;
+  await advance(clock, 3000, 500);
+  t.equal(calls.length, 4);
+  const errors = logLines.filter((l) => l.msg === 'handling a check outcome failed');
+  t.equal(errors.length, 4, 'the first success and three failures were reported, each throwing');
+  t.match(errors[0], { task_id: 'web-1', check: 'health', err: { message: 'executor bug' } });
+  runner.stop();
+});

@@ -245,3 +245,15 @@ t.test('tick() is a single step: it starts what is due and returns how many', as
   t.equal(s.tick(), 0, 'nothing else due');
   t.equal(s.waiting, 1);
 });
+
+t.test('a throwing onOutcome is reported and the check keeps its schedule', async (t) => {
+  const clock = new ManualClock(0);
+  const errors: unknown[] = [];
+  const s = new CheckScheduler({ clock, random: () => 0, onJobError: (e) => errors.push(e) });
+  const starts: number[] = [];
+  s.add({ run: () => (starts.push(clock.now()), Promise.resolve(OK)), onOutcome: () => { throw new Error('consumer bug'); } }, { delayMs: 0, intervalMs: 1000, timeoutMs: 0 });
+  await advance(clock, 3000, 500);
+  t.same(starts, [0, 1000, 2000, 3000]);
+  t.equal(errors.length, 4);
+  t.match(errors[0], { message: 'consumer bug' });
+});
