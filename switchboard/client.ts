@@ -4,7 +4,8 @@
 import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type mesos, type MessageContentType } from '../proto/codec.js';
 import { encodeRecord } from '../proto/recordio.js';
-import { recordsOf } from './record-stream.js';
+import { ProcessIOReader } from './process-io-reader.js';
+import { itemsOf } from './record-stream.js';
 import { SidecarError } from '../common/errors.js';
 import { StreamCutError, SwitchboardClientError } from './errors.js';
 
@@ -120,15 +121,16 @@ export class SwitchboardClient {
     if (res.statusCode !== 200) return { status: res.statusCode!, headers: res.headers, body: await collect(res) };
     const recordEncoding = (res.headers['message-content-type'] ?? res.headers['content-type']) as MessageContentType;
     async function* records(): AsyncGenerator<agent.ProcessIO> {
-      const source = recordsOf(res, {
-        maxRecordSize: options.maxRecordSize ?? 64 * 1024 * 1024,
+      const reader = new ProcessIOReader(recordEncoding, options.maxRecordSize ?? 64 * 1024 * 1024);
+      const decoder = { push: (chunk: Buffer) => reader.push(chunk), finish: () => reader.finish() };
+      const source = itemsOf(res, decoder, (io) => io.data?.data?.length ?? 64, {
         // A reset mid-body can look like an end in Node; tell it apart from a real one.
         onEnd: () => {
           if (!res.complete) throw new StreamCutError('incomplete body');
         },
       });
       try {
-        for await (const record of source) yield codecs.agent.ProcessIO.decode(record, recordEncoding);
+        yield* source;
       } catch (err) {
         if (err instanceof SidecarError) throw err;
         throw new StreamCutError((err as Error).message);

@@ -1,0 +1,163 @@
+// Client-side reader of a RecordIO stream of ProcessIO messages. Protobuf DATA records,
+// nearly all of a stream's bytes, are not reassembled: a record usually spans two socket
+// reads, and copying it together only to hand its payload on costs a copy of everything.
+// Their payload is passed on in the slices it arrived in, as several DATA messages of the
+// same type: output chunking carries no meaning (attach-exec.md §5). Any other record is
+// collected whole and decoded by the codec.
+import { RecordIOError } from '../common/errors.js';
+import { codecs, type agent, type MessageContentType } from '../proto/codec.js';
+
+const LF = 0x0a;
+const MAX_HEADER_DIGITS = 20;
+// Longest DATA head: 08 01 12 <varint ≤ 10> 08 <type> 12 <varint ≤ 10>.
+const MAX_HEAD = 26;
+const DATA_TYPES: Record<number, agent.ProcessIO.Data.Type> = { 1: 'STDIN', 2: 'STDOUT', 3: 'STDERR' };
+
+type State =
+  | { kind: 'length'; digits: string }
+  // The first bytes of a record, to see whether it is a plain DATA record.
+  | { kind: 'head'; length: number; bytes: Buffer[]; received: number }
+  | { kind: 'data'; type: agent.ProcessIO.Data.Type; remaining: number }
+  | { kind: 'record'; length: number; chunks: Buffer[]; received: number }
+  | { kind: 'failed'; error: RecordIOError };
+
+function readVarint(buf: Buffer, at: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let i = at; i < buf.length && i < at + 10; i++) {
+    const b = buf[i]!;
+    value += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) return { value, next: i + 1 };
+    scale *= 128;
+  }
+  return undefined;
+}
+
+/**
+ * When `head` (the first bytes of a record of `length` bytes) is exactly
+ * ProcessIO{type: DATA, data: {type, data}} in canonical field order, the data type and
+ * where the payload starts; undefined otherwise (or when more bytes are needed).
+ */
+export function parseDataHead(head: Buffer, length: number): { type: agent.ProcessIO.Data.Type; payloadAt: number } | undefined {
+  if (head[0] !== 0x08 || head[1] !== 0x01 || head[2] !== 0x12) return undefined;
+  const inner = readVarint(head, 3);
+  if (!inner || inner.next + inner.value !== length) return undefined;
+  const at = inner.next;
+  if (head[at] !== 0x08) return undefined;
+  const type = DATA_TYPES[head[at + 1]!];
+  if (!type || head[at + 2] !== 0x12) return undefined;
+  const data = readVarint(head, at + 3);
+  if (!data || data.next + data.value !== length) return undefined;
+  return { type, payloadAt: data.next };
+}
+
+export class ProcessIOReader {
+  readonly #encoding: MessageContentType;
+  readonly #maxRecordSize: number;
+  #state: State = { kind: 'length', digits: '' };
+
+  constructor(encoding: MessageContentType, maxRecordSize: number) {
+    this.#encoding = encoding;
+    this.#maxRecordSize = maxRecordSize;
+  }
+
+  /** Feeds bytes; returns the messages they complete (DATA payloads as they come). */
+  push(buf: Buffer): agent.ProcessIO[] {
+    if (this.#state.kind === 'failed') throw this.#state.error;
+    const out: agent.ProcessIO[] = [];
+    let i = 0;
+    while (i < buf.length) {
+      const state: State = this.#state;
+      switch (state.kind) {
+        case 'length': {
+          const lf = buf.indexOf(LF, i);
+          const end = lf === -1 ? buf.length : lf;
+          for (let j = i; j < end; j++) {
+            const c = buf[j]!;
+            if (c < 0x30 || c > 0x39) this.#fail('E_RECORDIO_LENGTH', `invalid byte 0x${c.toString(16).padStart(2, '0')} in record length`);
+          }
+          state.digits += buf.toString('latin1', i, end);
+          if (state.digits.length > MAX_HEADER_DIGITS) this.#fail('E_RECORDIO_LENGTH', 'record length has more than 20 digits');
+          if (lf === -1) return out;
+          i = lf + 1;
+          if (state.digits.length === 0) this.#fail('E_RECORDIO_LENGTH', 'empty record length line');
+          const length: number = Number(state.digits);
+          if (length > this.#maxRecordSize) this.#fail('E_RECORDIO_TOO_LARGE', `record of ${state.digits} bytes exceeds the limit of ${this.#maxRecordSize} bytes`);
+          // An empty record carries nothing (recordio.md §4): skip it.
+          if (length === 0) this.#state = { kind: 'length', digits: '' };
+          else if (this.#encoding === 'application/x-protobuf') this.#state = { kind: 'head', length, bytes: [], received: 0 };
+          else this.#state = { kind: 'record', length, chunks: [], received: 0 };
+          break;
+        }
+        case 'head': {
+          const want = Math.min(state.length, MAX_HEAD) - state.received;
+          const take = Math.min(want, buf.length - i);
+          state.bytes.push(buf.subarray(i, i + take));
+          state.received += take;
+          i += take;
+          if (state.received < Math.min(state.length, MAX_HEAD)) return out;
+          const head: Buffer = state.bytes.length === 1 ? state.bytes[0]! : Buffer.concat(state.bytes);
+          const data = parseDataHead(head, state.length);
+          if (!data) {
+            this.#state = { kind: 'record', length: state.length, chunks: [head], received: head.length };
+            if (head.length === state.length) this.#completeRecord(out);
+            break;
+          }
+          const payload: number = state.length - data.payloadAt;
+          if (state.received === take) {
+            // The whole head came from this chunk: go back to where the payload starts, so
+            // that it leaves as one slice.
+            i = i - take + data.payloadAt;
+            this.#state = payload > 0 ? { kind: 'data', type: data.type, remaining: payload } : { kind: 'length', digits: '' };
+            break;
+          }
+          // The head spans chunks (rare): what it holds of the payload leaves on its own.
+          const first = head.subarray(data.payloadAt);
+          const remaining: number = payload - first.length;
+          if (first.length > 0) out.push({ type: 'DATA', data: { type: data.type, data: first } });
+          this.#state = remaining > 0 ? { kind: 'data', type: data.type, remaining } : { kind: 'length', digits: '' };
+          break;
+        }
+        case 'data': {
+          const take = Math.min(state.remaining, buf.length - i);
+          out.push({ type: 'DATA', data: { type: state.type, data: buf.subarray(i, i + take) } });
+          state.remaining -= take;
+          i += take;
+          if (state.remaining === 0) this.#state = { kind: 'length', digits: '' };
+          break;
+        }
+        case 'record': {
+          const take = Math.min(state.length - state.received, buf.length - i);
+          state.chunks.push(buf.subarray(i, i + take));
+          state.received += take;
+          i += take;
+          if (state.received === state.length) this.#completeRecord(out);
+          break;
+        }
+        default:
+          throw (state as Extract<State, { kind: 'failed' }>).error;
+      }
+    }
+    return out;
+  }
+
+  /** At the end of the stream: one that stops inside a record is truncated. */
+  finish(): void {
+    const state = this.#state;
+    if (state.kind === 'failed') throw state.error;
+    if (state.kind !== 'length' || state.digits.length > 0) this.#fail('E_RECORDIO_TRUNCATED', 'stream ended inside a record');
+  }
+
+  #completeRecord(out: agent.ProcessIO[]): void {
+    const state = this.#state as Extract<State, { kind: 'record' }>;
+    const record = state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks, state.length);
+    this.#state = { kind: 'length', digits: '' };
+    out.push(codecs.agent.ProcessIO.decode(record, this.#encoding));
+  }
+
+  #fail(code: RecordIOError['code'], message: string): never {
+    const error = new RecordIOError(code, message);
+    this.#state = { kind: 'failed', error };
+    throw error;
+  }
+}
