@@ -76,6 +76,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Ctrl-C during a run: exit through process.exit so that the agent emulator's 'exit'
+  // hooks stop the executors it spawned (they take their tasks down with them).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`bench: ${signal}, stopping\n`);
+      process.exit(130);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -218,6 +218,7 @@ async function benchRss(options: ExecutorBenchOptions, logger: Logger): Promise<
     const launch = async (from: number, to: number): Promise<void> => {
       const waiting = new Set<string>();
       for (let i = from; i < to; i++) waiting.add(`rss-${i}`);
+      if (waiting.size === 0) return;
       // One listener for the whole batch (not one per task).
       const allRunning = new Promise<void>((resolve) => {
         const onUpdate = (u: ReceivedUpdate): void => {
@@ -239,7 +240,17 @@ async function benchRss(options: ExecutorBenchOptions, logger: Logger): Promise<
   });
 }
 
+function checkCount(name: keyof ExecutorBenchOptions, value: unknown, min: number): void {
+  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min)) {
+    throw new RangeError(`ExecutorBenchOptions.${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
 export async function run(options: ExecutorBenchOptions = {}): Promise<ExecutorBenchResult> {
+  checkCount('launches', options.launches, 1);
+  checkCount('warmup', options.warmup, 0);
+  checkCount('coldStarts', options.coldStarts, 1);
+  checkCount('manyTasks', options.manyTasks, 1);
   const logger = options.logger ?? createLogger({ name: 'bench-executor', level: process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn' });
   const launchResult = await benchLaunches(options, logger);
   const coldStart = await benchColdStart(options, logger);

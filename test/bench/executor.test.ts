@@ -28,6 +28,11 @@ t.test('bench/run discovers the executor suite by directory, and refuses an unkn
   t.match(stderr, /bench: unknown suite\(s\) no-such-suite; available: .*executor/);
 });
 
+t.test('bad options are refused before anything starts, naming the option', async (t) => {
+  await t.rejects(run({ launches: 0 }), { name: 'RangeError', message: 'ExecutorBenchOptions.launches must be an integer >= 1, got 0' });
+  await t.rejects(run({ manyTasks: 2.5 }), { message: /ExecutorBenchOptions\.manyTasks must be an integer >= 1, got 2\.5/ });
+});
+
 t.test('executor bench with tiny N', async (t) => {
   const r = await run({ launches: 3, warmup: 1, coldStarts: 1, manyTasks: 3 });
   t.equal(r.launchToRunning.executor.samples, 3);
