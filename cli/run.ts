@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
+import { TaskBoard, TERMINAL } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
@@ -33,11 +34,11 @@ Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for the
 terminal updates; press it again to shut the executor down, again to stop it at once.
 Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
 
-const TERMINAL: ReadonlySet<mesos.TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 
 /**
- * Label keys under which a task's status may carry its IO switchboard URL (issue 4). When
- * one shows up, `run` tells the user how to exec into the task.
+ * Label keys under which a task's status carries its IO switchboard URL (the executor's
+ * SWITCHBOARD_URL_LABEL in executor/main.ts, which cannot be imported: it runs on import).
+ * When one shows up, `run` tells the user how to exec into the task.
  */
 export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set(['mesos-sidecar.switchboard.url']);
 
@@ -88,63 +89,6 @@ function watchStdout(): void {
 
 function note(line: string): void {
   out(`==> ${line}`);
-}
-
-/** The tasks' fate, fed by status updates; decides the exit status. */
-class TaskBoard {
-  readonly #states = new Map<string, mesos.TaskState>();
-  readonly #tty = new Set<string>();
-  readonly #hinted = new Set<string>();
-  #allTerminal!: () => void;
-  readonly allTerminal = new Promise<void>((resolve) => (this.#allTerminal = resolve));
-
-  constructor(tasks: mesos.TaskInfo[]) {
-    for (const t of tasks) {
-      this.#states.set(t.task_id.value, 'TASK_STAGING');
-      if (t.container?.tty_info) this.#tty.add(t.task_id.value);
-    }
-  }
-
-  get ids(): string[] {
-    return [...this.#states.keys()];
-  }
-
-  live(): string[] {
-    return this.ids.filter((id) => !TERMINAL.has(this.#states.get(id)!));
-  }
-
-  record(status: mesos.TaskStatus): void {
-    const id = status.task_id.value;
-    const before = this.#states.get(id);
-    if (before === undefined || TERMINAL.has(before)) return;
-    this.#states.set(id, status.state);
-    if (this.live().length === 0) this.#allTerminal();
-  }
-
-  /** The task runs under a terminal (ContainerInfo.tty_info): it can be attached to. */
-  hasTty(id: string): boolean {
-    return this.#tty.has(id);
-  }
-
-  /** True the first time a task shows a switchboard URL. */
-  firstSwitchboardSighting(id: string): boolean {
-    if (this.#hinted.has(id)) return false;
-    this.#hinted.add(id);
-    return true;
-  }
-
-  exitCode(userKilled: boolean): number {
-    for (const state of this.#states.values()) {
-      if (state === 'TASK_FINISHED') continue;
-      if (state === 'TASK_KILLED' && userKilled) continue;
-      return 1;
-    }
-    return 0;
-  }
-
-  summary(): string {
-    return this.ids.map((id) => `${id} ${this.#states.get(id)}`).join(', ');
-  }
 }
 
 /**

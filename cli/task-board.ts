@@ -1,0 +1,63 @@
+// What `mesos-sidecar run` knows about its tasks: the latest state of each, fed by the
+// status updates the agent emulator receives; it decides when the run is over and its
+// exit status.
+import type { mesos } from '../proto/codec.js';
+
+export const TERMINAL: ReadonlySet<mesos.TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
+
+/** The tasks' fate, fed by status updates; decides the exit status. */
+export class TaskBoard {
+  readonly #states = new Map<string, mesos.TaskState>();
+  readonly #tty = new Set<string>();
+  readonly #hinted = new Set<string>();
+  #allTerminal!: () => void;
+  readonly allTerminal = new Promise<void>((resolve) => (this.#allTerminal = resolve));
+
+  constructor(tasks: mesos.TaskInfo[]) {
+    for (const t of tasks) {
+      this.#states.set(t.task_id.value, 'TASK_STAGING');
+      if (t.container?.tty_info) this.#tty.add(t.task_id.value);
+    }
+  }
+
+  get ids(): string[] {
+    return [...this.#states.keys()];
+  }
+
+  live(): string[] {
+    return this.ids.filter((id) => !TERMINAL.has(this.#states.get(id)!));
+  }
+
+  record(status: mesos.TaskStatus): void {
+    const id = status.task_id.value;
+    const before = this.#states.get(id);
+    if (before === undefined || TERMINAL.has(before)) return;
+    this.#states.set(id, status.state);
+    if (this.live().length === 0) this.#allTerminal();
+  }
+
+  /** The task runs under a terminal (ContainerInfo.tty_info): it can be attached to. */
+  hasTty(id: string): boolean {
+    return this.#tty.has(id);
+  }
+
+  /** True the first time a task shows a switchboard URL. */
+  firstSwitchboardSighting(id: string): boolean {
+    if (this.#hinted.has(id)) return false;
+    this.#hinted.add(id);
+    return true;
+  }
+
+  exitCode(userKilled: boolean): number {
+    for (const state of this.#states.values()) {
+      if (state === 'TASK_FINISHED') continue;
+      if (state === 'TASK_KILLED' && userKilled) continue;
+      return 1;
+    }
+    return 0;
+  }
+
+  summary(): string {
+    return this.ids.map((id) => `${id} ${this.#states.get(id)}`).join(', ');
+  }
+}
