@@ -124,11 +124,20 @@ export class ProcessIOStream {
   sendData(stream: OutputStream, chunk: Buffer): void {
     // Upstream never sends an empty DATA record and its CLI aborts on one.
     if (chunk.length === 0 || this.#closed) return;
+    // A chunk larger than the record limit leaves as several records (slices, no copy).
+    while (chunk.length > this.#maxCoalesced) {
+      this.#queueData(stream, chunk.subarray(0, this.#maxCoalesced));
+      chunk = chunk.subarray(this.#maxCoalesced);
+    }
+    this.#queueData(stream, chunk);
+  }
+
+  #queueData(stream: OutputStream, chunk: Buffer): void {
     // Within one turn of the event loop: small chunks (a PTY delivers a few KiB per read)
     // are merged into records of up to MAX_COALESCED_BYTES, and the socket is corked so
     // that every record of the turn leaves in one writev. A lone keystroke echo still
     // leaves in this turn.
-    if (this.#pendingStream !== undefined && this.#pendingStream !== stream) this.#emitPending();
+    if (this.#pendingStream !== undefined && (this.#pendingStream !== stream || this.#pendingBytes + chunk.length > this.#maxCoalesced)) this.#emitPending();
     this.#pendingStream = stream;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
