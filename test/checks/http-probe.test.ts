@@ -160,12 +160,124 @@ t.test('https without certificate verification, and IPv6 [::1]', async (t) => {
   t.match(await probe(spec(v6, '/', { host: '::1' })), { kind: 'result', result: { statusCode: 200 } });
 });
 
-t.test('per-origin pools are bounded: the least recently used one is closed', async (t) => {
-  const { poolCount, setMaxPools } = await import('../../checks/http-probe.js');
-  setMaxPools(2);
-  t.teardown(() => setMaxPools(1024));
-  const ports = [await serve(t, (_q, r) => r.end('a')), await serve(t, (_q, r) => r.end('b')), await serve(t, (_q, r) => r.end('c'))];
-  for (const p of [...ports, ports[0]!]) t.match(await probe(spec(p)), { kind: 'result', result: { statusCode: 200 } });
-  t.equal(poolCount(), 2);
-  t.throws(() => setMaxPools(0), { name: 'RangeError', message: 'maxPools must be an integer >= 1, got 0' });
+
+/**
+ * A raw TCP target: `reply` gets each connection and the request bytes once the request's
+ * blank line arrived. Connections are destroyed in teardown (some are left open on purpose).
+ */
+async function rawServe(t: { teardown(fn: () => unknown): void }, reply: (s: Socket, request: string) => void | Promise<void>): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    let request = '';
+    s.on('data', (d) => {
+      const before = request.includes('\r\n\r\n');
+      request += d.toString('latin1');
+      if (!before && request.includes('\r\n\r\n')) void reply(s, request);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** Writes `text` one byte per event-loop turn, so that the probe reads it in 1-byte pieces. */
+async function dribble(s: Socket, text: string): Promise<void> {
+  s.setNoDelay(true);
+  for (const byte of Buffer.from(text, 'latin1')) {
+    if (s.destroyed) return;
+    s.write(Buffer.of(byte));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+t.test('the request: GET with Host, User-Agent, Accept and Connection: close, nothing else', async (t) => {
+  let seen = '';
+  const port = await rawServe(t, (s, request) => {
+    seen = request;
+    s.end('HTTP/1.1 200 OK\r\n\r\n');
+  });
+  const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  t.match(await probe(spec(port, '/health?deep=1')), { kind: 'result', result: { statusCode: 200, bodyBytes: 0 } }, 'no Content-Length: the body ends when the server closes');
+  t.equal(seen, `GET /health?deep=1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: mesos-sidecar/${version}\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
+});
+
+t.test('a response arriving one byte per read: status line and headers split anywhere', async (t) => {
+  const port = await rawServe(t, async (s) => {
+    await dribble(s, 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ndown');
+    s.end();
+  });
+  const o = await probe(spec(port), { captureBodyBytes: 100 });
+  t.same(o, { kind: 'result', result: { type: 'HTTP', statusCode: 503, redirects: 0, bodyBytes: 4, contentType: 'text/plain', body: 'down' } }, 'the 100 Continue before it is skipped');
+});
+
+t.test('a server that keeps the connection open despite Connection: close does not hang the probe', async (t) => {
+  // No deadline at all here: if the probe waited for the server to close, the test would time out.
+  const lengthPort = await rawServe(t, (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'));
+  t.same(await probe(spec(lengthPort)), { kind: 'result', result: { type: 'HTTP', statusCode: 200, redirects: 0, bodyBytes: 5 } }, 'Content-Length honoured');
+
+  const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 999\r\n\r\n5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n';
+  const chunkedPort = await rawServe(t, (s) => void s.write(chunked));
+  t.same(await probe(spec(chunkedPort), { captureBodyBytes: 100 }), { kind: 'result', result: { type: 'HTTP', statusCode: 200, redirects: 0, bodyBytes: 11, body: 'hello world' } }, 'chunked framing read to its last chunk and trailer; chunked wins over Content-Length');
+
+  const dribbledPort = await rawServe(t, (s) => dribble(s, chunked));
+  t.same(await probe(spec(dribbledPort), { captureBodyBytes: 100 }), { kind: 'result', result: { type: 'HTTP', statusCode: 200, redirects: 0, bodyBytes: 11, body: 'hello world' } }, 'the same, one byte per read');
+
+  const noBodyPort = await rawServe(t, (s) => void s.write('HTTP/1.1 204 No Content\r\n\r\n'));
+  t.match(await probe(spec(noBodyPort)), { kind: 'result', result: { statusCode: 204, bodyBytes: 0 } }, '204 has no body');
+});
+
+t.test('bad responses: each a PROTOCOL or RESET error naming what was wrong, none waits for a deadline', async (t) => {
+  const cases: Array<[string, (s: Socket) => void, { code: string; message: string }]> = [
+    ['headers over 16 KiB, connection left open', (s) => void s.write(`HTTP/1.1 200 OK\r\nX-Pad: ${'a'.repeat(20_000)}\r\n`), { code: 'PROTOCOL', message: 'response headers too large (more than 16384 bytes)' }],
+    ['a body shorter than its Content-Length', (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n1234567'), { code: 'PROTOCOL', message: 'connection closed with 3 bytes of the body (Content-Length) missing' }],
+    ['a chunk size that is not hex', (s) => void s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), { code: 'PROTOCOL', message: 'invalid chunked encoding (no chunk size)' }],
+    ['a chunk size followed by garbage', (s) => void s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5z\r\n'), { code: 'PROTOCOL', message: 'invalid chunked encoding (byte 0x7a in a chunk size)' }],
+    ['a chunked body cut short', (s) => s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel'), { code: 'PROTOCOL', message: 'connection closed before the last chunk of a chunked body' }],
+    ['a Content-Length that is not a number', (s) => void s.write('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), { code: 'PROTOCOL', message: 'invalid Content-Length "-1"' }],
+    ['a status line of another protocol', (s) => void s.write('HTTP/2 200\r\n\r\n'), { code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/2 200")' }],
+    ['a banner that is not HTTP, connection left open', (s) => void s.write('220 smtp.example ESMTP\r\n'), { code: 'PROTOCOL', message: 'not an HTTP response' }],
+    ['headers cut short', (s) => s.end('HTTP/1.1 200 OK\r\nContent-'), { code: 'PROTOCOL', message: 'connection closed in the middle of the response headers' }],
+    ['closed without a byte', (s) => s.end(), { code: 'RESET', message: 'connection closed before any response' }],
+    ['reset by the server', (s) => s.resetAndDestroy(), { code: 'RESET', message: 'connection reset (ECONNRESET)' }],
+  ];
+  for (const [what, reply, error] of cases) {
+    const port = await rawServe(t, reply);
+    t.same(await probe(spec(port)), { kind: 'error', ...error }, what);
+  }
+});
+
+t.test('a redirect to the same port by another loopback name is followed; an invalid Location is an error', async (t) => {
+  const port = await rawServe(t, (s, request) => {
+    if (request.startsWith('GET /start ')) return void s.end(`HTTP/1.1 302 Found\r\nLocation: http://[::1]:${s.localPort}/v6\r\nContent-Length: 0\r\n\r\n`);
+    if (request.startsWith('GET /bad ')) return void s.end('HTTP/1.1 302 Found\r\nLocation: http://[bad\r\n\r\n');
+    s.end('HTTP/1.1 200 OK\r\n\r\n');
+  });
+  // [::1] is not listening (the server is on 127.0.0.1): the follow-up fails as refused,
+  // which shows it was attempted; the same-host rule treats the loopback names as one.
+  t.same(await probe(spec(port, '/start')), { kind: 'error', code: 'REFUSED', message: 'connection refused' });
+  t.same(await probe(spec(port, '/bad')), { kind: 'error', code: 'REDIRECT', message: 'redirect to an invalid location "http://[bad"' });
+});
+
+t.test('an aborted probe destroys its socket and says so', async (t) => {
+  let serverSide: Socket | undefined;
+  let connected!: () => void;
+  const gotRequest = new Promise<void>((r) => (connected = r));
+  const port = await rawServe(t, (s) => {
+    serverSide = s;
+    connected();
+  });
+  const controller = new AbortController();
+  const pending = probeHttp(spec(port), { signal: controller.signal });
+  await gotRequest;
+  controller.abort();
+  t.same(await pending, { kind: 'error', code: 'ABORTED', message: 'probe aborted' });
+  if (!serverSide!.destroyed) await once(serverSide!, 'close');
+  t.pass('the server saw the connection closed');
 });
