@@ -7,6 +7,9 @@ import { SwitchboardClientError } from '../switchboard/errors.js';
 import type { LocalTerminal } from './terminal.js';
 
 export const DETACH_SEQUENCE = Buffer.from([0x10, 0x11]);
+// The Mesos CLI speaks JSON; protobuf is as valid on this API and lets the client pass
+// output payloads on without base64 or reassembly (switchboard/process-io-reader.ts).
+export const WIRE_ENCODING = 'application/x-protobuf';
 const HEARTBEAT_MS = 30_000;
 
 /** Splits stdin chunks at the detach sequence, holding back a trailing Ctrl-P. */
@@ -47,12 +50,12 @@ export interface InputSession {
  * (a 500 is tolerated: the command may be gone already), then the long-lived stream.
  */
 export async function attachInput(client: SwitchboardClient, containerId: mesos.ContainerID, terminal: LocalTerminal, options: { tty: boolean; stdin: NodeJS.ReadableStream }): Promise<InputSession> {
-  const probe = client.openInput(containerId);
+  const probe = client.openInput(containerId, WIRE_ENCODING);
   probe.end();
   const answer = await probe.response;
   if (answer.status !== 200 && answer.status !== 500) throw new SwitchboardClientError(answer.status, answer.body.toString(), 'ATTACH_CONTAINER_INPUT');
 
-  const input: InputStreamHandle = client.openInput(containerId);
+  const input: InputStreamHandle = client.openInput(containerId, WIRE_ENCODING);
   const cleanups: (() => void)[] = [];
   let stopped = false;
   let signalDetach!: () => void;

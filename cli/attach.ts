@@ -2,7 +2,7 @@
 // like `mesos task attach`; exits with the task's status when it ends, 0 on detach.
 import { SidecarError } from '../common/errors.js';
 import { isOutputStream } from '../switchboard/client.js';
-import { attachInput, writeOutput, type InputSession } from './attach-io.js';
+import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const client = clientFrom(values);
     const task = await resolveTask(client, positionals[0]!);
-    const output = await client.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, { encoding: 'application/json' });
+    const output = await client.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, { encoding: WIRE_ENCODING });
     if (!isOutputStream(output)) {
       const body = output.body.toString();
       if (output.status === 500 && body === NO_TTY) throw new Error('Unable to attach to a task launched without a TTY');

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { SidecarError } from '../common/errors.js';
 import { isOutputStream } from '../switchboard/client.js';
-import { attachInput, writeOutput, type InputSession } from './attach-io.js';
+import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
@@ -70,7 +70,7 @@ async function exec(values: Parameters<typeof clientFrom>[0] & { interactive?: b
         ...(tty ? { container: { type: 'MESOS', tty_info: {} } } : {}),
       },
     },
-    { encoding: 'application/json' },
+    { encoding: WIRE_ENCODING },
   );
   if (!isOutputStream(output)) throw new Error(`could not start the command (${output.status}): ${output.body.toString().trim() || 'no details'}`);
 

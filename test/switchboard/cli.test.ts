@@ -2,7 +2,9 @@
 // in and restored, window size and SIGWINCH, echo, detach, exit statuses, signals.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
 import { processGone, startFixture, TOKEN, until, type Fixture } from './harness.js';
@@ -87,12 +89,12 @@ t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', asy
   const run = (args: string[], input?: string) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env(fx) }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
+      const out: Buffer[] = [];
       let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
+      child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d) => (stderr += d));
       child.stdin.end(input);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('latin1'), stderr }));
     });
   t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 0'])).code, 0);
   t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 1'])).code, 1);
@@ -101,6 +103,11 @@ t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', asy
   t.equal(cat.code, 0, 'stdin EOF reached the remote command');
   t.equal(cat.stdout, 'HELLO\n');
   t.equal(cat.stderr, 'oops\n');
+  const payload = randomBytes(5 * 1024 * 1024);
+  writeFileSync(path.join(fx.sandbox, 'big.bin'), payload);
+  const big = await run(['exec', 'web', '--', 'cat', 'big.bin']);
+  t.equal(big.code, 0);
+  t.ok(Buffer.from(big.stdout, 'latin1').equals(payload), '5 MB of random bytes through the CLI, exactly');
   const unknown = await run(['exec', 'nope', '--', 'true']);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, "no task 'nope' on this switchboard (known: web)");
