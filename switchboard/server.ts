@@ -52,7 +52,8 @@ async function readCall(req: IncomingMessage, types: RequestMediaTypes, maxRecor
       while (!first.done && first.value.length === 0);
     } catch (err) {
       if (err instanceof RecordIOError) throw err.code === 'E_RECORDIO_TOO_LARGE' ? payloadTooLarge(err.message) : badRequest(err.message);
-      throw err;
+      // The client went away before its first record: what Mesos answers to an early EOF.
+      throw badRequest('Received EOF while reading request body');
     }
     if (first.done) throw badRequest('Received EOF while reading request body');
     return { call: decodeCall(first.value, types.messageContent!), records };
