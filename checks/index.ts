@@ -14,7 +14,7 @@ import { HealthInterpreter } from './health.js';
 import { GeneralCheckReporter } from './general.js';
 import { READINESS_BODY_BYTES, ReadinessInterpreter } from './readiness.js';
 import { CheckHistory, describeHealthKill, recordOf } from './results.js';
-import { CheckMetrics, type CheckKind } from './metrics.js';
+import { CheckMetrics, type CheckKind, type ProbeSeries } from './metrics.js';
 import { describeOutcome, type ProbeOutcome } from './outcome.js';
 
 export { CheckMetrics, startMetricsServer, startMetricsFromEnv, METRICS_ADDRESS_ENV } from './metrics.js';
@@ -131,22 +131,24 @@ export class TaskChecks implements TaskCheckRunner {
     if (defs.readiness) this.#startReadiness(defs.readiness);
   }
 
-  #observe(kind: CheckKind, type: string, outcome: ProbeOutcome, run: ProbeRun, history: CheckHistory, log: Logger): void {
+  #observe(series: ProbeSeries, outcome: ProbeOutcome, run: ProbeRun, history: CheckHistory, log: Logger): void {
     const record = recordOf(outcome, run);
     history.add(record);
-    this.#metrics.observeProbe(this.#taskId, kind, type, outcome.kind, run.latencyMs);
-    log.debug({ outcome: outcome.kind, cause: record.cause, latency_ms: run.latencyMs, late_ms: run.lateMs }, 'probe finished');
+    series.observe(outcome.kind, run.latencyMs);
+    // Once per probe, a thousand a second: no argument object unless debug is on.
+    if (log.isLevelEnabled('debug')) log.debug({ outcome: outcome.kind, cause: record.cause, latency_ms: run.latencyMs, late_ms: run.lateMs }, 'probe finished');
   }
 
   #startHealth(def: HealthCheckDefinition, t0: number): void {
     const log = this.#context.logger.child({ task_id: this.#taskId, check: 'health', type: def.probe.type });
+    const series = this.#metrics.probeSeries(this.#taskId, 'health', def.probe.type);
     const health = new HealthInterpreter(def, t0);
     const what = `${def.probe.type} health check`;
     const entry = this.#scheduler.add(
       {
         run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
         onOutcome: guarded(log, (outcome, run) => {
-          this.#observe('health', def.probe.type, outcome, run, this.healthHistory, log);
+          this.#observe(series, outcome, run, this.healthHistory, log);
           const decision = health.onOutcome(outcome, run.endedAt);
           if (!decision.report) {
             if (decision.why === 'grace') log.info({ cause: describeOutcome(outcome) }, 'health check failure ignored: inside the grace period');
@@ -170,12 +172,13 @@ export class TaskChecks implements TaskCheckRunner {
 
   #startCheck(def: GeneralCheckDefinition): void {
     const log = this.#context.logger.child({ task_id: this.#taskId, check: 'check', type: def.probe.type });
+    const series = this.#metrics.probeSeries(this.#taskId, 'check', def.probe.type);
     const reporter = new GeneralCheckReporter(def.probe.type);
     const entry = this.#scheduler.add(
       {
         run: (signal) => this.#runProbe(def.probe, signal, this.#probeContext),
         onOutcome: guarded(log, (outcome, run) => {
-          this.#observe('check', def.probe.type, outcome, run, this.checkHistory, log);
+          this.#observe(series, outcome, run, this.checkHistory, log);
           const status = reporter.onOutcome(outcome);
           if (!status) return;
           const message = `${def.probe.type} check ${outcome.kind === 'result' ? 'result' : 'has no result'}: ${describeOutcome(outcome)}`;
@@ -190,6 +193,7 @@ export class TaskChecks implements TaskCheckRunner {
 
   #startReadiness(def: ReadinessCheckDefinition): void {
     const log = this.#context.logger.child({ task_id: this.#taskId, check: 'readiness', readiness: def.name, type: def.probe.type });
+    const series = this.#metrics.probeSeries(this.#taskId, 'readiness', def.probe.type);
     const readiness = new ReadinessInterpreter(def);
     const probeContext: ProbeContext = {
       ...this.#probeContext,
@@ -203,7 +207,7 @@ export class TaskChecks implements TaskCheckRunner {
       {
         run: (signal) => this.#runProbe(def.probe, signal, probeContext),
         onOutcome: guarded(log, (outcome, run) => {
-          this.#observe('readiness', def.probe.type, outcome, run, this.readinessHistory, log);
+          this.#observe(series, outcome, run, this.readinessHistory, log);
           const decision = readiness.onOutcome(outcome);
           this.#metrics.observeVerdict(this.#taskId, 'readiness', decision.ready ? 'ready' : 'not_ready');
           if (decision.ready) {

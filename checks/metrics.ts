@@ -3,20 +3,132 @@
 // lateness. Served on a loopback-only endpoint, MESOS_SIDECAR_METRICS_ADDRESS=host:port,
 // at GET /metrics.
 import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Registry, type Metric } from 'prom-client';
 import { MetricsAddressError } from './errors.js';
 
 export type CheckKind = 'health' | 'check' | 'readiness';
 
 export const METRICS_ADDRESS_ENV = 'MESOS_SIDECAR_METRICS_ADDRESS';
 
+/**
+ * Bucket counts of one histogram series. Observing is a bucket search and three additions:
+ * at 1,000 probes a second, prom-client's Histogram.observe (label validation and hashing
+ * per call) cost more than the rest of the bookkeeping of a probe. prom-client still
+ * formats and serves these, through FastHistogram below.
+ */
+export class HistogramSeries {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly bounds: readonly number[],
+    readonly labels: Readonly<Record<string, string>>,
+  ) {
+    this.counts = new Array<number>(bounds.length).fill(0);
+  }
+
+  observe(value: number): void {
+    const b = this.bounds;
+    for (let i = 0; i < b.length; i++) {
+      if (value <= b[i]!) {
+        this.counts[i]!++;
+        break;
+      }
+    }
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/**
+ * A histogram family registered on a prom-client Registry: the same exposition as
+ * prom-client's Histogram (`_bucket` with `le` first, `+Inf`, `_sum`, `_count`), values read
+ * from HistogramSeries at scrape time.
+ */
+export class FastHistogram<L extends string> {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly #series = new Map<string, HistogramSeries>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly L[],
+    readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as unknown as Metric);
+  }
+
+  /** The series for these labels, created on first use; keep it and observe it directly. */
+  series(labels: Readonly<Record<L, string>>): HistogramSeries {
+    const key = this.labelNames.map((n) => labels[n]).join('\u0000');
+    let s = this.#series.get(key);
+    if (!s) this.#series.set(key, (s = new HistogramSeries(this.buckets, labels)));
+    return s;
+  }
+
+  remove(labels: Readonly<Record<L, string>>): void {
+    this.#series.delete(this.labelNames.map((n) => labels[n]).join('\u0000'));
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> } {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const s of this.#series.values()) {
+      let acc = 0;
+      for (let i = 0; i < this.buckets.length; i++) {
+        acc += s.counts[i]!;
+        values.push({ labels: { le: this.buckets[i]!, ...s.labels }, value: acc, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+}
+
+type ProbeOutcomeKind = 'result' | 'error' | 'gap';
+
+/** What a check observes per probe: counts by outcome and the latency histogram. */
+export class ProbeSeries {
+  readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0, gap: 0 };
+  constructor(
+    readonly labels: Readonly<{ task_id: string; check: CheckKind; type: string }>,
+    readonly latency: HistogramSeries,
+  ) {}
+
+  observe(outcome: ProbeOutcomeKind, latencyMs: number): void {
+    this.outcomes[outcome]++;
+    this.latency.observe(latencyMs / 1000);
+  }
+}
+
 export class CheckMetrics {
   readonly registry = new Registry();
+  /** Per task: its probe series by check kind and type. */
+  readonly #probeSeries = new Map<string, Map<string, ProbeSeries>>();
   readonly probes = new Counter({
     name: 'mesos_sidecar_check_probes_total',
     help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error, gap)',
     labelNames: ['task_id', 'check', 'type', 'outcome'] as const,
     registers: [this.registry],
+    // Counted in ProbeSeries (plain additions per probe), copied here when scraped.
+    collect: () => {
+      this.probes.reset();
+      for (const perTask of this.#probeSeries.values()) {
+        for (const s of perTask.values()) {
+          for (const outcome of ['result', 'error', 'gap'] as const) {
+            const n = s.outcomes[outcome];
+            if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
+          }
+        }
+      }
+    },
   });
   readonly verdicts = new Counter({
     name: 'mesos_sidecar_check_verdicts_total',
@@ -24,48 +136,50 @@ export class CheckMetrics {
     labelNames: ['task_id', 'check', 'verdict'] as const,
     registers: [this.registry],
   });
-  readonly latency = new Histogram({
-    name: 'mesos_sidecar_check_probe_duration_seconds',
-    help: 'Probe duration from start to outcome, by task, check kind and probe type',
-    labelNames: ['task_id', 'check', 'type'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly lateness = new Histogram({
-    name: 'mesos_sidecar_check_scheduler_lateness_seconds',
-    help: 'How late probes started relative to their due time',
-    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
-    registers: [this.registry],
-  });
+  readonly latency = new FastHistogram(
+    'mesos_sidecar_check_probe_duration_seconds',
+    'Probe duration from start to outcome, by task, check kind and probe type',
+    ['task_id', 'check', 'type'] as const,
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    this.registry,
+  );
+  readonly lateness = new FastHistogram('mesos_sidecar_check_scheduler_lateness_seconds', 'How late probes started relative to their due time', [], [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], this.registry).series({});
 
-  // Label sets used per task, so that forgetTask can remove exactly those series.
-  readonly #series = new Map<string, Map<string, () => void>>();
+  // Verdict label sets used per task, so that forgetTask can remove exactly those series.
+  readonly #verdictSeries = new Map<string, Map<string, () => void>>();
 
-  #track(taskId: string, key: string, remove: () => void): void {
-    let m = this.#series.get(taskId);
-    if (!m) this.#series.set(taskId, (m = new Map()));
-    if (!m.has(key)) m.set(key, remove);
+  /** The series a check keeps for its probes (one lookup at check start, none per probe). */
+  probeSeries(taskId: string, check: CheckKind, type: string): ProbeSeries {
+    let perTask = this.#probeSeries.get(taskId);
+    if (!perTask) this.#probeSeries.set(taskId, (perTask = new Map()));
+    const key = `${check}/${type}`;
+    let s = perTask.get(key);
+    if (!s) {
+      const labels = { task_id: taskId, check, type };
+      perTask.set(key, (s = new ProbeSeries(labels, this.latency.series(labels))));
+    }
+    return s;
   }
 
-  observeProbe(taskId: string, check: CheckKind, type: string, outcome: string, latencyMs: number): void {
-    const counted = { task_id: taskId, check, type, outcome };
-    const timed = { task_id: taskId, check, type };
-    this.probes.inc(counted);
-    this.latency.observe(timed, latencyMs / 1000);
-    this.#track(taskId, `p/${check}/${type}/${outcome}`, () => this.probes.remove(counted));
-    this.#track(taskId, `l/${check}/${type}`, () => this.latency.remove(timed));
+  observeProbe(taskId: string, check: CheckKind, type: string, outcome: ProbeOutcomeKind, latencyMs: number): void {
+    this.probeSeries(taskId, check, type).observe(outcome, latencyMs);
   }
 
   observeVerdict(taskId: string, check: CheckKind, verdict: string): void {
     const labels = { task_id: taskId, check, verdict };
     this.verdicts.inc(labels);
-    this.#track(taskId, `v/${check}/${verdict}`, () => this.verdicts.remove(labels));
+    let m = this.#verdictSeries.get(taskId);
+    if (!m) this.#verdictSeries.set(taskId, (m = new Map()));
+    const key = `${check}/${verdict}`;
+    if (!m.has(key)) m.set(key, () => this.verdicts.remove(labels));
   }
 
   /** Drops a finished task's series so that label cardinality follows the live tasks. */
   forgetTask(taskId: string): void {
-    for (const remove of this.#series.get(taskId)?.values() ?? []) remove();
-    this.#series.delete(taskId);
+    for (const s of this.#probeSeries.get(taskId)?.values() ?? []) this.latency.remove(s.labels);
+    this.#probeSeries.delete(taskId);
+    for (const remove of this.#verdictSeries.get(taskId)?.values() ?? []) remove();
+    this.#verdictSeries.delete(taskId);
   }
 }
 

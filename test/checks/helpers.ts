@@ -62,8 +62,12 @@ export function scriptedProbe(clock: ManualClock, script: ProbeOutcome[] | ((n: 
     const outcome = typeof script === 'function' ? script(n) : script[Math.min(n, script.length - 1)]!;
     if (durationMs === 0) return Promise.resolve(outcome);
     return new Promise((resolve) => {
-      const h = clock.setTimeout(() => resolve(outcome), durationMs);
-      signal.addEventListener('abort', () => clock.clearTimeout(h), { once: true });
+      const onAbort = () => clock.clearTimeout(h);
+      const h = clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      }, durationMs);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   };
   return { probe, calls };
