@@ -2,7 +2,7 @@
 // carries only SUBSCRIBE and its endless RecordIO event stream, and one for every other
 // call. Each attempt gets a fresh generation number; anything an older attempt reports
 // afterwards (a late event, an error from a destroyed socket) is dropped.
-import { Client, request } from './http-client.js';
+import { Client, type ResponseData } from './http-client.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { AgentHttpError, SidecarError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -102,7 +102,7 @@ export class AgentConnection {
     const client = this.#callClient;
     if (!client || this.#state.kind !== 'subscribed') throw new EventStreamError(`cannot send ${call.type}: not subscribed`);
     const body = codecs.executor.Call.encode(call, this.#o.contentType);
-    const res = await request(client, { method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
+    const res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode > 299) throw new AgentHttpError(res.statusCode, text, call.type ?? 'call');
   }
@@ -120,15 +120,8 @@ export class AgentConnection {
     // there. A call the agent never answers, though, must fail so that it is retried
     // instead of holding its task's updates back forever.
     const timeout = kind === 'subscription' ? 0 : CALL_TIMEOUT_MS;
-    const client = new Client(origin, {
-      ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}),
-      bodyTimeout: timeout,
-      headersTimeout: timeout,
-      pipelining: 1,
-    });
+    const client = new Client(origin, { ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}), idleTimeoutMs: timeout });
     if (onConnect) client.on('connect', () => generation === this.#generation && onConnect());
-    // Errors surface on the request promises; this only keeps a destroyed client quiet.
-    (client as unknown as NodeJS.EventEmitter).on('error', () => {});
     return client;
   }
 
@@ -136,7 +129,7 @@ export class AgentConnection {
     const clients = [this.#subscriptionClient, this.#callClient];
     this.#subscriptionClient = undefined;
     this.#callClient = undefined;
-    for (const c of clients) if (c) void c.destroy().catch(() => {});
+    for (const c of clients) c?.destroy();
   }
 
   async #attempt(): Promise<void> {
@@ -165,9 +158,9 @@ export class AgentConnection {
       log.error({ err }, 'cannot encode SUBSCRIBE');
       throw err;
     }
-    let res: Awaited<ReturnType<typeof request>>;
+    let res: ResponseData;
     try {
-      res = await request(client, { method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
+      res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
     } catch (err) {
       this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`);
       return;
