@@ -241,7 +241,7 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       load: loaded,
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. HTTP probes open a fresh connection each, as curl does.',
+      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close).',
     };
   } finally {
     await target.stop();

@@ -135,7 +135,17 @@ t.test('a never-ending body ends at the timeout; the server stops writing (backp
     const chunk = Buffer.alloc(16 * 1024, 'z');
     while (!res.destroyed) {
       written += chunk.length;
-      if (!res.write(chunk)) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
     }
   });
   const o = await probeWithTimeout(spec(port), 400);
@@ -265,19 +275,23 @@ t.test('a redirect to the same port by another loopback name is followed; an inv
   t.same(await probe(spec(port, '/bad')), { kind: 'error', code: 'REDIRECT', message: 'redirect to an invalid location "http://[bad"' });
 });
 
-t.test('an aborted probe destroys its socket and says so', async (t) => {
+t.test('an aborted probe destroys its socket and says so, also on a signal that served earlier probes', async (t) => {
   let serverSide: Socket | undefined;
   let connected!: () => void;
   const gotRequest = new Promise<void>((r) => (connected = r));
-  const port = await rawServe(t, (s) => {
-    serverSide = s;
+  const port = await rawServe(t, (s, request) => {
+    if (request.startsWith('GET /ok ')) return void s.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    serverSide = s; // /hang: never answered
     connected();
   });
+  // The scheduler reuses a check's signal until it aborts: probes on it come and go.
   const controller = new AbortController();
-  const pending = probeHttp(spec(port), { signal: controller.signal });
+  for (let i = 0; i < 3; i++) t.match(await probeHttp(spec(port, '/ok'), { signal: controller.signal }), { kind: 'result', result: { statusCode: 200 } });
+  const pending = probeHttp(spec(port, '/hang'), { signal: controller.signal });
   await gotRequest;
   controller.abort();
   t.same(await pending, { kind: 'error', code: 'ABORTED', message: 'probe aborted' });
   if (!serverSide!.destroyed) await once(serverSide!, 'close');
   t.pass('the server saw the connection closed');
+  t.same(await probeHttp(spec(port, '/ok'), { signal: controller.signal }), { kind: 'error', code: 'ABORTED', message: 'probe aborted' }, 'an aborted signal starts nothing');
 });
