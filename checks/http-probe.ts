@@ -10,7 +10,7 @@
 // probes a second the client's per-request machinery was most of the executor's CPU
 // (bench/checks: undici 0.356 ms of CPU per probe, of which 0.15 ms is the kernel's
 // connect and close). Plain-HTTP reads land in one shared buffer (`onread`), parsed in place.
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
@@ -135,6 +135,56 @@ function socketError(err: NodeJS.ErrnoException, https: boolean): ExchangeError 
 }
 
 /**
+ * Plain-HTTP sockets are reused once closed: each probe still opens a new connection
+ * (`connect()` on a socket after its 'close' event is documented Node behaviour), but skips
+ * building a `net.Socket` and its stream state, about a fifth of a probe's CPU in an
+ * interleaved comparison. The listeners are installed once and dispatch to the socket's
+ * current exchange; a socket goes back to the pool on 'close', its last event, so nothing
+ * of one connection can reach the next exchange.
+ */
+interface SocketSlot {
+  socket: Socket;
+  exchange: Exchange | undefined;
+  /**
+   * Set by an exchange that read a whole response with its request fully written. Only
+   * such sockets are reused: one closed by an error or an abort can keep stream state
+   * (a pending write's callback) that breaks its next connection.
+   */
+  reusable: boolean;
+}
+
+/** Closed sockets ready for another connection; the bound only matters after a burst. */
+const idleSockets: SocketSlot[] = [];
+export const MAX_IDLE_SOCKETS = 64;
+
+function plainSocket(): SocketSlot {
+  const reused = idleSockets.pop();
+  if (reused) return reused;
+  const slot: SocketSlot = { socket: undefined as unknown as Socket, exchange: undefined, reusable: false };
+  // `onread` is accepted by the Socket constructor as by net.connect (Node docs), though
+  // @types/node lists it only for the latter.
+  const onread: OnReadOpts = { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => slot.exchange?.onRead(buf as Buffer, n) ?? false };
+  const socket = new Socket({ onread } as SocketConstructorOpts);
+  socket.on('error', (err) => {
+    slot.reusable = false;
+    slot.exchange?.onError(err);
+  });
+  socket.on('end', () => slot.exchange?.onEnd());
+  socket.on('close', (hadError: boolean) => {
+    slot.exchange = undefined;
+    if (slot.reusable && !hadError && idleSockets.length < MAX_IDLE_SOCKETS) idleSockets.push(slot);
+    slot.reusable = false;
+  });
+  slot.socket = socket;
+  return slot;
+}
+
+/** Closed sockets waiting for reuse (tests). */
+export function idleSocketCount(): number {
+  return idleSockets.length;
+}
+
+/**
  * One GET on a fresh connection: the status line, the headers we need, the body skipped
  * according to its framing (kept up to `keep` bytes). `done` settles once; `abort()`
  * settles it at once and destroys the socket.
@@ -157,6 +207,7 @@ class Exchange {
   #kept: Buffer[] | undefined;
   #keptBytes = 0;
   readonly #res: Response = { statusCode: 0, bodyBytes: 0 };
+  #slot: SocketSlot | undefined;
 
   constructor(target: Target, keep: number, onHeaders: (() => void) | undefined) {
     this.done = new Promise((resolve) => (this.#settle = resolve));
@@ -165,15 +216,20 @@ class Exchange {
     this.#https = target.https;
     if (target.https) {
       // TLS sockets read their own buffers ('data'); https probes are the rare case.
-      this.#socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) });
-      this.#socket.on('data', (chunk: Buffer) => {
-        if (!this.#onRead(chunk, chunk.length)) this.#socket.pause();
+      const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) });
+      this.#socket = socket;
+      socket.on('data', (chunk: Buffer) => {
+        if (!this.onRead(chunk, chunk.length)) socket.pause();
       });
+      socket.on('error', (err) => this.onError(err));
+      socket.on('end', () => this.onEnd());
     } else {
-      this.#socket = netConnect({ host: target.host, port: target.port, onread: { buffer: readBuffer, callback: (n: number, buf: Buffer) => this.#onRead(buf, n) } });
+      const slot = plainSocket();
+      slot.exchange = this;
+      this.#slot = slot;
+      this.#socket = slot.socket;
+      this.#socket.connect({ host: target.host, port: target.port });
     }
-    this.#socket.on('error', (err) => this.#fail(socketError(err, this.#https)));
-    this.#socket.on('end', () => this.#onEnd());
     // Buffered by the socket until it connects (for TLS: until the handshake is done).
     this.#socket.write(target.request);
   }
@@ -186,6 +242,7 @@ class Exchange {
     if (this.#settled) return;
     this.#settled = true;
     this.#phase = Phase.Done;
+    if (this.#slot && !(r instanceof ExchangeError) && this.#socket.writableLength === 0) this.#slot.reusable = true;
     // Errors after the verdict (a reset while closing) do not change it: the 'error'
     // listener stays, #fail is a no-op from here on.
     this.#socket.destroy();
@@ -201,7 +258,8 @@ class Exchange {
     this.#finish(this.#res);
   }
 
-  #onEnd(): void {
+  /** The server closed its side. */
+  onEnd(): void {
     switch (this.#phase) {
       case Phase.Done:
         return;
@@ -218,8 +276,12 @@ class Exchange {
     }
   }
 
+  onError(err: NodeJS.ErrnoException): void {
+    this.#fail(socketError(err, this.#https));
+  }
+
   /** Keeps reading unless the exchange is over. */
-  #onRead(buf: Buffer, n: number): boolean {
+  onRead(buf: Buffer, n: number): boolean {
     let i = 0;
     while (i < n && this.#phase !== Phase.Done) {
       i = this.#phase === Phase.Head ? this.#readHead(buf, i, n) : this.#readBody(buf, i, n);

@@ -295,3 +295,41 @@ t.test('an aborted probe destroys its socket and says so, also on a signal that 
   t.pass('the server saw the connection closed');
   t.same(await probeHttp(spec(port, '/ok'), { signal: controller.signal }), { kind: 'error', code: 'ABORTED', message: 'probe aborted' }, 'an aborted signal starts nothing');
 });
+
+t.test('closed sockets are reused for new connections, never after an error or an abort', async (t) => {
+  const { idleSocketCount, MAX_IDLE_SOCKETS } = await import('../../checks/http-probe.js');
+  const connections: Socket[] = [];
+  const port = await rawServe(t, (s, request) => {
+    connections.push(s);
+    if (request.startsWith('GET /hang ')) return;
+    s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  });
+  const garbage = await rawServe(t, (s) => void s.end('garbage\r\n\r\n'));
+  const closed = createNetServer();
+  closed.listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const deadPort = (closed.address() as { port: number }).port;
+  closed.close();
+  await once(closed, 'close');
+
+  const ok = async () => t.same(await probe(spec(port)), { kind: 'result', result: { type: 'HTTP', statusCode: 200, redirects: 0, bodyBytes: 2 } });
+  await ok();
+  // The socket's 'close' (when it joins the pool) comes a loop turn or two after the outcome.
+  for (let turn = 0; turn < 50 && idleSocketCount() === 0; turn++) await new Promise((r) => setImmediate(r));
+  const idle = idleSocketCount();
+  t.ok(idle >= 1 && idle <= MAX_IDLE_SOCKETS, `a cleanly closed socket waits for reuse (${idle} idle)`);
+  await ok();
+  t.equal(connections.length, 2, 'each probe is still a new connection');
+
+  // Interleave every way a connection can end badly with good probes on the same pool.
+  const controller = new AbortController();
+  const hanging = probeHttp(spec(port, '/hang'), { signal: controller.signal });
+  while (connections.length < 3) await new Promise((r) => setImmediate(r));
+  controller.abort();
+  const outcomes = [await hanging, await probe(spec(deadPort)), await probe(spec(garbage)), await probe(spec(port))];
+  t.match(outcomes, [{ code: 'ABORTED' }, { code: 'REFUSED' }, { code: 'PROTOCOL' }, { kind: 'result', result: { statusCode: 200 } }]);
+  for (let i = 0; i < 20; i++) {
+    t.same((await probe(spec(deadPort))).kind, 'error');
+    await ok();
+  }
+});
