@@ -1,0 +1,102 @@
+// The executor process (entered through main.ts): reads the MESOS_* environment, runs
+// the executor with the checks engine, and starts the IO switchboard when the operator
+// configured credentials for it.
+import { createLogger, type Logger } from '../common/logger.js';
+import { SidecarError } from '../common/errors.js';
+import type { mesos } from '../proto/codec.js';
+import type { Switchboard } from '../switchboard/index.js';
+import type { TaskCheckFactory } from './checks-contract.js';
+import { parseExecutorEnvironment } from './env.js';
+import { Executor } from './executor.js';
+
+/** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
+export const EXIT_BAD_ENVIRONMENT = 2;
+
+// Kept in sync with switchboard/config.ts ENV (imported lazily: only when configured).
+const SWITCHBOARD_ENV_TOKEN_FILE = 'MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE';
+const SWITCHBOARD_ENV_CREDENTIALS = 'MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS';
+
+/** Status label carrying the switchboard URL; `mesos-sidecar run` and clients read it. */
+export const SWITCHBOARD_URL_LABEL = 'mesos-sidecar.switchboard.url';
+
+function configError(logger: Logger, err: SidecarError): number {
+  logger.fatal({ err, code: err.code }, `invalid configuration: ${err.message}`);
+  process.stderr.write(`mesos-sidecar-executor: ${err.message}\n`);
+  return EXIT_BAD_ENVIRONMENT;
+}
+
+async function main(): Promise<number> {
+  const logger = createLogger({ name: 'mesos-sidecar-executor' });
+  let config;
+  try {
+    config = parseExecutorEnvironment(process.env);
+  } catch (err) {
+    if (err instanceof SidecarError) return configError(logger, err);
+    throw err;
+  }
+  // Tasks and checks must not inherit the agent's token (the upstream library does the same).
+  delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
+
+  // The checks engine is the largest module (time and memory): it loads when the first
+  // task that declares checks arrives, and events wait for it in order.
+  const checkFactory = async (): Promise<TaskCheckFactory> => (await import('../checks/factory.js')).createTaskCheckFactory();
+  // Filled in once the switchboard listens, before the first status update can be built.
+  const extraStatusLabels: mesos.Label[] = [];
+  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels });
+
+  let switchboard: Switchboard | undefined;
+  // A remote shell is opt-in: served only when the operator configured credentials.
+  if (process.env[SWITCHBOARD_ENV_TOKEN_FILE] || process.env[SWITCHBOARD_ENV_CREDENTIALS]) {
+    try {
+      const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
+      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });
+    } catch (err) {
+      if (err instanceof SidecarError) return configError(logger, err);
+      throw err;
+    }
+    extraStatusLabels.push({ key: SWITCHBOARD_URL_LABEL, value: switchboard.url });
+  }
+
+  // Tasks live in their own process groups: whatever ends this process must take them
+  // along, or they would outlive the executor unseen by anyone.
+  const killTasks = (): void => {
+    for (const task of executor.tasks()) {
+      if (task.pid === undefined) continue;
+      try {
+        process.kill(-task.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+  };
+  // The agent's SIGTERM on container destruction.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.warn({ signal }, 'executor received a signal; killing tasks');
+      killTasks();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.once(event, (err: unknown) => {
+      logger.fatal({ err }, `${event}; killing tasks and exiting`);
+      killTasks();
+      process.exit(1);
+    });
+  }
+  const code = await executor.run();
+  await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
+  return code;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets or timers left behind must not keep a finished executor alive.
+    setImmediate(() => process.exit(code));
+  },
+  (err: unknown) => {
+    process.stderr.write(`mesos-sidecar-executor: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

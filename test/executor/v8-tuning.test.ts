@@ -1,0 +1,36 @@
+// executor/v8-tuning.ts: the run-time flags really pin the young generation. Each case
+// runs in a child node process: V8 flags are process-wide and would change tap's own heap.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const TUNING = fileURLToPath(new URL('../../executor/v8-tuning.js', import.meta.url));
+
+// A burst where many objects survive their first scavenge: what makes V8 grow the
+// young generation (and what a hundred LAUNCHes at once look like to it).
+const WORKLOAD = `
+  const { getHeapSpaceStatistics } = await import('node:v8');
+  const newSpace = () => getHeapSpaceStatistics().find((x) => x.space_name === 'new_space').space_size;
+  const before = newSpace();
+  let keep = [];
+  for (let i = 0; i < 1e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 50000) keep = []; }
+  process.stdout.write(JSON.stringify({ before, after: newSpace() }));
+`;
+
+function newSpaceBytes(apply: boolean): { before: number; after: number } {
+  const prologue = apply ? `(await import(${JSON.stringify(TUNING)})).applyExecutorV8Flags();` : `await import(${JSON.stringify(TUNING)});`;
+  // Without tap's NODE_OPTIONS: its loader hooks would grow the heap before the flags apply.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', prologue + WORKLOAD], { encoding: 'utf8', env })) as { before: number; after: number };
+}
+
+t.test('without the flags the burst grows the young generation (the case is meaningful)', async (t) => {
+  const { before, after } = newSpaceBytes(false);
+  t.ok(after >= 4 * before, `new space grew from ${before} to ${after} bytes`);
+});
+
+t.test('with applyExecutorV8Flags() it keeps the size it had when they were applied', async (t) => {
+  const { before, after } = newSpaceBytes(true);
+  t.equal(after, before, `new space did not grow from ${before} bytes`);
+});
