@@ -8,13 +8,11 @@ import type { Switchboard } from '../switchboard/index.js';
 import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
+import { switchboardConfigured } from './switchboard-opt-in.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
 
-// Kept in sync with switchboard/config.ts ENV (imported lazily: only when configured).
-const SWITCHBOARD_ENV_TOKEN_FILE = 'MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE';
-const SWITCHBOARD_ENV_CREDENTIALS = 'MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS';
 
 /** Status label carrying the switchboard URL; `mesos-sidecar run` and clients read it. */
 export const SWITCHBOARD_URL_LABEL = 'mesos-sidecar.switchboard.url';
@@ -46,7 +44,7 @@ async function main(): Promise<number> {
 
   let switchboard: Switchboard | undefined;
   // A remote shell is opt-in: served only when the operator configured credentials.
-  if (process.env[SWITCHBOARD_ENV_TOKEN_FILE] || process.env[SWITCHBOARD_ENV_CREDENTIALS]) {
+  if (switchboardConfigured(process.env)) {
     try {
       const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
       switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });

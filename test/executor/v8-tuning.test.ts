@@ -3,6 +3,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { executorV8Flags } from '../../executor/v8-tuning.js';
 
 const TUNING = fileURLToPath(new URL('../../executor/v8-tuning.js', import.meta.url));
 
@@ -33,4 +34,29 @@ t.test('without the flags the burst grows the young generation (the case is mean
 t.test('with applyExecutorV8Flags() it keeps the size it had when they were applied', async (t) => {
   const { before, after } = newSpaceBytes(true);
   t.equal(after, before, `new space did not grow from ${before} bytes`);
+});
+
+t.test('flags: no optimizing compiler, unless the executor serves exec/attach', async (t) => {
+  t.same(executorV8Flags({}), ['--semi-space-growth-factor=1', '--max-opt=1']);
+  t.same(executorV8Flags({ MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: '/run/token' }), ['--semi-space-growth-factor=1']);
+  t.same(executorV8Flags({ MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS: '/run/creds' }), ['--semi-space-growth-factor=1']);
+});
+
+// %GetOptimizationStatus bit 4 (16): the function runs optimized code.
+function hotFunctionOptimized(env: Record<string, string>): boolean {
+  const code = `
+    (await import(${JSON.stringify(TUNING)})).applyExecutorV8Flags(${JSON.stringify(env)});
+    function hot(a, b) { return (a * 31 + b) | 0; }
+    let x = 0;
+    for (let i = 0; i < 3e6; i++) x = hot(x, i);
+    process.stdout.write(String((%GetOptimizationStatus(hot) & 16) !== 0));
+  `;
+  const childEnv = { ...process.env };
+  delete childEnv.NODE_OPTIONS;
+  return execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', code], { encoding: 'utf8', env: childEnv }) === 'true';
+}
+
+t.test('--max-opt=1 applied at run time keeps a hot function out of TurboFan', async (t) => {
+  t.equal(hotFunctionOptimized({ MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: '/run/token' }), true, 'with the switchboard configured it is optimized');
+  t.equal(hotFunctionOptimized({}), false, 'without, it is not');
 });
