@@ -9,6 +9,7 @@ import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
 import { switchboardConfigured } from './switchboard-opt-in.js';
+import { allowOptimizingCompiler } from './v8-tuning.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
@@ -37,7 +38,10 @@ async function main(): Promise<number> {
 
   // The checks engine is the largest module (time and memory): it loads when the first
   // task that declares checks arrives, and events wait for it in order.
-  const checkFactory = async (): Promise<TaskCheckFactory> => (await import('../checks/factory.js')).createTaskCheckFactory();
+  const checkFactory = async (): Promise<TaskCheckFactory> => {
+    allowOptimizingCompiler();
+    return (await import('../checks/factory.js')).createTaskCheckFactory();
+  };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
   const executor = new Executor({ config, logger, checkFactory, extraStatusLabels });

@@ -42,6 +42,17 @@ export function executorV8Flags(env: NodeJS.ProcessEnv): string[] {
   return switchboardConfigured(env) ? [PIN_YOUNG_GENERATION] : [PIN_YOUNG_GENERATION, BASELINE_CODE_ONLY];
 }
 
+/**
+ * Checks probe many times a second for as long as the tasks run: like the switchboard's
+ * relay, that is hot code, and it is measured (bench/checks) with the optimizing compiler.
+ * Called when the checks engine loads; code compiled before stays as it was.
+ */
+export function allowOptimizingCompiler(): void {
+  // --max-opt=1 also switched --turbofan off by implication; both must be set back.
+  setFlagsFromString('--max-opt=999');
+  setFlagsFromString('--turbofan');
+}
+
 export function applyExecutorV8Flags(env: NodeJS.ProcessEnv = process.env): void {
   for (const flag of executorV8Flags(env)) setFlagsFromString(flag);
 }

@@ -43,9 +43,11 @@ t.test('flags: no optimizing compiler, unless the executor serves exec/attach', 
 });
 
 // %GetOptimizationStatus bit 4 (16): the function runs optimized code.
-function hotFunctionOptimized(env: Record<string, string>): boolean {
+function hotFunctionOptimized(env: Record<string, string>, thenAllow = false): boolean {
   const code = `
-    (await import(${JSON.stringify(TUNING)})).applyExecutorV8Flags(${JSON.stringify(env)});
+    const tuning = await import(${JSON.stringify(TUNING)});
+    tuning.applyExecutorV8Flags(${JSON.stringify(env)});
+    if (${thenAllow}) tuning.allowOptimizingCompiler();
     function hot(a, b) { return (a * 31 + b) | 0; }
     let x = 0;
     for (let i = 0; i < 3e6; i++) x = hot(x, i);
@@ -59,4 +61,5 @@ function hotFunctionOptimized(env: Record<string, string>): boolean {
 t.test('--max-opt=1 applied at run time keeps a hot function out of TurboFan', async (t) => {
   t.equal(hotFunctionOptimized({ MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: '/run/token' }), true, 'with the switchboard configured it is optimized');
   t.equal(hotFunctionOptimized({}), false, 'without, it is not');
+  t.equal(hotFunctionOptimized({}, true), true, 'once the checks engine loads, it is again');
 });
