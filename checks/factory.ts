@@ -1,4 +1,4 @@
-// What the executor's entry point loads (executor/main.ts imports checks/factory.js and
+// What the executor's entry point loads (executor/start.ts imports checks/factory.js and
 // calls createTaskCheckFactory()). Besides the factory, it starts the Prometheus endpoint
 // when MESOS_SIDECAR_METRICS_ADDRESS is set, so that the executor gets metrics without
 // knowing about them. The endpoint never keeps the executor alive (unref'd server).

@@ -18,6 +18,7 @@ import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
 import { TaskBoard, TERMINAL } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
+import { SWITCHBOARD_URL_LABEL } from '../executor/switchboard-opt-in.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
 
@@ -35,12 +36,8 @@ terminal updates; press it again to shut the executor down, again to stop it at 
 Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
 
 
-/**
- * Label keys under which a task's status carries its IO switchboard URL (the executor's
- * SWITCHBOARD_URL_LABEL in executor/main.ts, which cannot be imported: it runs on import).
- * When one shows up, `run` tells the user how to exec into the task.
- */
-export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set(['mesos-sidecar.switchboard.url']);
+/** When a task's status carries its switchboard URL, `run` tells the user how to exec into it. */
+export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set([SWITCHBOARD_URL_LABEL]);
 
 /** Upper bound for the executor to exit once every task is terminal and acknowledged. */
 const EXECUTOR_EXIT_BOUND_MS = 15_000;

@@ -8,15 +8,13 @@ import type { Switchboard } from '../switchboard/index.js';
 import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
-import { switchboardConfigured } from './switchboard-opt-in.js';
+import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from './switchboard-opt-in.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
 
 
-/** Status label carrying the switchboard URL; `mesos-sidecar run` and clients read it. */
-export const SWITCHBOARD_URL_LABEL = 'mesos-sidecar.switchboard.url';
 
 function configError(logger: Logger, err: SidecarError): number {
   logger.fatal({ err, code: err.code }, `invalid configuration: ${err.message}`);
