@@ -49,6 +49,20 @@ const cmd = (c: mesos.CommandInfo) => parseCommandInfo('command', c);
 const base = (cwd: string) => ({ environment: { PATH: process.env.PATH!, FROM_TASK: 'task', SHARED: 'task' }, workingDirectory: cwd });
 
 /** The process no longer exists, or is a zombie that is not ours to reap. */
+/**
+ * SIGKILL to a group is queued, not synchronous: a process that is not our child has no
+ * exit event to wait on, so its /proc entry is watched until it is gone or a zombie,
+ * for at most `withinMs` (a bound, not a guess: a live process fails the test).
+ */
+async function goneWithin(pid: number, withinMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (!gone(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
 function gone(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -114,8 +128,8 @@ t.test('COMMAND: a timeout kills the whole group, sleeping grandchild included, 
   t.match(settled, { kind: 'error', code: 'ABORTED' }, 'the probe itself settles once the group is dead');
   const grandchild = Number(readFileSync(pidFile, 'utf8'));
   t.ok(childPid > 0 && grandchild > 0);
-  t.ok(gone(childPid), `child ${childPid} gone`);
-  t.ok(gone(grandchild), `grandchild ${grandchild} gone`);
+  t.ok(await goneWithin(childPid), `child ${childPid} gone`);
+  t.ok(await goneWithin(grandchild), `grandchild ${grandchild} gone`);
 });
 
 t.test('COMMAND: background processes left behind by a finished command are killed', async (t) => {
@@ -123,5 +137,5 @@ t.test('COMMAND: background processes left behind by a finished command are kill
   const o = await probeCommand(cmd({ value: 'sleep 1000 & echo $!' }), { signal: never(), ...base(dir) });
   t.match(o, { kind: 'result', result: { exitCode: 0 } });
   const pid = Number((o as { result: { outputTail: string } }).result.outputTail.trim());
-  t.ok(gone(pid), `background sleep ${pid} gone`);
+  t.ok(await goneWithin(pid), `background sleep ${pid} gone`);
 });
