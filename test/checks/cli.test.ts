@@ -51,7 +51,7 @@ t.test('check CLI', async (t) => {
 
   const hang = await runCli([file('hang.json', { type: 'HTTP', http: { port, path: '/hang' }, timeout_seconds: 0.3 })], dir);
   t.equal(hang.code, 1);
-  t.match(hang.stdout, /#1 FAIL timed out after 300ms \(error TIMEOUT\) in 30\d\.\d ms/);
+  t.match(hang.stdout, /#1 FAIL timed out after 300ms \(error TIMEOUT\) in [\d.]+ ms/);
 
   const refused = await runCli([file('tcp.json', { type: 'TCP', tcp: { port: 1 } })], dir);
   t.equal(refused.code, 1);
