@@ -16,6 +16,34 @@ export function encodeRecord(payload: Uint8Array): Buffer {
   return Buffer.concat([header, payload]);
 }
 
+export interface LengthLine {
+  digits: string;
+  next: number;
+  length?: number;
+}
+
+/**
+ * Reads a record's length line from `buf` at `at`, continuing the `digits` already seen in
+ * earlier chunks. `length` is set once the line feed arrived; `next` is where reading goes
+ * on. Only ASCII digits are valid; the limit is checked before any payload is buffered.
+ */
+export function readLengthLine(buf: Buffer, at: number, digits: string, maxRecordSize: number): LengthLine {
+  const lf = buf.indexOf(LF, at);
+  const end = lf === -1 ? buf.length : lf;
+  for (let j = at; j < end; j++) {
+    const c = buf[j]!;
+    if (c < 0x30 || c > 0x39) throw new RecordIOError('E_RECORDIO_LENGTH', `invalid byte 0x${c.toString(16).padStart(2, '0')} in record length`);
+  }
+  const seen = digits + buf.toString('latin1', at, end);
+  if (seen.length > MAX_HEADER_DIGITS) throw new RecordIOError('E_RECORDIO_LENGTH', 'record length has more than 20 digits');
+  if (lf === -1) return { digits: seen, next: end };
+  if (seen.length === 0) throw new RecordIOError('E_RECORDIO_LENGTH', 'empty record length line');
+  const length = BigInt(seen);
+  if (length > MAX_U64) throw new RecordIOError('E_RECORDIO_LENGTH', `record length ${seen} exceeds 2^64-1`);
+  if (length > BigInt(maxRecordSize)) throw new RecordIOError('E_RECORDIO_TOO_LARGE', `record of ${seen} bytes exceeds the limit of ${maxRecordSize} bytes`);
+  return { digits: seen, next: lf + 1, length: Number(length) };
+}
+
 type State =
   | { kind: 'header'; digits: string }
   | { kind: 'record'; length: number; chunks: Buffer[]; received: number }
@@ -54,28 +82,17 @@ export class RecordIODecoder {
     while (i < buf.length) {
       const state: State = this.#state;
       if (state.kind === 'header') {
-        const lf = buf.indexOf(LF, i);
-        const end = lf === -1 ? buf.length : lf;
-        for (let j = i; j < end; j++) {
-          const c = buf[j]!;
-          if (c < 0x30 || c > 0x39) this.#fail('E_RECORDIO_LENGTH', `invalid byte 0x${c.toString(16).padStart(2, '0')} in record length`);
+        const line = this.#guard(() => readLengthLine(buf, i, state.digits, this.maxRecordSize));
+        i = line.next;
+        if (line.length === undefined) {
+          state.digits = line.digits;
+          break;
         }
-        state.digits += buf.toString('latin1', i, end);
-        if (state.digits.length > MAX_HEADER_DIGITS) this.#fail('E_RECORDIO_LENGTH', 'record length has more than 20 digits');
-        i = end;
-        if (lf === -1) break;
-        i = lf + 1;
-        if (state.digits.length === 0) this.#fail('E_RECORDIO_LENGTH', 'empty record length line');
-        const length: bigint = BigInt(state.digits);
-        if (length > MAX_U64) this.#fail('E_RECORDIO_LENGTH', `record length ${state.digits} exceeds 2^64-1`);
-        if (length > BigInt(this.maxRecordSize)) {
-          this.#fail('E_RECORDIO_TOO_LARGE', `record of ${state.digits} bytes exceeds the limit of ${this.maxRecordSize} bytes`);
-        }
-        if (length === 0n) {
+        if (line.length === 0) {
           records.push(Buffer.alloc(0));
           this.#state = { kind: 'header', digits: '' };
         } else {
-          this.#state = { kind: 'record', length: Number(length), chunks: [], received: 0 };
+          this.#state = { kind: 'record', length: line.length, chunks: [], received: 0 };
         }
       } else if (state.kind === 'record') {
         const take = Math.min(state.length - state.received, buf.length - i);
@@ -97,6 +114,15 @@ export class RecordIODecoder {
     if (state.kind === 'record' || state.digits.length > 0) {
       const where = state.kind === 'record' ? `after ${state.received} of ${state.length} payload bytes` : 'inside a record length';
       this.#fail('E_RECORDIO_TRUNCATED', `stream ended ${where}`);
+    }
+  }
+
+  #guard(step: () => LengthLine): LengthLine {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof RecordIOError) this.#state = { kind: 'failed', error: err };
+      throw err;
     }
   }
 

@@ -6,9 +6,8 @@
 // collected whole and decoded by the codec.
 import { RecordIOError } from '../common/errors.js';
 import { codecs, type agent, type MessageContentType } from '../proto/codec.js';
+import { readLengthLine, type LengthLine } from '../proto/recordio.js';
 
-const LF = 0x0a;
-const MAX_HEADER_DIGITS = 20;
 // Longest DATA head: 08 01 12 <varint ≤ 10> 08 <type> 12 <varint ≤ 10>.
 const MAX_HEAD = 26;
 const DATA_TYPES: Record<number, agent.ProcessIO.Data.Type> = { 1: 'STDIN', 2: 'STDOUT', 3: 'STDERR' };
@@ -70,19 +69,13 @@ export class ProcessIOReader {
       const state: State = this.#state;
       switch (state.kind) {
         case 'length': {
-          const lf = buf.indexOf(LF, i);
-          const end = lf === -1 ? buf.length : lf;
-          for (let j = i; j < end; j++) {
-            const c = buf[j]!;
-            if (c < 0x30 || c > 0x39) this.#fail('E_RECORDIO_LENGTH', `invalid byte 0x${c.toString(16).padStart(2, '0')} in record length`);
+          const line: LengthLine = this.#guard(() => readLengthLine(buf, i, state.digits, this.#maxRecordSize));
+          i = line.next;
+          if (line.length === undefined) {
+            state.digits = line.digits;
+            return out;
           }
-          state.digits += buf.toString('latin1', i, end);
-          if (state.digits.length > MAX_HEADER_DIGITS) this.#fail('E_RECORDIO_LENGTH', 'record length has more than 20 digits');
-          if (lf === -1) return out;
-          i = lf + 1;
-          if (state.digits.length === 0) this.#fail('E_RECORDIO_LENGTH', 'empty record length line');
-          const length: number = Number(state.digits);
-          if (length > this.#maxRecordSize) this.#fail('E_RECORDIO_TOO_LARGE', `record of ${state.digits} bytes exceeds the limit of ${this.#maxRecordSize} bytes`);
+          const length: number = line.length;
           // An empty record carries nothing (recordio.md §4): skip it.
           if (length === 0) this.#state = { kind: 'length', digits: '' };
           else if (this.#encoding === 'application/x-protobuf') this.#state = { kind: 'head', length, bytes: [], received: 0 };
@@ -153,6 +146,15 @@ export class ProcessIOReader {
     const record = state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks, state.length);
     this.#state = { kind: 'length', digits: '' };
     out.push(codecs.agent.ProcessIO.decode(record, this.#encoding));
+  }
+
+  #guard(step: () => LengthLine): LengthLine {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof RecordIOError) this.#state = { kind: 'failed', error: err };
+      throw err;
+    }
   }
 
   #fail(code: RecordIOError['code'], message: string): never {
