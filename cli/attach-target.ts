@@ -11,6 +11,12 @@ export class UsageError extends Error {
   readonly code = 'E_USAGE';
 }
 
+/** Prints why `command` failed; the exit code is 2 for a usage error, 1 for anything else. */
+export function reportFailure(command: string, err: unknown): number {
+  process.stderr.write(`mesos-sidecar ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+  return err instanceof UsageError ? 2 : 1;
+}
+
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },

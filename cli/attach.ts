@@ -1,9 +1,8 @@
 // `mesos-sidecar attach [--no-stdin] TASK`: the terminal of a task launched with a TTY,
 // like `mesos task attach`; exits with the task's status when it ends, 0 on detach.
-import { SidecarError } from '../common/errors.js';
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, resolveTask, UsageError } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
 export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [connection options] TASK
@@ -61,12 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return task.containerId.parent ? exitCodeOf(await client.wait(task.containerId, 'WAIT_CONTAINER')) : 0;
   } catch (err) {
     terminal.restore();
-    if (err instanceof UsageError) {
-      process.stderr.write(`mesos-sidecar attach: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`mesos-sidecar attach: ${err instanceof SidecarError || err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFailure('attach', err);
   } finally {
     terminal.restore();
   }

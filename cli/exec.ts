@@ -2,10 +2,9 @@
 // switchboard (LAUNCH_NESTED_CONTAINER_SESSION), like `mesos task exec`, and exits with
 // the remote command's status (128+signal when it was killed).
 import { randomUUID } from 'node:crypto';
-import { SidecarError } from '../common/errors.js';
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, resolveTask, UsageError } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
 export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [connection options] TASK -- CMD [ARGS...]
@@ -41,12 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return await exec(values, taskName, command, terminal);
   } catch (err) {
     terminal.restore();
-    if (err instanceof UsageError) {
-      process.stderr.write(`mesos-sidecar exec: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`mesos-sidecar exec: ${err instanceof SidecarError || err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFailure('exec', err);
   } finally {
     terminal.restore();
   }
