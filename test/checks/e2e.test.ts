@@ -1,11 +1,22 @@
 // Checks end to end: the executor as a real child process against the agent emulator, with
 // the checks factory it loads (checks/factory.js), real tasks and real probes.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
 import type { mesos } from '../../proto/codec.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { killPolicy, logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { until } from '../helpers/wait.js';
+
+/** A fresh directory for files a test and its task use to hand over control. */
+function handoverDir(t: Test): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-e2e-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -18,8 +29,8 @@ async function freePort(): Promise<number> {
 }
 
 /** A web task: answers 200 for the first `healthyRequests` requests (all, if undefined), then 503. */
-function webServer(port: number, healthyRequests?: number, startDelay = 0): string {
-  const js = `let n=0;const s=require('http').createServer((q,r)=>{n++;r.writeHead(${healthyRequests === undefined ? '200' : `n<=${healthyRequests}?200:503`},{'content-type':'text/plain'});r.end('n='+n)});setTimeout(()=>s.listen(${port},'127.0.0.1'),${startDelay});`;
+function webServer(port: number, healthyRequests?: number): string {
+  const js = `let n=0;const s=require('http').createServer((q,r)=>{n++;r.writeHead(${healthyRequests === undefined ? '200' : `n<=${healthyRequests}?200:503`},{'content-type':'text/plain'});r.end('n='+n)});s.listen(${port},'127.0.0.1');`;
   return `exec ${JSON.stringify(process.execPath)} -e ${JSON.stringify(js)}`;
 }
 
@@ -80,15 +91,19 @@ t.test('json: failures inside the grace period are ignored (target starts late)'
   const { agent, exec } = await startExecutor(t, 'json');
   const id = uniqueId('slow');
   const port = await freePort();
+  // The server starts listening only once the test has seen a refused probe ignored.
+  const go = path.join(handoverDir(t), 'go');
   agent.launch(
-    shellTask(id, webServer(port, undefined, 700), {
+    shellTask(id, `while [ ! -e ${go} ]; do sleep 0.02; done; ${webServer(port)}`, {
       health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 1 },
     }),
   );
+  const ignored = () => logLines(exec).filter((l) => l.msg === 'health check failure ignored: inside the grace period' && l.task_id === id);
+  await until(() => ignored().length >= 1, 'a refused probe ignored inside the grace period', 20_000);
+  writeFileSync(go, '');
   const first = await agent.waitForUpdate((s) => health(id, s));
   t.equal(first.healthy, true, 'the first health update is the success: no failure was counted');
-  const ignored = logLines(exec).filter((l) => l.msg === 'health check failure ignored: inside the grace period' && l.task_id === id);
-  t.ok(ignored.length >= 1, `${ignored.length} refused probes were ignored inside the grace period`);
+  t.ok(ignored().length >= 1, `${ignored().length} refused probes were ignored inside the grace period`);
   agent.kill(id);
   t.equal((await agent.waitForTerminal(id)).state, 'TASK_KILLED');
 });
@@ -96,16 +111,18 @@ t.test('json: failures inside the grace period are ignored (target starts late)'
 t.test('protobuf: a general COMMAND check reports only changes, with check_status in every update', async (t) => {
   const { agent } = await startExecutor(t, 'protobuf');
   const id = uniqueId('gen');
-  // The task flips the check's answer once: exit 1 until the file exists, then exit 0.
+  // The check's answer flips once: exit 1 until the test creates the file, then exit 0.
+  const ready = path.join(handoverDir(t), 'ready');
   agent.launch(
-    shellTask(id, 'sleep 0.5; touch ready; exec sleep 1000', {
-      check: { type: 'COMMAND', command: { command: { value: 'test -f ready' } }, delay_seconds: 0, interval_seconds: 0.05 },
+    shellTask(id, 'exec sleep 1000', {
+      check: { type: 'COMMAND', command: { command: { value: `test -f ${ready}` } }, delay_seconds: 0, interval_seconds: 0.05 },
     }),
   );
   const running = await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING' && s.reason === undefined);
   t.same(running.check_status, { type: 'COMMAND', command: {} }, 'TASK_RUNNING carries the empty check status');
   const a = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
   t.same(a.check_status, { type: 'COMMAND', command: { exit_code: 1 } });
+  writeFileSync(ready, '');
   const b = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
   t.same(b.check_status, { type: 'COMMAND', command: { exit_code: 0 } });
   agent.kill(id);

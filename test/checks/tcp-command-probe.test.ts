@@ -2,7 +2,7 @@
 import t from 'tap';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeTcp } from '../../checks/tcp-probe.js';
@@ -12,6 +12,7 @@ import { CheckScheduler } from '../../checks/scheduler.js';
 import { systemClock } from '../../common/clock.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
 import type { mesos } from '../../proto/codec.js';
+import { processGone, until } from '../helpers/wait.js';
 
 const never = () => new AbortController().signal;
 
@@ -48,31 +49,9 @@ function tmp(t: { teardown(fn: () => unknown): void }): string {
 const cmd = (c: mesos.CommandInfo) => parseCommandInfo('command', c);
 const base = (cwd: string) => ({ environment: { PATH: process.env.PATH!, FROM_TASK: 'task', SHARED: 'task' }, workingDirectory: cwd });
 
-/** The process no longer exists, or is a zombie that is not ours to reap. */
-/**
- * SIGKILL to a group is queued, not synchronous: a process that is not our child has no
- * exit event to wait on, so its /proc entry is watched until it is gone or a zombie,
- * for at most `withinMs` (a bound, not a guess: a live process fails the test).
- */
-async function goneWithin(pid: number, withinMs = 2000): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (!gone(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return true;
-}
-
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' && Number(fields[1]) !== process.pid;
-}
+// SIGKILL to a group is queued, not synchronous, and a process that is not our child has
+// no exit event to wait on: its /proc entry is watched for a bounded time instead.
+const goneWithin = (pid: number): Promise<void> => until(() => processGone(pid), `process ${pid} gone`, 2000);
 
 t.test('COMMAND: exit code is the result; task env overlaid with the CommandInfo env; task cwd', async (t) => {
   const dir = tmp(t);
@@ -128,8 +107,10 @@ t.test('COMMAND: a timeout kills the whole group, sleeping grandchild included, 
   t.match(settled, { kind: 'error', code: 'ABORTED' }, 'the probe itself settles once the group is dead');
   const grandchild = Number(readFileSync(pidFile, 'utf8'));
   t.ok(childPid > 0 && grandchild > 0);
-  t.ok(await goneWithin(childPid), `child ${childPid} gone`);
-  t.ok(await goneWithin(grandchild), `grandchild ${grandchild} gone`);
+  await goneWithin(childPid);
+  t.pass(`child ${childPid} gone`);
+  await goneWithin(grandchild);
+  t.pass(`grandchild ${grandchild} gone`);
 });
 
 t.test('COMMAND: background processes left behind by a finished command are killed', async (t) => {
@@ -137,5 +118,6 @@ t.test('COMMAND: background processes left behind by a finished command are kill
   const o = await probeCommand(cmd({ value: 'sleep 1000 & echo $!' }), { signal: never(), ...base(dir) });
   t.match(o, { kind: 'result', result: { exitCode: 0 } });
   const pid = Number((o as { result: { outputTail: string } }).result.outputTail.trim());
-  t.ok(await goneWithin(pid), `background sleep ${pid} gone`);
+  await goneWithin(pid);
+  t.pass(`background sleep ${pid} gone`);
 });
