@@ -144,13 +144,15 @@ t.test('json: an invalid health check is TASK_ERROR naming the field and value',
 t.test('json: a task with only a readiness check (COMMAND) goes ready once', async (t) => {
   const { agent } = await startExecutor(t, 'json');
   const id = uniqueId('ready');
+  const warmed = path.join(handoverDir(t), 'warmed');
   agent.launch(
-    shellTask(id, 'sleep 0.3; touch warmed; exec sleep 1000', {
-      labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ name: 'warm', protocol: 'COMMAND', command: { value: 'test -f warmed' }, intervalSeconds: 0.1, timeoutSeconds: 0.05 }) }] },
+    shellTask(id, 'exec sleep 1000', {
+      labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ name: 'warm', protocol: 'COMMAND', command: { value: `test -f ${warmed}` }, intervalSeconds: 0.5, timeoutSeconds: 0.4 }) }] },
     }),
   );
   const notReady = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'false'));
   t.equal(notReady.message, "readiness check 'warm' not ready: exit 1");
+  writeFileSync(warmed, '');
   const ready = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'true'));
   t.equal(ready.state, 'TASK_RUNNING');
   t.equal(ready.reason, undefined, 'reasons 28/29 stay for checks and health checks');
