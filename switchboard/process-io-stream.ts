@@ -79,6 +79,26 @@ export function encodeDataRecordProtobuf(stream: OutputStream, chunks: Buffer[],
   return [prefix];
 }
 
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+// Up to this size the first buffer of a record is copied behind the chunk's size line.
+const FRAME_JOIN_LIMIT_BYTES = JOIN_LIMIT_BYTES + 64;
+
+/** One HTTP/1.1 chunk (RFC 9112 §7.1) holding `parts` (`size` bytes, never 0). */
+function chunkFrame(parts: Buffer[], size: number): Buffer[] {
+  const sizeLine = `${size.toString(16)}\r\n`;
+  const first = parts[0]!;
+  if (first.length > FRAME_JOIN_LIMIT_BYTES) return [Buffer.from(sizeLine, 'latin1'), ...parts, CRLF];
+  const single = parts.length === 1;
+  const head = Buffer.allocUnsafe(sizeLine.length + first.length + (single ? 2 : 0));
+  let at = head.write(sizeLine, 0, 'latin1');
+  at += first.copy(head, at);
+  if (!single) return [head, ...parts.slice(1), CRLF];
+  head[at++] = 0x0d;
+  head[at] = 0x0a;
+  return [head];
+}
+
 export class ProcessIOStream {
   readonly #res: ServerResponse;
   readonly #encoding: MessageContentType;
@@ -93,6 +113,8 @@ export class ProcessIOStream {
   readonly #maxCoalesced: number;
   #paused = false;
   #closed = false;
+  // True when this stream writes the HTTP chunk framing itself (see the constructor).
+  readonly #framesChunks: boolean;
   #end: StreamEnd | undefined;
   readonly #endListeners: ((end: StreamEnd) => void)[] = [];
   bytesOut = 0;
@@ -106,6 +128,15 @@ export class ProcessIOStream {
     if (types.accept === RECORDIO_TYPE) headers['Message-Content-Type'] = types.messageAccept!;
     res.writeHead(200, headers);
     res.flushHeaders();
+    // Node frames every res.write() as its own HTTP chunk, four buffers each, so a record
+    // written as head + payload became two chunks and eight buffers, and the client's
+    // HTTP parser delivered it in pieces. Framing the chunks here makes one chunk per
+    // record (two or three buffers). Only once the headers are out and only when Node
+    // chose chunked encoding (not for an HTTP/1.0 client, whose body ends with the
+    // connection). Each chunk is complete (its CRLF included) when written: clients such
+    // as urllib3 hand a chunk on only after its CRLF.
+    this.#framesChunks = res.chunkedEncoding;
+    if (this.#framesChunks) res.chunkedEncoding = false;
     res.socket?.setNoDelay(true);
     res.on('close', () => this.#closedBy(res.writableFinished ? 'completed' : 'client-closed'));
     this.#scheduleHeartbeat();
@@ -182,11 +213,13 @@ export class ProcessIOStream {
     if (this.#closed) return;
     this.#finishTurn();
     this.#stopHeartbeat();
-    this.#res.end();
+    if (this.#framesChunks) this.#res.end(LAST_CHUNK);
+    else this.#res.end();
   }
 
-  #write(parts: Buffer[]): void {
-    const size = parts.reduce((n, p) => n + p.length, 0);
+  #write(record: Buffer[]): void {
+    const size = record.reduce((n, p) => n + p.length, 0);
+    const parts = this.#framesChunks ? chunkFrame(record, size) : record;
     const { flowControl, maxQueuedBytes } = this.#options;
     if (!flowControl && this.#res.writableLength + size > maxQueuedBytes) {
       this.#cutOff(size);

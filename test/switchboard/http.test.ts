@@ -4,7 +4,8 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { codecs, type agent } from '../../proto/codec.js';
-import { encodeRecord } from '../../proto/recordio.js';
+import { encodeRecord, RecordIODecoder } from '../../proto/recordio.js';
+import { connect } from 'node:net';
 import { SwitchboardClient, isOutputStream, stdinRecord } from '../../switchboard/client.js';
 import { acceptsMediaType } from '../../switchboard/media-types.js';
 import { encodeDataRecordProtobuf } from '../../switchboard/process-io-stream.js';
@@ -223,4 +224,70 @@ t.test('configuration from the environment', async (t) => {
 t.test('execHint names the token file, quoted for a shell', async (t) => {
   t.equal(execHint('http://127.0.0.1:5051', 'web', '/tmp/sb token'), "mesos-sidecar exec -it --url http://127.0.0.1:5051 --token-file '/tmp/sb token' web -- /bin/sh");
   t.equal(execHint('unix:/run/sb.sock', "it's"), "mesos-sidecar exec -it --url unix:/run/sb.sock 'it'\\''s' -- /bin/sh");
+});
+
+// The output stream writes its own HTTP chunk framing (one chunk per record); read the
+// raw response bytes to check that framing, and that an HTTP/1.0 client (no chunked
+// encoding) gets the bare records until the connection closes.
+t.test('output stream framing on the wire: one HTTP chunk per record, and HTTP/1.0', async (t) => {
+  const fx = await startFixture(t);
+  const task = fx.task('framing', 'sleep 1000');
+  const { port } = new URL(fx.url);
+  const rawSession = async (version: '1.1' | '1.0'): Promise<{ head: string; body: Buffer }> => {
+    const body = Buffer.from(JSON.stringify(launchCall(sessionId(task), { value: 'printf out; printf err >&2; head -c 300000 /dev/zero' })));
+    const socket = connect(Number(port), '127.0.0.1');
+    t.teardown(() => socket.destroy());
+    socket.write(`POST /api/v1 HTTP/${version}\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: ${JSON_T}\r\nAccept: ${RIO}\r\nMessage-Accept: ${PB}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(body);
+    const chunks: Buffer[] = [];
+    for await (const c of socket) chunks.push(c as Buffer);
+    const all = Buffer.concat(chunks);
+    const split = all.indexOf('\r\n\r\n');
+    return { head: all.subarray(0, split).toString('latin1'), body: all.subarray(split + 4) };
+  };
+  const decodeAll = (records: Buffer[]) => {
+    let out = '';
+    let zeros = 0;
+    for (const r of records) {
+      const io = codecs.agent.ProcessIO.decodeBinary(r);
+      t.equal(io.type, 'DATA', 'only DATA records');
+      const data = io.data!.data!;
+      if (io.data!.type === 'STDERR') t.equal(data.toString(), 'err', 'stderr record');
+      else out += data.subarray(0, 3).toString() === 'out' ? 'out' : '';
+      zeros += io.data!.type === 'STDOUT' ? data.filter((b) => b === 0).length : 0;
+    }
+    return { out, zeros };
+  };
+
+  const chunked = await rawSession('1.1');
+  t.match(chunked.head, /^HTTP\/1\.1 200 OK\r\n/);
+  t.match(chunked.head, /\r\nTransfer-Encoding: chunked/i, 'HTTP/1.1: chunked body');
+  // Parse the chunked body by hand: each chunk must hold exactly one RecordIO record.
+  const records: Buffer[] = [];
+  let at = 0;
+  let last = false;
+  while (at < chunked.body.length) {
+    const eol = chunked.body.indexOf('\r\n', at);
+    const size = parseInt(chunked.body.subarray(at, eol).toString('latin1'), 16);
+    at = eol + 2;
+    if (size === 0) {
+      t.equal(chunked.body.subarray(at).toString('latin1'), '\r\n', 'last chunk, then the end of the body');
+      last = true;
+      break;
+    }
+    const chunk = chunked.body.subarray(at, at + size);
+    t.equal(chunked.body.subarray(at + size, at + size + 2).toString('latin1'), '\r\n', 'each chunk ends with CRLF');
+    at += size + 2;
+    const decoded = new RecordIODecoder().decode(chunk);
+    t.equal(decoded.length, 1, `chunk of ${size} bytes holds one record`);
+    t.equal(encodeRecord(decoded[0]!).length, size, 'and nothing else');
+    records.push(decoded[0]!);
+  }
+  t.ok(last, 'body ends with the last chunk');
+  t.same(decodeAll(records), { out: 'out', zeros: 300000 }, 'all output, in records the codec decodes');
+
+  const plain = await rawSession('1.0');
+  t.notMatch(plain.head, /Transfer-Encoding/i, 'HTTP/1.0: no chunked encoding');
+  const bare = new RecordIODecoder().decode(plain.body);
+  t.same(decodeAll(bare), { out: 'out', zeros: 300000 }, 'HTTP/1.0: bare records until the connection closes');
 });
