@@ -3,6 +3,7 @@
 // Mesos destroys the whole container when the session ends; we kill the group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import type { Clock } from '../common/clock.js';
@@ -135,6 +136,10 @@ export class ExecSession implements AttachTarget {
       if (ids.uid !== undefined) {
         if (ids.home) env.HOME = ids.home;
         env.USER = userName!;
+      } else if (!env.HOME) {
+        // Mesos gives executors no HOME; a login-ish shell then reads `$HOME/...` as `/...`
+        // (bash: /.cargo/env: No such file). docker exec fills it in from the user; so do we.
+        env.HOME = userInfo().homedir;
       }
     } catch (err) {
       throw badRequest(`Failed to launch: ${(err as Error).message}`);

@@ -1,5 +1,6 @@
 // Exec sessions through the real wire in both encodings: real processes, real PTYs.
 import t from 'tap';
+import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { ManualClock } from '../../common/clock.js';
@@ -100,6 +101,16 @@ for (const encoding of ENCODINGS) {
       const unknown = await fx.client.openOutput(launchCall(sessionId(task), { value: 'true', user: 'no-such-user-x' }), { encoding });
       t.equal(unknown.status, 400);
       t.match(isOutputStream(unknown) ? '' : unknown.body.toString(), "Failed to launch: Failed to get user information for 'no-such-user-x'");
+    });
+
+    await t.test('a task environment without HOME gets the user\'s home, as docker exec does', async (t) => {
+      const saved = task.environment.HOME;
+      delete task.environment.HOME;
+      t.teardown(() => {
+        task.environment.HOME = saved;
+      });
+      const s = await open(sessionId(task), { value: 'echo "$HOME"' });
+      t.equal((await collect(s.records)).stdout.toString(), `${userInfo().homedir}\n`);
     });
 
     await t.test('stderr stays separate without a TTY', async (t) => {
