@@ -36,7 +36,7 @@ export function processGone(pid: number): boolean {
 }
 
 /** Polls `cond` every 10 ms until true; rejects after `timeoutMs`. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -1,7 +1,7 @@
 // Test fixtures: a TaskRegistry backed by real processes (a node-pty terminal exposing a
 // TtyTap, or plain pipes), a switchboard on loopback with a token, and a log sink.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -167,24 +167,7 @@ export async function startFixture(t: Test, overrides: Partial<SwitchboardOption
 
 export { groupAlive };
 
-/** True once `pid` is gone or a zombie (dead, waiting for its new parent to reap it). */
-export function processGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-/** Polls a condition on process state (not time): used only where no event exists, e.g. a PID disappearing. */
-export async function until(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+export { processGone, until } from '../helpers/wait.js';
 
 export const ENCODINGS = ['application/json', 'application/x-protobuf'] as const;
 
