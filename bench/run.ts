@@ -5,10 +5,10 @@
 // when it was measured, then re-renders the README's tables from bench/results. Suites
 // are found by directory, so adding one needs no edit here.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderBenchmarks, replaceSection } from './report.js';
+import { runMeta } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const repo = resolve(here, '../..');
@@ -21,19 +21,6 @@ export function discoverSuites(dir = here): string[] {
     .sort();
 }
 
-function meta(started: Date, suite: string): Record<string, unknown> {
-  const cpu = cpus();
-  return {
-    suite,
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    cpus: cpu.length,
-    cpuModel: cpu[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-  };
-}
 
 export async function main(argv: string[]): Promise<number> {
   const available = discoverSuites();
@@ -57,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const result = await mod.run();
       const file = join(resultsDir, `${name}.json`);
-      const doc = { ...result, meta: meta(started, name) };
+      const doc = { ...result, meta: runMeta(started, name) };
       writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify({ [name]: result }, null, 2)}\n`);
       process.stderr.write(`bench: ${name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s -> ${file}\n`);

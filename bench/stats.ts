@@ -1,4 +1,5 @@
 // Summary statistics shared by the benchmark suites.
+import { cpus, totalmem } from 'node:os';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -36,5 +37,20 @@ export function summarize(samples: readonly number[]): LatencySummary {
     meanMs: ms(mean(samples)),
     minMs: ms(Math.min(...samples)),
     maxMs: ms(Math.max(...samples)),
+  };
+}
+
+/** The machine and time a suite ran on, stored beside its results. */
+export function runMeta(started: Date, suite: string): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    suite,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
   };
 }

@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { systemClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
@@ -29,7 +29,7 @@ import { probeTcp } from '../../checks/tcp-probe.js';
 import { CheckScheduler } from '../../checks/scheduler.js';
 import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
 import type { HttpSpec, TcpSpec } from '../../checks/definitions.js';
-import { percentile, summarize } from '../stats.js';
+import { percentile, runMeta, summarize } from '../stats.js';
 
 export interface ChecksBenchOptions {
   quick?: boolean;
@@ -257,17 +257,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       const dir = join(here, '..', '..', '..', 'bench', 'results');
       mkdirSync(dir, { recursive: true });
       // The same meta block as bench/run.ts writes, so both ways of running read alike.
-      const cpu = cpus();
-      const meta = {
-        suite: 'checks',
-        started: started.toISOString(),
-        finished: new Date().toISOString(),
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        cpus: cpu.length,
-        cpuModel: cpu[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-      };
+      const meta = runMeta(started, 'checks');
       const doc = { ...result, meta };
       if (!quick) writeFileSync(join(dir, 'checks.json'), `${JSON.stringify(doc, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
