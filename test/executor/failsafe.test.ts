@@ -1,7 +1,7 @@
 // The 60 s fail-safe (executor-api.md §7.2 step 6): with no live task left and a terminal
 // update never acknowledged, the executor gives up and exits non-zero. Driven on an
 // injected ManualClock; the executor runs in-process against the emulator over the wire.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AgentEmulator } from '../../agent/emulator.js';
 import { ManualClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
@@ -10,21 +10,27 @@ import { ACK_FAILSAFE_MS, EXIT_AGENT_LOST, Executor } from '../../executor/execu
 import type { executor } from '../../proto/codec.js';
 import { fixture, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
 
-t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger(), autoAcknowledge: false });
+/** An in-process executor on a ManualClock, subscribed to a fresh emulator. */
+async function subscribedExecutor(t: Test, encoding: 'json' | 'protobuf', options: { autoAcknowledge?: boolean } = {}) {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), ...options });
   t.teardown(() => agent.close());
   const clock = new ManualClock(Date.now());
   const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding })),
     logger: createLogger({ name: 'executor', level: 'silent' }),
     clock,
   });
   const subscribed = agent.waitForSubscribed();
   const exited = executor.run();
-  let code: number | undefined;
-  void exited.then((c) => (code = c));
   clock.advance(0); // the first connection attempt is scheduled at +0 on the injected clock
   await subscribed;
+  return { agent, clock, exited };
+}
+
+t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before', async (t) => {
+  const { agent, clock, exited } = await subscribedExecutor(t, 'json', { autoAcknowledge: false });
+  let code: number | undefined;
+  void exited.then((c) => (code = c));
   const id = uniqueId('unacked');
   agent.launch(shellTask(id, 'true'));
   const terminal = await agent.waitForTerminal(id);
@@ -37,18 +43,7 @@ t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before
 });
 
 t.test('acknowledged in time: exit 0 and the fail-safe never fires', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger(), autoAcknowledge: false });
-  t.teardown(() => agent.close());
-  const clock = new ManualClock(Date.now());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    clock,
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  clock.advance(0);
-  await subscribed;
+  const { agent, clock, exited } = await subscribedExecutor(t, 'protobuf', { autoAcknowledge: false });
   const id = uniqueId('acked');
   agent.on('update', (u) => agent.acknowledge(u.status.uuid!));
   agent.launch(shellTask(id, 'true'));
@@ -58,18 +53,7 @@ t.test('acknowledged in time: exit 0 and the fail-safe never fires', async (t) =
 });
 
 t.test('a HEARTBEAT call goes to the agent every 30 minutes while subscribed', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
-  const clock = new ManualClock(Date.now());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    clock,
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  clock.advance(0);
-  await subscribed;
+  const { agent, clock, exited } = await subscribedExecutor(t, 'protobuf');
   const id = uniqueId('hb');
   agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`));
   // An update back from the executor proves SUBSCRIBED was handled: the timer is armed.
