@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test bench clean
+.PHONY: all install build run test bench fuzz soak clean
 
 all: build
 
@@ -26,6 +26,13 @@ test: build
 
 bench: build
 	node dist/bench/run.js
+
+# Full-size robustness suites (a short fixed-seed slice of each runs in make test).
+fuzz: build
+	SIDECAR_SUITE_SCALE=full npx tap --timeout 3600 'dist/test/fuzz/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
+
+soak: build
+	SIDECAR_SUITE_SCALE=full npx tap --timeout 3600 --jobs 1 'dist/test/soak/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
 
 clean:
 	rm -rf dist proto/generated
