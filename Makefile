@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test bench fuzz soak clean
+.PHONY: all install build run test bench fuzz soak docs dist clean
 
 all: build
 
@@ -33,6 +33,14 @@ fuzz: build
 
 soak: build
 	SIDECAR_SUITE_SCALE=full npx tap --timeout 3600 --jobs 1 'dist/test/soak/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
+
+# Re-renders the figure tables of README.md and docs/*.md from bench/results/*.json.
+docs: build
+	node dist/bench/report.js --update
+
+# mesos-sidecar-VERSION-linux-x64.tar.gz for the Mesos fetcher (docs/operators.md).
+dist: build
+	node scripts/dist.mjs
 
 clean:
 	rm -rf dist proto/generated
