@@ -1,14 +1,16 @@
-// Renders bench/results/*.json as the README's benchmark tables, so the README never
-// shows figures that no run produced. `node dist/bench/report.js` prints the markdown;
-// `--update FILE` replaces the text between `<!-- bench:begin -->` and `<!-- bench:end -->`
-// in FILE. A suite whose results file is absent, or lacks a figure, shows "–".
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Renders bench/results/*.json as the figure tables of README.md and docs/*.md, so no doc
+// shows figures that no run produced. A doc marks each rendered part as
+//   <!-- bench:begin NAME --> … <!-- bench:end NAME -->
+// where NAME is a section of TABLES below; `make docs` (`node dist/bench/report.js
+// --update`) rewrites every marked part, `--check` lists the docs that differ from what
+// the results render (test/bench/docs.test.ts fails on those), and without flags the
+// README's section is printed. A results file that is absent, or lacks a figure, shows
+// "–"; an optional table (the robustness suites) is left out until its file exists.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BEGIN = '<!-- bench:begin -->';
-const END = '<!-- bench:end -->';
 
 type Doc = Record<string, unknown>;
 
@@ -26,6 +28,16 @@ function num(doc: Doc | undefined, path: string, unit = '', digits = 1): string 
 
 function verdict(met: unknown): string {
   return met === true ? 'met' : met === false ? '**not met**' : '–';
+}
+
+/** A number with at most `digits` decimals ("3.25", "952.4", "7"), for figures of unknown scale. */
+function plain(v: number, digits = 3): string {
+  return String(Number(v.toFixed(digits)));
+}
+
+/** An integer with thousands separators ("1,000"). */
+function count(v: unknown): string {
+  return typeof v === 'number' ? v.toLocaleString('en-US') : '?';
 }
 
 function load(resultsDir: string, suite: string): Doc | undefined {
@@ -73,30 +85,189 @@ export function switchboardTable(r: Doc | undefined): string {
   return table(`IO switchboard (\`bench/switchboard\`, ${measuredOn(r)})`, rows);
 }
 
-function table(title: string, rows: string[][]): string {
-  return [`**${title}**`, '', '| What | Result | Target | |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** The detailed cost table of docs/checks.md (section 9). */
+export function checksCostTable(r: Doc | undefined): string {
+  const load = (at(r, 'machineLoadAverage') ?? {}) as { before?: number[]; after?: number[] };
+  const loadNote = load.before?.[0] !== undefined && load.after?.[0] !== undefined ? `; 1-minute load average ${load.before[0]} → ${load.after[0]}` : '';
+  const forked = (path: string, helper: string) => `${num(r, `${path}.cpuMsPerProbe`, ' ms', 3)} (${helper} ${num(r, `${path}.childCpuMsPerProbe`, '', 2)} + spawn ${num(r, `${path}.selfCpuMsPerProbe`, '', 2)})`;
+  const share = at(r, 'load.cpuShareOfOneCore');
+  const shareTarget = at(r, 'load.targets.cpuShareOfOneCore');
+  const percent = (v: unknown) => (typeof v === 'number' ? `${plain(v * 100, 1)} %` : '–');
+  const rows = [
+    ['CPU per HTTP probe', num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.http.forkedCurl', 'curl'), num(r, 'cpuPerProbe.http.cpuRatio', '×'), `≥ ${at(r, 'cpuPerProbe.http.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.met'))],
+    ['CPU per TCP probe', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.tcp.forkedHelper', 'bash'), num(r, 'cpuPerProbe.tcp.cpuRatio', '×'), '–', '–'],
+    [`${count(at(r, 'load.tasks'))} tasks × ${at(r, 'load.intervalSeconds') ?? '?'} s HTTP check: CPU`, `${percent(share)} of one core at ${num(r, 'load.probesPerSecond', ' probes/s', 0)} (${num(r, 'load.cpuMsPerProbe', ' ms', 3)}/probe, all included)`, '–', '–', `< ${percent(shareTarget)}`, verdict(at(r, 'load.met.cpu'))],
+    [`${count(at(r, 'load.tasks'))} tasks × ${at(r, 'load.intervalSeconds') ?? '?'} s HTTP check: lateness`, `p50 ${num(r, 'load.lateness.p50Ms', ' ms', 2)}, p99 ${num(r, 'load.lateness.p99Ms', ' ms', 1)}, max ${num(r, 'load.lateness.maxMs', ' ms', 0)}`, '–', '–', `p99 < ${at(r, 'load.targets.p99LatenessMs') ?? '–'} ms`, verdict(at(r, 'load.met.lateness'))],
+  ];
+  return [
+    `The committed run (\`bench/results/checks.json\`, ${measuredOn(r)}${loadNote}); all ${count(at(r, 'load.tasks'))} tasks are created at the same instant, the worst case for clustering:`,
+    '',
+    grid(['Measure', 'mesos-sidecar', 'Mesos way', 'Ratio', 'Target', 'Met'], rows),
+  ].join('\n');
 }
 
+/** The detailed results table of docs/switchboard.md. */
+export function switchboardCostTable(r: Doc | undefined): string {
+  const rounds = (at(r, 'throughput.rounds') ?? []) as Array<{ loadAverage1m?: number }>;
+  const loads = rounds.map((x) => x.loadAverage1m).filter((v): v is number => typeof v === 'number');
+  const loadNote = loads.length ? `; 1-minute load average ${Math.min(...loads)}–${Math.max(...loads)} during the throughput rounds` : '';
+  const bytes = at(r, 'idleSessionMemory.bytesPerSession');
+  const sessions = at(r, 'idleSessionMemory.sessions') ?? '?';
+  const latency = (path: string) => `p50 ${num(r, `${path}.p50Ms`, ' ms', 3)}, p99 ${num(r, `${path}.p99Ms`, ' ms', 3)}`;
+  const rows = [
+    [`exec output throughput, non-TTY \`head -c 1GiB /dev/zero\` (median of ${rounds.length || '?'} interleaved rounds)`, `${num(r, 'throughput.switchboardMiBps', ' MiB/s', 0)} vs ${num(r, 'throughput.directPipeMiBps', ' MiB/s', 0)} piped directly (×${num(r, 'throughput.ratioToDirect', '', 3)}); unix socket ${num(r, 'throughput.unixSocketMiBps', ' MiB/s', 0)} (×${num(r, 'throughput.unixSocketRatioToDirect', '', 3)})`, '≥ 0.5× direct', verdict(at(r, 'targetsMet.throughput'))],
+    [`keystroke round trip, TTY session, ${at(r, 'keystrokeRoundTrip.keystrokes') ?? '?'} keys`, `${latency('keystrokeRoundTrip.switchboard')} (local node-pty: ${latency('keystrokeRoundTrip.localPty')})`, 'p99 < 2 ms', verdict(at(r, 'targetsMet.keystrokeP99'))],
+    [`memory per idle \`exec -it\` session (${sessions} sessions, RSS delta / ${sessions})`, typeof bytes === 'number' ? `${(bytes / 1024).toFixed(0)} KiB` : '–', '< 1 MiB', verdict(at(r, 'targetsMet.memoryPerSession'))],
+  ];
+  return [`Results of the committed run (\`bench/results/switchboard.json\`, ${measuredOn(r)}${loadNote}):`, '', grid(['What', 'Result', 'Target', ''], rows)].join('\n');
+}
+
+/** Leaves of a nested object as dotted paths, in insertion order. */
+function leaves(v: unknown, prefix = ''): Array<[string, unknown]> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [[prefix, v]];
+  return Object.entries(v as Doc).flatMap(([k, x]) => leaves(x, prefix ? `${prefix}.${k}` : k));
+}
+
+function cell(v: unknown): string {
+  const text = typeof v === 'number' ? plain(v) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : Array.isArray(v) ? v.map(cell).join(', ') : v === undefined || v === null ? '–' : String(v);
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/**
+ * A table of every figure of a `{meta, figures}` results file (test/helpers/suite.ts
+ * writeSuiteResult), one row per figure: the suites name their figures, so a new one
+ * shows up without an edit here.
+ */
+export function figuresTable(title: string): (r: Doc | undefined, suite: string) => string {
+  return (r, suite) => {
+    const rows = leaves(at(r, 'figures') ?? {}).map(([name, v]) => [`\`${name}\``, cell(v)]);
+    return table(`${title} (\`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows.length ? rows : [['–', 'no figures']], ['Figure', 'Value']);
+  };
+}
+
+function grid(header: string[], rows: string[][]): string {
+  return [`|${header.map((h) => (h ? ` ${h} ` : ' ')).join('|')}|`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function table(title: string, rows: string[][], header = ['What', 'Result', 'Target', '']): string {
+  return [`**${title}**`, '', grid(header, rows)].join('\n');
+}
+
+export interface TableDefinition {
+  /** The marked section the table renders into (`<!-- bench:begin NAME -->`). */
+  section: string;
+  /** bench/results/<results>.json; a trailing `*` takes every matching file, by name. */
+  results: string;
+  /** Left out while the results file does not exist (instead of a table of "–"). */
+  optional?: boolean;
+  render(r: Doc | undefined, suite: string): string;
+}
+
+/** Every rendered table: a new results file gets one by a line here. */
+export const TABLES: readonly TableDefinition[] = [
+  { section: 'summary', results: 'executor', render: executorTable },
+  { section: 'summary', results: 'checks', render: checksTable },
+  { section: 'summary', results: 'switchboard', render: switchboardTable },
+  { section: 'summary', results: 'soak', optional: true, render: figuresTable('Soak (`make soak`)') },
+  { section: 'summary', results: 'fuzz', optional: true, render: figuresTable('Fuzz (`make fuzz`)') },
+  { section: 'summary', results: 'churn', optional: true, render: figuresTable('Churn') },
+  { section: 'summary', results: 'load-*', optional: true, render: figuresTable('Load') },
+  { section: 'checks-cost', results: 'checks', render: checksCostTable },
+  { section: 'switchboard-cost', results: 'switchboard', render: switchboardCostTable },
+];
+
+export const SECTIONS: readonly string[] = [...new Set(TABLES.map((d) => d.section))];
+
+function suitesOf(def: TableDefinition, resultsDir: string): string[] {
+  if (!def.results.endsWith('*')) return [def.results];
+  const prefix = def.results.slice(0, -1);
+  const files = existsSync(resultsDir) ? readdirSync(resultsDir) : [];
+  return files.filter((f) => f.startsWith(prefix) && f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+}
+
+/** The markdown of one section, from the results files in `resultsDir`. */
+export function renderSection(section: string, resultsDir = join(repo, 'bench', 'results')): string {
+  const defs = TABLES.filter((d) => d.section === section);
+  if (defs.length === 0) throw new Error(`unknown bench section '${section}' (known: ${SECTIONS.join(', ')})`);
+  const parts: string[] = [];
+  for (const def of defs) {
+    for (const suite of suitesOf(def, resultsDir)) {
+      const doc = load(resultsDir, suite);
+      if (doc || !def.optional) parts.push(def.render(doc, suite));
+    }
+  }
+  return parts.join('\n\n');
+}
+
+/** The README's tables. */
 export function renderBenchmarks(resultsDir = join(repo, 'bench', 'results')): string {
-  return [executorTable(load(resultsDir, 'executor')), checksTable(load(resultsDir, 'checks')), switchboardTable(load(resultsDir, 'switchboard'))].join('\n\n');
+  return renderSection('summary', resultsDir);
 }
 
-/** Replaces the marked section of `text`; throws if the markers are missing. */
-export function replaceSection(text: string, body: string): string {
-  const b = text.indexOf(BEGIN);
-  const e = text.indexOf(END);
-  if (b < 0 || e < b) throw new Error(`no ${BEGIN} … ${END} section`);
-  return `${text.slice(0, b + BEGIN.length)}\n${body}\n${text.slice(e)}`;
+const MARKER = /<!-- bench:(begin|end) ([a-z0-9-]+) -->/g;
+
+/** The names of the marked sections of `text`, in order; throws on unpaired markers. */
+export function sectionsOf(text: string): string[] {
+  const names: string[] = [];
+  let open: string | undefined;
+  for (const [, kind, name] of text.matchAll(MARKER)) {
+    if (kind === 'begin') {
+      if (open) throw new Error(`<!-- bench:begin ${name} --> inside section '${open}'`);
+      open = name!;
+    } else {
+      if (open !== name) throw new Error(`<!-- bench:end ${name} --> without its <!-- bench:begin ${name} -->`);
+      names.push(name!);
+      open = undefined;
+    }
+  }
+  if (open) throw new Error(`<!-- bench:begin ${open} --> without its <!-- bench:end ${open} -->`);
+  return names;
+}
+
+/** Replaces the body of the section `name` of `text`; throws if its markers are missing. */
+export function replaceSection(text: string, name: string, body: string): string {
+  const begin = `<!-- bench:begin ${name} -->`;
+  const end = `<!-- bench:end ${name} -->`;
+  const b = text.indexOf(begin);
+  const e = text.indexOf(end);
+  if (b < 0 || e < b) throw new Error(`no ${begin} … ${end} section`);
+  return `${text.slice(0, b + begin.length)}\n${body}\n${text.slice(e)}`;
+}
+
+/** `text` with every marked section rendered afresh. */
+export function renderDoc(text: string, resultsDir = join(repo, 'bench', 'results')): string {
+  return sectionsOf(text).reduce((doc, name) => replaceSection(doc, name, renderSection(name, resultsDir)), text);
+}
+
+/** README.md and docs/*.md: the files that may hold marked sections. */
+export function docFiles(root = repo): string[] {
+  const docs = join(root, 'docs');
+  const md = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => join(docs, f)) : [];
+  return [join(root, 'README.md'), ...md].filter((f) => existsSync(f));
+}
+
+/** Re-renders every doc file; returns the ones whose text changed (with `write`, after writing them). */
+export function updateDocs(options: { resultsDir?: string; root?: string; write: boolean }): string[] {
+  const changed: string[] = [];
+  for (const file of docFiles(options.root)) {
+    const text = readFileSync(file, 'utf8');
+    const next = renderDoc(text, options.resultsDir);
+    if (next === text) continue;
+    changed.push(file);
+    if (options.write) writeFileSync(file, next);
+  }
+  return changed;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const body = renderBenchmarks();
-  const i = process.argv.indexOf('--update');
-  if (i >= 0) {
-    const file = process.argv[i + 1] ?? join(repo, 'README.md');
-    writeFileSync(file, replaceSection(readFileSync(file, 'utf8'), body));
-    process.stderr.write(`bench: tables written to ${file}\n`);
+  const args = process.argv.slice(2);
+  if (args.includes('--update') || args.includes('--check')) {
+    const write = args.includes('--update');
+    const changed = updateDocs({ write }).map((f) => f.slice(repo.length + 1));
+    if (write) process.stderr.write(`bench: ${changed.length ? `tables rewritten in ${changed.join(', ')}` : 'every doc already shows the results'}\n`);
+    else if (changed.length) process.stderr.write(`bench: ${changed.join(', ')} differ from bench/results/*.json: run make docs\n`);
+    process.exitCode = !write && changed.length ? 1 : 0;
   } else {
-    process.stdout.write(`${body}\n`);
+    process.stdout.write(`${renderBenchmarks()}\n`);
   }
 }

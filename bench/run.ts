@@ -2,12 +2,12 @@
 // dist/bench/<name>/index.js (bench/<name>/index.ts), each exporting
 // `run(): Promise<object>`, one after the other so they do not disturb each other, and
 // writes each result to bench/results/<name>.json with a `meta` block saying where and
-// when it was measured, then re-renders the README's tables from bench/results. Suites
+// when it was measured, then re-renders the docs' tables from bench/results. Suites
 // are found by directory, so adding one needs no edit here.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { renderBenchmarks, replaceSection } from './report.js';
+import { updateDocs } from './report.js';
 import { runMeta } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -53,12 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bench: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }
   }
-  // The README's tables are rendered from the results files, never typed by hand.
-  const readme = join(repo, 'README.md');
-  if (existsSync(readme)) {
-    writeFileSync(readme, replaceSection(readFileSync(readme, 'utf8'), renderBenchmarks(resultsDir)));
-    process.stderr.write(`bench: README.md benchmark tables updated\n`);
-  }
+  // The docs' tables are rendered from the results files, never typed by hand.
+  const changed = updateDocs({ resultsDir, write: true });
+  process.stderr.write(`bench: tables updated in ${changed.map((f) => f.slice(repo.length + 1)).join(', ') || 'no doc'}\n`);
   return failed ? 1 : 0;
 }
 

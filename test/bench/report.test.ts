@@ -1,9 +1,9 @@
-// The README's benchmark tables come from results files, never from hand-typed figures.
+// The docs' benchmark tables come from results files, never from hand-typed figures.
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderBenchmarks, replaceSection } from '../../bench/report.js';
+import { renderBenchmarks, renderDoc, replaceSection, sectionsOf } from '../../bench/report.js';
 
 t.test('tables show the figures of the results files, and "–" where there are none', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
@@ -26,8 +26,48 @@ t.test('tables show the figures of the results files, and "–" where there are 
   t.match(md, '| CPU per HTTP probe | – in-process vs – forking curl (×–) | ≥ 40× less | – |');
 });
 
-t.test('replaceSection swaps only the marked part and refuses a file without markers', async (t) => {
-  const text = 'intro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\noutro\n';
-  t.equal(replaceSection(text, 'new'), 'intro\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\noutro\n');
-  t.throws(() => replaceSection('no markers', 'x'), { message: /no <!-- bench:begin --> … <!-- bench:end --> section/ });
+t.test('replaceSection swaps only the named part and refuses a file without its markers', async (t) => {
+  const text = 'intro\n<!-- bench:begin summary -->\nold\n<!-- bench:end summary -->\noutro\n';
+  t.equal(replaceSection(text, 'summary', 'new'), 'intro\n<!-- bench:begin summary -->\nnew\n<!-- bench:end summary -->\noutro\n');
+  t.throws(() => replaceSection('no markers', 'summary', 'x'), { message: /no <!-- bench:begin summary --> … <!-- bench:end summary --> section/ });
+});
+
+t.test('sectionsOf names the marked sections and refuses unpaired or nested markers', async (t) => {
+  t.same(sectionsOf('a <!-- bench:begin x --> b <!-- bench:end x --> c <!-- bench:begin y-2 --><!-- bench:end y-2 -->'), ['x', 'y-2']);
+  const cases: Array<[string, RegExp]> = [
+    ['<!-- bench:begin x -->', /<!-- bench:begin x --> without its <!-- bench:end x -->/],
+    ['<!-- bench:end x -->', /<!-- bench:end x --> without its <!-- bench:begin x -->/],
+    ['<!-- bench:begin x --><!-- bench:begin y --><!-- bench:end y --><!-- bench:end x -->', /<!-- bench:begin y --> inside section 'x'/],
+    ['<!-- bench:begin x --><!-- bench:end y -->', /<!-- bench:end y --> without its <!-- bench:begin y -->/],
+  ];
+  for (const [text, message] of cases) t.throws(() => sectionsOf(text), { message }, text);
+});
+
+t.test('renderDoc rewrites every marked section and names an unknown one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const doc = 'x\n<!-- bench:begin switchboard-cost -->\nstale 693 MiB/s\n<!-- bench:end switchboard-cost -->\ny\n';
+  const out = renderDoc(doc, dir);
+  t.notMatch(out, 'stale');
+  t.match(out, /^x\n<!-- bench:begin switchboard-cost -->\nResults of the committed run \(`bench\/results\/switchboard.json`, no results yet: run `make bench`\):\n/);
+  t.match(out, '\n<!-- bench:end switchboard-cost -->\ny\n');
+  t.equal(renderDoc(out, dir), out, 'rendering is idempotent');
+  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, checks-cost, switchboard-cost\)/ });
+});
+
+t.test('the robustness suites\' {meta, figures} files get a table once they exist, one row per figure', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.notMatch(renderBenchmarks(dir), /Soak|Fuzz|Churn|Load/, 'absent files: no table');
+  const meta = { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0', cpus: 2, cpuModel: 'X' };
+  writeFileSync(join(dir, 'soak.json'), JSON.stringify({ meta, figures: { hours: 0.5, rss: { startMiB: 50.123456, endMiB: 51 }, leaked: false, note: 'a|b' } }));
+  writeFileSync(join(dir, 'load-b.json'), JSON.stringify({ meta, figures: { tasks: 200 } }));
+  writeFileSync(join(dir, 'load-a.json'), JSON.stringify({ meta, figures: { tasks: 100 } }));
+  const md = renderBenchmarks(dir);
+  t.match(md, '**Soak (`make soak`) (`bench/results/soak.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X)**');
+  t.match(md, '| `rss.startMiB` | 50.123 |');
+  t.match(md, '| `leaked` | no |');
+  t.match(md, '| `note` | a\\|b |', 'a | in a figure does not break the table');
+  t.ok(md.indexOf('load-a.json') < md.indexOf('load-b.json'), 'load-* files in name order');
+  t.notMatch(md, /Fuzz|Churn/);
 });
