@@ -20,6 +20,7 @@ export interface ProbeRun {
   endedAt: number;
   /** startedAt − dueAt: how late the scheduler started the probe. */
   lateMs: number;
+  /** How long the probe took, on the monotonic clock (sub-millisecond). */
   latencyMs: number;
 }
 
@@ -59,6 +60,8 @@ interface Running {
   timer: TimerHandle | undefined;
   dueAt: number;
   startedAt: number;
+  /** clock.monotonic() at the start, for latencyMs. */
+  startedMono: number;
 }
 
 export interface ScheduledCheck {
@@ -203,7 +206,7 @@ export class CheckScheduler {
     // always, and an AbortController per probe was a measurable part of a probe's CPU.
     let controller = entry.controller;
     if (!controller || controller.signal.aborted) entry.controller = controller = new AbortController();
-    const running: Running = { gen, controller, timer: undefined, dueAt: entry.dueAt, startedAt: now };
+    const running: Running = { gen, controller, timer: undefined, dueAt: entry.dueAt, startedAt: now, startedMono: this.#clock.monotonic() };
     entry.running = running;
     entry.state = 'running';
     this.#inFlight++;
@@ -243,6 +246,7 @@ export class CheckScheduler {
     // On timeout the probe is still running: abort it (COMMAND: SIGKILL to its group).
     const running = this.#release(entry, timedOut)!;
     const endedAt = this.#clock.now();
+    const latencyMs = this.#clock.monotonic() - running.startedMono;
     entry.state = 'idle';
     try {
       entry.job.onOutcome(outcome, {
@@ -250,7 +254,7 @@ export class CheckScheduler {
         startedAt: running.startedAt,
         endedAt,
         lateMs: running.startedAt - running.dueAt,
-        latencyMs: endedAt - running.startedAt,
+        latencyMs,
       });
     } catch (err) {
       // A broken consumer must not stop this check, or others, from being scheduled.

@@ -71,7 +71,7 @@ function resultLine(def: Definition, outcome: ProbeOutcome, latencyMs: number, n
   const ok = isHealthy(outcome, def.kind === 'health' ? def.statuses : []);
   const verdict = ok ? 'OK  ' : 'FAIL';
   const kind = outcome.kind === 'error' ? `error ${outcome.code}` : outcome.kind;
-  let line = `#${n} ${verdict} ${describeOutcome(outcome)} (${kind}) in ${latencyMs.toFixed(1)} ms`;
+  let line = `#${n} ${verdict} ${describeOutcome(outcome)} (${kind}) in ${latencyMs.toFixed(2)} ms`;
   const tail = outcome.kind === 'result' && outcome.result.type === 'COMMAND' ? outcome.result.outputTail : outcome.kind === 'error' ? outcome.outputTail : undefined;
   if (!ok && tail) line += `\n    output: ${tail.trimEnd().split('\n').slice(-10).join('\n            ')}`;
   return line;

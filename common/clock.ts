@@ -7,6 +7,11 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /**
+   * Milliseconds on a monotonic clock with sub-millisecond resolution; only differences
+   * mean anything. For durations: now() moves in whole milliseconds and jumps with NTP.
+   */
+  monotonic(): number;
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
 }
@@ -17,6 +22,10 @@ class SystemClock implements Clock {
 
   now(): number {
     return Date.now();
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
@@ -52,6 +61,11 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
+    return this.#now;
+  }
+
+  /** Manual time: durations are what advance() moved. */
+  monotonic(): number {
     return this.#now;
   }
 
