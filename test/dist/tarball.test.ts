@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AgentEmulator } from '../../agent/emulator.js';
+import { codecs } from '../../proto/codec.js';
 import { ENCODINGS, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
 import { until } from '../helpers/wait.js';
 
@@ -39,6 +40,23 @@ t.test('the tarball: one top-level folder with the runtime, no TypeScript, tap o
   t.same(entries.filter((e) => e.startsWith(`${top}/dist/test/`) || e.startsWith(`${top}/dist/bench/`)), [], 'no compiled tests or benchmarks');
 });
 
+/** The ExecutorInfo docs/operators.md gives for the fetched tarball (its JSON block with `uris`). */
+function documentedExecutorInfo() {
+  const md = readFileSync(path.join(repo, 'docs', 'operators.md'), 'utf8');
+  const block = [...md.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('"uris"'));
+  if (!block) throw new Error('docs/operators.md has no ExecutorInfo with uris');
+  return codecs.mesos.ExecutorInfo.fromJsonValue(JSON.parse(block));
+}
+
+t.test("docs/operators.md's ExecutorInfo fetches this tarball and starts its executor", async (t) => {
+  const info = documentedExecutorInfo();
+  const uri = info.command?.uris?.[0];
+  t.equal(path.basename(uri?.value ?? ''), path.basename(tarball), 'the URI names the tarball make dist builds');
+  t.not(uri?.extract, false, 'extracted by the fetcher');
+  t.equal(info.command?.shell, false);
+  t.equal(info.command?.value, `${top}/bin/mesos-sidecar-executor`, 'command.value is relative to the sandbox');
+});
+
 t.test('the unpacked CLI answers from any working directory', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-unpacked-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,7 +75,7 @@ for (const encoding of ENCODINGS) {
     // ExecutorInfo.command.value as docs/operators.md gives it: relative to the sandbox,
     // which is the executor's working directory.
     const subscribed = agent.waitForSubscribed();
-    const exec = agent.spawnExecutor({ encoding, command: [`${top}/bin/mesos-sidecar-executor`], env: { MESOS_SIDECAR_LOG_LEVEL: 'debug' } });
+    const exec = agent.spawnExecutor({ encoding, command: [documentedExecutorInfo().command!.value!], env: { MESOS_SIDECAR_LOG_LEVEL: 'debug' } });
     t.teardown(() => {
       if (!t.passing()) t.comment(`executor stderr (last 40 lines):\n${exec.stderrLines.slice(-40).join('\n')}`);
     });
