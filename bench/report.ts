@@ -42,7 +42,12 @@ function count(v: unknown): string {
 
 function load(resultsDir: string, suite: string): Doc | undefined {
   const file = join(resultsDir, `${suite}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Doc) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Doc;
+  } catch (err) {
+    throw new Error(`${file} is not JSON (${(err as Error).message}); rerun its suite or restore it from git`);
+  }
 }
 
 function measuredOn(doc: Doc | undefined): string {
@@ -87,8 +92,8 @@ export function switchboardTable(r: Doc | undefined): string {
 
 /** The detailed cost table of docs/checks.md (section 9). */
 export function checksCostTable(r: Doc | undefined): string {
-  const load = (at(r, 'machineLoadAverage') ?? {}) as { before?: number[]; after?: number[] };
-  const loadNote = load.before?.[0] !== undefined && load.after?.[0] !== undefined ? `; 1-minute load average ${load.before[0]} → ${load.after[0]}` : '';
+  const loadAvg = (at(r, 'machineLoadAverage') ?? {}) as { before?: number[]; after?: number[] };
+  const loadNote = loadAvg.before?.[0] !== undefined && loadAvg.after?.[0] !== undefined ? `; 1-minute load average ${loadAvg.before[0]} → ${loadAvg.after[0]}` : '';
   const forked = (path: string, helper: string) => `${num(r, `${path}.cpuMsPerProbe`, ' ms', 3)} (${helper} ${num(r, `${path}.childCpuMsPerProbe`, '', 2)} + spawn ${num(r, `${path}.selfCpuMsPerProbe`, '', 2)})`;
   const share = at(r, 'load.cpuShareOfOneCore');
   const shareTarget = at(r, 'load.targets.cpuShareOfOneCore');
@@ -168,10 +173,10 @@ export const TABLES: readonly TableDefinition[] = [
   { section: 'summary', results: 'executor', render: executorTable },
   { section: 'summary', results: 'checks', render: checksTable },
   { section: 'summary', results: 'switchboard', render: switchboardTable },
-  { section: 'summary', results: 'soak', optional: true, render: figuresTable('Soak (`make soak`)') },
-  { section: 'summary', results: 'fuzz', optional: true, render: figuresTable('Fuzz (`make fuzz`)') },
-  { section: 'summary', results: 'churn', optional: true, render: figuresTable('Churn') },
-  { section: 'summary', results: 'load-*', optional: true, render: figuresTable('Load') },
+  { section: 'summary', results: 'soak', optional: true, render: figuresTable('Soak suite') },
+  { section: 'summary', results: 'fuzz', optional: true, render: figuresTable('Fuzz suite') },
+  { section: 'summary', results: 'churn', optional: true, render: figuresTable('Churn suite') },
+  { section: 'summary', results: 'load-*', optional: true, render: figuresTable('Load suite') },
   { section: 'checks-cost', results: 'checks', render: checksCostTable },
   { section: 'switchboard-cost', results: 'switchboard', render: switchboardCostTable },
 ];

@@ -64,10 +64,12 @@ t.test('the robustness suites\' {meta, figures} files get a table once they exis
   writeFileSync(join(dir, 'load-b.json'), JSON.stringify({ meta, figures: { tasks: 200 } }));
   writeFileSync(join(dir, 'load-a.json'), JSON.stringify({ meta, figures: { tasks: 100 } }));
   const md = renderBenchmarks(dir);
-  t.match(md, '**Soak (`make soak`) (`bench/results/soak.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X)**');
+  t.match(md, '**Soak suite (`bench/results/soak.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X)**');
   t.match(md, '| `rss.startMiB` | 50.123 |');
   t.match(md, '| `leaked` | no |');
   t.match(md, '| `note` | a\\|b |', 'a | in a figure does not break the table');
   t.ok(md.indexOf('load-a.json') < md.indexOf('load-b.json'), 'load-* files in name order');
   t.notMatch(md, /Fuzz|Churn/);
+  writeFileSync(join(dir, 'fuzz.json'), '{"meta": {');
+  t.throws(() => renderBenchmarks(dir), { message: /fuzz\.json is not JSON \(.*\); rerun its suite or restore it from git/ }, 'a truncated results file is named');
 });
