@@ -38,7 +38,7 @@ const NODE_PTY_KEEP = ['package.json', 'LICENSE', 'README.md', 'lib', 'build/Rel
 /** Files no runtime reads: TypeScript sources and declarations, source maps of dependencies. */
 const droppedFromDependencies = (file) => file.endsWith('.ts') || file.endsWith('.map');
 
-export class DistError extends Error {
+class DistError extends Error {
   code = 'E_DIST';
 }
 
@@ -73,7 +73,7 @@ function copyPackage(rel, top) {
 }
 
 /** Builds the tarball and returns its path and size in bytes. */
-export function buildTarball({ outDir = repo } = {}) {
+function buildTarball({ outDir = repo } = {}) {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
   if (!existsSync(join(repo, 'dist', 'executor', 'main.js'))) throw new DistError('dist/executor/main.js is missing: run make build first');
   const name = `mesos-sidecar-${pkg.version}`;
