@@ -69,6 +69,8 @@ export async function resolveInSandbox(directory: string, suffix: string): Promi
   }
   // Joined as text, not path.join: `..` must be resolved after the symlinks before it.
   const joined = suffix ? `${root}/${suffix}` : root;
+  // The agent's C strings would end at the NUL and name another file; we refuse instead.
+  if (joined.includes('\0')) return { kind: 'failed', message: `Failed to determine canonical path of '${joined.replace(/\0/g, '\\0')}': the path contains a NUL character` };
   let real: string;
   try {
     real = await realpath(joined);

@@ -148,6 +148,25 @@ t.test('paths leading out of the sandbox: 400 inaccessible, logged at warn', asy
   t.equal(inside.data.toString(), 'ok\n', 'a symlink that stays inside is followed');
 });
 
+t.test('hostile paths: a clear answer each, nothing served from elsewhere', async (t) => {
+  const fx = await startFixture(t);
+  layOut(fx, 'web', 'x');
+  const cases: Array<[what: string, requested: string, status: number, body: RegExp]> = [
+    ['a NUL character', `${WEB}/stdout\0x`, 400, /^Failed to determine canonical path of '.*stdout\\0x': the path contains a NUL character\.\n$/],
+    ['a 5000-character name', `${ROOT}/${'a'.repeat(5000)}`, 400, /^Failed to determine canonical path of .*name too long/],
+    ['a trailing slash after a file (the agent strips it)', `${WEB}/stdout/`, 200, /^\{"data":"x","offset":0\}$/],
+    ['a path below a file', `${WEB}/stdout/more`, 404, /^$/],
+    ['not a sandbox path at all', '\u00ff\u00fe', 404, /^$/],
+    ['percent-encoded dots', `${WEB}/%2e%2e/%2e%2e/%2e%2e`, 400, /is inaccessible\.\n$/],
+  ];
+  for (const [what, requested, status, body] of cases) {
+    const query = requested.includes('%2e') ? `path=${requested}&offset=0` : new URLSearchParams({ path: requested, offset: '0' }).toString();
+    const res = await fx.client.raw('GET', `/files/read?${query}`, {});
+    t.equal(res.status, status, `${what}: ${status}`);
+    t.match(res.body.toString(), body, `${what}: body`);
+  }
+});
+
 t.test('authentication and the ACL call ACCESS_SANDBOX', async (t) => {
   const fx = await startFixture(t, {
     auth: { tokens: [{ principal: 'ops', token: TOKEN }, { principal: 'web-reader', token: 'web-token' }, { principal: 'lister', token: 'list-token' }] },
