@@ -96,8 +96,8 @@ function parseTail(text: string | undefined): number | undefined {
 function stdoutWriter(): (data: Buffer) => Promise<void> {
   // A reader that went away (`logs -f web | head`) ends us quietly, as it ends `tail`.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
+    if (err.code !== 'EPIPE') process.stderr.write(`mesos-sidecar logs: cannot write to stdout: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? 0 : 1);
   });
   return (data) => new Promise((resolve) => (process.stdout.write(data) ? resolve() : process.stdout.once('drain', resolve)));
 }

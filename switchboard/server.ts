@@ -141,9 +141,10 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
 function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerResponse, principal: string): void {
   if (req.method !== 'GET') throw new SwitchboardHttpError('E_METHOD', 405, `405 Method Not Allowed. Expecting one of { 'GET' }, but received '${req.method}'.`, { Allow: 'GET' });
   const executor = state.containers.registry.executorContainerId();
+  const [now, sandbox] = [state.clock.now(), state.containers.registry.sandbox?.()];
   const tasks = [...state.containers.registry.tasks()]
     .filter((t) => authorized(state.acl, principal, 'GET_TASKS', t.taskId))
-    .map((t) => taskEntry(t, state.clock.now(), state.containers.registry.sandbox?.()));
+    .map((t) => taskEntry(t, now, sandbox));
   const body = Buffer.from(JSON.stringify({ executor_container_id: executor ?? null, tasks }));
   res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
   res.end(body);

@@ -156,10 +156,8 @@ async function browse(state: SwitchboardState, principal: string, sandbox: Execu
     }
   }
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
-  const parts: Buffer[] = [Buffer.from('[')];
-  entries.forEach((e, i) => parts.push(...(i ? [Buffer.from(','), e.json] : [e.json])));
-  parts.push(Buffer.from(']'));
-  sendJson(res, Buffer.concat(parts), request.jsonp);
+  const comma = Buffer.from(',');
+  sendJson(res, Buffer.concat([Buffer.from('['), ...entries.flatMap((e, i) => (i ? [comma, e.json] : [e.json])), Buffer.from(']')]), request.jsonp);
 }
 
 // Only printable ASCII goes into the header; anything else would make Node throw.

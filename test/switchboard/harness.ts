@@ -28,8 +28,6 @@ export class TestTask implements TaskView {
   terminated = false;
   waitStatus: number | undefined;
   exited: Promise<void>;
-  lastStatus?: mesos.TaskStatus;
-  launchedAt?: number;
   /** Everything the terminal printed (the "sandbox file" of the test). */
   output: Buffer[] = [];
   #resolveExited!: () => void;
