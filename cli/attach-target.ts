@@ -51,6 +51,8 @@ export interface ResolvedTask {
   containerId: mesos.ContainerID;
   tty: boolean;
   terminated: boolean;
+  /** The task's sandbox as a /files path; null when the switchboard serves no files. */
+  sandboxPath: string | null;
 }
 
 export async function resolveTask(client: SwitchboardClient, name: string): Promise<ResolvedTask> {
@@ -59,7 +61,7 @@ export async function resolveTask(client: SwitchboardClient, name: string): Prom
   if (matches.length === 0) throw new UsageError(`no task '${name}' on this switchboard (known: ${tasks.map((t) => t.task_id).join(', ') || 'none'})`);
   if (matches.length > 1) throw new UsageError(`'${name}' names several tasks: ${matches.map((t) => t.task_id).join(', ')}`);
   const t = matches[0]!;
-  return { taskId: t.task_id, containerId: t.container_id, tty: t.tty, terminated: t.terminated };
+  return { taskId: t.task_id, containerId: t.container_id, tty: t.tty, terminated: t.terminated, sandboxPath: t.sandbox_path ?? null };
 }
 
 export { parseArgs };

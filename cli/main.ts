@@ -14,6 +14,8 @@ const COMMANDS: ReadonlyArray<[name: string, summary: string]> = [
   ['check', 'run a HealthCheck or CheckInfo (Mesos JSON) once or --watch against a local target'],
   ['exec', 'run a command inside a running task through its IO switchboard (exec -it TASK -- CMD)'],
   ['attach', "attach to a running TTY task's terminal"],
+  ['ps', 'list the tasks of an executor through its switchboard (--json for scripts)'],
+  ['logs', "print a task's stdout or stderr from its sandbox (-f follows, --tail N)"],
 ];
 
 // A command name is a plain lowercase word: never a path, never this module.

@@ -16,7 +16,7 @@ import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type Proce
 import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
 import { createTaskStatus, isTerminalState, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
-import type { TaskRegistry } from './task-view.js';
+import type { ExecutorSandbox, TaskRegistry } from './task-view.js';
 import { Task, type KillCause, type KillRequest } from './task.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
@@ -178,6 +178,10 @@ export class Executor implements TaskRegistry {
 
   tasks(): Iterable<Task> {
     return this.#tasks.values();
+  }
+
+  sandbox(): ExecutorSandbox {
+    return { frameworkId: this.#config.frameworkId, executorId: this.#config.executorId, directory: this.#config.sandbox };
   }
 
   // --- connection -------------------------------------------------------------------------
@@ -409,6 +413,7 @@ export class Executor implements TaskRegistry {
         workingDirectory: sandbox,
         ...(command.user ? { user: command.user } : {}),
         ...(groupId !== undefined ? { groupId } : {}),
+        launchedAt: this.#clock.now(),
       });
       this.#tasks.set(taskId, task);
       this.#hadTasks = true;

@@ -26,6 +26,18 @@ export interface TaskView {
   readonly waitStatus: number | undefined;
   /** Resolves when the task's process has been reaped. */
   readonly exited: Promise<void>;
+  /** The last status update sent for the task (state, health, check result), for `ps`. */
+  readonly lastStatus?: mesos.TaskStatus | undefined;
+  /** When the executor accepted the task, in ms since the epoch (its clock), for `ps`. */
+  readonly launchedAt?: number;
+}
+
+/** The executor's sandbox and the ids that name it in the agent's virtual file paths. */
+export interface ExecutorSandbox {
+  frameworkId: string;
+  executorId: string;
+  /** The sandbox directory (MESOS_SANDBOX); task sandboxes are `tasks/<task_id>` in it. */
+  directory: string;
 }
 
 export interface TaskRegistry {
@@ -34,4 +46,6 @@ export interface TaskRegistry {
   /** Tasks by the `value` of their nested container ID. */
   taskByContainerId(value: string): TaskView | undefined;
   tasks(): Iterable<TaskView>;
+  /** The sandbox the switchboard's /files API serves; without it /files answers 404. */
+  sandbox?(): ExecutorSandbox;
 }

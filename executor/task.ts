@@ -48,6 +48,8 @@ export class Task implements TaskView {
   completionTimer: TimerHandle | undefined;
   /** The last update sent: health, check and readiness updates are copies of it. */
   lastStatus: mesos.TaskStatus | undefined;
+  /** When the LAUNCH was accepted (ms since the epoch, the executor's clock). */
+  readonly launchedAt: number;
   /** Checks paused because the agent is away (not because of a kill). */
   checksPausedForDisconnect = false;
   readonly exited: Promise<void>;
@@ -60,6 +62,7 @@ export class Task implements TaskView {
     workingDirectory: string;
     user?: string;
     groupId?: number;
+    launchedAt: number;
   }) {
     this.info = options.info;
     this.taskId = options.info.task_id.value;
@@ -68,6 +71,7 @@ export class Task implements TaskView {
     this.workingDirectory = options.workingDirectory;
     if (options.user !== undefined) this.user = options.user;
     this.groupId = options.groupId;
+    this.launchedAt = options.launchedAt;
     this.exited = new Promise((resolve) => (this.#markExited = resolve));
   }
 

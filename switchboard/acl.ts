@@ -24,6 +24,8 @@ export const ACL_CALLS = [
   'KILL_CONTAINER',
   'REMOVE_CONTAINER',
   'GET_TASKS',
+  // The agent's authorization action for its files API on a sandbox (/files/*).
+  'ACCESS_SANDBOX',
 ] as const;
 
 function globToRegExp(glob: string): RegExp {

@@ -8,6 +8,7 @@ import { ProcessIOReader } from './process-io-reader.js';
 import { itemsOf } from './record-stream.js';
 import { SidecarError } from '../common/errors.js';
 import { StreamCutError, SwitchboardClientError } from './errors.js';
+import type { TaskEntry } from './task-listing.js';
 
 export interface ClientOptions {
   /** `http://host:port` or `unix:/path/to/socket`. */
@@ -90,7 +91,8 @@ export class SwitchboardClient {
     return this.raw('POST', this.apiPath, { 'Content-Type': encoding, Accept: encoding }, codecs.agent.Call.encode(call, encoding));
   }
 
-  async tasks(): Promise<{ executor_container_id: mesos.ContainerID | null; tasks: { task_id: string; container_id: mesos.ContainerID; tty: boolean; terminated: boolean }[] }> {
+  /** GET /tasks; fields beyond task_id, container_id, tty and terminated may be absent from older switchboards. */
+  async tasks(): Promise<{ executor_container_id: mesos.ContainerID | null; tasks: TaskEntry[] }> {
     const res = await this.raw('GET', '/tasks', { Accept: JSON_TYPE });
     if (res.status !== 200) throw new SwitchboardClientError(res.status, res.body.toString(), 'GET /tasks');
     return JSON.parse(res.body.toString());

@@ -8,9 +8,11 @@ import { authorized } from './acl.js';
 import { authenticate, type AuthConfig } from './auth.js';
 import * as calls from './calls.js';
 import type { CallContext, SwitchboardState } from './calls.js';
+import { FILES_PREFIX, serveFiles } from './files/endpoints.js';
 import { badRequest, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
 import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
 import { recordsOf } from './record-stream.js';
+import { taskEntry } from './task-listing.js';
 import { validateAgentCall } from './validate-call.js';
 
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
@@ -67,6 +69,7 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
     const path = (req.url ?? '/').split('?')[0]!;
     const principal = authenticate(req.headers, auth);
     if (path === TASKS_PATH) return listTasks(state, req, res, principal);
+    if (path.startsWith(FILES_PREFIX)) return serveFiles(state, req, res, principal);
     if (!API_PATHS.has(path)) throw notFound('');
     // Our analogue of an agent still recovering: the executor has not subscribed yet.
     if (!state.containers.registry.executorContainerId()) throw new SwitchboardHttpError('E_RECOVERING', 503, 'Agent has not finished recovery');
@@ -138,9 +141,10 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
 function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerResponse, principal: string): void {
   if (req.method !== 'GET') throw new SwitchboardHttpError('E_METHOD', 405, `405 Method Not Allowed. Expecting one of { 'GET' }, but received '${req.method}'.`, { Allow: 'GET' });
   const executor = state.containers.registry.executorContainerId();
+  const [now, sandbox] = [state.clock.now(), state.containers.registry.sandbox?.()];
   const tasks = [...state.containers.registry.tasks()]
     .filter((t) => authorized(state.acl, principal, 'GET_TASKS', t.taskId))
-    .map((t) => ({ task_id: t.taskId, container_id: t.containerId, tty: t.tty !== undefined, terminated: t.terminated }));
+    .map((t) => taskEntry(t, now, sandbox));
   const body = Buffer.from(JSON.stringify({ executor_container_id: executor ?? null, tasks }));
   res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
   res.end(body);

@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
 import type { mesos } from '../../proto/codec.js';
-import type { TaskRegistry, TaskView, TtyTap } from '../../executor/task-view.js';
+import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../executor/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
@@ -87,8 +87,18 @@ export class TestTask implements TaskView {
   }
 }
 
+export const FRAMEWORK_ID = 'fw-test';
+export const EXECUTOR_ID = 'exec-test';
+
 export class TestRegistry implements TaskRegistry {
   readonly byContainer = new Map<string, TestTask>();
+  readonly #sandbox: string;
+  constructor(sandbox: string) {
+    this.#sandbox = sandbox;
+  }
+  sandbox(): ExecutorSandbox {
+    return { frameworkId: FRAMEWORK_ID, executorId: EXECUTOR_ID, directory: this.#sandbox };
+  }
   executorContainerId(): mesos.ContainerID {
     return EXECUTOR_CONTAINER;
   }
@@ -125,7 +135,7 @@ export interface Fixture {
 
 export async function startFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<Fixture> {
   const sandbox = mkdtempSync(path.join(tmpdir(), 'sb-test-'));
-  const registry = new TestRegistry();
+  const registry = new TestRegistry(sandbox);
   const logs: LogLine[] = [];
   const sink = new PassThrough();
   let pending = '';

@@ -1,0 +1,54 @@
+// One task as GET /tasks lists it: what `exec` and `attach` resolve TASK with, and what
+// `ps` shows (state, health, last check result, age, sandbox). Built from the executor's
+// TaskView by pure functions; the JSON keys are stable snake_case.
+import type { ExecutorSandbox, TaskView } from '../executor/task-view.js';
+import type { mesos } from '../proto/codec.js';
+import { virtualTaskPath } from './files/sandbox-paths.js';
+
+export interface TaskEntry {
+  task_id: string;
+  container_id: mesos.ContainerID;
+  /** A terminal is attached (TTY task, still running). */
+  tty: boolean;
+  terminated: boolean;
+  /** TASK_* of the last status update, null before the first. */
+  state: mesos.TaskState | null;
+  /** TaskStatus.healthy of the last update: null when the task has no health result. */
+  healthy: boolean | null;
+  /** Short text of the last check or health result, null when there is none. */
+  last_check: string | null;
+  /** Seconds since the executor accepted the task, null when unknown. */
+  age_seconds: number | null;
+  /** The task's sandbox as a /files path, when the switchboard serves files. */
+  sandbox_path: string | null;
+}
+
+const MAX_CHECK_TEXT = 60;
+
+/** `exit 0`, `http 200`, `tcp ok` from a check result, else the health update's message. */
+export function describeLastCheck(status: mesos.TaskStatus | undefined): string | null {
+  if (!status) return null;
+  const check = status.check_status;
+  if (check?.command?.exit_code !== undefined) return `exit ${check.command.exit_code}`;
+  if (check?.http?.status_code !== undefined) return `http ${check.http.status_code}`;
+  if (check?.tcp?.succeeded !== undefined) return `tcp ${check.tcp.succeeded ? 'ok' : 'failed'}`;
+  if (status.healthy !== undefined && status.message) {
+    return status.message.length > MAX_CHECK_TEXT ? `${status.message.slice(0, MAX_CHECK_TEXT - 1)}…` : status.message;
+  }
+  return null;
+}
+
+export function taskEntry(task: TaskView, nowMs: number, sandbox: ExecutorSandbox | undefined): TaskEntry {
+  const status = task.lastStatus;
+  return {
+    task_id: task.taskId,
+    container_id: task.containerId,
+    tty: task.tty !== undefined,
+    terminated: task.terminated,
+    state: status?.state ?? null,
+    healthy: status?.healthy ?? null,
+    last_check: describeLastCheck(status),
+    age_seconds: task.launchedAt === undefined ? null : Math.max(0, Math.floor((nowMs - task.launchedAt) / 1000)),
+    sandbox_path: sandbox ? virtualTaskPath(sandbox, task.taskId) : null,
+  };
+}
