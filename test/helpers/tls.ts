@@ -18,6 +18,8 @@ export const PKI_NAMES = {
   'agent-other-name': 'CN=other.example, SAN DNS:other.example',
   'wrong-agent': 'CN=localhost, SAN as agent, signed by wrong-ca',
   executor: 'client certificate CN=mesos-sidecar-executor',
+  intermediate: 'intermediate CA, signed by ca',
+  'agent-chained': 'as agent, signed by intermediate (served with it)',
 } as const;
 export type PkiName = keyof typeof PKI_NAMES;
 
@@ -25,6 +27,8 @@ export interface Pki {
   dir: string;
   cert(name: PkiName): string;
   key(name: PkiName): string;
+  /** The PEM chain a server presents for `name`: its certificate and any intermediate. */
+  chain(name: PkiName): Buffer;
   /** An EmulatorTls for `name`. */
   serve(name: PkiName, options?: { requireClientCert?: boolean }): { cert: Buffer; key: Buffer; ca?: Buffer; requireClientCert?: boolean };
 }
@@ -62,6 +66,8 @@ export function generatePki(dir: string, days: number): void {
   make('agent-other-name', '/CN=other.example', [...server, 'subjectAltName=DNS:other.example'], 'ca');
   make('wrong-agent', '/CN=localhost', [...server, 'subjectAltName=DNS:localhost,IP:127.0.0.1'], 'wrong-ca');
   make('executor', '/CN=mesos-sidecar-executor', ['basicConstraints=CA:FALSE', 'extendedKeyUsage=clientAuth'], 'ca');
+  make('intermediate', '/CN=mesos-sidecar test intermediate CA', ca, 'ca');
+  make('agent-chained', '/CN=localhost', [...server, 'subjectAltName=DNS:localhost,IP:127.0.0.1'], 'intermediate');
   rmSync(path.join(dir, 'openssl.cnf'));
 }
 
@@ -73,12 +79,15 @@ export function testPki(t: Test): Pki {
   else cpSync(FIXTURES, dir, { recursive: true });
   const cert = (name: PkiName): string => path.join(dir, `${name}.pem`);
   const key = (name: PkiName): string => path.join(dir, `${name}.key`);
+  const chain = (name: PkiName): Buffer =>
+    Buffer.concat([readFileSync(cert(name)), ...(name === 'agent-chained' ? [readFileSync(cert('intermediate'))] : [])]);
   return {
     dir,
     cert,
     key,
+    chain,
     serve: (name, options = {}) => ({
-      cert: readFileSync(cert(name)),
+      cert: chain(name),
       key: readFileSync(key(name)),
       ...(options.requireClientCert ? { ca: readFileSync(cert('ca')), requireClientCert: true } : {}),
     }),
