@@ -1,7 +1,7 @@
 // HTTPS to the agent (containers.md §6): the executor as a child process against the
 // emulator in TLS mode, with throwaway certificates (test/helpers/tls.ts).
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentEmulator, type EmulatorTls, type TlsHandshake } from '../../agent/emulator.js';
 import { ENCODINGS, quietLogger, shellTask, uniqueId, type Encoding } from '../helpers/tasks.js';
@@ -182,4 +182,23 @@ t.test('invalid SSL settings end the executor with exit 2 naming the variable', 
     t.equal((await exec.exited).code, 2, `${what}: exit 2`);
     t.match(exec.stderrLines.join('\n'), message, `${what}: names the variable`);
   }
+});
+
+t.test('cold start: node:tls is loaded only when SSL is enabled', async (t) => {
+  const pki = testPki(t);
+  // A preload that records, at exit, which of node's TLS modules the executor loaded.
+  const hook = path.join(pki.dir, 'record-modules.mjs');
+  writeFileSync(hook, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.RECORD_MODULES_TO, JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (tls|https|_tls_wrap)$/.test(m)))));\n");
+  const run = async (tls: EmulatorTls | undefined, env: Record<string, string>, out: string): Promise<string[]> => {
+    const agent = await AgentEmulator.start({ logger: quietLogger(), ...(tls ? { tls } : {}) });
+    t.teardown(() => agent.close());
+    const subscribed = agent.waitForSubscribed();
+    const exec = agent.spawnExecutor({ env: { ...env, NODE_OPTIONS: `--import=${hook}`, RECORD_MODULES_TO: out } });
+    await subscribed;
+    agent.shutdown();
+    t.equal((await exec.exited).code, 0);
+    return JSON.parse(readFileSync(out, 'utf8')) as string[];
+  };
+  t.same(await run(undefined, {}, path.join(pki.dir, 'plain.json')), [], 'plain HTTP: none');
+  t.ok((await run(pki.serve('agent'), sslEnvironment(pki), path.join(pki.dir, 'tls.json'))).includes('NativeModule tls'), 'SSL enabled: node:tls');
 });
