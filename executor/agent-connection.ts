@@ -174,14 +174,15 @@ export class AgentConnection {
     try {
       res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
     } catch (err) {
+      let repeated = false;
       if (err instanceof AgentTlsError) {
-        this.#logTlsFailure(err);
+        repeated = !this.#logTlsFailure(err);
         // Not connected (the recovery timer keeps running), but not "never reached"
         // either: what fails is a certificate or setting, which an operator fixes while
         // we retry. Without this, a bad certificate at start would end the executor.
         this.#tcpConnected = true;
       }
-      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`);
+      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`, repeated ? 'debug' : 'warn');
       return;
     }
     if (generation !== this.#generation) {
@@ -237,24 +238,26 @@ export class AgentConnection {
    * A certificate problem repeats on every retry until an operator acts: say it once,
    * loudly, with the setting to change; the retries themselves go on as for any outage.
    */
-  #logTlsFailure(err: AgentTlsError): void {
+  /** Returns false when this failure had been logged already. */
+  #logTlsFailure(err: AgentTlsError): boolean {
     const key = `${err.tlsCode}\0${(err.cause as Error).message}`;
-    if (this.#tlsFailuresLogged.has(key)) return;
+    if (this.#tlsFailuresLogged.has(key)) return false;
     if (this.#tlsFailuresLogged.size >= TLS_FAILURES_REMEMBERED) {
       this.#tlsFailuresLogged.delete(this.#tlsFailuresLogged.values().next().value!);
     }
     this.#tlsFailuresLogged.add(key);
     this.#log.error({ variable: err.variable, tls_code: err.tlsCode, tls_error: (err.cause as Error).message }, err.message);
+    return true;
   }
 
-  #disconnected(generation: number, reason: string): void {
+  #disconnected(generation: number, reason: string, level: 'warn' | 'debug' = 'warn'): void {
     if (generation !== this.#generation || this.#state.kind === 'closed') return;
     const subscribed = this.#state.kind === 'subscribed';
     const connected = this.#tcpConnected;
     this.#generation++;
     this.#destroyClients();
     this.#state = { kind: 'disconnected' };
-    this.#log.warn({ reason, connected, subscribed }, 'disconnected from the agent');
+    this.#log[level]({ reason, connected, subscribed }, 'disconnected from the agent');
     this.#o.onDisconnected({ reason, connected, subscribed });
   }
 }

@@ -28,6 +28,13 @@ import {
 export const MAX_CA_DIR_FILES = 4096;
 export const MAX_CA_BYTES = 32 * 1024 * 1024;
 
+/**
+ * A reverse-DNS answer later than this counts as none (the name check then proceeds as
+ * upstream's does after a failed lookup); libprocess only warns past 100 ms, but an
+ * unanswering resolver must not hold every reconnection attempt for its full timeout.
+ */
+export const REVERSE_DNS_TIMEOUT_MS = 5000;
+
 const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 
 const NO_VERSION: Record<TlsVersion, number> = {
@@ -128,6 +135,18 @@ function certificateChainLength(cert: PeerCertificate): number {
   return n;
 }
 
+async function reverseName(ip: string, port: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), REVERSE_DNS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([lookupService(ip, port).then((r) => r.hostname, () => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function tlsError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
@@ -193,7 +212,7 @@ export class TlsConnector {
       checkName = (cert) => tls.checkServerIdentity(dnsName ?? ip, cert);
     } else if (ssl.verifyServerCert) {
       // legacy: the peer's reverse-DNS name replaces the URL's (upstream ignores the latter when it can).
-      const reverse = await lookupService(ip, port).then((r) => r.hostname, () => undefined);
+      const reverse = await reverseName(ip, port);
       const hostname = reverse !== undefined && reverse !== ip ? reverse : dnsName;
       checkName = (cert) => {
         const message = legacyNameCheck({

@@ -106,6 +106,8 @@ t.test('an agent certificate from an unknown CA: one log line naming LIBPROCESS_
   await retries(h, 4);
   const failures = h.logged('TLS connection to the agent failed');
   t.equal(failures.length, 1, 'logged once, not once per retry');
+  const warnings = h.exec.stderrLines.filter((l) => l.includes('UNABLE_TO') && !l.includes('"level":20'));
+  t.equal(warnings.length, 3, 'above debug: the error line, the first disconnection and the start of the recovery timer; retries only at debug');
   t.equal(failures[0]!.variable, 'LIBPROCESS_SSL_CA_FILE', 'names the variable to fix');
   t.match(String(failures[0]!.tls_code), /UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/, 'and the TLS error code');
   t.match(String(failures[0]!.msg), /LIBPROCESS_SSL_CA_FILE/);
