@@ -237,8 +237,8 @@ export class AgentConnection {
   /**
    * A certificate problem repeats on every retry until an operator acts: say it once,
    * loudly, with the setting to change; the retries themselves go on as for any outage.
+   * Returns false when this failure had been logged already.
    */
-  /** Returns false when this failure had been logged already. */
   #logTlsFailure(err: AgentTlsError): boolean {
     const key = `${err.tlsCode}\0${(err.cause as Error).message}`;
     if (this.#tlsFailuresLogged.has(key)) return false;

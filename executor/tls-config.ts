@@ -149,7 +149,6 @@ export function parseLibprocessSsl(env: NodeJS.ProcessEnv): ParsedSsl {
     }
   }
 
-  const variable = (flag: string): string => sources[flag] ?? `LIBPROCESS_SSL_${flag.toUpperCase()}`;
   const scheme = values.hostname_validation_scheme as string;
   const enabled = values.enabled as boolean;
   const requireClientCert = values.require_client_cert as boolean;
@@ -170,16 +169,16 @@ export function parseLibprocessSsl(env: NodeJS.ProcessEnv): ParsedSsl {
   }
   // Like libprocess, the rest is only checked when SSL is on: off, nothing else matters.
   if (!enabled) return { ssl, warnings };
-  if (ssl.keyFile === undefined) throw new EnvironmentError(variable('key_file'), 'SSL requires key! NOTE: Set path with LIBPROCESS_SSL_KEY_FILE');
-  if (ssl.certFile === undefined) throw new EnvironmentError(variable('cert_file'), 'SSL requires certificate! NOTE: Set path with LIBPROCESS_SSL_CERT_FILE');
+  if (ssl.keyFile === undefined) throw new EnvironmentError(sslVariable(ssl, 'key_file'), 'SSL requires key! NOTE: Set path with LIBPROCESS_SSL_KEY_FILE');
+  if (ssl.certFile === undefined) throw new EnvironmentError(sslVariable(ssl, 'cert_file'), 'SSL requires certificate! NOTE: Set path with LIBPROCESS_SSL_CERT_FILE');
   if (scheme !== 'legacy' && scheme !== 'openssl') {
-    throw new EnvironmentError(variable('hostname_validation_scheme'), `Unknown value for hostname_validation_scheme: ${scheme}`);
+    throw new EnvironmentError(sslVariable(ssl, 'hostname_validation_scheme'), `Unknown value for hostname_validation_scheme: ${scheme}`);
   }
-  if (values.enable_ssl_v3 === true) warnings.push(`${variable('enable_ssl_v3')} is ignored: SSLv3 is not available to this executor`);
+  if (values.enable_ssl_v3 === true) warnings.push(`${sslVariable(ssl, 'enable_ssl_v3')} is ignored: SSLv3 is not available to this executor`);
   if (ssl.versions.length === 0) {
-    throw new EnvironmentError(variable('enable_tls_v1_2'), 'no TLS version is enabled (set one of LIBPROCESS_SSL_ENABLE_TLS_V1_0 … _V1_3 to true)');
+    throw new EnvironmentError(sslVariable(ssl, 'enable_tls_v1_2'), 'no TLS version is enabled (set one of LIBPROCESS_SSL_ENABLE_TLS_V1_0 … _V1_3 to true)');
   }
-  if (values.support_downgrade === true) warnings.push(`${variable('support_downgrade')} is ignored: it only concerns servers; the executor never falls back to plain HTTP`);
+  if (values.support_downgrade === true) warnings.push(`${sslVariable(ssl, 'support_downgrade')} is ignored: it only concerns servers; the executor never falls back to plain HTTP`);
   return { ssl, warnings };
 }
 
@@ -267,6 +266,18 @@ const CHAIN_CODES = new Set([
   'CERT_NOT_YET_VALID',
   'INVALID_CA',
 ]);
+
+/**
+ * The TLS error code of a failure: node's own, except that an alert arriving during a
+ * write comes as a bare EPROTO whose message carries OpenSSL's reason
+ * (`…:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:…`), which becomes the
+ * code node gives the same failure elsewhere (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION).
+ */
+export function tlsErrorCode(code: string | undefined, message: string): string | undefined {
+  if (code !== 'EPROTO') return code;
+  const reason = /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1];
+  return reason ? `ERR_SSL_${reason.trim().toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : code;
+}
 
 /**
  * The setting to look at when a TLS connection to the agent fails with `code`, or

@@ -18,6 +18,7 @@ import {
   parseSubjectAltName,
   sslVariable,
   TLS_CODES,
+  tlsErrorCode,
   tlsFailureVariable,
   versionRange,
   type LibprocessSsl,
@@ -154,7 +155,7 @@ function tlsError(code: string, message: string): Error {
 /** Wraps a TLS failure with the setting to look at; other errors (refused, reset) pass as they are. */
 export function classifyTlsError(err: unknown, ssl: LibprocessSsl): unknown {
   if (!(err instanceof Error) || err instanceof AgentTlsError) return err;
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = tlsErrorCode((err as NodeJS.ErrnoException).code, err.message);
   const variable = tlsFailureVariable(code, ssl);
   return variable === undefined ? err : new AgentTlsError(variable, code!, err);
 }
@@ -166,10 +167,6 @@ export class TlsConnector {
   constructor(ssl: LibprocessSsl) {
     this.#ssl = ssl;
     this.#context = createSecureContext(ssl);
-  }
-
-  get ssl(): LibprocessSsl {
-    return this.#ssl;
   }
 
   /** A keep-alive agent with one connection, like the plain client's; `onSecureConnect` per new connection. */
@@ -234,7 +231,7 @@ export class TlsConnector {
       checkServerIdentity: (_servername, cert) => {
         if (!ssl.verifyServerCert) return undefined;
         if (chainTooLong(certificateChainLength(cert), ssl.verificationDepth)) {
-          return tlsError(TLS_CODES.chainTooLong, `certificate chain longer than LIBPROCESS_SSL_VERIFICATION_DEPTH=${ssl.verificationDepth} allows`);
+          return tlsError(TLS_CODES.chainTooLong, `certificate chain longer than verification depth ${ssl.verificationDepth} allows`);
         }
         return checkName(cert);
       },

@@ -172,15 +172,22 @@ t.test('over a unix socket (MESOS_DOMAIN_SOCKET)', async (t) => {
 
 // --- TLS (executor/tls-connector.ts) ----------------------------------------------------------
 
-async function serveTls(t: Test, pki: Pki, name: PkiName): Promise<{ origin: string; connections: () => number; servernames: Array<string | false> }> {
-  const server = https.createServer({ cert: pki.chain(name), key: readFileSync(pki.key(name)) }, (req, res) => {
+async function serveTls(
+  t: Test,
+  pki: Pki,
+  name: PkiName,
+  options: { maxVersion?: 'TLSv1.2' } = {},
+): Promise<{ origin: string; connections: () => number; servernames: Array<string | false>; protocols: Array<string | null> }> {
+  const server = https.createServer({ cert: pki.chain(name), key: readFileSync(pki.key(name)), ...options }, (req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(202).end());
   });
   let connections = 0;
   const servernames: Array<string | false> = [];
+  const protocols: Array<string | null> = [];
   server.on('secureConnection', (s) => {
     connections++;
+    protocols.push(s.getProtocol());
     servernames.push((s as unknown as { servername: string | false }).servername);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -188,7 +195,7 @@ async function serveTls(t: Test, pki: Pki, name: PkiName): Promise<{ origin: str
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, servernames };
+  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, servernames, protocols };
 }
 
 function connector(pki: Pki, env: Record<string, string>): TlsConnector {
@@ -239,6 +246,26 @@ t.test('TLS: an intermediate CA within VERIFICATION_DEPTH (1) passes', async (t)
   const client = new Client(server.origin, { idleTimeoutMs: 5000, tls });
   t.teardown(() => client.destroy());
   t.equal((await client.request(post('x'))).statusCode, 202);
+});
+
+t.test('TLS: versions from ENABLE_TLS_V1_x; none in common with the agent points at them', async (t) => {
+  const pki = testPki(t);
+  const modern = await serveTls(t, pki, 'agent');
+  const cases: Array<[Record<string, string>, string]> = [
+    [{}, 'TLSv1.2'],
+    [{ LIBPROCESS_SSL_ENABLE_TLS_V1_3: 'true' }, 'TLSv1.3'],
+  ];
+  for (const [env, protocol] of cases) {
+    const client = new Client(modern.origin, { idleTimeoutMs: 5000, tls: connector(pki, env) });
+    await (await client.request(post('x'))).body.text();
+    client.destroy();
+    t.equal(modern.protocols.at(-1), protocol, `${JSON.stringify(env)} → ${protocol}`);
+  }
+  const old = await serveTls(t, pki, 'agent', { maxVersion: 'TLSv1.2' });
+  const client = new Client(old.origin, { idleTimeoutMs: 5000, tls: connector(pki, { LIBPROCESS_SSL_ENABLE_TLS_V1_3: 'true', LIBPROCESS_SSL_ENABLE_TLS_V1_2: 'false' }) });
+  t.teardown(() => client.destroy());
+  const err = await client.request(post('x')).then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 'E_AGENT_TLS', variable: 'LIBPROCESS_SSL_ENABLE_TLS_V1_2', tlsCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' }, 'TLS 1.3 only against a TLS 1.2 agent');
 });
 
 t.test('TLS: a plain-HTTP agent is an AgentTlsError pointing at LIBPROCESS_SSL_ENABLED', async (t) => {

@@ -6,6 +6,7 @@ import {
   legacyNameCheck,
   parseLibprocessSsl,
   parseSubjectAltName,
+  tlsErrorCode,
   tlsFailureVariable,
   versionRange,
   type LibprocessSsl,
@@ -133,4 +134,15 @@ t.test('which setting a TLS failure points at', async (t) => {
     [undefined, ssl(), undefined],
   ];
   for (const [code, settings, variable] of cases) t.equal(tlsFailureVariable(code, settings), variable, String(code));
+});
+
+t.test('an EPROTO carrying an OpenSSL reason gets the code node uses for it elsewhere', async (t) => {
+  const cases: Array<[string | undefined, string, string | undefined]> = [
+    ['EPROTO', 'write EPROTO 80CC4920D27F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:../deps/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 70', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'],
+    ['EPROTO', 'write EPROTO 0A00010B:SSL routines:ssl3_get_record:wrong version number:', 'ERR_SSL_WRONG_VERSION_NUMBER'],
+    ['EPROTO', 'write EPROTO', 'EPROTO'],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    [undefined, 'x', undefined],
+  ];
+  for (const [code, message, expected] of cases) t.equal(tlsErrorCode(code, message), expected, message);
 });
