@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,29 @@ export interface EmulatorOptions {
   shutdownGracePeriod?: string;
   /** Also serve the executor API on a unix socket, passed as MESOS_DOMAIN_SOCKET. */
   domainSocket?: boolean;
+  /**
+   * Serve HTTPS on the TCP port, as an agent with LIBPROCESS_SSL_ENABLED (the unix socket
+   * stays plain HTTP, as upstream). The executor needs LIBPROCESS_SSL_* to match: a real
+   * agent does not hand its own on (containers.md §6.3), so spawnExecutor's `env` does.
+   */
+  tls?: EmulatorTls;
+}
+
+/** PEM text; `ca` and `requireClientCert` make the agent demand and verify a client certificate. */
+export interface EmulatorTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer;
+  requireClientCert?: boolean;
+}
+
+/** What the emulator saw of one TLS handshake (event 'tls'). */
+export interface TlsHandshake {
+  protocol: string | null;
+  /** The SNI name the client sent, false when none (libprocess sends none). */
+  servername: string | false;
+  /** The client's certificate subject CN, when it presented one. */
+  clientCommonName?: string;
 }
 
 export interface ReceivedUpdate {
@@ -78,7 +102,8 @@ interface EventStream {
 /**
  * Events: 'update' (ReceivedUpdate), 'subscribe' (executor.Call, once accepted), 'call'
  * (every executor.Call that parsed and validated), 'message' (Buffer of a MESSAGE call),
- * 'request' (method, path, status of every answer).
+ * 'request' (method, path, status of every answer), 'tls' (TlsHandshake of each accepted
+ * TLS connection), 'tlsClientError' (Error of each refused TLS handshake).
  */
 export class AgentEmulator extends EventEmitter {
   readonly frameworkId: string;
@@ -96,6 +121,7 @@ export class AgentEmulator extends EventEmitter {
   readonly #ownsSandbox: boolean;
   #server: http.Server;
   #unixServer: http.Server | undefined;
+  #tls: EmulatorTls | undefined;
   /** MESOS_DOMAIN_SOCKET, when `domainSocket` is set. */
   readonly socketPath: string | undefined;
   #port = 0;
@@ -130,7 +156,8 @@ export class AgentEmulator extends EventEmitter {
     mkdirSync(this.sandbox, { recursive: true });
     if (this.#ownsSandbox) process.once('exit', this.#removeSandbox);
     this.socketPath = options.domainSocket ? path.join(this.#sandboxRoot, 'agent.sock') : undefined;
-    this.#server = this.#createServer();
+    this.#tls = options.tls;
+    this.#server = this.#createServer(this.#tls);
   }
 
   readonly #removeSandbox = (): void => {
@@ -338,13 +365,17 @@ export class AgentEmulator extends EventEmitter {
 
   // --- lifecycle --------------------------------------------------------------------------------
 
-  /** Agent restart: streams and listener close, then the agent comes back on the same port. */
-  async restart(options: { downMs?: number } = {}): Promise<void> {
+  /**
+   * Agent restart: streams and listener close, then the agent comes back on the same port,
+   * with new TLS material if `tls` is given (an operator fixing a certificate).
+   */
+  async restart(options: { downMs?: number; tls?: EmulatorTls } = {}): Promise<void> {
     await this.#shutDownServer();
     this.#executorSubscribed = false;
     if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
     if (this.#closed) return;
-    this.#server = this.#createServer();
+    if (options.tls) this.#tls = options.tls;
+    this.#server = this.#createServer(this.#tls);
     await this.#listen(this.#port);
     this.#log.info({ endpoint: this.endpoint }, 'agent emulator restarted');
   }
@@ -402,7 +433,7 @@ export class AgentEmulator extends EventEmitter {
     this.#port = (this.#server.address() as AddressInfo).port;
     if (this.socketPath) {
       rmSync(this.socketPath, { force: true });
-      const unix = (this.#unixServer = this.#createServer());
+      const unix = (this.#unixServer = this.#createServer(undefined));
       await new Promise<void>((resolve, reject) => {
         unix.once('error', reject);
         unix.listen(this.socketPath, () => {
@@ -430,14 +461,38 @@ export class AgentEmulator extends EventEmitter {
 
   // --- HTTP -------------------------------------------------------------------------------------
 
-  #createServer(): http.Server {
-    const server = http.createServer((req, res) => {
+  #createServer(tls?: EmulatorTls): http.Server {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.#handle(req, res).catch((err: unknown) => {
         this.#log.error({ err }, 'agent emulator request failed');
         if (!res.headersSent) this.#reply(req, res, 500, String(err));
         else res.destroy();
       });
-    });
+    };
+    let server: http.Server;
+    if (tls) {
+      const secure = https.createServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          requestCert: tls.requireClientCert ?? false,
+          rejectUnauthorized: tls.requireClientCert ?? false,
+        },
+        handler,
+      );
+      secure.on('secureConnection', (socket) => {
+        const peer = socket.getPeerCertificate();
+        const handshake: TlsHandshake = { protocol: socket.getProtocol(), servername: (socket as unknown as { servername: string | false }).servername };
+        if (peer && typeof peer.subject?.CN === 'string') handshake.clientCommonName = peer.subject.CN;
+        this.emit('tls', handshake);
+      });
+      secure.on('tlsClientError', (err) => this.emit('tlsClientError', err));
+      // https.Server has every http.Server member used here (listen, close, closeAllConnections).
+      server = secure as unknown as http.Server;
+    } else {
+      server = http.createServer(handler);
+    }
     server.keepAliveTimeout = 60_000;
     return server;
   }

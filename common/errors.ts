@@ -54,3 +54,18 @@ export class AgentHttpError extends SidecarError {
     super(`agent answered ${call} with ${status}${body ? `: ${body.trim().slice(0, 500)}` : ''}`);
   }
 }
+
+/**
+ * A TLS connection to the agent failed (handshake, certificate, name check); `variable`
+ * is the LIBPROCESS_SSL_* setting to look at, `tlsCode` the TLS library's error code.
+ */
+export class AgentTlsError extends SidecarError {
+  readonly code = 'E_AGENT_TLS';
+  constructor(
+    readonly variable: string,
+    readonly tlsCode: string,
+    cause: Error,
+  ) {
+    super(`TLS connection to the agent failed (${tlsCode}: ${cause.message}); check ${variable}`, { cause });
+  }
+}

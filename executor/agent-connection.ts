@@ -3,14 +3,18 @@
 // call. Each attempt gets a fresh generation number; anything an older attempt reports
 // afterwards (a late event, an error from a destroyed socket) is dropped.
 import { Client, type ResponseData } from './http-client.js';
+import type { TlsConnector } from './tls-connector.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { AgentHttpError, SidecarError } from '../common/errors.js';
+import { AgentHttpError, AgentTlsError, SidecarError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { codecs, type executor, type MessageContentType } from '../proto/codec.js';
 import { DEFAULT_MAX_RECORD_SIZE, readRecords } from '../proto/recordio.js';
 
 /** SUBSCRIBE is resent this long after an answer other than 200 (built-in executors: 1 s). */
 export const SUBSCRIBE_RETRY_MS = 1000;
+
+/** Distinct TLS failures remembered so that each is logged once, not once per retry. */
+export const TLS_FAILURES_REMEMBERED = 64;
 
 /** A call (UPDATE, MESSAGE, HEARTBEAT) without an answer this long has failed. */
 export const CALL_TIMEOUT_MS = 10_000;
@@ -45,6 +49,8 @@ export interface AgentConnectionOptions {
   socketPath?: string;
   contentType: MessageContentType;
   authToken?: string;
+  /** TLS for both connections (an https agentUrl). */
+  tls?: TlsConnector;
   maxEventSize?: number;
   clock: Clock;
   logger: Logger;
@@ -65,6 +71,8 @@ export class AgentConnection {
   #callClient: Client | undefined;
   #tcpConnected = false;
   #retryTimer: TimerHandle | undefined;
+  /** TLS failures already logged (code and message), oldest first. */
+  readonly #tlsFailuresLogged = new Set<string>();
 
   constructor(options: AgentConnectionOptions) {
     this.#o = options;
@@ -120,7 +128,11 @@ export class AgentConnection {
     // there. A call the agent never answers, though, must fail so that it is retried
     // instead of holding its task's updates back forever.
     const timeout = kind === 'subscription' ? 0 : CALL_TIMEOUT_MS;
-    const client = new Client(origin, { ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}), idleTimeoutMs: timeout });
+    const client = new Client(origin, {
+      ...(this.#o.socketPath ? { socketPath: this.#o.socketPath } : {}),
+      ...(this.#o.tls ? { tls: this.#o.tls } : {}),
+      idleTimeoutMs: timeout,
+    });
     if (onConnect) client.on('connect', () => generation === this.#generation && onConnect());
     return client;
   }
@@ -162,7 +174,15 @@ export class AgentConnection {
     try {
       res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
     } catch (err) {
-      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`);
+      let repeated = false;
+      if (err instanceof AgentTlsError) {
+        repeated = !this.#logTlsFailure(err);
+        // Not connected (the recovery timer keeps running), but not "never reached"
+        // either: what fails is a certificate or setting, which an operator fixes while
+        // we retry. Without this, a bad certificate at start would end the executor.
+        this.#tcpConnected = true;
+      }
+      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`, repeated ? 'debug' : 'warn');
       return;
     }
     if (generation !== this.#generation) {
@@ -214,14 +234,30 @@ export class AgentConnection {
     }
   }
 
-  #disconnected(generation: number, reason: string): void {
+  /**
+   * A certificate problem repeats on every retry until an operator acts: say it once,
+   * loudly, with the setting to change; the retries themselves go on as for any outage.
+   * Returns false when this failure had been logged already.
+   */
+  #logTlsFailure(err: AgentTlsError): boolean {
+    const key = `${err.tlsCode}\0${(err.cause as Error).message}`;
+    if (this.#tlsFailuresLogged.has(key)) return false;
+    if (this.#tlsFailuresLogged.size >= TLS_FAILURES_REMEMBERED) {
+      this.#tlsFailuresLogged.delete(this.#tlsFailuresLogged.values().next().value!);
+    }
+    this.#tlsFailuresLogged.add(key);
+    this.#log.error({ variable: err.variable, tls_code: err.tlsCode, tls_error: (err.cause as Error).message }, err.message);
+    return true;
+  }
+
+  #disconnected(generation: number, reason: string, level: 'warn' | 'debug' = 'warn'): void {
     if (generation !== this.#generation || this.#state.kind === 'closed') return;
     const subscribed = this.#state.kind === 'subscribed';
     const connected = this.#tcpConnected;
     this.#generation++;
     this.#destroyClients();
     this.#state = { kind: 'disconnected' };
-    this.#log.warn({ reason, connected, subscribed }, 'disconnected from the agent');
+    this.#log[level]({ reason, connected, subscribed }, 'disconnected from the agent');
     this.#o.onDisconnected({ reason, connected, subscribed });
   }
 }

@@ -4,6 +4,7 @@
 import { EnvironmentError } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
 import { JSON_TYPE, PROTOBUF_TYPE, type MessageContentType } from '../proto/codec.js';
+import { parseLibprocessSsl, type LibprocessSsl } from './tls-config.js';
 
 export interface ExecutorConfig {
   frameworkId: string;
@@ -22,7 +23,14 @@ export interface ExecutorConfig {
   shutdownGracePeriodMs: number;
   authToken?: string;
   contentType: MessageContentType;
-  /** Environment handed to tasks: ours minus the secrets tasks must not inherit. */
+  /** libprocess' SSL settings (LIBPROCESS_SSL_* / SSL_*); `enabled` makes agentUrl https. */
+  ssl: LibprocessSsl;
+  /** Things about those settings worth a log line (mismatched prefixes, ignored flags). */
+  sslWarnings: string[];
+  /**
+   * Environment handed to tasks: ours minus the secrets tasks must not inherit. The
+   * LIBPROCESS_SSL_* variables stay in, so a libprocess task talks TLS like we do.
+   */
   taskEnvironment: Record<string, string>;
 }
 
@@ -50,14 +58,6 @@ function parseUpid(text: string, variable: string): { id: string; endpoint: stri
   const at = text.indexOf('@');
   if (at <= 0) throw new EnvironmentError(variable, `${JSON.stringify(text)} is not a libprocess PID like slave(1)@10.0.0.5:5051`);
   return { id: text.slice(0, at), endpoint: parseEndpoint(text.slice(at + 1), variable) };
-}
-
-function ssl(env: NodeJS.ProcessEnv): boolean {
-  for (const name of ['LIBPROCESS_SSL_ENABLED', 'SSL_ENABLED']) {
-    const v = env[name]?.toLowerCase();
-    if (v === '1' || v === 'true') return true;
-  }
-  return false;
 }
 
 export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig {
@@ -103,6 +103,10 @@ export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig
     throw new EnvironmentError('MESOS_SIDECAR_ENCODING', `${JSON.stringify(encoding)} is neither "json" nor "protobuf"`);
   }
 
+  // libprocess' reading, not the default executor's SSL_ENABLED-first one: the TLS
+  // context comes from these same settings, so the scheme has to agree with it.
+  const { ssl, warnings: sslWarnings } = parseLibprocessSsl(env);
+
   const authToken = env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN || undefined;
   const taskEnvironment: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
@@ -112,7 +116,7 @@ export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig
   const config: ExecutorConfig = {
     frameworkId,
     executorId,
-    agentUrl: `${ssl(env) ? 'https' : 'http'}://${endpoint}`,
+    agentUrl: `${ssl.enabled ? 'https' : 'http'}://${endpoint}`,
     apiPath,
     sandbox,
     checkpoint,
@@ -120,6 +124,8 @@ export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig
     subscriptionBackoffMaxMs,
     shutdownGracePeriodMs,
     contentType,
+    ssl,
+    sslWarnings,
     taskEnvironment,
   };
   if (env.MESOS_SLAVE_ID) config.agentId = env.MESOS_SLAVE_ID;

@@ -17,6 +17,7 @@ import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readine
 import { createTaskStatus, isTerminalState, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from './task-view.js';
+import type { TlsConnector } from './tls-connector.js';
 import { Task, type KillCause, type KillRequest } from './task.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
@@ -49,6 +50,8 @@ export interface ExecutorOptions {
   onMessage?: (data: Buffer) => void;
   /** How many acknowledged terminated tasks to remember; default TERMINATED_TASKS_KEPT. */
   terminatedTasksKept?: number;
+  /** TLS to the agent (config.ssl.enabled), built by the entry point. */
+  tls?: TlsConnector;
 }
 
 type Lifecycle =
@@ -121,6 +124,7 @@ export class Executor implements TaskRegistry {
       logger: this.#log,
       ...(this.#config.socketPath ? { socketPath: this.#config.socketPath } : {}),
       ...(this.#config.authToken ? { authToken: this.#config.authToken } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
       buildSubscribe: () => this.#subscribeCall(),
       onEvent: (event) => {
         // The first task that needs checks loads the engine; it and every later event wait.

@@ -7,9 +7,14 @@
 // One Client is one connection at a time (a keep-alive agent with a single socket):
 // requests queue behind each other like they did on undici's Client with pipelining 1,
 // so calls reach the agent in the order they were made.
+//
+// With LIBPROCESS_SSL_ENABLED the connections are TLS (tls-connector.ts, handed in
+// already loaded so that a plain executor never loads node:tls); everything else stays
+// the same, and a TLS failure comes out as an AgentTlsError naming the setting to fix.
 import { EventEmitter } from 'node:events';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TlsConnector } from './tls-connector.js';
 
 export interface ClientOptions {
   /** Talk over this unix socket instead of TCP (MESOS_DOMAIN_SOCKET). */
@@ -19,6 +24,8 @@ export interface ClientOptions {
    * answer's head or between pieces of its body. 0: never (the event stream).
    */
   idleTimeoutMs: number;
+  /** Speak TLS (an https origin); ignored with socketPath, which is always plain HTTP. */
+  tls?: TlsConnector;
 }
 
 export interface RequestOptions {
@@ -77,6 +84,7 @@ export class Client extends EventEmitter {
   readonly #origin: URL;
   readonly #options: ClientOptions;
   readonly #agent: http.Agent;
+  readonly #tls: TlsConnector | undefined;
   readonly #inFlight = new Set<http.ClientRequest>();
   #destroyed = false;
 
@@ -84,27 +92,31 @@ export class Client extends EventEmitter {
     super();
     this.#origin = new URL(origin);
     this.#options = options;
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.#tls = options.socketPath ? undefined : options.tls;
+    // A TLS connection counts as made once the handshake and our checks passed: a
+    // reachable port with a certificate we refuse is no agent.
+    this.#agent = this.#tls ? this.#tls.createAgent(() => this.emit('connect')) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** Resolves once the answer's head is in; the body is the caller's to read or destroy. */
   request(options: RequestOptions): Promise<ResponseData> {
     if (this.#destroyed) return Promise.reject(new Error('client is destroyed'));
     return new Promise((resolve, reject) => {
-      const req = http.request({
+      const tls = this.#tls;
+      const req = (tls ? tls.request : http.request)({
         agent: this.#agent,
         method: options.method,
         path: options.path,
         headers: { ...options.headers, 'content-length': String(options.body.length) },
         ...(this.#options.socketPath
           ? { socketPath: this.#options.socketPath }
-          : { host: this.#origin.hostname.replace(/^\[|\]$/g, ''), port: this.#origin.port || 80 }),
+          : { host: this.#origin.hostname.replace(/^\[|\]$/g, ''), port: this.#origin.port || (tls ? 443 : 80) }),
       });
       this.#inFlight.add(req);
       req.once('close', () => this.#inFlight.delete(req));
-      req.once('error', reject);
+      req.once('error', (err) => reject(tls ? tls.classify(err) : err));
       req.once('socket', (socket: Socket) => {
-        if (socket.connecting) socket.once('connect', () => this.emit('connect'));
+        if (!tls && socket.connecting) socket.once('connect', () => this.emit('connect'));
       });
       let response: IncomingMessage | undefined;
       const timeout = this.#options.idleTimeoutMs;

@@ -8,6 +8,7 @@ import type { Switchboard } from '../switchboard/index.js';
 import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
 import { Executor } from './executor.js';
+import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from './switchboard-opt-in.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
 
@@ -31,6 +32,19 @@ async function main(): Promise<number> {
     if (err instanceof SidecarError) return configError(logger, err);
     throw err;
   }
+  for (const warning of config.sslWarnings) logger.warn(warning);
+  let tls: TlsConnector | undefined;
+  // node:tls only when needed: it is a noticeable part of a cold start. Over
+  // MESOS_DOMAIN_SOCKET the agent speaks plain HTTP whatever the SSL settings.
+  if (config.ssl.enabled && !config.socketPath) {
+    try {
+      const { TlsConnector } = await import('./tls-connector.js');
+      tls = new TlsConnector(config.ssl);
+    } catch (err) {
+      if (err instanceof SidecarError) return configError(logger, err);
+      throw err;
+    }
+  }
   // Tasks and checks must not inherit the agent's token (the upstream library does the same).
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
@@ -42,7 +56,7 @@ async function main(): Promise<number> {
   };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
-  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels });
+  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, ...(tls ? { tls } : {}) });
 
   let switchboard: Switchboard | undefined;
   // A remote shell is opt-in: served only when the operator configured credentials.

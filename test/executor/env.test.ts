@@ -27,7 +27,7 @@ t.test('a complete agent environment', async (t) => {
 
 t.test('only "1" turns checkpointing on; the UPID is a fallback for the endpoint', async (t) => {
   const { MESOS_AGENT_ENDPOINT: _, ...noEndpoint } = base;
-  const c = parseExecutorEnvironment({ ...noEndpoint, MESOS_CHECKPOINT: '0', MESOS_SLAVE_PID: 'slave(1)@[::1]:5051', LIBPROCESS_SSL_ENABLED: 'true' });
+  const c = parseExecutorEnvironment({ ...noEndpoint, MESOS_CHECKPOINT: '0', MESOS_SLAVE_PID: 'slave(1)@[::1]:5051', LIBPROCESS_SSL_ENABLED: 'true', LIBPROCESS_SSL_CERT_FILE: '/c.pem', LIBPROCESS_SSL_KEY_FILE: '/k.pem' });
   t.equal(c.checkpoint, false);
   t.equal(c.agentUrl, 'https://[::1]:5051');
   t.equal(c.apiPath, '/slave(1)/api/v1/executor');
@@ -47,8 +47,31 @@ t.test('each missing or malformed variable is an EnvironmentError naming it', as
     ['MESOS_SUBSCRIPTION_BACKOFF_MAX', { MESOS_SUBSCRIPTION_BACKOFF_MAX: '2' }],
     ['MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', { MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5s' }],
     ['MESOS_SIDECAR_ENCODING', { MESOS_SIDECAR_ENCODING: 'xml' }],
+    ['LIBPROCESS_SSL_ENABLED', { LIBPROCESS_SSL_ENABLED: 'yes' }],
+    ['LIBPROCESS_SSL_KEY_FILE', { SSL_ENABLED: '1' }],
   ];
   for (const [variable, patch] of cases) {
     t.throws(() => parseExecutorEnvironment({ ...base, ...patch }), { code: 'E_ENVIRONMENT', variable, message: new RegExp(`^${variable}: `) }, `${variable} ${JSON.stringify(patch)}`);
   }
+});
+
+t.test("https exactly when libprocess' reading of the SSL settings says enabled", async (t) => {
+  const keys = { LIBPROCESS_SSL_CERT_FILE: '/c.pem', LIBPROCESS_SSL_KEY_FILE: '/k.pem' };
+  const cases: Array<[Record<string, string>, string]> = [
+    [{}, 'http'],
+    [{ LIBPROCESS_SSL_ENABLED: 'false' }, 'http'],
+    [{ LIBPROCESS_SSL_ENABLED: '1', ...keys }, 'https'],
+    [{ SSL_ENABLED: 'true', ...keys }, 'https'],
+    [{ LIBPROCESS_SSL_enabled: '', ...keys }, 'https'],
+    // The default executor would read SSL_ENABLED first; libprocess (whose settings make the TLS context) wins.
+    [{ SSL_ENABLED: 'true', LIBPROCESS_SSL_ENABLED: 'false' }, 'http'],
+  ];
+  for (const [env, scheme] of cases) {
+    const c = parseExecutorEnvironment({ ...base, ...env });
+    t.equal(new URL(c.agentUrl).protocol, `${scheme}:`, JSON.stringify(env));
+    t.equal(c.ssl.enabled, scheme === 'https');
+  }
+  const c = parseExecutorEnvironment({ ...base, SSL_ENABLED: 'true', LIBPROCESS_SSL_ENABLED: 'false' });
+  t.same(c.sslWarnings, ['Mismatched values for SSL environment variables SSL_ENABLED and LIBPROCESS_SSL_ENABLED']);
+  t.equal(parseExecutorEnvironment({ ...base, LIBPROCESS_SSL_CA_FILE: '/ca.pem' }).taskEnvironment.LIBPROCESS_SSL_CA_FILE, '/ca.pem', 'tasks get the SSL settings');
 });

@@ -1,13 +1,19 @@
 // The executor's node:http client (executor/http-client.ts) against real loopback and
 // unix-socket servers: one connection, calls in order, the idle timeout, the capped
-// text(), and destroy() failing whatever is in flight.
+// text(), and destroy() failing whatever is in flight; and the same over TLS.
 import t, { type Test } from 'tap';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { AgentTlsError } from '../../common/errors.js';
 import { Client, HttpTimeoutError, MAX_TEXT_BYTES } from '../../executor/http-client.js';
+import { parseLibprocessSsl } from '../../executor/tls-config.js';
+import { TlsConnector } from '../../executor/tls-connector.js';
+import { sslEnvironment, testPki, type Pki, type PkiName } from '../helpers/tls.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
@@ -162,4 +168,111 @@ t.test('over a unix socket (MESOS_DOMAIN_SOCKET)', async (t) => {
   const res = await client.request(post('x'));
   t.equal(await res.body.text(), '/api/v1/executor via unix socket');
   t.ok(connected, "'connect' fires for a unix socket too");
+});
+
+// --- TLS (executor/tls-connector.ts) ----------------------------------------------------------
+
+async function serveTls(
+  t: Test,
+  pki: Pki,
+  name: PkiName,
+  options: { maxVersion?: 'TLSv1.2' } = {},
+): Promise<{ origin: string; connections: () => number; servernames: Array<string | false>; protocols: Array<string | null> }> {
+  const server = https.createServer({ cert: pki.chain(name), key: readFileSync(pki.key(name)), ...options }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(202).end());
+  });
+  let connections = 0;
+  const servernames: Array<string | false> = [];
+  const protocols: Array<string | null> = [];
+  server.on('secureConnection', (s) => {
+    connections++;
+    protocols.push(s.getProtocol());
+    servernames.push((s as unknown as { servername: string | false }).servername);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, servernames, protocols };
+}
+
+function connector(pki: Pki, env: Record<string, string>): TlsConnector {
+  return new TlsConnector(parseLibprocessSsl(sslEnvironment(pki, env)).ssl);
+}
+
+t.test('TLS: calls in order on one kept-alive connection; connect once the handshake passed; no SNI', async (t) => {
+  const pki = testPki(t);
+  const server = await serveTls(t, pki, 'agent');
+  const client = new Client(server.origin, { idleTimeoutMs: 5000, tls: connector(pki, { LIBPROCESS_SSL_VERIFY_SERVER_CERT: '1', LIBPROCESS_SSL_CA_FILE: pki.cert('ca') }) });
+  t.teardown(() => client.destroy());
+  let connects = 0;
+  client.on('connect', () => connects++);
+  for (const b of ['a', 'bb', 'ccc']) {
+    const res = await client.request(post(b));
+    await res.body.text();
+    t.equal(res.statusCode, 202);
+  }
+  t.equal(server.connections(), 1, 'one TLS connection carried them all');
+  t.equal(connects, 1);
+  t.same(server.servernames, [false], 'no server name indication');
+});
+
+t.test('TLS: a refused certificate is an AgentTlsError naming the setting; no connect event', async (t) => {
+  const pki = testPki(t);
+  const cases: Array<[string, PkiName, Record<string, string>, string, RegExp]> = [
+    ['unknown CA', 'wrong-agent', { LIBPROCESS_SSL_VERIFY_SERVER_CERT: '1', LIBPROCESS_SSL_CA_FILE: pki.cert('ca') }, 'LIBPROCESS_SSL_CA_FILE', /UNABLE_TO|SELF_SIGNED/],
+    ['chain deeper than VERIFICATION_DEPTH', 'agent-chained', { LIBPROCESS_SSL_VERIFY_SERVER_CERT: '1', LIBPROCESS_SSL_CA_FILE: pki.cert('ca'), LIBPROCESS_SSL_VERIFICATION_DEPTH: '0' }, 'LIBPROCESS_SSL_VERIFICATION_DEPTH', /^CERT_CHAIN_TOO_LONG$/],
+    ['openssl scheme, IP URL, no VERIFY_IPADD', 'agent', { LIBPROCESS_SSL_VERIFY_SERVER_CERT: '1', LIBPROCESS_SSL_CA_FILE: pki.cert('ca'), LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME: 'openssl' }, 'LIBPROCESS_SSL_VERIFY_IPADD', /^ERR_LIBPROCESS_NO_DNS_NAME$/],
+  ];
+  for (const [what, name, env, variable, tlsCode] of cases) {
+    const server = await serveTls(t, pki, name);
+    const client = new Client(server.origin, { idleTimeoutMs: 5000, tls: connector(pki, env) });
+    let connects = 0;
+    client.on('connect', () => connects++);
+    const err = await client.request(post('x')).then(() => undefined, (e: unknown) => e);
+    client.destroy();
+    t.type(err, AgentTlsError, what);
+    t.match(err, { variable, tlsCode }, `${what}: ${variable}`);
+    t.equal(connects, 0, `${what}: not counted as connected`);
+  }
+});
+
+t.test('TLS: an intermediate CA within VERIFICATION_DEPTH (1) passes', async (t) => {
+  const pki = testPki(t);
+  const server = await serveTls(t, pki, 'agent-chained');
+  const tls = connector(pki, { LIBPROCESS_SSL_VERIFY_SERVER_CERT: '1', LIBPROCESS_SSL_CA_FILE: pki.cert('ca'), LIBPROCESS_SSL_VERIFICATION_DEPTH: '1' });
+  const client = new Client(server.origin, { idleTimeoutMs: 5000, tls });
+  t.teardown(() => client.destroy());
+  t.equal((await client.request(post('x'))).statusCode, 202);
+});
+
+t.test('TLS: versions from ENABLE_TLS_V1_x; none in common with the agent points at them', async (t) => {
+  const pki = testPki(t);
+  const modern = await serveTls(t, pki, 'agent');
+  const cases: Array<[Record<string, string>, string]> = [
+    [{}, 'TLSv1.2'],
+    [{ LIBPROCESS_SSL_ENABLE_TLS_V1_3: 'true' }, 'TLSv1.3'],
+  ];
+  for (const [env, protocol] of cases) {
+    const client = new Client(modern.origin, { idleTimeoutMs: 5000, tls: connector(pki, env) });
+    await (await client.request(post('x'))).body.text();
+    client.destroy();
+    t.equal(modern.protocols.at(-1), protocol, `${JSON.stringify(env)} → ${protocol}`);
+  }
+  const old = await serveTls(t, pki, 'agent', { maxVersion: 'TLSv1.2' });
+  const client = new Client(old.origin, { idleTimeoutMs: 5000, tls: connector(pki, { LIBPROCESS_SSL_ENABLE_TLS_V1_3: 'true', LIBPROCESS_SSL_ENABLE_TLS_V1_2: 'false' }) });
+  t.teardown(() => client.destroy());
+  const err = await client.request(post('x')).then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 'E_AGENT_TLS', variable: 'LIBPROCESS_SSL_ENABLE_TLS_V1_2', tlsCode: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' }, 'TLS 1.3 only against a TLS 1.2 agent');
+});
+
+t.test('TLS: a plain-HTTP agent is an AgentTlsError pointing at LIBPROCESS_SSL_ENABLED', async (t) => {
+  const pki = testPki(t);
+  const server = await serve(t, (_req, res) => res.writeHead(202).end());
+  const client = new Client(server.origin.replace('http:', 'https:'), { idleTimeoutMs: 5000, tls: connector(pki, {}) });
+  t.teardown(() => client.destroy());
+  const err = await client.request(post('x')).then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 'E_AGENT_TLS', variable: 'LIBPROCESS_SSL_ENABLED' });
 });
