@@ -244,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  for (const w of taskFile.warnings) process.stderr.write(`mesos-sidecar run: ${parsed.file}: ignoring ${w} (unknown field or enum value)\n`);
+  for (const w of taskFile.warnings) process.stderr.write(`mesos-sidecar run: ${parsed.file}: ignoring ${w} (unknown field)\n`);
 
   const sandboxRoot = mkdtempSync(join(tmpdir(), 'mesos-sidecar-run-'));
   let emulator: AgentEmulator | undefined;
