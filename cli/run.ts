@@ -19,6 +19,7 @@ import { formatStatusLine } from './status-line.js';
 import { TaskBoard, TERMINAL } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 import { SWITCHBOARD_URL_LABEL } from '../executor/switchboard-opt-in.js';
+import { execHint, shellQuote } from '../switchboard/index.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
 
@@ -120,11 +121,12 @@ function onUpdate(board: TaskBoard, taskWidth: number, tokenFile: string, update
   out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
   if (update.duplicate) return;
   board.record(status);
+  const id = status.task_id.value;
   const url = switchboardUrl(status);
-  if (url && status.state === 'TASK_RUNNING' && board.firstSwitchboardSighting(status.task_id.value)) {
-    const connection = `--url ${url} --token-file ${tokenFile} ${status.task_id.value}`;
-    note(`exec into it: ${cliCommand()} exec -it ${connection} -- bash`);
-    if (board.hasTty(status.task_id.value)) note(`attach to its terminal: ${cliCommand()} attach ${connection}`);
+  if (url && board.takeExecHint(id)) {
+    const cli = cliCommand();
+    note(`exec into it: ${execHint(url, id, tokenFile, cli)}`);
+    if (board.hasTty(id)) note(`attach to its terminal: ${[cli, 'attach', '--url', url, '--token-file', tokenFile, id].map(shellQuote).join(' ')}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // emulator and the real executor, on the shipped example files. Ctrl-C is sent the way a
 // terminal sends it: SIGINT to the whole foreground process group.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -167,7 +167,7 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   await res.arrayBuffer();
   // The exec hint works as printed (non-interactive here: no terminal in a test).
   const hint = await cli.waitForLine(/^==> exec into it: /);
-  const m = /exec -it (--url \S+ --token-file \S+) (web-server\.\S+) -- bash$/.exec(hint);
+  const m = /exec -it (--url \S+ --token-file \S+) (web-server\.\S+) -- \/bin\/sh$/.exec(hint);
   t.ok(m, hint);
   const [urlFlag, url, tokenFlag, tokenFile] = m![1]!.split(' ');
   const exec = startCli(t, ['exec', urlFlag!, url!, tokenFlag!, tokenFile!, m![2]!, '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"; exit 7']);
@@ -183,6 +183,25 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   t.ok(cli.lines.some((l) => /^==> SIGINT: killing 1 live task/.test(l)));
   t.notOk(groupAlive(cli.pid), 'nothing left in the CLI process group');
   await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'the server is gone');
+});
+
+t.test('the exec hint is printed once, quoted for a shell: a task id with a space, a quote and a $ execs as printed', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'odd.json');
+  const taskId = "odd's task $HOME";
+  writeFileSync(file, JSON.stringify({ name: 'odd', task_id: { value: taskId }, command: { value: 'exec sleep 600' } }));
+  const cli = startCli(t, ['run', file]);
+  const hint = await cli.waitForLine(/^==> exec into it: /);
+  // What a shell makes of the printed command line, word by word.
+  const words = execFileSync('sh', ['-c', `set -- ${hint.slice('==> exec into it: '.length)}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).trimEnd().split('\n');
+  t.same(words.slice(1, 7), ['exec', '-it', '--url', words[4], '--token-file', words[6]]);
+  t.same(words.slice(7), [taskId, '--', '/bin/sh'], 'the task id survives the shell as one word');
+  const exec = startCli(t, ['exec', ...words.slice(3, 8), '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"']);
+  t.equal((await exec.exited).code, 0, exec.stderr());
+  t.same(exec.lines, [`task=${taskId}`]);
+  signalGroup(cli.pid, 'SIGINT');
+  t.equal((await cli.exited).code, 0);
+  t.equal(cli.lines.filter((l) => l.startsWith('==> exec into it: ')).length, 1, 'one hint for the one task');
 });
 
 t.test('tty-task.json: a terminal task also gets the attach command', async (t) => {
