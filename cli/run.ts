@@ -14,6 +14,9 @@ import { parseArgs } from 'node:util';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../agent/emulator.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
+import { systemClock } from '../common/clock.js';
+import { taskSandbox } from '../executor/task-environment.js';
+import { TaskOutput } from './task-output.js';
 import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
 import { TaskBoard, TERMINAL } from './task-board.js';
@@ -21,15 +24,18 @@ import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 import { SWITCHBOARD_URL_LABEL } from '../executor/switchboard-opt-in.js';
 import { execHint, shellQuote } from '../switchboard/index.js';
 
-const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
+const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox] [--quiet]
 
 Runs the TaskInfo or TaskGroupInfo (Mesos JSON; a group is recognised by its "tasks" key)
 in FILE with the mesos-sidecar executor under an embedded local agent, and prints every
-status update. task_id and agent_id may be left out of FILE: they are filled in.
+status update and, prefixed with the task's name, every line the tasks write to their
+stdout and stderr. task_id and agent_id may be left out of FILE: they are filled in.
 
   --encoding json|protobuf   content type the executor speaks to the agent (default protobuf,
                              as the Mesos executor library does)
-  --keep-sandbox             keep the sandbox directory (task stdout/stderr) after exit
+  --keep-sandbox             keep the sandboxes (task stdout/stderr files) after exit and
+                             print each task's own directory
+  -q, --quiet                status updates only, not the tasks' output
   -h, --help                 this text
 
 Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for their
@@ -40,6 +46,9 @@ Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this comm
 /** When a task's status carries its switchboard URL, `run` tells the user how to exec into it. */
 export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set([SWITCHBOARD_URL_LABEL]);
 
+/** How long a task must stay TASK_RUNNING before `run` tells the user how to exec into it. */
+const EXEC_HINT_SETTLE_MS = 300;
+
 /** Upper bound for the executor to exit once every task is terminal and acknowledged. */
 const EXECUTOR_EXIT_BOUND_MS = 15_000;
 
@@ -49,6 +58,7 @@ interface RunOptions {
   file: string;
   encoding: Encoding;
   keepSandbox: boolean;
+  quiet: boolean;
 }
 
 function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: string } {
@@ -57,7 +67,7 @@ function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: st
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { encoding: { type: 'string' }, 'keep-sandbox': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { encoding: { type: 'string' }, 'keep-sandbox': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     return { error: (err as Error).message };
@@ -67,7 +77,7 @@ function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: st
   const encoding = values.encoding ?? 'protobuf';
   if (encoding !== 'json' && encoding !== 'protobuf') return { error: `--encoding: expected json or protobuf, got "${encoding}"` };
   if (positionals.length !== 1) return { error: positionals.length === 0 ? 'missing FILE.json' : `expected one FILE.json, got ${positionals.length} arguments` };
-  return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false };
+  return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false, quiet: values.quiet ?? false };
 }
 
 let stdoutClosed = false;
@@ -116,18 +126,44 @@ function switchboardUrl(status: mesos.TaskStatus): string | undefined {
   return status.labels?.labels?.find((l) => SWITCHBOARD_URL_LABELS.has(l.key))?.value;
 }
 
-function onUpdate(board: TaskBoard, taskWidth: number, tokenFile: string, update: ReceivedUpdate): void {
+interface UpdateContext {
+  board: TaskBoard;
+  taskWidth: number;
+  tokenFile: string;
+  output: TaskOutput | undefined;
+}
+
+function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update: ReceivedUpdate): void {
   const { status } = update;
+  const id = status.task_id.value;
+  // The task's last words come before the line that says it ended.
+  if (!update.duplicate && TERMINAL.has(status.state)) output?.finish(id);
   out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
   if (update.duplicate) return;
   board.record(status);
-  const id = status.task_id.value;
   const url = switchboardUrl(status);
-  if (url && board.takeExecHint(id)) {
+  if (!url || status.state !== 'TASK_RUNNING') return;
+  // A moment's wait, so that a task which ends right away (hello.json) gets no hint for a
+  // shell it no longer has; the board decides again when the moment is over.
+  systemClock.setTimeout(() => {
+    if (!board.takeExecHint(id)) return;
     const cli = cliCommand();
     note(`exec into it: ${execHint(url, id, tokenFile, cli)}`);
     if (board.hasTty(id)) note(`attach to its terminal: ${[cli, 'attach', '--url', url, '--token-file', tokenFile, id].map(shellQuote).join(' ')}`);
+  }, EXEC_HINT_SETTLE_MS);
+}
+
+/** The sandbox the executor gives each task; none for an id it will refuse (TASK_ERROR). */
+function taskSandboxes(emulator: AgentEmulator, tasks: mesos.TaskInfo[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tasks) {
+    try {
+      out.set(t.task_id.value, taskSandbox(emulator.sandbox, t.task_id.value));
+    } catch {
+      // The executor answers such a task with TASK_ERROR naming the problem.
+    }
   }
+  return out;
 }
 
 function describeExit(e: { code: number | null; signal: NodeJS.Signals | null }): string {
@@ -140,7 +176,14 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   // The executor serves exec/attach only with credentials configured: a token file in the
   // run's own directory, created with a random token by the switchboard.
   const tokenFile = join(runDir, 'switchboard.token');
-  emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, tokenFile, u));
+  const sandboxes = taskSandboxes(emulator, taskFile.tasks);
+  const output = options.quiet
+    ? undefined
+    : new TaskOutput(
+        taskFile.tasks.filter((t) => sandboxes.has(t.task_id.value)).map((t) => ({ taskId: t.task_id.value, label: t.name || t.task_id.value, sandbox: sandboxes.get(t.task_id.value)! })),
+        { print: out, clock: systemClock, color: process.stdout.isTTY === true && !process.env.NO_COLOR },
+      );
+  emulator.on('update', (u: ReceivedUpdate) => onUpdate({ board, taskWidth, tokenFile, output }, u));
 
   const exec: ExecutorProcess = emulator.spawnExecutor({
     encoding: options.encoding,
@@ -198,9 +241,11 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
     else emulator.launchGroup(taskFile.group);
     launched = true;
     note(`launched ${board.ids.join(', ')}; Ctrl-C kills ${board.ids.length > 1 ? 'them' : 'it'}`);
+    output?.start();
 
     const ended = await Promise.race([board.allTerminal.then(() => 'tasks' as const), exited.then(() => 'executor' as const)]);
     if (ended === 'executor') {
+      output?.stop();
       note(`the executor ${describeExit(executorGone!)} while tasks were live: ${board.summary()}`);
       return 1;
     }
@@ -218,6 +263,8 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
+    output?.stop();
+    if (options.keepSandbox) for (const [id, dir] of sandboxes) note(`kept the sandbox of ${id}: ${dir}`);
   }
 }
 

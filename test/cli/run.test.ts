@@ -128,18 +128,36 @@ for (const encoding of ['protobuf', 'json']) {
     t.ok(keep);
     const stdoutFile = findFile(sandbox, 'stdout');
     t.ok(stdoutFile, 'task stdout file kept in the sandbox');
+    // --keep-sandbox names the task's own directory, not only the root.
+    const kept = cli.lines.map((l) => /^==> kept the sandbox of (hello\.[0-9a-f]{8}): (\S+)$/.exec(l)).find(Boolean);
+    t.ok(kept, 'the task sandbox is printed');
+    t.equal(join(kept![2]!, 'stdout'), stdoutFile);
+    t.ok(cli.lines.some((l) => /^hello \| hello from the sandbox \//.test(l)), 'its output was shown too');
     const text = readFileSync(stdoutFile!, 'utf8');
     t.match(text, /hello from the sandbox \//);
     t.match(text, /GREETING=hi/);
   });
 }
 
-t.test('failing-task.json: TASK_FAILED naming exit status 3, exit 1', async (t) => {
+t.test('failing-task.json: its stdout and stderr, prefixed, before TASK_FAILED naming exit status 3, exit 1', async (t) => {
   const cli = startCli(t, ['run', example('failing-task.json')]);
   const { code } = await cli.exited;
   t.equal(code, 1);
   t.same(statesOf(cli.lines, 'failing-task.'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
-  t.match(cli.lines.find((l) => l.includes('TASK_FAILED')), /message="Command exited with status 3"/);
+  const failed = cli.lines.findIndex((l) => l.includes('TASK_FAILED'));
+  t.match(cli.lines[failed], /message="Command exited with status 3"/);
+  // Before: neither line was shown, and the sandbox holding them was deleted on exit.
+  const said = cli.lines.indexOf('failing-task | doing some work');
+  const gaveUp = cli.lines.indexOf('failing-task | giving up with status 3');
+  t.ok(said >= 0 && said < failed, `stdout shown before the terminal update:\n${cli.lines.join('\n')}`);
+  t.ok(gaveUp >= 0 && gaveUp < failed, 'the last line of stderr shown before the terminal update');
+});
+
+t.test('--quiet: status updates only, not the task output', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet']);
+  t.equal((await cli.exited).code, 1);
+  t.equal(statesOf(cli.lines, 'failing-task.').at(-1), 'TASK_FAILED');
+  t.same(cli.lines.filter((l) => l.includes(' | ')), []);
 });
 
 t.test('task-group.json: migrate fails, its siblings are killed, exit 1', async (t) => {
