@@ -12,11 +12,11 @@ import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../agent/emulator.js';
-import { createLogger, type Logger } from '../common/logger.js';
+import { chooseLogFormat, createLogger, LOG_FORMAT_ENV, prettyFormatter, type Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
 import { systemClock } from '../common/clock.js';
 import { taskSandbox } from '../executor/task-environment.js';
-import { TaskOutput } from './task-output.js';
+import { LineSplitter, TaskOutput } from './task-output.js';
 import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
 import { TaskBoard, TERMINAL } from './task-board.js';
@@ -40,7 +40,9 @@ stdout and stderr. task_id and agent_id may be left out of FILE: they are filled
 
 Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for their
 terminal updates; press it again to shut the executor down, again to stop it at once.
-Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
+Logs go to stderr, one readable line each on a terminal and JSON otherwise (the executor's
+own format); MESOS_SIDECAR_LOG_FORMAT=json|pretty chooses, MESOS_SIDECAR_LOG_LEVEL sets the
+level (default "warn" for this command).`;
 
 
 /** When a task's status carries its switchboard URL, `run` tells the user how to exec into it. */
@@ -166,6 +168,14 @@ function taskSandboxes(emulator: AgentEmulator, tasks: mesos.TaskInfo[]): Map<st
   return out;
 }
 
+function prettifyExecutorLog(exec: ExecutorProcess): void {
+  const format = prettyFormatter({ colorize: process.stderr.isTTY === true && !process.env.NO_COLOR });
+  const lines = new LineSplitter();
+  const write = (line: string): void => void process.stderr.write(line.startsWith('{') ? format(line) : `${line}\n`);
+  exec.child.stderr?.on('data', (chunk: string | Buffer) => lines.push(Buffer.from(chunk)).forEach(write));
+  exec.child.stderr?.on('end', () => lines.end().forEach(write));
+}
+
 function describeExit(e: { code: number | null; signal: NodeJS.Signals | null }): string {
   return e.signal ? `was killed by ${e.signal}` : `exited with status ${e.code}`;
 }
@@ -185,11 +195,15 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
       );
   emulator.on('update', (u: ReceivedUpdate) => onUpdate({ board, taskWidth, tokenFile, output }, u));
 
+  // The executor always logs JSON (its format, under a real agent too); for a person at a
+  // terminal its lines go through the same formatter as ours.
+  const pretty = chooseLogFormat(process.env, true, process.stderr.isTTY === true).format === 'pretty';
   const exec: ExecutorProcess = emulator.spawnExecutor({
     encoding: options.encoding,
-    env: { MESOS_SIDECAR_LOG_LEVEL: level, MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile },
-    stdio: 'inherit',
+    env: { MESOS_SIDECAR_LOG_LEVEL: level, [LOG_FORMAT_ENV]: 'json', MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile },
+    stdio: pretty ? 'pipe' : 'inherit',
   });
+  if (pretty) prettifyExecutorLog(exec);
   note(`executor pid ${exec.pid} (${options.encoding}), agent ${emulator.endpoint}, ${sandboxNote}`);
   let executorGone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = exec.exited.then((e) => (executorGone = e));
@@ -280,7 +294,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   watchStdout();
   const level = process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn';
-  const logger = createLogger({ name: 'mesos-sidecar-run', level });
+  const logger = createLogger({ name: 'mesos-sidecar-run', level, forPeople: true });
   const agentId = 'local-agent';
 
   let taskFile: TaskFile;

@@ -35,9 +35,9 @@ interface RunningCli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startCli(t: Test, args: string[]): RunningCli {
+function startCli(t: Test, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   // detached: a process group of its own, as a shell gives a foreground job.
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvironment() });
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...cliEnvironment(), ...env } });
   const pid = child.pid!;
   const lines: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (line: string) => void }> = [];
@@ -153,11 +153,41 @@ t.test('failing-task.json: its stdout and stderr, prefixed, before TASK_FAILED n
   t.ok(gaveUp >= 0 && gaveUp < failed, 'the last line of stderr shown before the terminal update');
 });
 
-t.test('--quiet: status updates only, not the task output', async (t) => {
-  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet']);
+t.test('--quiet: status updates only, not the task output; logs on a pipe are JSON', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet'], { MESOS_SIDECAR_LOG_LEVEL: 'info' });
   t.equal((await cli.exited).code, 1);
   t.equal(statesOf(cli.lines, 'failing-task.').at(-1), 'TASK_FAILED');
   t.same(cli.lines.filter((l) => l.includes(' | ')), []);
+  const entries = cli.stderr().trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; name: string });
+  t.ok(entries.some((e) => e.name === 'mesos-sidecar-run' && e.msg === 'executor subscribed'), 'our own log, JSON');
+  t.ok(entries.some((e) => e.name === 'mesos-sidecar-executor'), "the executor's log, JSON");
+});
+
+t.test('MESOS_SIDECAR_LOG_FORMAT=pretty: every log line readable, ours and the executor\'s', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet'], { MESOS_SIDECAR_LOG_LEVEL: 'info', MESOS_SIDECAR_LOG_FORMAT: 'pretty' });
+  t.equal((await cli.exited).code, 1);
+  const lines = cli.stderr().trimEnd().split('\n');
+  t.same(lines.filter((l) => !/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN|ERROR): /.test(l)), [], 'no JSON, no stack: one readable line each');
+  t.ok(lines.some((l) => l.endsWith('INFO: executor subscribed')), 'our own log');
+  t.ok(lines.some((l) => / INFO: task process exited state=TASK_FAILED code=3$/.test(l)), "the executor's log, through the same formatter");
+});
+
+t.test('on a terminal the logs are readable lines by default, and task prefixes are colored', async (t) => {
+  const pty = await import('node-pty');
+  const env = { ...cliEnvironment(), MESOS_SIDECAR_LOG_LEVEL: 'info' } as Record<string, string>;
+  delete env.NO_COLOR; // tap's own setting, not a user's
+  const term = pty.spawn(bin, ['run', example('failing-task.json')], { cols: 200, rows: 50, env });
+  let text = '';
+  let done = false;
+  t.teardown(() => {
+    if (!done) signalGroup(term.pid, 'SIGKILL');
+  });
+  term.onData((d) => (text += d));
+  const exitCode = await new Promise<number>((resolve) => term.onExit((e) => ((done = true), resolve(e.exitCode))));
+  t.equal(exitCode, 1);
+  t.match(text, /\] .*INFO.*: .*executor subscribed/, 'a readable log line');
+  t.notMatch(text, /\{"level"/, 'no JSON on a terminal');
+  t.match(text, /\x1b\[36mfailing-task \|\x1b\[0m giving up with status 3/, 'the task prefix in its color');
 });
 
 t.test('task-group.json: migrate fails, its siblings are killed, exit 1', async (t) => {
