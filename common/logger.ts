@@ -22,7 +22,7 @@ export const LOG_FORMAT_ENV = 'MESOS_SIDECAR_LOG_FORMAT';
  * The fields a person sees on a pretty line, in this order. Log keys follow Mesos' field
  * names: `task_id` for a task, `container_id` for a container.
  */
-export const PRETTY_FIELDS = ['task_id', 'container_id', 'check', 'principal', 'call', 'state', 'code'] as const;
+export const PRETTY_FIELDS = ['task_id', 'container_id', 'check', 'principal', 'call', 'state', 'code', 'message', 'error'] as const;
 
 /** Which format a logger writes, and why not the asked one when the variable is wrong. */
 export function chooseLogFormat(env: NodeJS.ProcessEnv, forPeople: boolean, stderrIsTerminal: boolean): { format: LogFormat; problem?: string } {

@@ -298,6 +298,16 @@ t.test('the executor dying under live tasks is reported, exit 1', async (t) => {
   t.match(cli.lines.at(-1), /^==> the executor exited with status 143 while tasks were live: sleeper\.\S+ TASK_RUNNING$/);
 });
 
+t.test('a misspelt enum name: exit 2 naming the field path, the value and the expected names', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'typo.json');
+  writeFileSync(file, JSON.stringify({ name: 'x', command: { value: 'true' }, health_check: { type: 'HTPP', http: { port: 80 } } }));
+  const cli = startCli(t, ['run', file]);
+  t.equal((await cli.exited).code, 2);
+  t.equal(cli.stderr(), `mesos-sidecar run: ${file}: TaskInfo.health_check.type: unknown enum value "HTPP" (expected one of COMMAND, HTTP, TCP)\n`);
+  t.same(cli.lines, [], 'nothing started');
+});
+
 t.test('bad file: exit 2 with a message naming the field', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.json');
