@@ -25,10 +25,10 @@ export class TaskFileError extends SidecarError {
   }
 }
 
+/** `warnings`: paths of unknown fields ("TaskInfo.comand"), which Mesos would ignore. */
 export type TaskFile =
   | { kind: 'task'; task: mesos.TaskInfo; tasks: mesos.TaskInfo[]; warnings: string[] }
   | { kind: 'group'; group: mesos.TaskGroupInfo; tasks: mesos.TaskInfo[]; warnings: string[] };
-// `warnings`: paths of unknown fields ("TaskInfo.comand"), which Mesos would ignore.
 
 type Json = Record<string, unknown>;
 
