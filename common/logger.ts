@@ -8,7 +8,6 @@
 //           shows its message, not its stack.
 // A CLI asks for `forPeople`: pretty when stderr is a terminal. MESOS_SIDECAR_LOG_FORMAT
 // (json|pretty) overrides either default. Tests pass their own destination to read lines back.
-import { writeSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 
@@ -61,20 +60,13 @@ export function prettyFormatter(options: { colorize: boolean }): (jsonLine: stri
   };
 }
 
-// Synchronous, like the JSON destination: a line logged just before process.exit() is
-// written, which a worker-thread transport would not guarantee.
-function prettyDestination(fd: number, colorize: boolean): DestinationStream {
+// The same synchronous stderr writer as the JSON lines (a line logged just before
+// process.exit() is written, which a worker-thread transport would not guarantee), fed
+// with pino-pretty's text instead.
+function prettyDestination(colorize: boolean): DestinationStream {
   const format = prettyFormatter({ colorize });
-  return {
-    write(line: string) {
-      try {
-        writeSync(fd, format(line));
-      } catch (err) {
-        // EPIPE/EAGAIN: whoever read our stderr went away; a log line is not worth a crash.
-        if (!['EPIPE', 'EAGAIN'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
-      }
-    },
-  };
+  const stderr = pino.destination({ fd: 2, sync: true });
+  return { write: (line: string) => void stderr.write(format(line)) };
 }
 
 export interface LoggerOptions {
@@ -85,21 +77,24 @@ export interface LoggerOptions {
   /** Where lines go instead of stderr (tests); JSON there unless `format` says pretty. */
   destination?: DestinationStream;
   format?: LogFormat;
-  env?: NodeJS.ProcessEnv;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const env = options.env ?? process.env;
+  const env = process.env;
   const level = options.level ?? env.MESOS_SIDECAR_LOG_LEVEL ?? 'info';
   const terminal = process.stderr.isTTY === true;
-  const { format, problem } = options.format ? { format: options.format, problem: undefined } : options.destination ? { format: 'json' as const, problem: undefined } : chooseLogFormat(env, options.forPeople ?? false, terminal);
+  const { format, problem }: { format: LogFormat; problem?: string } = options.format
+    ? { format: options.format }
+    : options.destination
+      ? { format: 'json' }
+      : chooseLogFormat(env, options.forPeople ?? false, terminal);
   let destination: DestinationStream;
   if (options.destination) {
     const sink = options.destination;
     const pretty = format === 'pretty' ? prettyFormatter({ colorize: false }) : undefined;
     destination = pretty ? { write: (line: string) => sink.write(pretty(line)) } : sink;
   } else {
-    destination = format === 'pretty' ? prettyDestination(2, terminal && !env.NO_COLOR) : pino.destination({ fd: 2, sync: true });
+    destination = format === 'pretty' ? prettyDestination(terminal && !env.NO_COLOR) : pino.destination({ fd: 2, sync: true });
   }
   const logger = pino({ name: options.name, level, base: { pid: process.pid } }, destination);
   if (problem) logger.warn(problem);
