@@ -2,7 +2,7 @@
 // per-kind structs with every default applied (shared/spec/checks.md §1, §2, §9). Nothing
 // downstream reads the protobuf shapes again. Invalid definitions throw a
 // CheckDefinitionError naming the field path and the bad value.
-import { Codec, codecs, type mesos } from '../proto/codec.js';
+import { Codec, codecs, unknownEnumMessage, type mesos } from '../proto/codec.js';
 import { CheckDefinitionError, ReadinessLabelError } from './errors.js';
 
 /** The TaskInfo label that holds a Marathon readiness check as JSON (docs/checks.md). */
@@ -153,9 +153,11 @@ export function parseCommandInfo(field: string, command: mesos.CommandInfo): Com
   };
 }
 
+const CHECK_TYPES: readonly CheckType[] = ['COMMAND', 'HTTP', 'TCP'];
+
 function checkType(field: string, type: string | undefined): CheckType {
   if (type === undefined) invalid(field, `${field} is required (COMMAND, HTTP or TCP)`);
-  if (type !== 'COMMAND' && type !== 'HTTP' && type !== 'TCP') invalid(field, `${field} must be COMMAND, HTTP or TCP, got ${type}`);
+  if (type !== 'COMMAND' && type !== 'HTTP' && type !== 'TCP') invalid(field, unknownEnumMessage(field, type, CHECK_TYPES));
   return type;
 }
 
@@ -263,6 +265,7 @@ export const READINESS_DEFAULTS = {
   preserveLastResponse: false,
 } as const;
 
+const READINESS_PROTOCOLS: ReadonlyArray<ReadinessCheckDefinition['protocol']> = ['HTTP', 'HTTPS', 'TCP', 'COMMAND'];
 const READINESS_KEYS = new Set(['name', 'protocol', 'path', 'portName', 'intervalSeconds', 'timeoutSeconds', 'httpStatusCodesForReady', 'preserveLastResponse', 'command']);
 
 /** Parses the Marathon readiness JSON; `ports` maps DiscoveryInfo port names to numbers. */
@@ -283,7 +286,7 @@ export function parseReadinessCheck(json: unknown, ports: ReadonlyMap<string, nu
   const name = str('name', READINESS_DEFAULTS.name);
   const protocol = str('protocol', READINESS_DEFAULTS.protocol);
   if (protocol !== 'HTTP' && protocol !== 'HTTPS' && protocol !== 'TCP' && protocol !== 'COMMAND') {
-    invalid(`${prefix}.protocol`, `${prefix}.protocol must be HTTP, HTTPS, TCP or COMMAND, got ${JSON.stringify(protocol)}`);
+    invalid(`${prefix}.protocol`, unknownEnumMessage(`${prefix}.protocol`, protocol, READINESS_PROTOCOLS));
   }
   const intervalSeconds = num('intervalSeconds', READINESS_DEFAULTS.intervalSeconds);
   const timeoutSeconds = num('timeoutSeconds', READINESS_DEFAULTS.timeoutSeconds);

@@ -4,7 +4,8 @@
 // the (last) result is healthy, 1 when not, 2 for a bad file or bad arguments.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { codecs } from '../proto/codec.js';
+import { codecs, messageSchema } from '../proto/codec.js';
+import { inspectJson } from './strict-json.js';
 import { SidecarError } from '../common/errors.js';
 import { systemClock } from '../common/clock.js';
 import { parseCheckInfo, parseHealthCheck, type GeneralCheckDefinition, type HealthCheckDefinition, type ProbeSpec } from '../checks/definitions.js';
@@ -37,7 +38,33 @@ function guessKind(json: Record<string, unknown>): Kind {
   return 'health';
 }
 
-export function loadDefinition(file: string, kind?: Kind): Definition {
+const CHECK_TYPES: Record<Kind, string> = { health: codecs.mesos.HealthCheck.name, check: codecs.mesos.CheckInfo.name };
+
+// Fields only a TaskInfo has: a file with one of them is a whole task, not a check.
+function taskOnlyFields(): Set<string> {
+  const task = new Set(messageSchema(codecs.mesos.TaskInfo.name).fields.keys());
+  for (const type of Object.values(CHECK_TYPES)) for (const f of messageSchema(type).fields.keys()) task.delete(f);
+  return task;
+}
+
+/** Where the checks are when the person gave `check` a whole TaskInfo or TaskGroupInfo. */
+function wholeTaskHint(file: string, json: Record<string, unknown>): string | undefined {
+  if (Array.isArray(json.tasks)) return `this is a TaskGroupInfo; each task's health_check is at .tasks[N].health_check and its check at .tasks[N].check: give check that part alone (jq '.tasks[0].health_check' ${file} > health_check.json)`;
+  const taskOnly = taskOnlyFields();
+  if (!Object.keys(json).some((k) => taskOnly.has(k))) return undefined;
+  const parts = [json.health_check !== undefined ? 'its health_check is at .health_check' : '', json.check !== undefined ? 'its check is at .check (--kind check)' : ''].filter(Boolean);
+  if (parts.length === 0) return 'this is a TaskInfo without health_check or check; give check a HealthCheck or a CheckInfo';
+  const first = json.health_check !== undefined ? 'health_check' : 'check';
+  return `this is a TaskInfo; ${parts.join(' and ')}: give check that part alone (jq .${first} ${file} > ${first}.json)`;
+}
+
+export interface LoadedDefinition {
+  definition: Definition;
+  /** Paths of unknown fields, which Mesos would ignore ("HealthCheck.intervall_seconds"). */
+  warnings: string[];
+}
+
+export function loadDefinition(file: string, kind?: Kind): LoadedDefinition {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -51,9 +78,14 @@ export function loadDefinition(file: string, kind?: Kind): Definition {
     throw new CheckFileError(`${file} is not JSON: ${(err as Error).message}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CheckFileError(`${file}: expected a JSON object (a HealthCheck or CheckInfo)`);
-  const k = kind ?? guessKind(json as Record<string, unknown>);
-  if (k === 'health') return parseHealthCheck(codecs.mesos.HealthCheck.fromJsonValue(json), 'HealthCheck');
-  return parseCheckInfo(codecs.mesos.CheckInfo.fromJsonValue(json), 'CheckInfo');
+  const object = json as Record<string, unknown>;
+  const hint = wholeTaskHint(file, object);
+  if (hint) throw new CheckFileError(hint);
+  const k = kind ?? guessKind(object);
+  const found = inspectJson(CHECK_TYPES[k], object);
+  if (found.badEnum) throw new CheckFileError(found.badEnum.message);
+  const definition = k === 'health' ? parseHealthCheck(codecs.mesos.HealthCheck.fromJsonValue(json), 'HealthCheck') : parseCheckInfo(codecs.mesos.CheckInfo.fromJsonValue(json), 'CheckInfo');
+  return { definition, warnings: found.unknownFields };
 }
 
 function target(spec: ProbeSpec): string {
@@ -109,7 +141,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   let def: Definition;
   try {
-    def = loadDefinition(positionals[0]!, values.kind as Kind | undefined);
+    const loaded = loadDefinition(positionals[0]!, values.kind as Kind | undefined);
+    def = loaded.definition;
+    for (const w of loaded.warnings) process.stderr.write(`mesos-sidecar check: ${positionals[0]}: ignoring ${w} (unknown field)\n`);
   } catch (err) {
     if (err instanceof SidecarError) {
       process.stderr.write(`mesos-sidecar check: ${positionals[0]}: ${err.message}\n`);

@@ -32,7 +32,8 @@ export function usage(): string {
     ...COMMANDS.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
     '',
     "Run 'mesos-sidecar <command> --help' for a command's options.",
-    'Environment: MESOS_SIDECAR_LOG_LEVEL (trace|debug|info|warn|error|fatal|silent) sets the level of the JSON logs on stderr.',
+    'Environment: MESOS_SIDECAR_LOG_LEVEL (trace|debug|info|warn|error|fatal|silent) sets the level of the logs on stderr;',
+    'MESOS_SIDECAR_LOG_FORMAT (json|pretty) their format (default: pretty on a terminal, JSON otherwise).',
   ].join('\n');
 }
 

@@ -12,32 +12,44 @@ import { delimiter, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../agent/emulator.js';
-import { createLogger, type Logger } from '../common/logger.js';
+import { chooseLogFormat, createLogger, LOG_FORMAT_ENV, prettyFormatter, type Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
+import { systemClock } from '../common/clock.js';
+import { taskSandbox } from '../executor/task-environment.js';
+import { LineSplitter, TaskOutput } from './task-output.js';
 import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
 import { TaskBoard, TERMINAL } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 import { SWITCHBOARD_URL_LABEL } from '../executor/switchboard-opt-in.js';
+import { execHint, shellQuote } from '../switchboard/index.js';
 
-const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox]
+const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox] [--quiet]
 
 Runs the TaskInfo or TaskGroupInfo (Mesos JSON; a group is recognised by its "tasks" key)
 in FILE with the mesos-sidecar executor under an embedded local agent, and prints every
-status update. task_id and agent_id may be left out of FILE: they are filled in.
+status update and, prefixed with the task's name, every line the tasks write to their
+stdout and stderr. task_id and agent_id may be left out of FILE: they are filled in.
 
   --encoding json|protobuf   content type the executor speaks to the agent (default protobuf,
                              as the Mesos executor library does)
-  --keep-sandbox             keep the sandbox directory (task stdout/stderr) after exit
+  --keep-sandbox             keep the sandboxes (task stdout/stderr files) after exit and
+                             print each task's own directory
+  -q, --quiet                status updates only, not the tasks' output
   -h, --help                 this text
 
 Ctrl-C kills the tasks (KILL, through each task's kill policy) and waits for their
 terminal updates; press it again to shut the executor down, again to stop it at once.
-Logs (JSON, stderr) follow MESOS_SIDECAR_LOG_LEVEL, default "warn" for this command.`;
+Logs go to stderr, one readable line each on a terminal and JSON otherwise (the executor's
+own format); MESOS_SIDECAR_LOG_FORMAT=json|pretty chooses, MESOS_SIDECAR_LOG_LEVEL sets the
+level (default "warn" for this command).`;
 
 
 /** When a task's status carries its switchboard URL, `run` tells the user how to exec into it. */
 export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set([SWITCHBOARD_URL_LABEL]);
+
+/** How long a task must stay TASK_RUNNING before `run` tells the user how to exec into it. */
+const EXEC_HINT_SETTLE_MS = 300;
 
 /** Upper bound for the executor to exit once every task is terminal and acknowledged. */
 const EXECUTOR_EXIT_BOUND_MS = 15_000;
@@ -48,6 +60,7 @@ interface RunOptions {
   file: string;
   encoding: Encoding;
   keepSandbox: boolean;
+  quiet: boolean;
 }
 
 function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: string } {
@@ -56,7 +69,7 @@ function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: st
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { encoding: { type: 'string' }, 'keep-sandbox': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { encoding: { type: 'string' }, 'keep-sandbox': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     return { error: (err as Error).message };
@@ -66,7 +79,7 @@ function parseRunArgs(argv: string[]): RunOptions | { help: true } | { error: st
   const encoding = values.encoding ?? 'protobuf';
   if (encoding !== 'json' && encoding !== 'protobuf') return { error: `--encoding: expected json or protobuf, got "${encoding}"` };
   if (positionals.length !== 1) return { error: positionals.length === 0 ? 'missing FILE.json' : `expected one FILE.json, got ${positionals.length} arguments` };
-  return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false };
+  return { file: positionals[0]!, encoding, keepSandbox: values['keep-sandbox'] ?? false, quiet: values.quiet ?? false };
 }
 
 let stdoutClosed = false;
@@ -115,17 +128,52 @@ function switchboardUrl(status: mesos.TaskStatus): string | undefined {
   return status.labels?.labels?.find((l) => SWITCHBOARD_URL_LABELS.has(l.key))?.value;
 }
 
-function onUpdate(board: TaskBoard, taskWidth: number, tokenFile: string, update: ReceivedUpdate): void {
+interface UpdateContext {
+  board: TaskBoard;
+  taskWidth: number;
+  tokenFile: string;
+  output: TaskOutput | undefined;
+}
+
+function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update: ReceivedUpdate): void {
   const { status } = update;
+  const id = status.task_id.value;
+  // The task's last words come before the line that says it ended.
+  if (!update.duplicate && TERMINAL.has(status.state)) output?.finish(id);
   out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
   if (update.duplicate) return;
   board.record(status);
   const url = switchboardUrl(status);
-  if (url && status.state === 'TASK_RUNNING' && board.firstSwitchboardSighting(status.task_id.value)) {
-    const connection = `--url ${url} --token-file ${tokenFile} ${status.task_id.value}`;
-    note(`exec into it: ${cliCommand()} exec -it ${connection} -- bash`);
-    if (board.hasTty(status.task_id.value)) note(`attach to its terminal: ${cliCommand()} attach ${connection}`);
+  if (!url || status.state !== 'TASK_RUNNING') return;
+  // A moment's wait, so that a task which ends right away (hello.json) gets no hint for a
+  // shell it no longer has; the board decides again when the moment is over.
+  systemClock.setTimeout(() => {
+    if (!board.takeExecHint(id)) return;
+    const cli = cliCommand();
+    note(`exec into it: ${execHint(url, id, tokenFile, cli)}`);
+    if (board.hasTty(id)) note(`attach to its terminal: ${[cli, 'attach', '--url', url, '--token-file', tokenFile, id].map(shellQuote).join(' ')}`);
+  }, EXEC_HINT_SETTLE_MS);
+}
+
+/** The sandbox the executor gives each task; none for an id it will refuse (TASK_ERROR). */
+function taskSandboxes(emulator: AgentEmulator, tasks: mesos.TaskInfo[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tasks) {
+    try {
+      out.set(t.task_id.value, taskSandbox(emulator.sandbox, t.task_id.value));
+    } catch {
+      // The executor answers such a task with TASK_ERROR naming the problem.
+    }
   }
+  return out;
+}
+
+function prettifyExecutorLog(exec: ExecutorProcess): void {
+  const format = prettyFormatter({ colorize: process.stderr.isTTY === true && !process.env.NO_COLOR });
+  const lines = new LineSplitter();
+  const write = (line: string): void => void process.stderr.write(line.startsWith('{') ? format(line) : `${line}\n`);
+  exec.child.stderr?.on('data', (chunk: string | Buffer) => lines.push(Buffer.from(chunk)).forEach(write));
+  exec.child.stderr?.on('end', () => lines.end().forEach(write));
 }
 
 function describeExit(e: { code: number | null; signal: NodeJS.Signals | null }): string {
@@ -138,13 +186,24 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   // The executor serves exec/attach only with credentials configured: a token file in the
   // run's own directory, created with a random token by the switchboard.
   const tokenFile = join(runDir, 'switchboard.token');
-  emulator.on('update', (u: ReceivedUpdate) => onUpdate(board, taskWidth, tokenFile, u));
+  const sandboxes = taskSandboxes(emulator, taskFile.tasks);
+  const output = options.quiet
+    ? undefined
+    : new TaskOutput(
+        taskFile.tasks.filter((t) => sandboxes.has(t.task_id.value)).map((t) => ({ taskId: t.task_id.value, label: t.name || t.task_id.value, sandbox: sandboxes.get(t.task_id.value)! })),
+        { print: out, clock: systemClock, color: process.stdout.isTTY === true && !process.env.NO_COLOR },
+      );
+  emulator.on('update', (u: ReceivedUpdate) => onUpdate({ board, taskWidth, tokenFile, output }, u));
 
+  // The executor always logs JSON (its format, under a real agent too); for a person at a
+  // terminal its lines go through the same formatter as ours.
+  const pretty = chooseLogFormat(process.env, true, process.stderr.isTTY === true).format === 'pretty';
   const exec: ExecutorProcess = emulator.spawnExecutor({
     encoding: options.encoding,
-    env: { MESOS_SIDECAR_LOG_LEVEL: level, MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile },
-    stdio: 'inherit',
+    env: { MESOS_SIDECAR_LOG_LEVEL: level, [LOG_FORMAT_ENV]: 'json', MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile },
+    stdio: pretty ? 'pipe' : 'inherit',
   });
+  if (pretty) prettifyExecutorLog(exec);
   note(`executor pid ${exec.pid} (${options.encoding}), agent ${emulator.endpoint}, ${sandboxNote}`);
   let executorGone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exited = exec.exited.then((e) => (executorGone = e));
@@ -196,9 +255,11 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
     else emulator.launchGroup(taskFile.group);
     launched = true;
     note(`launched ${board.ids.join(', ')}; Ctrl-C kills ${board.ids.length > 1 ? 'them' : 'it'}`);
+    output?.start();
 
     const ended = await Promise.race([board.allTerminal.then(() => 'tasks' as const), exited.then(() => 'executor' as const)]);
     if (ended === 'executor') {
+      output?.stop();
       note(`the executor ${describeExit(executorGone!)} while tasks were live: ${board.summary()}`);
       return 1;
     }
@@ -216,6 +277,8 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
+    output?.stop();
+    if (options.keepSandbox) for (const [id, dir] of sandboxes) note(`kept the sandbox of ${id}: ${dir}`);
   }
 }
 
@@ -231,7 +294,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   watchStdout();
   const level = process.env.MESOS_SIDECAR_LOG_LEVEL ?? 'warn';
-  const logger = createLogger({ name: 'mesos-sidecar-run', level });
+  const logger = createLogger({ name: 'mesos-sidecar-run', level, forPeople: true });
   const agentId = 'local-agent';
 
   let taskFile: TaskFile;
@@ -244,7 +307,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  for (const w of taskFile.warnings) process.stderr.write(`mesos-sidecar run: ${parsed.file}: ignoring ${w} (unknown field or enum value)\n`);
+  for (const w of taskFile.warnings) process.stderr.write(`mesos-sidecar run: ${parsed.file}: ignoring ${w} (unknown field)\n`);
 
   const sandboxRoot = mkdtempSync(join(tmpdir(), 'mesos-sidecar-run-'));
   let emulator: AgentEmulator | undefined;

@@ -41,9 +41,13 @@ export class TaskBoard {
     return this.#tty.has(id);
   }
 
-  /** True the first time a task shows a switchboard URL. */
-  firstSwitchboardSighting(id: string): boolean {
-    if (this.#hinted.has(id)) return false;
+  /**
+   * True once per task, and only while its latest recorded state is TASK_RUNNING: the exec
+   * hint is for a task one can still exec into. A RUNNING update that arrives after the
+   * task's terminal one (resent after a reconnect) changes nothing and gets no hint.
+   */
+  takeExecHint(id: string): boolean {
+    if (this.#states.get(id) !== 'TASK_RUNNING' || this.#hinted.has(id)) return false;
     this.#hinted.add(id);
     return true;
   }

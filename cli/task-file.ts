@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { codecs, type mesos } from '../proto/codec.js';
 import { SidecarError } from '../common/errors.js';
+import { inspectJson } from './strict-json.js';
 
 /** FILE.json cannot be used: unreadable, not JSON, or not a valid TaskInfo/TaskGroupInfo. */
 export class TaskFileError extends SidecarError {
@@ -24,6 +25,7 @@ export class TaskFileError extends SidecarError {
   }
 }
 
+/** `warnings`: paths of unknown fields ("TaskInfo.comand"), which Mesos would ignore. */
 export type TaskFile =
   | { kind: 'task'; task: mesos.TaskInfo; tasks: mesos.TaskInfo[]; warnings: string[] }
   | { kind: 'group'; group: mesos.TaskGroupInfo; tasks: mesos.TaskInfo[]; warnings: string[] };
@@ -59,19 +61,12 @@ function fillTask(task: Json, agentId: string): void {
   if (task.agent_id === undefined || task.agent_id === null) task.agent_id = { value: agentId };
 }
 
-// Keys the codec dropped: unknown fields and unknown enum names. Mesos ignores both
-// silently; a person who typed "comand" deserves to hear about it.
-function droppedKeys(input: unknown, decoded: unknown, path: string, out: string[]): void {
-  if (Array.isArray(input) && Array.isArray(decoded)) {
-    input.forEach((v, i) => droppedKeys(v, decoded[i], `${path}[${i}]`, out));
-    return;
-  }
-  if (!isObject(input) || !isObject(decoded) || Buffer.isBuffer(decoded) || (input as { isLosslessNumber?: boolean }).isLosslessNumber) return;
-  for (const [key, value] of Object.entries(input)) {
-    if (value === null || value === undefined) continue;
-    if (!(key in decoded)) out.push(`${path}.${key}`);
-    else droppedKeys(value, decoded[key], `${path}.${key}`, out);
-  }
+// Unknown enum names stop the load (naming field and value); unknown fields are only
+// reported: Mesos ignores them, and a person who typed "comand" deserves to hear about it.
+function inspect(file: string, fullName: string, json: Json, prefix: string, warnings: string[]): void {
+  const found = inspectJson(fullName, json, prefix);
+  if (found.badEnum) throw new TaskFileError(file, found.badEnum.path, found.badEnum.message);
+  warnings.push(...found.unknownFields);
 }
 
 function fieldOf(message: string): string | undefined {
@@ -111,15 +106,15 @@ export function parseTaskFile(file: string, text: string, agentId: string): Task
       if (!isObject(task)) throw new TaskFileError(file, `TaskGroupInfo.tasks[${i}]`, `TaskGroupInfo.tasks[${i}]: expected a TaskInfo object`);
       fillTask(task, agentId);
     });
+    inspect(file, codecs.mesos.TaskGroupInfo.name, json, 'TaskGroupInfo', warnings);
     const group = decodeWith(file, () => codecs.mesos.TaskGroupInfo.fromJsonValue(json));
-    droppedKeys(json, group, 'TaskGroupInfo', warnings);
     const decoded = group.tasks ?? [];
     checkTaskIds(file, decoded, 'TaskGroupInfo.');
     return { kind: 'group', group, tasks: decoded, warnings };
   }
   fillTask(json, agentId);
+  inspect(file, codecs.mesos.TaskInfo.name, json, 'TaskInfo', warnings);
   const task = decodeWith(file, () => codecs.mesos.TaskInfo.fromJsonValue(json));
-  droppedKeys(json, task, 'TaskInfo', warnings);
   checkTaskIds(file, [task], '');
   return { kind: 'task', task, tasks: [task], warnings };
 }

@@ -403,3 +403,49 @@ export const codecs = {
     CommandInfo: new Codec<mesos.CommandInfo>('mesos.v1.CommandInfo'),
   },
 } as const;
+
+// ---------------------------------------------------------------------------------------
+// The schema as plain data, for validators outside proto/ (the strict rules for files a
+// person writes, cli/strict-json.ts) that must not import protobufjs.
+
+export type FieldSchema = { name: string; repeated: boolean; map: boolean } & (
+  | { kind: 'enum'; enumType: string; values: readonly string[]; ids: readonly number[] }
+  | { kind: 'message'; messageType: string }
+  | { kind: 'scalar' }
+);
+
+export interface MessageSchema {
+  /** Short name, the first segment of error paths ("TaskInfo"). */
+  name: string;
+  fields: ReadonlyMap<string, FieldSchema>;
+}
+
+const schemas = new Map<string, MessageSchema>();
+
+/** The fields of a message type by full name ("mesos.v1.TaskInfo"); throws for an unknown type. */
+export function messageSchema(fullName: string): MessageSchema {
+  const cached = schemas.get(fullName);
+  if (cached) return cached;
+  const type = root.lookupType(fullName);
+  const fields = new Map<string, FieldSchema>();
+  for (const f of type.fieldsArray) {
+    const base = { name: f.name, repeated: f.repeated, map: f.map };
+    const rt = f.resolvedType;
+    if (rt instanceof protobuf.Enum) fields.set(f.name, { ...base, kind: 'enum', enumType: rt.name, values: Object.keys(rt.values), ids: Object.values(rt.values) });
+    else if (rt instanceof protobuf.Type) fields.set(f.name, { ...base, kind: 'message', messageType: rt.fullName.replace(/^\./, '') });
+    else fields.set(f.name, { ...base, kind: 'scalar' });
+  }
+  const schema = { name: type.name, fields };
+  schemas.set(fullName, schema);
+  return schema;
+}
+
+/**
+ * The one wording for an enum name that is not in the enum, wherever a person wrote it:
+ *   TaskInfo.health_check.type: unknown enum value "HTPP" (expected one of COMMAND, HTTP, TCP)
+ * Mesos' UNKNOWN = 0 placeholders are never what the person meant, so they are not offered.
+ */
+export function unknownEnumMessage(path: string, value: unknown, values: readonly string[]): string {
+  const expected = values.filter((v) => v !== 'UNKNOWN');
+  return `${path}: unknown enum value ${JSON.stringify(value)} (expected one of ${expected.join(', ')})`;
+}

@@ -94,10 +94,14 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
 
 /**
  * The command line that execs into `taskId` through this switchboard, for `mesos-sidecar
- * run` to print. Names the token file, never the token itself.
+ * run` to print (`cli`: how the user types our CLI). Names the token file, never the token.
  */
-export function execHint(url: string, taskId: string, tokenFile?: string): string {
-  const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const credentials = tokenFile ? ` --token-file ${quote(tokenFile)}` : '';
-  return `mesos-sidecar exec -it --url ${quote(url)}${credentials} ${quote(taskId)} -- /bin/sh`;
+export function execHint(url: string, taskId: string, tokenFile?: string, cli = 'mesos-sidecar'): string {
+  const credentials = tokenFile ? ` --token-file ${shellQuote(tokenFile)}` : '';
+  return `${shellQuote(cli)} exec -it --url ${shellQuote(url)}${credentials} ${shellQuote(taskId)} -- /bin/sh`;
+}
+
+/** One word for a POSIX shell: as is when safe, else single-quoted. */
+export function shellQuote(v: string): string {
+  return /^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,11 +2,13 @@
 import t from 'tap';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
+import { loadDefinition } from '../../cli/check.js';
+import type { CheckFileError } from '../../checks/errors.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/mesos-sidecar', import.meta.url));
 
@@ -80,6 +82,42 @@ t.test('check CLI', async (t) => {
   const badKind = await runCli(['ok.json', '--kind', 'readiness'], dir);
   t.equal(badKind.code, 2);
   t.equal(badKind.stderr, 'mesos-sidecar check: --kind must be health or check, got "readiness"\n');
+});
+
+t.test('check applies the file rules of run: unknown enum names stop it, unknown fields are reported, a whole task is pointed at its check', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'checks-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, json: unknown) => {
+    writeFileSync(join(dir, name), JSON.stringify(json));
+    return join(dir, name);
+  };
+  const web = JSON.parse(readFileSync(fileURLToPath(new URL('../../../examples/web-server.json', import.meta.url)), 'utf8'));
+  // Each bad file -> CheckFileError (exit 2) with this message.
+  const refused: Array<[what: string, json: unknown, kind: 'health' | 'check' | undefined, message: string | RegExp]> = [
+    // Before: dropped, then "HealthCheck.type is required", without the typo.
+    ['misspelt type', { type: 'HTPP', http: { port: 80 } }, undefined, 'HealthCheck.type: unknown enum value "HTPP" (expected one of COMMAND, HTTP, TCP)'],
+    ['misspelt nested enum', { type: 'TCP', tcp: { port: 1, protocol: 'IPv5' } }, undefined, 'HealthCheck.tcp.protocol: unknown enum value "IPv5" (expected one of IPv4, IPv6)'],
+    ['misspelt CheckInfo type', { type: 'TPC', command: { command: { value: 'true' } } }, 'check', 'CheckInfo.type: unknown enum value "TPC" (expected one of COMMAND, HTTP, TCP)'],
+    ['a whole TaskInfo', web, undefined, /^this is a TaskInfo; its health_check is at \.health_check: give check that part alone \(jq \.health_check \S+task\.json > health_check\.json\)$/],
+    ['a TaskInfo without checks', { name: 'x', command: { value: 'true' } }, undefined, 'this is a TaskInfo without health_check or check; give check a HealthCheck or a CheckInfo'],
+    ['a TaskGroupInfo', { tasks: [web] }, undefined, /^this is a TaskGroupInfo; each task's health_check is at \.tasks\[N\]\.health_check/],
+  ];
+  for (const [what, json, kind, message] of refused) {
+    const err = t.throws(() => loadDefinition(file('task.json', json), kind), what) as CheckFileError;
+    t.equal(err.code, 'E_CHECK_FILE', what);
+    if (typeof message === 'string') t.equal(err.message, message, what);
+    else t.match(err.message, message, what);
+  }
+  const loaded = loadDefinition(file('extra.json', { type: 'TCP', tcp: { port: 1, prot: 'x' }, intervall_seconds: 3 }));
+  t.same(loaded.warnings, ['HealthCheck.tcp.prot', 'HealthCheck.intervall_seconds'], 'unknown fields are reported, not dropped silently');
+
+  // Through the CLI: the error line and exit 2, the warning line and the check still runs.
+  const typo = await runCli([file('typo.json', refused[0]![1])], dir);
+  t.equal(typo.code, 2);
+  t.equal(typo.stderr, `mesos-sidecar check: ${join(dir, 'typo.json')}: HealthCheck.type: unknown enum value "HTPP" (expected one of COMMAND, HTTP, TCP)\n`);
+  const extra = await runCli(['extra.json'], dir);
+  t.equal(extra.code, 1, 'port 1 refuses: the check ran');
+  t.equal(extra.stderr, 'mesos-sidecar check: extra.json: ignoring HealthCheck.tcp.prot (unknown field)\nmesos-sidecar check: extra.json: ignoring HealthCheck.intervall_seconds (unknown field)\n');
 });
 
 t.test('check --watch runs until Ctrl-C and exits with the last verdict', async (t) => {

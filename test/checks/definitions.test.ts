@@ -49,7 +49,7 @@ t.test('CheckInfo: general HTTP checks always use http://127.0.0.1; COMMAND is n
 // Each invalid definition -> CheckDefinitionError (code E_CHECK_INVALID) whose message names the field and value.
 const invalidHealth: Array<[string, mesos.HealthCheck, string]> = [
   ['type missing', { http: { port: 80 } }, 'health_check.type is required (COMMAND, HTTP or TCP)'],
-  ['type UNKNOWN', { type: 'UNKNOWN' }, 'health_check.type must be COMMAND, HTTP or TCP, got UNKNOWN'],
+  ['type UNKNOWN', { type: 'UNKNOWN' }, 'health_check.type: unknown enum value "UNKNOWN" (expected one of COMMAND, HTTP, TCP)'],
   ['HTTP without http', { type: 'HTTP' }, 'health_check.http is required for an HTTP health check'],
   ['TCP without tcp', { type: 'TCP' }, 'health_check.tcp is required for a TCP health check'],
   ['COMMAND without command', { type: 'COMMAND' }, 'health_check.command is required for a COMMAND health check'],
@@ -136,7 +136,7 @@ t.test('readiness check from the task label, portName resolved from discovery.po
   const f = createTaskCheckFactory();
   const bad: Array<[unknown, string]> = [
     [{ portName: 'nope' }, `labels[${READINESS_CHECK_LABEL}].portName "nope" names no port in discovery.ports ("http-api", "admin")`],
-    [{ protocol: 'UDP' }, `labels[${READINESS_CHECK_LABEL}].protocol must be HTTP, HTTPS, TCP or COMMAND, got "UDP"`],
+    [{ protocol: 'UDP' }, `labels[${READINESS_CHECK_LABEL}].protocol: unknown enum value "UDP" (expected one of HTTP, HTTPS, TCP, COMMAND)`],
     [{ intervalSeconds: 5, timeoutSeconds: 5 }, `labels[${READINESS_CHECK_LABEL}].timeoutSeconds must be less than intervalSeconds (5), got 5`],
     [{ httpStatusCodesForReady: [] }, `labels[${READINESS_CHECK_LABEL}].httpStatusCodesForReady must be a non-empty array, got []`],
     [{ path: 'ready' }, `labels[${READINESS_CHECK_LABEL}].path must start with '/', got "ready"`],

@@ -40,10 +40,26 @@ t.test('exit status: 0 for FINISHED, and for KILLED only when the user asked', a
   t.equal(unfinished.exitCode(true), 1, 'a task that never ended is not a success');
 });
 
-t.test('TTY tasks are known, and the switchboard hint is given once per task', async (t) => {
+t.test('TTY tasks are known', async (t) => {
   const board = new TaskBoard([task('a', true), task('b')]);
   t.ok(board.hasTty('a'));
   t.notOk(board.hasTty('b'));
-  t.ok(board.firstSwitchboardSighting('a'));
-  t.notOk(board.firstSwitchboardSighting('a'));
+});
+
+t.test('the exec hint: once per task, only while it runs, never after it ended', async (t) => {
+  // Each step: the update recorded, then whether a hint may be printed for it.
+  const steps: Array<[id: string, state: mesos.TaskState, hint: boolean, why: string]> = [
+    ['a', 'TASK_STARTING', false, 'not running yet'],
+    ['a', 'TASK_RUNNING', true, 'first RUNNING'],
+    ['a', 'TASK_RUNNING', false, 'healthy=true is another RUNNING: no second hint'],
+    ['b', 'TASK_FINISHED', false, 'ended'],
+    ['b', 'TASK_RUNNING', false, 'a RUNNING after the terminal update: still ended'],
+    ['c', 'TASK_RUNNING', true, 'each task gets its own'],
+    ['zzz', 'TASK_RUNNING', false, 'not ours'],
+  ];
+  const board = new TaskBoard([task('a'), task('b'), task('c')]);
+  for (const [id, state, hint, why] of steps) {
+    board.record(status(id, state));
+    t.equal(board.takeExecHint(id), hint, `${id} ${state}: ${why}`);
+  }
 });

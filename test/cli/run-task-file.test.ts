@@ -45,9 +45,11 @@ t.test('int64 beyond 2^53 keeps its exact value', async (t) => {
   t.equal(f.tasks[0]!.kill_policy?.grace_period?.nanoseconds, 9007199254740993n);
 });
 
-t.test('unknown keys and enum names are reported as warnings, not dropped silently', async (t) => {
-  const f = parseTaskFile('f.json', '{"name":"w","comand":{"value":"x"},"command":{"value":"true","shel":false},"health_check":{"type":"HTTPS","http":{"port":1}}}', 'A');
-  t.same(f.warnings.sort(), ['TaskInfo.comand', 'TaskInfo.command.shel', 'TaskInfo.health_check.type'].sort());
+t.test('unknown keys are reported as warnings, not dropped silently', async (t) => {
+  const f = parseTaskFile('f.json', '{"name":"w","comand":{"value":"x"},"command":{"value":"true","shel":false},"health_check":{"type":"HTTP","http":{"port":1,"prot":2}}}', 'A');
+  t.same(f.warnings.sort(), ['TaskInfo.comand', 'TaskInfo.command.shel', 'TaskInfo.health_check.http.prot'].sort());
+  const g = parseTaskFile('g.json', '{"tasks":[{"name":"a"},{"name":"b","colour":"red"}]}', 'A');
+  t.same(g.warnings, ['TaskGroupInfo.tasks[1].colour']);
 });
 
 // Each bad input, and the field its error must name.
@@ -62,6 +64,13 @@ const bad: Array<[what: string, text: string, field: string | undefined, message
   ['group member without name', '{"tasks":[{"name":"a","command":{"value":"true"}},{"command":{"value":"true"}}]}', 'TaskGroupInfo.tasks[1].name', /required field is missing/],
   ['duplicate task ids in a group', '{"tasks":[{"name":"a","task_id":{"value":"T"}},{"name":"b","task_id":{"value":"T"}}]}', 'TaskGroupInfo.tasks[1].task_id.value', /"T" is already used by tasks\[0\]/],
   ['empty task id', '{"name":"a","task_id":{"value":""}}', 'TaskInfo.task_id.value', /must not be empty/],
+  // One rule for every unknown enum name, optional field or required, at any depth.
+  ['optional enum misspelt (was dropped, then "type is required")', '{"name":"w","health_check":{"type":"HTPP","http":{"port":1}}}', 'TaskInfo.health_check.type',
+    /: TaskInfo\.health_check\.type: unknown enum value "HTPP" \(expected one of COMMAND, HTTP, TCP\)$/],
+  ['required enum misspelt', '{"name":"w","container":{"type":"DOCKR"}}', 'TaskInfo.container.type', /TaskInfo\.container\.type: unknown enum value "DOCKR" \(expected one of DOCKER, MESOS\)$/],
+  ['enum in a repeated message', '{"name":"w","resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1}},{"name":"mem","type":"SCALER"}]}', 'TaskInfo.resources[1].type', /TaskInfo\.resources\[1\]\.type: unknown enum value "SCALER" \(expected one of SCALAR, RANGES, SET, TEXT\)$/],
+  ['enum number not in the enum', '{"name":"w","check":{"type":7}}', 'TaskInfo.check.type', /TaskInfo\.check\.type: unknown enum value 7 \(expected one of COMMAND, HTTP, TCP\)$/],
+  ['enum in a group member', '{"tasks":[{"name":"a"},{"name":"b","health_check":{"type":"TPC"}}]}', 'TaskGroupInfo.tasks[1].health_check.type', /TaskGroupInfo\.tasks\[1\]\.health_check\.type: unknown enum value "TPC"/],
 ];
 for (const [what, text, field, message] of bad) {
   t.test(`bad file: ${what} -> TaskFileError naming ${field ?? 'the file'}`, async (t) => {

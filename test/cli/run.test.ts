@@ -2,7 +2,7 @@
 // emulator and the real executor, on the shipped example files. Ctrl-C is sent the way a
 // terminal sends it: SIGINT to the whole foreground process group.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,9 +35,9 @@ interface RunningCli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startCli(t: Test, args: string[]): RunningCli {
+function startCli(t: Test, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   // detached: a process group of its own, as a shell gives a foreground job.
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvironment() });
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...cliEnvironment(), ...env } });
   const pid = child.pid!;
   const lines: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (line: string) => void }> = [];
@@ -128,18 +128,66 @@ for (const encoding of ['protobuf', 'json']) {
     t.ok(keep);
     const stdoutFile = findFile(sandbox, 'stdout');
     t.ok(stdoutFile, 'task stdout file kept in the sandbox');
+    // --keep-sandbox names the task's own directory, not only the root.
+    const kept = cli.lines.map((l) => /^==> kept the sandbox of (hello\.[0-9a-f]{8}): (\S+)$/.exec(l)).find(Boolean);
+    t.ok(kept, 'the task sandbox is printed');
+    t.equal(join(kept![2]!, 'stdout'), stdoutFile);
+    t.ok(cli.lines.some((l) => /^hello \| hello from the sandbox \//.test(l)), 'its output was shown too');
     const text = readFileSync(stdoutFile!, 'utf8');
     t.match(text, /hello from the sandbox \//);
     t.match(text, /GREETING=hi/);
   });
 }
 
-t.test('failing-task.json: TASK_FAILED naming exit status 3, exit 1', async (t) => {
+t.test('failing-task.json: its stdout and stderr, prefixed, before TASK_FAILED naming exit status 3, exit 1', async (t) => {
   const cli = startCli(t, ['run', example('failing-task.json')]);
   const { code } = await cli.exited;
   t.equal(code, 1);
   t.same(statesOf(cli.lines, 'failing-task.'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
-  t.match(cli.lines.find((l) => l.includes('TASK_FAILED')), /message="Command exited with status 3"/);
+  const failed = cli.lines.findIndex((l) => l.includes('TASK_FAILED'));
+  t.match(cli.lines[failed], /message="Command exited with status 3"/);
+  // Before: neither line was shown, and the sandbox holding them was deleted on exit.
+  const said = cli.lines.indexOf('failing-task | doing some work');
+  const gaveUp = cli.lines.indexOf('failing-task | giving up with status 3');
+  t.ok(said >= 0 && said < failed, `stdout shown before the terminal update:\n${cli.lines.join('\n')}`);
+  t.ok(gaveUp >= 0 && gaveUp < failed, 'the last line of stderr shown before the terminal update');
+});
+
+t.test('--quiet: status updates only, not the task output; logs on a pipe are JSON', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet'], { MESOS_SIDECAR_LOG_LEVEL: 'info' });
+  t.equal((await cli.exited).code, 1);
+  t.equal(statesOf(cli.lines, 'failing-task.').at(-1), 'TASK_FAILED');
+  t.same(cli.lines.filter((l) => l.includes(' | ')), []);
+  const entries = cli.stderr().trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; name: string });
+  t.ok(entries.some((e) => e.name === 'mesos-sidecar-run' && e.msg === 'executor subscribed'), 'our own log, JSON');
+  t.ok(entries.some((e) => e.name === 'mesos-sidecar-executor'), "the executor's log, JSON");
+});
+
+t.test('MESOS_SIDECAR_LOG_FORMAT=pretty: every log line readable, ours and the executor\'s', async (t) => {
+  const cli = startCli(t, ['run', example('failing-task.json'), '--quiet'], { MESOS_SIDECAR_LOG_LEVEL: 'info', MESOS_SIDECAR_LOG_FORMAT: 'pretty' });
+  t.equal((await cli.exited).code, 1);
+  const lines = cli.stderr().trimEnd().split('\n');
+  t.same(lines.filter((l) => !/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN|ERROR): /.test(l)), [], 'no JSON, no stack: one readable line each');
+  t.ok(lines.some((l) => l.endsWith('INFO: executor subscribed')), 'our own log');
+  t.ok(lines.some((l) => / INFO: task process exited state=TASK_FAILED code=3$/.test(l)), "the executor's log, through the same formatter");
+});
+
+t.test('on a terminal the logs are readable lines by default, and task prefixes are colored', async (t) => {
+  const pty = await import('node-pty');
+  const env = { ...cliEnvironment(), MESOS_SIDECAR_LOG_LEVEL: 'info' } as Record<string, string>;
+  delete env.NO_COLOR; // tap's own setting, not a user's
+  const term = pty.spawn(bin, ['run', example('failing-task.json')], { cols: 200, rows: 50, env });
+  let text = '';
+  let done = false;
+  t.teardown(() => {
+    if (!done) signalGroup(term.pid, 'SIGKILL');
+  });
+  term.onData((d) => (text += d));
+  const exitCode = await new Promise<number>((resolve) => term.onExit((e) => ((done = true), resolve(e.exitCode))));
+  t.equal(exitCode, 1);
+  t.match(text, /\] .*INFO.*: .*executor subscribed/, 'a readable log line');
+  t.notMatch(text, /\{"level"/, 'no JSON on a terminal');
+  t.match(text, /\x1b\[36mfailing-task \|\x1b\[0m giving up with status 3/, 'the task prefix in its color');
 });
 
 t.test('task-group.json: migrate fails, its siblings are killed, exit 1', async (t) => {
@@ -167,7 +215,7 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   await res.arrayBuffer();
   // The exec hint works as printed (non-interactive here: no terminal in a test).
   const hint = await cli.waitForLine(/^==> exec into it: /);
-  const m = /exec -it (--url \S+ --token-file \S+) (web-server\.\S+) -- bash$/.exec(hint);
+  const m = /exec -it (--url \S+ --token-file \S+) (web-server\.\S+) -- \/bin\/sh$/.exec(hint);
   t.ok(m, hint);
   const [urlFlag, url, tokenFlag, tokenFile] = m![1]!.split(' ');
   const exec = startCli(t, ['exec', urlFlag!, url!, tokenFlag!, tokenFile!, m![2]!, '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"; exit 7']);
@@ -183,6 +231,25 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   t.ok(cli.lines.some((l) => /^==> SIGINT: killing 1 live task/.test(l)));
   t.notOk(groupAlive(cli.pid), 'nothing left in the CLI process group');
   await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'the server is gone');
+});
+
+t.test('the exec hint is printed once, quoted for a shell: a task id with a space, a quote and a $ execs as printed', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'odd.json');
+  const taskId = "odd's task $HOME";
+  writeFileSync(file, JSON.stringify({ name: 'odd', task_id: { value: taskId }, command: { value: 'exec sleep 600' } }));
+  const cli = startCli(t, ['run', file]);
+  const hint = await cli.waitForLine(/^==> exec into it: /);
+  // What a shell makes of the printed command line, word by word.
+  const words = execFileSync('sh', ['-c', `set -- ${hint.slice('==> exec into it: '.length)}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).trimEnd().split('\n');
+  t.same(words.slice(1, 7), ['exec', '-it', '--url', words[4], '--token-file', words[6]]);
+  t.same(words.slice(7), [taskId, '--', '/bin/sh'], 'the task id survives the shell as one word');
+  const exec = startCli(t, ['exec', ...words.slice(3, 8), '--', 'sh', '-c', 'echo "task=$MESOS_TASK_ID"']);
+  t.equal((await exec.exited).code, 0, exec.stderr());
+  t.same(exec.lines, [`task=${taskId}`]);
+  signalGroup(cli.pid, 'SIGINT');
+  t.equal((await cli.exited).code, 0);
+  t.equal(cli.lines.filter((l) => l.startsWith('==> exec into it: ')).length, 1, 'one hint for the one task');
 });
 
 t.test('tty-task.json: a terminal task also gets the attach command', async (t) => {
@@ -229,6 +296,16 @@ t.test('the executor dying under live tasks is reported, exit 1', async (t) => {
   const { code } = await cli.exited;
   t.equal(code, 1);
   t.match(cli.lines.at(-1), /^==> the executor exited with status 143 while tasks were live: sleeper\.\S+ TASK_RUNNING$/);
+});
+
+t.test('a misspelt enum name: exit 2 naming the field path, the value and the expected names', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'typo.json');
+  writeFileSync(file, JSON.stringify({ name: 'x', command: { value: 'true' }, health_check: { type: 'HTPP', http: { port: 80 } } }));
+  const cli = startCli(t, ['run', file]);
+  t.equal((await cli.exited).code, 2);
+  t.equal(cli.stderr(), `mesos-sidecar run: ${file}: TaskInfo.health_check.type: unknown enum value "HTPP" (expected one of COMMAND, HTTP, TCP)\n`);
+  t.same(cli.lines, [], 'nothing started');
 });
 
 t.test('bad file: exit 2 with a message naming the field', async (t) => {
