@@ -61,6 +61,9 @@ export async function attachInput(client: SwitchboardClient, containerId: mesos.
   probe.end();
   const answer = await probe.response;
   if (answer.status !== 200 && answer.status !== 500) throw new SwitchboardClientError(answer.status, answer.body.toString(), 'ATTACH_CONTAINER_INPUT');
+  // 500: the command is gone already (its output ends by itself); a stream would only be
+  // refused the same way, and its answer could race the end of the output.
+  if (answer.status === 500) return { detached: new Promise<never>(() => {}), stop: () => {} };
 
   const input: InputStreamHandle = client.openInput(containerId, WIRE_ENCODING);
   const cleanups: (() => void)[] = [];

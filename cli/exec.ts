@@ -41,7 +41,10 @@ export function environmentFromFlags(flags: readonly string[], local: NodeJS.Pro
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
         ...CONNECTION_OPTIONS,
         interactive: { type: 'boolean', short: 'i' },
         tty: { type: 'boolean', short: 't' },

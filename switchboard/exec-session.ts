@@ -64,13 +64,13 @@ export function commandArgv(command: mesos.CommandInfo): { file: string; args: s
  * A command that cannot start, with the status a shell (and docker exec) gives it: 127 when
  * there is no such file, 126 when there is one but it cannot be executed.
  */
-export interface ExecFailure {
+interface ExecFailure {
   exitCode: 126 | 127;
   message: string;
 }
 
 /** Where `file` is, searched in PATH when it has no slash, as execvp(3) and sh do. */
-export function locateExecutable(file: string, env: Record<string, string>, cwd: string): { path: string } | ExecFailure {
+function locateExecutable(file: string, env: Record<string, string>, cwd: string): { path: string } | ExecFailure {
   const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
   // A file found but unusable is remembered: when nothing later in PATH runs, that is the
   // answer (126), not "not found".
