@@ -107,6 +107,8 @@ export async function launchNestedContainerSession(state: SwitchboardState, ctx:
   if (task.terminated) throw badRequest(`Parent container ${containerIdText(parent)} is in 'DESTROYING' state`);
   if (launch.container && launch.container.type !== 'MESOS') throw badRequest('The provided ContainerInfo is not supported');
   if (!launch.command) throw badRequest("Expecting 'launch_nested_container_session.command' to be present");
+  // An empty name would otherwise mean "no user switch", i.e. the executor's own user.
+  if (launch.command.user === '') throw badRequest("Expecting 'launch_nested_container_session.command.user' to be a user name, not empty");
   const ownUser = taskUser(task);
   const user = launch.command.user ?? ownUser;
   if (!mayRunAs(state.acl, ctx.principal, user, ownUser)) {
