@@ -48,8 +48,10 @@ export class Terminal {
   }
 }
 
-// After the CLI returns, the wrapper prints its exit code and the terminal's mode flags.
-export const wrap = (cli: string) => `node ${CLI} ${cli}; echo "rc=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig)$' | tr '\\n' ' '; echo END`;
+// After the CLI returns, the wrapper prints its exit code and the terminal's mode flags,
+// then waits (teardown kills it): a process that exits right after printing can lose its
+// last bytes on node-pty's side under load (docs/switchboard.md), the END with them.
+export const wrap = (cli: string) => `node ${CLI} ${cli}; echo "rc=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig)$' | tr '\\n' ' '; echo END; read -r _`;
 
 export interface CliRun {
   code: number | null;

@@ -76,6 +76,7 @@ t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', 
   t.notOk(task.terminated, 'the task keeps running after a detach');
 
   const plain = new Terminal(wrap('attach plain'), cliEnv(fx));
+  t.teardown(() => plain.term.kill('SIGKILL'));
   await plain.expect('END');
   t.match(plain.text, 'Unable to attach to a task launched without a TTY');
   t.match(plain.text, 'rc=1');
