@@ -7,6 +7,9 @@ import { SwitchboardClientError } from '../switchboard/errors.js';
 import type { LocalTerminal } from './terminal.js';
 
 export const DETACH_SEQUENCE = Buffer.from([0x10, 0x11]);
+// What a terminal's line discipline turns into end of file for a reader (VEOF, Ctrl-D):
+// the only EOF a TTY session has, since an empty STDIN record is ignored there.
+const TTY_EOF = Buffer.from([0x04]);
 // The Mesos CLI speaks JSON; protobuf is as valid on this API and lets the client pass
 // output payloads on without base64 or reassembly (switchboard/process-io-reader.ts).
 export const WIRE_ENCODING = 'application/x-protobuf';
@@ -48,12 +51,19 @@ export interface InputSession {
 /**
  * Attaches input as the upstream CLI does: a probe with only the CONTAINER_ID record
  * (a 500 is tolerated: the command may be gone already), then the long-lived stream.
+ * Without `stdin` (exec without -i) the remote stdin is at EOF at once, as with `docker
+ * exec` and `kubectl exec`: an empty STDIN record closes the pipe, or with a TTY a Ctrl-D
+ * ends the terminal's (empty) first line; the stream then stays open only to carry window
+ * sizes for a TTY.
  */
-export async function attachInput(client: SwitchboardClient, containerId: mesos.ContainerID, terminal: LocalTerminal, options: { tty: boolean; stdin: NodeJS.ReadableStream }): Promise<InputSession> {
+export async function attachInput(client: SwitchboardClient, containerId: mesos.ContainerID, terminal: LocalTerminal, options: { tty: boolean; stdin?: NodeJS.ReadableStream }): Promise<InputSession> {
   const probe = client.openInput(containerId, WIRE_ENCODING);
   probe.end();
   const answer = await probe.response;
   if (answer.status !== 200 && answer.status !== 500) throw new SwitchboardClientError(answer.status, answer.body.toString(), 'ATTACH_CONTAINER_INPUT');
+  // 500: the command is gone already (its output ends by itself); a stream would only be
+  // refused the same way, and its answer could race the end of the output.
+  if (answer.status === 500) return { detached: new Promise<never>(() => {}), stop: () => {} };
 
   const input: InputStreamHandle = client.openInput(containerId, WIRE_ENCODING);
   const cleanups: (() => void)[] = [];
@@ -83,8 +93,12 @@ export async function attachInput(client: SwitchboardClient, containerId: mesos.
   const beat = setInterval(() => void input.send(heartbeatRecord(HEARTBEAT_MS)), HEARTBEAT_MS);
   cleanups.push(() => clearInterval(beat));
 
-  const detector = options.tty ? new DetachDetector() : undefined;
   const stdin = options.stdin;
+  if (!stdin) {
+    void (options.tty ? input.send(stdinRecord(TTY_EOF)) : finishInput());
+    return { detached, stop };
+  }
+  const detector = options.tty ? new DetachDetector() : undefined;
   const onData = (chunk: Buffer) => {
     let send = chunk;
     if (detector) {

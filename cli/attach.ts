@@ -1,19 +1,31 @@
 // `mesos-sidecar attach [--no-stdin] TASK`: the terminal of a task launched with a TTY,
-// like `mesos task attach`; exits with the task's status when it ends, 0 on detach.
+// like `mesos task attach`; exits with the task's status when it ends (and says so), 0 on
+// detach.
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
-import { exitCodeOf, LocalTerminal } from './terminal.js';
+import { describeWaitStatus, exitCodeOf, LocalTerminal } from './terminal.js';
 
 export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [connection options] TASK
 
 Shows the live output of TASK (launched with a TTY) and, unless --no-stdin, types into it.
-Ctrl-P Ctrl-Q detaches and leaves the task running.
+Ctrl-P Ctrl-Q detaches and leaves the task running. When the task ends, attach says so and
+exits with its status (the exit code, or 128 + signal).
 
   --no-stdin         only watch the output
 ${CONNECTION_HELP}`;
 
 const NO_TTY = 'I/O switchboard server was disabled for this container';
+// How long the task's exit status may take to arrive once its output has ended or been cut.
+const EXIT_STATUS_WAIT_MS = 5000;
+
+type WaitOutcome = { status: number | undefined } | { error: unknown } | { timedOut: true };
+
+function waitBounded(wait: Promise<WaitOutcome>, ms: number): Promise<WaitOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<WaitOutcome>((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), ms)));
+  return Promise.race([wait, late]).finally(() => clearTimeout(timer));
+}
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -42,22 +54,44 @@ export async function main(argv: string[]): Promise<number> {
       if (output.status === 500 && body === NO_TTY) throw new Error('Unable to attach to a task launched without a TTY');
       throw new Error(`could not attach (${output.status}): ${body.trim() || 'no details'}`);
     }
+    // A task's container has a parent (default-executor style); the Mesos CLI waits only
+    // then. Asked for now, not after the output: when the task ends its executor may exit
+    // at once, resetting this stream and refusing later connections, but this long poll
+    // is answered first, so a reset still tells us how the task ended.
+    const taskEnded: Promise<WaitOutcome> | undefined = task.containerId.parent
+      ? client.wait(task.containerId, 'WAIT_CONTAINER').then((status) => ({ status }), (error: unknown) => ({ error }))
+      : undefined;
     let input: InputSession | undefined;
     if (!values['no-stdin']) {
       if (!terminal.isTerminal) throw new UsageError('attach needs a local terminal on stdin (or --no-stdin)');
       terminal.enterRawMode();
       input = await attachInput(client, task.containerId, terminal, { tty: true, stdin: process.stdin });
     }
-    const finished = writeOutput(output.records, process.stdout, process.stderr).then(() => 'ended' as const);
-    const outcome = await Promise.race([finished, input ? input.detached.then(() => 'detached' as const) : new Promise<never>(() => {})]);
+    const finished = writeOutput(output.records, process.stdout, process.stderr).then(
+      () => ({ kind: 'ended' as const }),
+      (error: unknown) => ({ kind: 'cut' as const, error }),
+    );
+    const outcome = await Promise.race([finished, input ? input.detached.then(() => ({ kind: 'detached' as const })) : new Promise<never>(() => {})]);
     input?.stop();
     terminal.restore();
-    if (outcome === 'detached') {
+    if (outcome.kind === 'detached') {
       process.stdout.write('\r\n');
       output.destroy();
       return 0;
     }
-    return task.containerId.parent ? exitCodeOf(await client.wait(task.containerId, 'WAIT_CONTAINER')) : 0;
+    if (!taskEnded) {
+      if (outcome.kind === 'cut') throw outcome.error;
+      return 0;
+    }
+    const ended = await waitBounded(taskEnded, EXIT_STATUS_WAIT_MS);
+    if ('status' in ended) {
+      process.stderr.write(`mesos-sidecar attach: task ${task.taskId} ended: ${describeWaitStatus(ended.status)}\n`);
+      return exitCodeOf(ended.status);
+    }
+    // Not the task ending: the connection broke (or the switchboard would not say).
+    if (outcome.kind === 'cut') throw outcome.error;
+    if ('error' in ended) throw ended.error;
+    throw new Error(`the output of task ${task.taskId} ended but its exit status did not arrive within ${EXIT_STATUS_WAIT_MS / 1000} s`);
   } catch (err) {
     terminal.restore();
     return reportFailure('attach', err);

@@ -1,26 +1,57 @@
-// `mesos-sidecar exec [-i] [-t] TASK -- CMD [ARGS...]`: runs CMD inside TASK through its
-// switchboard (LAUNCH_NESTED_CONTAINER_SESSION), like `mesos task exec`, and exits with
-// the remote command's status (128+signal when it was killed).
+// `mesos-sidecar exec [-i] [-t] [-u USER] [-e NAME=VALUE] TASK -- CMD [ARGS...]`: runs CMD
+// inside TASK through its switchboard (LAUNCH_NESTED_CONTAINER_SESSION), like `mesos task
+// exec` with docker's flags, and exits with the remote command's status (128+signal when it
+// was killed; 127 / 126 when it could not be found / executed).
 import { randomUUID } from 'node:crypto';
+import type { mesos } from '../proto/codec.js';
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
-export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [connection options] TASK -- CMD [ARGS...]
+export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [-u USER] [-e NAME=VALUE]... [connection options] TASK -- CMD [ARGS...]
 
 Runs CMD in the environment, working directory and user of TASK (a task id or its
-container id) and exits with CMD's exit status.
+container id) and exits with CMD's exit status (127: CMD not found, 126: not executable).
+Without -i, CMD's stdin is at end of file from the start.
 
   -i, --interactive  send local stdin to CMD (EOF closes CMD's stdin)
-  -t, --tty          run CMD under a terminal; with -i the local terminal goes raw,
-                     follows window resizes, and Ctrl-P Ctrl-Q detaches
+  -t, --tty          run CMD under a terminal; with -i the local terminal goes raw and
+                     follows window resizes, and Ctrl-P Ctrl-Q ends the session (a
+                     session lives as long as its connection)
+  -u, --user USER    run CMD as USER instead of the task's user (needs a "users"
+                     grant in the switchboard's ACL)
+  -e, --env NAME=VALUE  set a variable for CMD (repeatable); -e NAME passes the local
+                     value of NAME, if it is set
 ${CONNECTION_HELP}`;
+
+/** `-e` values as CommandInfo.environment variables, docker's way: `NAME=VALUE`, or `NAME` for the local value. */
+export function environmentFromFlags(flags: readonly string[], local: NodeJS.ProcessEnv = process.env): mesos.Environment.Variable[] {
+  const variables: mesos.Environment.Variable[] = [];
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const name = eq === -1 ? flag : flag.slice(0, eq);
+    if (!/^[^\s=]+$/.test(name)) throw new UsageError(`-e expects NAME=VALUE or NAME, got '${flag}'`);
+    const value = eq === -1 ? local[name] : flag.slice(eq + 1);
+    if (value !== undefined) variables.push({ name, type: 'VALUE', value });
+  }
+  return variables;
+}
 
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONNECTION_OPTIONS, interactive: { type: 'boolean', short: 'i' }, tty: { type: 'boolean', short: 't' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...CONNECTION_OPTIONS,
+        interactive: { type: 'boolean', short: 'i' },
+        tty: { type: 'boolean', short: 't' },
+        user: { type: 'string', short: 'u' },
+        env: { type: 'string', short: 'e', multiple: true },
+      },
+    });
   } catch (err) {
     process.stderr.write(`mesos-sidecar exec: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -46,10 +77,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function exec(values: Parameters<typeof clientFrom>[0] & { interactive?: boolean; tty?: boolean }, taskName: string, command: string[], terminal: LocalTerminal): Promise<number> {
+type ExecFlags = Parameters<typeof clientFrom>[0] & { interactive?: boolean; tty?: boolean; user?: string; env?: string[] };
+
+async function exec(values: ExecFlags, taskName: string, command: string[], terminal: LocalTerminal): Promise<number> {
   const tty = values.tty === true;
   const interactive = values.interactive === true;
-  if (tty && !terminal.isTerminal) throw new UsageError('-t needs a local terminal on stdin');
+  // As docker: only typing into a remote terminal needs a local one.
+  if (tty && interactive && !terminal.isTerminal) throw new UsageError('-i -t needs a local terminal on stdin');
+  if (values.user === '') throw new UsageError('-u expects a user name');
+  const variables = environmentFromFlags(values.env ?? []);
   const client = clientFrom(values);
   const task = await resolveTask(client, taskName);
   if (task.terminated) throw new Error(`task '${task.taskId}' is not running`);
@@ -60,7 +96,13 @@ async function exec(values: Parameters<typeof clientFrom>[0] & { interactive?: b
       type: 'LAUNCH_NESTED_CONTAINER_SESSION',
       launch_nested_container_session: {
         container_id: containerId,
-        command: { value: command[0]!, arguments: command, shell: false },
+        command: {
+          value: command[0]!,
+          arguments: command,
+          shell: false,
+          ...(values.user !== undefined ? { user: values.user } : {}),
+          ...(variables.length ? { environment: { variables } } : {}),
+        },
         ...(tty ? { container: { type: 'MESOS', tty_info: {} } } : {}),
       },
     },
@@ -68,16 +110,14 @@ async function exec(values: Parameters<typeof clientFrom>[0] & { interactive?: b
   );
   if (!isOutputStream(output)) throw new Error(`could not start the command (${output.status}): ${output.body.toString().trim() || 'no details'}`);
 
-  let input: InputSession | undefined;
-  if (interactive) {
-    if (tty) terminal.enterRawMode();
-    input = await attachInput(client, containerId, terminal, { tty, stdin: process.stdin });
-  }
+  if (interactive && tty) terminal.enterRawMode();
+  const input: InputSession = await attachInput(client, containerId, terminal, { tty, ...(interactive ? { stdin: process.stdin } : {}) });
   const finished = writeOutput(output.records, process.stdout, process.stderr).then(() => 'ended' as const);
-  const outcome = await Promise.race([finished, input ? input.detached.then(() => 'detached' as const) : new Promise<never>(() => {})]);
-  input?.stop();
+  const outcome = await Promise.race([finished, input.detached.then(() => 'detached' as const)]);
+  input.stop();
   terminal.restore();
   if (outcome === 'detached') {
+    // Ctrl-P Ctrl-Q: closing the connection ends the session (Mesos destroys it).
     process.stdout.write('\r\n');
     output.destroy();
     return 0;

@@ -1,5 +1,6 @@
 // Authorization: which principal may make which call on which task. The file format is
-// ours (docs/switchboard.md): per principal, allowed call types and task-id globs.
+// ours (docs/switchboard.md): per principal, allowed call types, task-id globs, and the
+// users its sessions may run as besides their task's own.
 import { SwitchboardConfigError } from './errors.js';
 
 export interface AclRule {
@@ -7,6 +8,11 @@ export interface AclRule {
   calls: string[];
   /** Task-id glob patterns (`*` any run of characters, `?` one character). */
   tasks: string[];
+  /**
+   * User-name globs a session may run as (`command.user`) when that is not its task's
+   * user, after Mesos' `run_as` ACLs. Absent: only the task's own user.
+   */
+  users?: string[];
 }
 
 export interface Acl {
@@ -43,13 +49,14 @@ export function parseAcl(value: unknown, source: string): Acl {
   const out: Acl = { principals: {} };
   for (const [name, rule] of Object.entries(principals as Record<string, unknown>)) {
     if (typeof rule !== 'object' || rule === null) fail(`principals.${name} must be an object`);
-    const { calls, tasks } = rule as { calls?: unknown; tasks?: unknown };
+    const { calls, tasks, users } = rule as { calls?: unknown; tasks?: unknown; users?: unknown };
     if (!Array.isArray(calls) || !calls.every((c) => typeof c === 'string')) fail(`principals.${name}.calls must be an array of call type names`);
     if (!Array.isArray(tasks) || !tasks.every((t) => typeof t === 'string')) fail(`principals.${name}.tasks must be an array of task-id patterns`);
     for (const c of calls as string[]) {
       if (c !== '*' && !(ACL_CALLS as readonly string[]).includes(c)) fail(`principals.${name}.calls: unknown call type '${c}'`);
     }
-    out.principals[name] = { calls: calls as string[], tasks: tasks as string[] };
+    if (users !== undefined && (!Array.isArray(users) || !users.every((u) => typeof u === 'string' && u !== ''))) fail(`principals.${name}.users must be an array of user-name patterns`);
+    out.principals[name] = { calls: calls as string[], tasks: tasks as string[], ...(users ? { users: users as string[] } : {}) };
   }
   return out;
 }
@@ -66,4 +73,16 @@ export function authorized(acl: Acl | undefined, principal: string, call: string
   if (!rule.calls.includes('*') && !rule.calls.includes(call)) return false;
   if (taskId === undefined) return rule.tasks.includes('*');
   return rule.tasks.some((p) => globToRegExp(p).test(taskId));
+}
+
+/**
+ * True when `principal` may run a session as `user` inside a task that runs as `taskUser`.
+ * The task's own user needs no grant; any other needs a matching `users` pattern, with or
+ * without an ACL file: without one nobody has a grant, so a token for a task is never a
+ * way to another user (root included).
+ */
+export function mayRunAs(acl: Acl | undefined, principal: string, user: string, taskUser: string): boolean {
+  if (user === taskUser) return true;
+  const users = acl?.principals[principal]?.users ?? [];
+  return users.some((p) => globToRegExp(p).test(user));
 }

@@ -8,6 +8,8 @@ export interface AuditRecord {
   task: string;
   container: string;
   command?: string;
+  /** Sessions: the user the command runs as. */
+  user?: string;
   tty: boolean;
   start: string;
   end?: string;

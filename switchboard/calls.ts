@@ -7,13 +7,13 @@ import type { Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
 import { codecs, type agent, type mesos, type MessageContentType } from '../proto/codec.js';
 import type { Acl } from './acl.js';
-import { authorized } from './acl.js';
+import { authorized, mayRunAs } from './acl.js';
 import type { AttachTarget } from './attach-target.js';
 import { AuditLog, describeCommand } from './audit.js';
 import { containerIdText } from './container-id.js';
 import type { Containers, ResolvedContainer } from './containers.js';
 import { badRequest, conflict, forbidden, internalError, notFound, payloadTooLarge, SwitchboardHttpError, tooManySessions } from './errors.js';
-import { ExecSession } from './exec-session.js';
+import { ExecSession, taskUser } from './exec-session.js';
 import type { RequestMediaTypes } from './media-types.js';
 import { ProcessIOStream } from './process-io-stream.js';
 import { validateInputRecord } from './validate-call.js';
@@ -107,6 +107,14 @@ export async function launchNestedContainerSession(state: SwitchboardState, ctx:
   if (task.terminated) throw badRequest(`Parent container ${containerIdText(parent)} is in 'DESTROYING' state`);
   if (launch.container && launch.container.type !== 'MESOS') throw badRequest('The provided ContainerInfo is not supported');
   if (!launch.command) throw badRequest("Expecting 'launch_nested_container_session.command' to be present");
+  // An empty name would otherwise mean "no user switch", i.e. the executor's own user.
+  if (launch.command.user === '') throw badRequest("Expecting 'launch_nested_container_session.command.user' to be a user name, not empty");
+  const ownUser = taskUser(task);
+  const user = launch.command.user ?? ownUser;
+  if (!mayRunAs(state.acl, ctx.principal, user, ownUser)) {
+    state.logger.warn({ principal: ctx.principal, task_id: task.taskId, user, task_user: ownUser }, 'session user not granted by the ACL');
+    throw forbidden(`Principal '${ctx.principal}' may not run sessions as user '${user}' (task '${task.taskId}' runs as '${ownUser}'); that needs a "users" grant in the switchboard ACL`);
+  }
   if (state.containers.liveSessions >= state.limits.maxSessions) {
     throw tooManySessions(`Too many exec sessions: the limit of ${state.limits.maxSessions} concurrent sessions is reached`);
   }
@@ -115,7 +123,7 @@ export async function launchNestedContainerSession(state: SwitchboardState, ctx:
   const logger = state.logger.child({ session: text, task: task.taskId });
   const session = new ExecSession({ containerId: id, task, command: launch.command, ttyInfo: launch.container?.tty_info, logger, clock: state.clock });
   state.containers.add(session);
-  const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(launch.command), tty: session.tty, start: new Date(session.startedAt).toISOString() };
+  const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(launch.command), user: session.user, tty: session.tty, start: new Date(session.startedAt).toISOString() };
   state.audit.started(audit);
   logger.info({ pid: session.pid, tty: session.tty }, 'exec session started');
 

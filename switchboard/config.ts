@@ -19,49 +19,65 @@ export const ENV = {
   heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
 } as const;
 
-/** `principal:token` per line, or a bare token (principal `default`); `#` comments. */
-export function parseTokenFile(text: string): BearerToken[] {
+/**
+ * `principal:token` per line, or a bare token (principal `default`); `#` comments. An
+ * empty token or principal is an error naming `file` and the line: read as a credential,
+ * it would match `Authorization: Bearer` with nothing after it.
+ */
+export function parseTokenFile(text: string, setting: string, file: string): BearerToken[] {
   const tokens: BearerToken[] = [];
-  for (const raw of text.split('\n')) {
+  for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const colon = line.indexOf(':');
-    tokens.push(colon === -1 ? { principal: 'default', token: line } : { principal: line.slice(0, colon), token: line.slice(colon + 1) });
+    const token = colon === -1 ? { principal: 'default', token: line } : { principal: line.slice(0, colon).trim(), token: line.slice(colon + 1).trim() };
+    if (!token.principal) throw new SwitchboardConfigError(setting, `${file} line ${i + 1}: empty principal before ':'`);
+    if (!token.token) throw new SwitchboardConfigError(setting, `${file} line ${i + 1}: empty token for principal '${token.principal}'`);
+    tokens.push(token);
   }
   return tokens;
 }
 
-/** The Mesos `--credentials` file: JSON {"credentials":[{principal,secret}]} or `principal secret` lines. */
-export function parseCredentials(text: string, source: string): Credential[] {
+/**
+ * The Mesos `--credentials` file: JSON {"credentials":[{principal,secret}]} or `principal
+ * secret` lines. Empty principals and secrets are errors naming `file` and the entry.
+ */
+export function parseCredentials(text: string, setting: string, file: string): Credential[] {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
     } catch (err) {
-      throw new SwitchboardConfigError(source, `not valid JSON: ${(err as Error).message}`);
+      throw new SwitchboardConfigError(setting, `${file}: not valid JSON: ${(err as Error).message}`);
     }
     const list = (parsed as { credentials?: unknown }).credentials;
-    if (!Array.isArray(list)) throw new SwitchboardConfigError(source, 'expected {"credentials": [...]}');
+    if (!Array.isArray(list)) throw new SwitchboardConfigError(setting, `${file}: expected {"credentials": [...]}`);
     return list.map((c, i) => {
       const { principal, secret } = (c ?? {}) as { principal?: unknown; secret?: unknown };
-      if (typeof principal !== 'string' || typeof secret !== 'string') throw new SwitchboardConfigError(source, `credentials[${i}] needs string "principal" and "secret"`);
+      if (typeof principal !== 'string' || typeof secret !== 'string') throw new SwitchboardConfigError(setting, `${file}: credentials[${i}] needs string "principal" and "secret"`);
+      if (!principal) throw new SwitchboardConfigError(setting, `${file}: credentials[${i}] has an empty "principal"`);
+      if (!secret) throw new SwitchboardConfigError(setting, `${file}: credentials[${i}] has an empty "secret" for principal '${principal}'`);
       return { principal, secret };
     });
   }
-  return trimmed
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l, i) => {
-      const [principal, secret, ...rest] = l.split(/\s+/);
-      if (!principal || secret === undefined || rest.length) throw new SwitchboardConfigError(source, `line ${i + 1}: expected 'principal secret'`);
-      return { principal, secret };
-    });
+  const credentials: Credential[] = [];
+  for (const [i, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [principal, secret, ...rest] = line.split(/\s+/);
+    if (!principal || secret === undefined || rest.length) throw new SwitchboardConfigError(setting, `${file} line ${i + 1}: expected 'principal secret'`);
+    credentials.push({ principal, secret });
+  }
+  return credentials;
+}
+
+function configFilePath(value: string): string {
+  return value.startsWith('file://') ? value.slice('file://'.length) : value;
 }
 
 function readConfigFile(variable: string, value: string): string {
-  const path = value.startsWith('file://') ? value.slice('file://'.length) : value;
+  const path = configFilePath(value);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
@@ -110,9 +126,10 @@ export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
         throw new SwitchboardConfigError(ENV.tokenFile, `cannot create ${tokenFile}: ${(err as Error).message}`);
       }
     }
-    options.auth.tokens = parseTokenFile(readConfigFile(ENV.tokenFile, tokenFile));
+    options.auth.tokens = parseTokenFile(readConfigFile(ENV.tokenFile, tokenFile), ENV.tokenFile, tokenFile);
   }
-  if (env[ENV.credentials]) options.auth.credentials = parseCredentials(readConfigFile(ENV.credentials, env[ENV.credentials]!), ENV.credentials);
+  const credentials = env[ENV.credentials];
+  if (credentials) options.auth.credentials = parseCredentials(readConfigFile(ENV.credentials, credentials), ENV.credentials, configFilePath(credentials));
   if (env[ENV.acl]) {
     const text = readConfigFile(ENV.acl, env[ENV.acl]!);
     let parsed: unknown;

@@ -16,7 +16,8 @@ export class SwitchboardHttpError extends SidecarError {
 export const badRequest = (body: string) => new SwitchboardHttpError('E_BAD_REQUEST', 400, body);
 export const unauthorized = (challenges: string[]) =>
   new SwitchboardHttpError('E_UNAUTHORIZED', 401, '', { 'WWW-Authenticate': challenges });
-export const forbidden = () => new SwitchboardHttpError('E_FORBIDDEN', 403, '');
+// Mesos answers 403 with an empty body; a refused `command.user` says which user and why.
+export const forbidden = (body = '') => new SwitchboardHttpError('E_FORBIDDEN', 403, body);
 export const notFound = (body: string) => new SwitchboardHttpError('E_NOT_FOUND', 404, body);
 export const methodNotAllowed = (method: string | undefined) =>
   new SwitchboardHttpError('E_METHOD', 405, `405 Method Not Allowed. Expecting one of { 'POST' }, but received '${method ?? ''}'.`, { Allow: 'POST' });

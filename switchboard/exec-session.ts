@@ -29,7 +29,7 @@ type SessionState =
   | { kind: 'terminated'; termination: Termination };
 
 interface Producer {
-  readonly pid: number;
+  readonly pid: number | undefined;
   write(data: Buffer): Promise<void>;
   closeStdin(): void;
   resize(columns: number, rows: number): void;
@@ -60,17 +60,46 @@ export function commandArgv(command: mesos.CommandInfo): { file: string; args: s
   return { file: value, args: argv.slice(1), argv0: argv[0] ?? value };
 }
 
-function findExecutable(file: string, env: Record<string, string>, cwd: string): string | undefined {
+/**
+ * A command that cannot start, with the status a shell (and docker exec) gives it: 127 when
+ * there is no such file, 126 when there is one but it cannot be executed.
+ */
+interface ExecFailure {
+  exitCode: 126 | 127;
+  message: string;
+}
+
+/** Where `file` is, searched in PATH when it has no slash, as execvp(3) and sh do. */
+function locateExecutable(file: string, env: Record<string, string>, cwd: string): { path: string } | ExecFailure {
   const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
+  // A file found but unusable is remembered: when nothing later in PATH runs, that is the
+  // answer (126), not "not found".
+  let unusable: string | undefined;
   for (const candidate of candidates) {
+    let isFile: boolean;
+    try {
+      isFile = statSync(candidate).isFile();
+    } catch {
+      continue; // not here: try the next PATH entry
+    }
+    if (!isFile) {
+      unusable ??= 'Is a directory';
+      continue;
+    }
     try {
       accessSync(candidate, fsConstants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
+      return { path: candidate };
     } catch {
-      // not here: try the next PATH entry
+      unusable ??= 'Permission denied';
     }
   }
-  return undefined;
+  if (unusable) return { exitCode: 126, message: `Failed to execute '${file}': ${unusable}` };
+  return { exitCode: 127, message: `Failed to execute '${file}': No such file or directory${file.includes('/') ? '' : ' (searched the PATH of the task)'}` };
+}
+
+/** Whom a task's processes run as: its CommandInfo.user, else the executor's own user. */
+export function taskUser(task: TaskView): string {
+  return task.user ?? userInfo().username;
 }
 
 export function sessionEnvironment(task: TaskView, command: mesos.CommandInfo, tty: boolean): Record<string, string> {
@@ -90,6 +119,8 @@ export class ExecSession implements AttachTarget {
   readonly taskId: string;
   readonly tty: boolean;
   readonly command: mesos.CommandInfo;
+  /** The user the session runs as: `command.user`, else its task's. */
+  readonly user: string;
   readonly startedAt: number;
   inputAttached = false;
   bytesIn = 0;
@@ -113,6 +144,7 @@ export class ExecSession implements AttachTarget {
     this.taskId = launch.task.taskId;
     this.tty = launch.ttyInfo !== undefined;
     this.command = launch.command;
+    this.user = launch.command.user ?? taskUser(launch.task);
     this.startedAt = now;
     this.#logger = launch.logger;
     this.terminated = new Promise((resolve) => (this.#resolveTerminated = resolve));
@@ -125,17 +157,15 @@ export class ExecSession implements AttachTarget {
     } catch (err) {
       throw badRequest(`Failed to launch: working directory '${cwd}' is unusable: ${(err as Error).message}`);
     }
-    const executable = findExecutable(file, env, cwd);
-    if (!executable) throw badRequest(`Failed to launch: '${file}' was not found or is not executable`);
+    const executable = locateExecutable(file, env, cwd);
     let user: { uid?: number; gid?: number };
-    const userName = launch.command.user ?? launch.task.user;
     try {
-      const ids = userSpawnOptions(userName);
+      const ids = userSpawnOptions(this.user);
       user = ids.uid === undefined ? {} : { uid: ids.uid, gid: ids.gid! };
       // As for the task itself: a shell as another user gets that user's HOME and USER.
       if (ids.uid !== undefined) {
         if (ids.home) env.HOME = ids.home;
-        env.USER = userName!;
+        env.USER = this.user;
       } else if (!env.HOME) {
         // Mesos gives executors no HOME; a login-ish shell then reads `$HOME/...` as `/...`
         // (bash: /.cargo/env: No such file). docker exec fills it in from the user; so do we.
@@ -144,12 +174,13 @@ export class ExecSession implements AttachTarget {
     } catch (err) {
       throw badRequest(`Failed to launch: ${(err as Error).message}`);
     }
-    this.#producer = this.tty
-      ? this.#spawnPty(executable, args, env, cwd, user, launch.ttyInfo!)
-      : this.#spawnPipes(executable, args, argv0, env, cwd, user);
+    if (!('path' in executable)) this.#producer = this.#failedExec(executable);
+    else if (this.tty) this.#producer = this.#spawnPty(executable.path, args, env, cwd, user, launch.ttyInfo!);
+    else this.#producer = this.#spawnPipes(executable.path, args, argv0, env, cwd, user);
   }
 
-  get pid(): number {
+  /** Undefined for a command that could not be executed (no process was started). */
+  get pid(): number | undefined {
     return this.#producer.pid;
   }
 
@@ -159,6 +190,24 @@ export class ExecSession implements AttachTarget {
 
   get outputEnded(): boolean {
     return this.#state.kind === 'terminated';
+  }
+
+  /**
+   * A command that cannot be executed still gets a session, as in Mesos (whose launcher
+   * prints "Failed to execute ..." and exits): the message on its stderr (the terminal's
+   * output with a TTY) and the shell's status for it, so a Mesos client's WAIT and our
+   * CLI's exit code agree (127 or 126, as with docker exec). The output is emitted on a
+   * microtask, once the caller has subscribed to it in the same turn.
+   */
+  #failedExec(failure: ExecFailure): Producer {
+    this.#logger.info({ exitCode: failure.exitCode }, failure.message);
+    queueMicrotask(() => {
+      this.#emit(this.tty ? 'STDOUT' : 'STDERR', Buffer.from(`${failure.message}${this.tty ? '\r\n' : '\n'}`));
+      this.#mainExited({ exitStatus: rawWaitStatus(failure.exitCode, null) });
+      this.#finish();
+    });
+    const nothing = () => {};
+    return { pid: undefined, write: async () => {}, closeStdin: nothing, resize: nothing, pause: nothing, resume: nothing };
   }
 
   #spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, user: { uid?: number; gid?: number }, ttyInfo: mesos.TTYInfo): Producer {
@@ -281,7 +330,7 @@ export class ExecSession implements AttachTarget {
     if (this.#state.kind !== 'running') return;
     this.#state = { kind: 'draining', termination };
     // Like Mesos destroying the container: nothing of the session outlives its main process.
-    signalGroup(this.pid, 'SIGKILL');
+    if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
     this.#logger.debug({ exitStatus: termination.exitStatus }, 'session main process exited');
   }
 
@@ -334,7 +383,7 @@ export class ExecSession implements AttachTarget {
 
   /** KILL_*: signal the whole group; false when it has no process left. */
   kill(signal: number): boolean {
-    if (this.#state.kind !== 'running') return false;
+    if (this.#state.kind !== 'running' || this.pid === undefined) return false;
     return signalGroup(this.pid, signal);
   }
 
@@ -342,7 +391,7 @@ export class ExecSession implements AttachTarget {
   destroy(): void {
     if (this.#state.kind === 'terminated') return;
     // While draining the group was already killed; the leader pid may be reused by now.
-    if (this.#state.kind === 'running') signalGroup(this.pid, 'SIGKILL');
+    if (this.#state.kind === 'running' && this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
     // Unblock the reader in case something outside the group still holds the output open.
     this.#producer.resume();
   }

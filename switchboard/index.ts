@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.js';
 import type { TaskRegistry } from '../executor/task-view.js';
 import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
-import { hasAnyCredential, type AuthConfig } from './auth.js';
+import { checkAuthConfig, hasAnyCredential, type AuthConfig } from './auth.js';
 import { DEFAULT_LIMITS, type Limits, type SwitchboardState } from './calls.js';
 import { Containers } from './containers.js';
 import { SwitchboardConfigError } from './errors.js';
@@ -46,6 +46,7 @@ export interface Switchboard {
 export async function startSwitchboard(options: SwitchboardOptions): Promise<Switchboard> {
   // Locked down by default: a remote shell without credentials is never served.
   if (!hasAnyCredential(options.auth)) throw new SwitchboardConfigError('auth', 'no bearer token or credential configured; refusing to serve exec/attach without authentication');
+  checkAuthConfig(options.auth);
   const logger = options.logger.child({ component: 'switchboard' });
   const containers = new Containers(options.registry);
   const state: SwitchboardState = {

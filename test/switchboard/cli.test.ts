@@ -1,69 +1,18 @@
 // The exec/attach CLI end to end under a real terminal (a node-pty harness): raw mode
 // in and restored, window size and SIGWINCH, echo, detach, exit statuses, signals.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as pty from 'node-pty';
-import { processGone, startFixture, TOKEN, until, type Fixture } from './harness.js';
-
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
-
-/** A terminal running `sh -c script`; resolves `expect(text)` as soon as the screen shows it. */
-class Terminal {
-  readonly term: pty.IPty;
-  text = '';
-  #waiters: { match: string | RegExp; resolve: (m: string) => void }[] = [];
-  readonly exited: Promise<number>;
-
-  constructor(script: string, env: Record<string, string>) {
-    this.term = pty.spawn('/bin/sh', ['-c', script], { cols: 100, rows: 30, env: { ...process.env, ...env } as Record<string, string> });
-    this.term.onData((d) => {
-      this.text += d;
-      this.#check();
-    });
-    this.exited = new Promise((resolve) => this.term.onExit(({ exitCode }) => resolve(exitCode)));
-  }
-
-  #check(): void {
-    this.#waiters = this.#waiters.filter((w) => {
-      const m = typeof w.match === 'string' ? (this.text.includes(w.match) ? w.match : undefined) : this.text.match(w.match)?.[0];
-      if (m === undefined) return true;
-      w.resolve(m);
-      return false;
-    });
-  }
-
-  /** Waits for the screen to show `match`; fails (with the screen) after a deadline, never hangs. */
-  expect(match: string | RegExp, deadlineMs = 60_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`terminal never showed ${String(match)}; screen:\n${this.text}`)), deadlineMs);
-      this.#waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-      this.#check();
-    });
-  }
-
-  /** The CLI: the wrapper shell's child process. */
-  cliPid(): number {
-    return Number(readFileSync(`/proc/${this.term.pid}/task/${this.term.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-  }
-}
-
-// After the CLI returns, the wrapper prints its exit code and the terminal's mode flags.
-const wrap = (cli: string) => `node ${CLI} ${cli}; echo "rc=$?"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo|isig)$' | tr '\\n' ' '; echo END`;
-
-function env(fx: Fixture): Record<string, string> {
-  return { MESOS_SIDECAR_SWITCHBOARD_URL: fx.url, MESOS_SIDECAR_SWITCHBOARD_TOKEN: TOKEN, MESOS_SIDECAR_LOG_LEVEL: 'silent' };
-}
+import { runCli, Terminal, wrap } from '../helpers/cli.js';
+import { cliEnv, processGone, startFixture, until } from './harness.js';
 
 const COOKED = /icanon\s+isig\s+echo|echo.*icanon|icanon.*echo/;
 
 t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', async (t) => {
   const fx = await startFixture(t);
   fx.task('web', 'sleep 1000');
-  const term = new Terminal(wrap('exec -it web -- /bin/sh'), env(fx));
+  const term = new Terminal(wrap('exec -it web -- /bin/sh'), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   term.term.write('stty size; tty; echo "[$TASK_MARKER]"\r');
   await term.expect('[marker-web]');
@@ -86,16 +35,7 @@ t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', 
 t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', async (t) => {
   const fx = await startFixture(t);
   fx.task('web', 'sleep 1000');
-  const run = (args: string[], input?: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env(fx) }, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.stdin.end(input);
-      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('latin1'), stderr }));
-    });
+  const run = (args: string[], input?: string) => runCli(args, cliEnv(fx), input);
   t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 0'])).code, 0);
   t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'exit 1'])).code, 1);
   t.equal((await run(['exec', 'web', '--', 'sh', '-c', 'kill -9 $$'])).code, 137, 'SIGKILL -> 128+9');
@@ -111,9 +51,9 @@ t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', asy
   const unknown = await run(['exec', 'nope', '--', 'true']);
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, "no task 'nope' on this switchboard (known: web)");
-  const noTty = await run(['exec', '-t', 'web', '--', 'true']);
-  t.equal(noTty.code, 2);
-  t.match(noTty.stderr, '-t needs a local terminal');
+  const noTty = await run(['exec', '-it', 'web', '--', 'true']);
+  t.equal(noTty.code, 2, '-it with stdin not a terminal: usage error, as docker\'s "the input device is not a TTY"');
+  t.match(noTty.stderr, '-i -t needs a local terminal');
   const badToken = await run(['exec', '--token', 'wrong', 'web', '--', 'true']);
   t.equal(badToken.code, 1);
   t.match(badToken.stderr, 'switchboard answered GET /tasks with 401');
@@ -123,7 +63,7 @@ t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', 
   const fx = await startFixture(t);
   const task = fx.task('shell', 'while read line; do echo "task got $line"; done', { tty: true });
   fx.task('plain', 'sleep 1000');
-  const term = new Terminal(wrap('attach shell'), env(fx));
+  const term = new Terminal(wrap('attach shell'), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   // Typed before the CLI is ready, the line waits in the local terminal until it reads it.
   term.term.write('ping\r');
@@ -135,7 +75,8 @@ t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', 
   t.notMatch(term.text.slice(term.text.indexOf('rc=0')), /-icanon|-echo\b/, 'terminal restored after detach');
   t.notOk(task.terminated, 'the task keeps running after a detach');
 
-  const plain = new Terminal(wrap('attach plain'), env(fx));
+  const plain = new Terminal(wrap('attach plain'), cliEnv(fx));
+  t.teardown(() => plain.term.kill('SIGKILL'));
   await plain.expect('END');
   t.match(plain.text, 'Unable to attach to a task launched without a TTY');
   t.match(plain.text, 'rc=1');
@@ -144,7 +85,7 @@ t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', 
 t.test('a signal to the CLI restores the terminal and kills the session', async (t) => {
   const fx = await startFixture(t);
   fx.task('web', 'sleep 1000');
-  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), env(fx));
+  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   const pid = Number((await term.expect(/pid=\d+/)).slice(4));
   process.kill(term.cliPid(), 'SIGTERM');
@@ -158,7 +99,7 @@ t.test('a signal to the CLI restores the terminal and kills the session', async 
 t.test('an error while the terminal is raw (switchboard gone) restores it', async (t) => {
   const fx = await startFixture(t);
   fx.task('web', 'sleep 1000');
-  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), env(fx));
+  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   const pid = Number((await term.expect(/pid=\d+/)).slice(4));
   await fx.close();

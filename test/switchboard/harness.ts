@@ -177,6 +177,11 @@ export async function startFixture(t: Test, overrides: Partial<SwitchboardOption
 
 export { groupAlive };
 
+/** The environment that points the CLI at the fixture's switchboard with `token`. */
+export function cliEnv(fx: Fixture, token = TOKEN): Record<string, string> {
+  return { MESOS_SIDECAR_SWITCHBOARD_URL: fx.url, MESOS_SIDECAR_SWITCHBOARD_TOKEN: token, MESOS_SIDECAR_LOG_LEVEL: 'silent' };
+}
+
 export { processGone, until } from '../helpers/wait.js';
 
 export const ENCODINGS = ['application/json', 'application/x-protobuf'] as const;

@@ -106,7 +106,7 @@ t.test('header negotiation, bodies and call validation', async (t) => {
     ['REMOVE of a running task container', post({ 'Content-Type': JSON_T }, JSON.stringify({ type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: task.containerId } })), 500, 'Nested container has not terminated yet'],
     ['REMOVE under an unknown root', post({ 'Content-Type': JSON_T }, '{"type":"REMOVE_CONTAINER","remove_container":{"container_id":{"value":"a","parent":{"value":"zz"}}}}'), 500, 'Unknown root container'],
     ['session without command', post({ 'Content-Type': JSON_T, Accept: RIO }, JSON.stringify(launchCall(sessionId(task), undefined as never))), 400, "Expecting 'launch_nested_container_session.command' to be present"],
-    ['session with a missing executable', post({ 'Content-Type': JSON_T, Accept: RIO }, JSON.stringify(launchCall(sessionId(task), { shell: false, value: 'no-such-binary-x', arguments: ['x'] }))), 400, "Failed to launch: 'no-such-binary-x' was not found or is not executable"],
+    ['session with command.user ""', post({ 'Content-Type': JSON_T, Accept: RIO }, JSON.stringify(launchCall(sessionId(task), { value: 'id', user: '' }))), 400, "Expecting 'launch_nested_container_session.command.user' to be a user name, not empty"],
     ['session with DOCKER ContainerInfo', post({ 'Content-Type': JSON_T, Accept: RIO }, JSON.stringify({ type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: sessionId(task), command: { value: 'true' }, container: { type: 'DOCKER' } } })), 400, 'The provided ContainerInfo is not supported'],
   ];
   for (const [what, answer, status, body] of cases) {

@@ -2,8 +2,10 @@
 import t from 'tap';
 import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../../common/clock.js';
+import type { mesos } from '../../proto/codec.js';
+import { parseAcl } from '../../switchboard/acl.js';
 import { isOutputStream, stdinRecord, ttyInfoRecord, type OutputStreamHandle } from '../../switchboard/client.js';
 import { collect, ENCODINGS, launchCall, processGone, sessionId, startFixture, until } from './harness.js';
 
@@ -88,19 +90,47 @@ for (const encoding of ENCODINGS) {
       t.equal((await input.response).status, 200);
       t.equal(await fx.client.wait(id, 'WAIT_CONTAINER', encoding), 0, 'cat saw EOF and exited 0');
       const audit = fx.logs.find((l) => l.audit === true && l.msg === 'session ended' && (l.container as string).endsWith(id.value));
-      t.match(audit, { event: 'session', principal: 'ops', task: 'web', command: 'cat', tty: false, exit_status: 0, bytes_in: payload.length, bytes_out: payload.length }, 'audit line with principal, command, status and byte counts');
+      t.match(audit, { event: 'session', principal: 'ops', task: 'web', command: 'cat', user: userInfo().username, tty: false, exit_status: 0, bytes_in: payload.length, bytes_out: payload.length }, 'audit line with principal, command, status and byte counts');
       t.ok(audit && typeof audit.start === 'string' && typeof audit.end === 'string', 'audit has start and end');
     });
 
-    await t.test('command.user runs the session as that user', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
-      chmodSync(fx.sandbox, 0o755);
-      const id = sessionId(task);
-      const s = await open(id, { value: 'id -un; echo "$USER $HOME"; pwd', user: 'nobody' });
+    await t.test('command.user runs the session as that user, with a "users" grant only', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+      const granted = await startFixture(t, { acl: parseAcl({ principals: { ops: { calls: ['*'], tasks: ['*'], users: ['nob?dy', 'no-such-*'] } } }, 'test acl') });
+      const web = granted.task('web', 'sleep 1000');
+      chmodSync(granted.sandbox, 0o755);
+      const s = await granted.client.openOutput(launchCall(sessionId(web), { value: 'id -un; echo "$USER $HOME"; pwd', user: 'nobody' }), { encoding });
+      if (!isOutputStream(s)) throw new Error(`launch answered ${s.status}: ${s.body}`);
       const out = await collect(s.records);
-      t.equal(out.stdout.toString(), `nobody\nnobody /nonexistent\n${fx.sandbox}\n`);
-      const unknown = await fx.client.openOutput(launchCall(sessionId(task), { value: 'true', user: 'no-such-user-x' }), { encoding });
-      t.equal(unknown.status, 400);
+      t.equal(out.stdout.toString(), `nobody\nnobody /nonexistent\n${granted.sandbox}\n`);
+      t.match(granted.logs.find((l) => l.audit === true && l.msg === 'session ended'), { user: 'nobody', exit_status: 0 }, 'audit records the user');
+      const unknown = await granted.client.openOutput(launchCall(sessionId(web), { value: 'true', user: 'no-such-user-x' }), { encoding });
+      t.equal(unknown.status, 400, 'a granted but unknown user -> 400');
       t.match(isOutputStream(unknown) ? '' : unknown.body.toString(), "Failed to launch: Failed to get user information for 'no-such-user-x'");
+
+      // The shared fixture has no ACL file: no principal has a grant.
+      const refused = await fx.client.openOutput(launchCall(sessionId(task), { value: 'id -un', user: 'nobody' }), { encoding });
+      t.equal(refused.status, 403, 'command.user other than the task\'s, no ACL -> 403');
+      t.equal(isOutputStream(refused) ? '' : refused.body.toString(), `Principal 'ops' may not run sessions as user 'nobody' (task 'web' runs as 'root'); that needs a "users" grant in the switchboard ACL`);
+      t.match(fx.logs.find((l) => l.msg === 'session user not granted by the ACL'), { principal: 'ops', task_id: 'web', user: 'nobody', task_user: 'root' }, 'the refusal is logged');
+      const own = await fx.client.openOutput(launchCall(sessionId(task), { value: 'id -un', user: 'root' }), { encoding });
+      t.equal(isOutputStream(own) ? (await collect(own.records)).stdout.toString() : own.status, 'root\n', "the task's own user needs no grant");
+    });
+
+    await t.test('a command that cannot be found or executed: the session reports it and exits 127 / 126', async (t) => {
+      writeFileSync(`${fx.sandbox}/plain.txt`, 'not a program\n', { mode: 0o644 });
+      const cases: [string, mesos.CommandInfo, mesos.TTYInfo | undefined, 'stdout' | 'stderr', string, number][] = [
+        ['not in PATH', { shell: false, value: 'no-such-binary-x', arguments: ['x'] }, undefined, 'stderr', "Failed to execute 'no-such-binary-x': No such file or directory (searched the PATH of the task)\n", 127 << 8],
+        ['no such path', { shell: false, value: '/no/such/file', arguments: ['f'] }, undefined, 'stderr', "Failed to execute '/no/such/file': No such file or directory\n", 127 << 8],
+        ['not executable', { shell: false, value: './plain.txt', arguments: ['p'] }, undefined, 'stderr', "Failed to execute './plain.txt': Permission denied\n", 126 << 8],
+        ['a directory, with a TTY', { shell: false, value: '/tmp', arguments: ['t'] }, {}, 'stdout', "Failed to execute '/tmp': Is a directory\r\n", 126 << 8],
+      ];
+      for (const [what, command, tty, stream, message, status] of cases) {
+        const id = sessionId(task);
+        const s = await open(id, command, tty);
+        const out = await collect(s.records);
+        t.equal(out[stream].toString(), message, `${what}: the message on ${stream}`);
+        t.equal(await fx.client.wait(id, 'WAIT_CONTAINER', encoding), status, `${what}: wait status ${status} (exit ${status >> 8})`);
+      }
     });
 
     await t.test('a task environment without HOME gets the user\'s home, as docker exec does', async (t) => {
