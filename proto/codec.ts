@@ -12,7 +12,7 @@ import Long from 'long';
 import { CodecError } from '../common/errors.js';
 import { decodeMessage } from './binary-decode.js';
 import { jsonNestingDepth, MAX_NESTING_DEPTH } from './nesting.js';
-import { entryPath, fail, own, setEntry, type Plain } from './plain.js';
+import { entryPath, fail, isWellFormed, own, setEntry, type Plain } from './plain.js';
 import type * as mesos from './generated/mesos.js';
 import type * as executor from './generated/executor.js';
 import type * as agent from './generated/agent.js';
@@ -129,6 +129,8 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') fail(path, `expected a string, got ${JSON.stringify(value)}`);
+      // A lone surrogate (`"\ud800"`) has no UTF-8 form: protobuf would send U+FFFD instead.
+      if (!isWellFormed(value)) fail(path, 'string holds a lone UTF-16 surrogate (not valid Unicode)');
       return value;
     case 'bytes':
       if (typeof value !== 'string') fail(path, 'expected a base64 string');
@@ -170,8 +172,12 @@ function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
     if (field.map) {
       if (typeof value !== 'object' || Array.isArray(value)) fail(fpath, 'expected an object');
       const m: Plain = {};
-      for (const [k, v] of Object.entries(value as Plain)) setEntry(m, k, jsonToPlainValue(field, v, entryPath(fpath, k)));
-      out[field.name] = m;
+      for (const [k, v] of Object.entries(value as Plain)) {
+        if (!isWellFormed(k)) fail(fpath, 'map key holds a lone UTF-16 surrogate (not valid Unicode)');
+        setEntry(m, k, jsonToPlainValue(field, v, entryPath(fpath, k)));
+      }
+      // An empty map is no map, as in binary (where it has no bytes at all).
+      if (Object.keys(m).length > 0) out[field.name] = m;
     } else if (field.repeated) {
       if (!Array.isArray(value)) fail(fpath, 'expected an array');
       const arr = value.map((v, i) => jsonToPlainValue(field, v, `${fpath}[${i}]`)).filter((v) => v !== undefined);
@@ -312,7 +318,7 @@ export class Codec<T> {
     try {
       parsed = parseJsonText(text);
     } catch (err) {
-      throw new CodecError(`failed to parse ${this.#type.name} JSON: ${(err as Error).message}`, { cause: err });
+      throw new CodecError(`${this.#type.name}: invalid JSON: ${(err as Error).message}`, { cause: err });
     }
     return this.fromJsonValue(parsed);
   }
@@ -357,3 +363,35 @@ export const codecs = {
     CommandInfo: new Codec<mesos.CommandInfo>('mesos.v1.CommandInfo'),
   },
 } as const;
+
+// ---------------------------------------------------------------------------------------
+// The schema as plain data, for code that must enumerate fields without protobufjs (the
+// fuzz suites' message generators).
+
+export type FieldKind = { scalar: string } | { enum: string[] } | { message: string };
+
+export interface FieldSchema {
+  name: string;
+  id: number;
+  label: 'required' | 'optional' | 'repeated' | 'map';
+  kind: FieldKind;
+}
+
+export interface MessageSchema {
+  name: string;
+  fields: FieldSchema[];
+}
+
+export function describeMessage(fullName: string): MessageSchema {
+  const type = root.lookupType(fullName);
+  return {
+    name: type.fullName.replace(/^\./, ''),
+    fields: type.fieldsArray.map((f): FieldSchema => {
+      const rt = f.resolvedType;
+      const kind: FieldKind =
+        rt instanceof protobuf.Type ? { message: rt.fullName.replace(/^\./, '') } : rt instanceof protobuf.Enum ? { enum: Object.keys(rt.values) } : { scalar: f.type };
+      const label = f.map ? 'map' : f.repeated ? 'repeated' : f.required ? 'required' : 'optional';
+      return { name: f.name, id: f.id, label, kind };
+    }),
+  };
+}

@@ -27,3 +27,11 @@ export function entryPath(path: string, key: string): string {
 export function setEntry(map: Plain, key: string, value: unknown): void {
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+// In a `u` regexp a surrogate pair is one code point, so this matches lone halves only.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** False for a string with a lone UTF-16 surrogate, which has no UTF-8 form. */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}

@@ -110,3 +110,16 @@ t.test('JSON map keys that are Object.prototype names are kept', async (t) => {
 t.test('JSON: an unknown number in an enum names the field and the number', async (t) => {
   t.match(codecError(t, () => codecs.mesos.TaskStatus.decodeJson('{"task_id":{"value":"T"},"state":12345678901234567890}'))?.message, 'TaskStatus.state: unknown value 12345678901234567890');
 });
+
+// Found by test/fuzz (codec agent.Call json): each decoded, but did not survive re-encoding.
+t.test('fuzz regression: a JSON string with a lone surrogate is refused, not re-encoded as U+FFFD', async (t) => {
+  t.match(codecError(t, () => codecs.mesos.TaskStatus.decodeJson('{"task_id":{"value":"\\ud800"},"state":"TASK_RUNNING"}'))?.message, 'TaskStatus.task_id.value: string holds a lone UTF-16 surrogate');
+  t.match(codecError(t, () => codecs.mesos.TaskInfo.decodeJson('{"name":"n","task_id":{"value":"T"},"agent_id":{"value":"A"},"limits":{"\\udc00":{"value":1}}}'))?.message, 'TaskInfo.limits: map key holds a lone UTF-16 surrogate');
+  t.same(codecs.mesos.TaskStatus.decodeJson('{"task_id":{"value":"\\ud83d\\ude00"},"state":"TASK_RUNNING"}').task_id, { value: '😀' }, 'a surrogate pair is one character');
+});
+
+t.test('fuzz regression: an empty JSON map decodes as no map, as in binary', async (t) => {
+  const call = codecs.agent.Call.decodeJson('{"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"c"},"limits":{}}}');
+  t.same(call.launch_container, { container_id: { value: 'c' } });
+  t.same(codecs.agent.Call.decodeBinary(codecs.agent.Call.encodeBinary(call)), call);
+});
