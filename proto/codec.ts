@@ -1,6 +1,6 @@
-// The only module that touches protobufjs. It turns wire bytes (protobuf binary or Mesos
-// JSON) into the plain shapes in proto/generated/*.ts and back, following the rules of
-// stout/protobuf.hpp so that Mesos cannot tell us from itself:
+// With binary-decode.ts, the only code that touches protobufjs. It turns wire bytes
+// (protobuf binary or Mesos JSON) into the plain shapes in proto/generated/*.ts and back,
+// following the rules of stout/protobuf.hpp so that Mesos cannot tell us from itself:
 //   - JSON keys are proto field names; enums are names; bytes are padded base64;
 //   - every integer is a JSON number on output, 64-bit ones printed exactly from bigint;
 //   - unset optional fields with an explicit, non-deprecated [default] are written;
@@ -39,7 +39,6 @@ const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64'])
 const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
 const UINT32_TYPES = new Set(['uint32', 'fixed32']);
 const FLOAT_TYPES = new Set(['double', 'float']);
-
 
 // ---------------------------------------------------------------------------------------
 // plain -> binary (protobufjs writes the bytes; binary-decode.ts reads them)
@@ -174,7 +173,8 @@ function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
       const m: Plain = {};
       for (const [k, v] of Object.entries(value as Plain)) {
         if (!isWellFormed(k)) fail(fpath, 'map key holds a lone UTF-16 surrogate (not valid Unicode)');
-        setEntry(m, k, jsonToPlainValue(field, v, entryPath(fpath, k)));
+        const entry = jsonToPlainValue(field, v, entryPath(fpath, k));
+        if (entry !== undefined) setEntry(m, k, entry);
       }
       // An empty map is no map, as in binary (where it has no bytes at all).
       if (Object.keys(m).length > 0) out[field.name] = m;
