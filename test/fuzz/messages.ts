@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describeMessage, type FieldSchema } from '../../proto/codec.js';
 
-type Plain = Record<string, unknown>;
+import type { Plain } from '../../proto/plain.js';
 
 // Below this depth only required fields are generated: it keeps a TaskInfo (whose closure
 // reaches CSI volumes and Docker parameters) to a few hundred bytes on average.

@@ -8,7 +8,7 @@ import { ProcessIOReader } from '../../switchboard/process-io-reader.js';
 import { applyByteEdits, applyJsonEdits, byteEdits, chunkCuts, frameWithLengthEdits, jsonEdits, lengthEdits, splitAt } from './mutations.js';
 import { validMessage } from './messages.js';
 
-type Plain = Record<string, unknown>;
+import type { Plain } from '../../proto/plain.js';
 
 /** What a target runs: generated inputs and the check of one. */
 export interface Target<T> {
