@@ -1,6 +1,6 @@
-// The only module that touches protobufjs. It turns wire bytes (protobuf binary or Mesos
-// JSON) into the plain shapes in proto/generated/*.ts and back, following the rules of
-// stout/protobuf.hpp so that Mesos cannot tell us from itself:
+// With binary-decode.ts, the only code that touches protobufjs. It turns wire bytes
+// (protobuf binary or Mesos JSON) into the plain shapes in proto/generated/*.ts and back,
+// following the rules of stout/protobuf.hpp so that Mesos cannot tell us from itself:
 //   - JSON keys are proto field names; enums are names; bytes are padded base64;
 //   - every integer is a JSON number on output, 64-bit ones printed exactly from bigint;
 //   - unset optional fields with an explicit, non-deprecated [default] are written;
@@ -10,6 +10,9 @@ import { isSafeNumber, parse as parseLossless, type LosslessNumber } from 'lossl
 import protobuf from 'protobufjs';
 import Long from 'long';
 import { CodecError } from '../common/errors.js';
+import { decodeMessage } from './binary-decode.js';
+import { jsonNestingDepth, MAX_NESTING_DEPTH } from './nesting.js';
+import { entryPath, fail, isWellFormed, own, setEntry, type Plain } from './plain.js';
 import type * as mesos from './generated/mesos.js';
 import type * as executor from './generated/executor.js';
 import type * as agent from './generated/agent.js';
@@ -37,57 +40,8 @@ const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
 const UINT32_TYPES = new Set(['uint32', 'fixed32']);
 const FLOAT_TYPES = new Set(['double', 'float']);
 
-type Plain = Record<string, unknown>;
-
-function own(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
-}
-
-function fail(path: string, what: string): never {
-  throw new CodecError(`${path}: ${what}`);
-}
-
 // ---------------------------------------------------------------------------------------
-// binary <-> plain
-
-function wireToPlainValue(field: protobuf.Field, value: unknown, path: string): unknown {
-  if (field.resolvedType instanceof protobuf.Enum) {
-    const name = field.resolvedType.valuesById[value as number];
-    return name; // undefined for a number we do not know: proto2 treats it as unset
-  }
-  if (field.resolvedType instanceof protobuf.Type) return wireToPlain(field.resolvedType, value as Plain, path);
-  if (LONG_TYPES.has(field.type)) {
-    if (typeof value === 'number') return BigInt(value);
-    const l = value as Long;
-    return BigInt(Long.fromBits(l.low, l.high, field.type === 'uint64' || field.type === 'fixed64').toString());
-  }
-  if (field.type === 'bytes') return Buffer.isBuffer(value) ? value : Buffer.from(value as Uint8Array);
-  return value;
-}
-
-function wireToPlain(type: protobuf.Type, msg: Plain, path: string): Plain {
-  const out: Plain = {};
-  for (const field of type.fieldsArray) {
-    if (!own(msg, field.name)) continue;
-    const value = msg[field.name];
-    const fpath = `${path}.${field.name}`;
-    if (field.map) {
-      const entries = value as Record<string, unknown>;
-      if (Object.keys(entries).length === 0) continue;
-      const m: Plain = {};
-      for (const [k, v] of Object.entries(entries)) m[k] = wireToPlainValue(field, v, `${fpath}[${k}]`);
-      out[field.name] = m;
-    } else if (field.repeated) {
-      const arr = value as unknown[];
-      if (arr.length === 0) continue;
-      out[field.name] = arr.map((v, i) => wireToPlainValue(field, v, `${fpath}[${i}]`)).filter((v) => v !== undefined);
-    } else if (value !== null && value !== undefined) {
-      const v = wireToPlainValue(field, value, fpath);
-      if (v !== undefined) out[field.name] = v;
-    }
-  }
-  return out;
-}
+// plain -> binary (protobufjs writes the bytes; binary-decode.ts reads them)
 
 function plainToWireValue(field: protobuf.Field, value: unknown, path: string): unknown {
   if (field.resolvedType instanceof protobuf.Enum) {
@@ -121,7 +75,7 @@ function plainToWire(type: protobuf.Type, plain: Plain, path: string): Plain {
     }
     if (field.map) {
       const m: Plain = {};
-      for (const [k, v] of Object.entries(value as Plain)) m[k] = plainToWireValue(field, v, `${fpath}[${k}]`);
+      for (const [k, v] of Object.entries(value as Plain)) setEntry(m, k, plainToWireValue(field, v, entryPath(fpath, k)));
       out[field.name] = m;
     } else if (field.repeated) {
       out[field.name] = (value as unknown[]).map((v, i) => plainToWireValue(field, v, `${fpath}[${i}]`));
@@ -161,7 +115,10 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
   const rt = field.resolvedType;
   if (rt instanceof protobuf.Enum) {
     if (typeof value === 'string') return rt.values[value] === undefined ? undefined : value;
-    if (typeof value === 'number' || isLossless(value)) return rt.valuesById[Number(jsonNumberText(value, path))];
+    if (typeof value === 'number' || isLossless(value)) {
+      const text = jsonNumberText(value, path);
+      return rt.valuesById[Number(text)] ?? (field.required ? fail(path, `unknown value ${text}`) : undefined);
+    }
     return fail(path, `expected an enum name, got ${JSON.stringify(value)}`);
   }
   if (rt instanceof protobuf.Type) {
@@ -171,6 +128,8 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') fail(path, `expected a string, got ${JSON.stringify(value)}`);
+      // A lone surrogate (`"\ud800"`) has no UTF-8 form: protobuf would send U+FFFD instead.
+      if (!isWellFormed(value)) fail(path, 'string holds a lone UTF-16 surrogate (not valid Unicode)');
       return value;
     case 'bytes':
       if (typeof value !== 'string') fail(path, 'expected a base64 string');
@@ -203,7 +162,7 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
 function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
   const out: Plain = {};
   for (const field of type.fieldsArray) {
-    const value = json[field.name];
+    const value = own(json, field.name) ? json[field.name] : undefined;
     const fpath = `${path}.${field.name}`;
     if (value === undefined || value === null) {
       if (field.required) fail(fpath, 'required field is missing');
@@ -212,8 +171,13 @@ function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
     if (field.map) {
       if (typeof value !== 'object' || Array.isArray(value)) fail(fpath, 'expected an object');
       const m: Plain = {};
-      for (const [k, v] of Object.entries(value as Plain)) m[k] = jsonToPlainValue(field, v, `${fpath}[${k}]`);
-      out[field.name] = m;
+      for (const [k, v] of Object.entries(value as Plain)) {
+        if (!isWellFormed(k)) fail(fpath, 'map key holds a lone UTF-16 surrogate (not valid Unicode)');
+        const entry = jsonToPlainValue(field, v, entryPath(fpath, k));
+        if (entry !== undefined) setEntry(m, k, entry);
+      }
+      // An empty map is no map, as in binary (where it has no bytes at all).
+      if (Object.keys(m).length > 0) out[field.name] = m;
     } else if (field.repeated) {
       if (!Array.isArray(value)) fail(fpath, 'expected an array');
       const arr = value.map((v, i) => jsonToPlainValue(field, v, `${fpath}[${i}]`)).filter((v) => v !== undefined);
@@ -336,13 +300,7 @@ export class Codec<T> {
   }
 
   decodeBinary(data: Uint8Array): T {
-    let msg: protobuf.Message;
-    try {
-      msg = this.#type.decode(data);
-    } catch (err) {
-      throw new CodecError(`failed to decode ${this.#type.name} from protobuf: ${(err as Error).message}`, { cause: err });
-    }
-    return wireToPlain(this.#type, msg as unknown as Plain, this.#type.name) as T;
+    return decodeMessage(this.#type, data, this.#type.name) as T;
   }
 
   encodeJson(message: T): Buffer {
@@ -354,11 +312,13 @@ export class Codec<T> {
   }
 
   decodeJson(data: Uint8Array | string): T {
+    const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    if (jsonNestingDepth(text) > MAX_NESTING_DEPTH) throw new CodecError(`${this.#type.name}: JSON nested deeper than ${MAX_NESTING_DEPTH} levels`);
     let parsed: unknown;
     try {
-      parsed = parseJsonText(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+      parsed = parseJsonText(text);
     } catch (err) {
-      throw new CodecError(`failed to parse ${this.#type.name} JSON: ${(err as Error).message}`, { cause: err });
+      throw new CodecError(`${this.#type.name}: invalid JSON: ${(err as Error).message}`, { cause: err });
     }
     return this.fromJsonValue(parsed);
   }
@@ -405,13 +365,14 @@ export const codecs = {
 } as const;
 
 // ---------------------------------------------------------------------------------------
-// The schema as plain data, for validators outside proto/ (the strict rules for files a
-// person writes, cli/strict-json.ts) that must not import protobufjs.
+// The schema as plain data, for code outside proto/ that must not import protobufjs: the
+// strict rules for files a person writes (cli/strict-json.ts) and the fuzz suites'
+// generators of valid messages (test/fuzz/messages.ts).
 
-export type FieldSchema = { name: string; repeated: boolean; map: boolean } & (
+export type FieldSchema = { name: string; id: number; required: boolean; repeated: boolean; map: boolean } & (
   | { kind: 'enum'; enumType: string; values: readonly string[]; ids: readonly number[] }
   | { kind: 'message'; messageType: string }
-  | { kind: 'scalar' }
+  | { kind: 'scalar'; scalarType: string }
 );
 
 export interface MessageSchema {
@@ -429,11 +390,11 @@ export function messageSchema(fullName: string): MessageSchema {
   const type = root.lookupType(fullName);
   const fields = new Map<string, FieldSchema>();
   for (const f of type.fieldsArray) {
-    const base = { name: f.name, repeated: f.repeated, map: f.map };
+    const base = { name: f.name, id: f.id, required: f.required, repeated: f.repeated, map: f.map };
     const rt = f.resolvedType;
     if (rt instanceof protobuf.Enum) fields.set(f.name, { ...base, kind: 'enum', enumType: rt.name, values: Object.keys(rt.values), ids: Object.values(rt.values) });
     else if (rt instanceof protobuf.Type) fields.set(f.name, { ...base, kind: 'message', messageType: rt.fullName.replace(/^\./, '') });
-    else fields.set(f.name, { ...base, kind: 'scalar' });
+    else fields.set(f.name, { ...base, kind: 'scalar', scalarType: f.type });
   }
   const schema = { name: type.name, fields };
   schemas.set(fullName, schema);
