@@ -16,7 +16,7 @@ import { ContainerLaunchError, ContainerStateError } from './errors.js';
 import type { CgroupHierarchy } from './hierarchy.js';
 import { parseInitStatus } from './init.js';
 import type { Isolation } from './isolation.js';
-import { allPids, findInit, spawnOuter, type ContainerIo, type OuterExit } from './launcher.js';
+import { findInit, spawnOuter, type ContainerIo, type OuterExit } from './launcher.js';
 import type { ContainerLimitation } from './memory-limitation.js';
 import type { ContainerResources } from './resources.js';
 import { buildStatistics, type HostFacts, type ResourceStatistics } from './statistics.js';
@@ -168,9 +168,8 @@ export class Containerizer {
       });
       let pid = launched.outerPid;
       if (this.isolation.namespaces) {
-        const candidates = this.#cgroups && cgroup ? () => this.#cgroups!.pids(cgroup) : allPids;
         try {
-          pid = await findInit(launched.outerPid, candidates, () => exited, this.#clock);
+          pid = (await findInit(launched.outerPid, () => exited, this.#clock)) ?? launched.outerPid;
         } catch (err) {
           try {
             process.kill(launched.outerPid, 'SIGKILL');
@@ -178,8 +177,7 @@ export class Containerizer {
             // already gone
           }
           await exitedP;
-          const status = parseInitStatus(readIfExists(statusFile));
-          throw status?.kind === 'error' ? new ContainerLaunchError(status.message, { cause: err }) : err;
+          throw err;
         }
       }
       const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.pty, exitedP);

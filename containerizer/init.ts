@@ -37,6 +37,10 @@ for my $sig (qw(HUP INT QUIT TERM USR1 USR2 WINCH CONT ALRM)) {
 $child = fork();
 fail("cannot fork: $!") unless defined $child;
 if ($child == 0) {
+  # With a terminal, the command leads a new session owning it (TIOCSCTTY, 0x540E on x86
+  # and arm): the terminal's first owner sits outside the pid namespace, where a shell
+  # could neither see nor restore its process group.
+  if (-t STDIN) { POSIX::setsid(); ioctl(STDIN, 0x540E, 1) or fail("cannot acquire the terminal: $!"); }
   # Dropped in the child only: init stays root to keep reaping and signalling.
   if ($gid ne '') { POSIX::setgid($gid) or fail("cannot set gid $gid: $!"); $) = "$gid $gid"; }
   if ($uid ne '') { POSIX::setuid($uid) or fail("cannot set uid $uid: $!"); }

@@ -110,20 +110,28 @@ export function parentPid(pid: number): number | undefined {
   }
 }
 
-export function allPids(): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+/**
+ * Candidates for the child of `outerPid`: pids are handed out in ascending order, so the
+ * few right after it almost always hold the child; the whole of /proc only if not.
+ */
+export function* childCandidates(outerPid: number, window = 64): Generator<number> {
+  for (let p = outerPid + 1; p <= outerPid + window; p++) yield p;
+  for (const n of readdirSync('/proc')) if (/^\d+$/.test(n)) yield Number(n);
 }
 
 /**
  * The host pid of the init unshare/nsenter forked (the kernel offers no child list here:
- * /proc/<pid>/task/<tid>/children needs CONFIG_PROC_CHILDREN). `candidates` is the
- * container's cgroup when it has one, so a hit also means the init has joined it.
+ * /proc/<pid>/task/<tid>/children needs CONFIG_PROC_CHILDREN). Not waiting for the init
+ * to join its cgroups keeps launch fast; killing the init takes its namespace with it.
+ * Undefined if everything already exited.
  */
-export async function findInit(outerPid: number, candidates: () => number[], gone: () => boolean, clock: Clock, timeoutMs = 5000): Promise<number> {
+export async function findInit(outerPid: number, gone: () => boolean, clock: Clock, timeoutMs = 5000): Promise<number | undefined> {
   const deadline = clock.monotonic() + timeoutMs;
   for (;;) {
-    for (const pid of candidates()) if (pid !== outerPid && parentPid(pid) === outerPid) return pid;
-    if (gone()) throw new ContainerLaunchError(`The container's init exited before it started (pid ${outerPid})`);
+    for (const pid of childCandidates(outerPid)) if (parentPid(pid) === outerPid) return pid;
+    // A command that ends at once can take its init with it before we look: not an error,
+    // its status file tells how it ended.
+    if (gone()) return undefined;
     if (clock.monotonic() > deadline) throw new ContainerLaunchError(`The container's init (child of pid ${outerPid}) did not appear within ${timeoutMs} ms`);
     await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
   }

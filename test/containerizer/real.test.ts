@@ -72,6 +72,23 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     t.same({ exitCode: te.exitCode, signal: te.signal, waitStatus: te.waitStatus }, { exitCode: null, signal: 15, waitStatus: 15 }, 'the status is the command\'s, not the init\'s');
   });
 
+  t.test('a session with a PTY (exec -it): a terminal inside the task\'s namespaces, resizable', async (t) => {
+    const { c } = setup(t);
+    const { ctr } = await run(c, 'task-pty', 'exec sleep 300');
+    const s = await c.launch({ id: 'sess-pty', parent: ctr, file: '/bin/sh', args: [], env: { PATH: '/usr/bin:/bin', PS1: '$ ' }, cwd: '/tmp', io: { type: 'pty', columns: 80, rows: 24 } });
+    let out = '';
+    s.pty!.onData((d) => (out += d));
+    s.pty!.resize(100, 30);
+    s.pty!.write('tty; stty size; echo "pid=$$ ppid=$PPID"; exit 7\r');
+    const end = await s.wait();
+    t.equal(end.exitCode, 7, 'the shell\'s exit code');
+    t.match(out, /\/dev\/pts\/\d+/, 'stdin is a terminal');
+    t.match(out, /30 100/, 'the resize reached the terminal');
+    t.match(out, /pid=4 ppid=3\r/, "in the task's pid namespace (1 init, 2 sleep, 3 the session's init)");
+    t.notMatch(out, /Cannot set tty process group/, 'job control works');
+    await ctr.destroy();
+  });
+
   t.test('exit codes and exec failures come from the init', async (t) => {
     const { c } = setup(t);
     const { ctr } = await run(c, 'task-exit', 'exit 3');
