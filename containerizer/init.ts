@@ -11,8 +11,6 @@
 // wait status to the status file (`exit <code>` / `signal <n>[ core]` / `error <text>`), and
 // exits; the kernel then kills whatever is left in the pid namespace.
 export const INIT_SCRIPT = String.raw`
-use strict;
-use POSIX ();
 $0 = 'mesos-sidecar-init';
 my ($status, $uid, $gid, $n, @rest) = @ARGV;
 my @procs = splice(@rest, 0, $n);
@@ -24,7 +22,7 @@ sub report {
   close($h);
   rename("$status.tmp", $status);
 }
-sub fail { report("error $_[0]\n"); print STDERR "mesos-sidecar-init: $_[0]\n"; POSIX::_exit(127); }
+sub fail { report("error $_[0]\n"); print STDERR "mesos-sidecar-init: $_[0]\n"; exit 127; }
 for my $f (@procs) {
   my $h;
   (open($h, '>', $f) and print($h "0\n") and close($h)) or fail("cannot join cgroup $f: $!");
@@ -39,11 +37,12 @@ fail("cannot fork: $!") unless defined $child;
 if ($child == 0) {
   # With a terminal, the command leads a new session owning it (TIOCSCTTY, 0x540E on x86
   # and arm): the terminal's first owner sits outside the pid namespace, where a shell
-  # could neither see nor restore its process group.
-  if (-t STDIN) { POSIX::setsid(); ioctl(STDIN, 0x540E, 1) or fail("cannot acquire the terminal: $!"); }
+  # could neither see nor restore its process group. POSIX loads only here: it costs
+  # tens of ms on a busy host, which every launch would pay.
+  if (-t STDIN) { require POSIX; POSIX::setsid(); ioctl(STDIN, 0x540E, 1) or fail("cannot acquire the terminal: $!"); }
   # Dropped in the child only: init stays root to keep reaping and signalling.
-  if ($gid ne '') { POSIX::setgid($gid) or fail("cannot set gid $gid: $!"); $) = "$gid $gid"; }
-  if ($uid ne '') { POSIX::setuid($uid) or fail("cannot set uid $uid: $!"); }
+  if ($gid ne '') { $( = $gid; $) = "$gid $gid"; $) == $gid or fail("cannot set gid $gid: $!"); }
+  if ($uid ne '') { $< = $> = $uid; $> == $uid or fail("cannot set uid $uid: $!"); }
   exec { $file } @argv;
   fail("cannot execute '$file': $!");
 }
@@ -54,10 +53,10 @@ while (1) {
   next unless $pid == $child;
   my $st = $?;
   # The child reports its own exec failure; keep that line.
-  if (-e $status) { POSIX::_exit(127) }
-  if ($st & 127) { report('signal ' . ($st & 127) . (($st & 128) ? ' core' : '') . "\n"); POSIX::_exit(128 + ($st & 127)); }
+  exit 127 if -e $status;
+  if ($st & 127) { report('signal ' . ($st & 127) . (($st & 128) ? ' core' : '') . "\n"); exit(128 + ($st & 127)); }
   report('exit ' . ($st >> 8) . "\n");
-  POSIX::_exit($st >> 8);
+  exit($st >> 8);
 }
 fail('lost the child');
 `;

@@ -93,6 +93,9 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { c } = setup(t);
     const { ctr } = await run(c, 'task-exit', 'exit 3');
     t.same((await ctr.wait()).exitCode, 3);
+    const { ctr: asNobody, out } = await run(c, 'task-uid', 'echo "$(id -u) $(id -g) $(id -G)"', { uid: 65534, gid: 65534 });
+    t.equal((await asNobody.wait()).exitCode, 0);
+    t.equal(out().trim(), '65534 65534 65534', 'the command runs as the user, without root\'s groups');
     const bad = await c.launch({ id: 'task-noexec', file: '/nonexistent/prog', args: [], env: {}, cwd: '/tmp', io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' } });
     const end = await bad.wait();
     t.match(end.launchFailure, /^cannot execute '\/nonexistent\/prog': No such file or directory$/);
