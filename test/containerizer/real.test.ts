@@ -139,6 +139,14 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     t.ok(mem && mem.scalar.value > 40 && mem.scalar.value <= 48, `peak ${mem?.scalar.value} MB is near the 48 MB limit`);
   });
 
+  t.test('an OOM kill of one process destroys the whole container, as Mesos does on the first OOM event', async (t) => {
+    const { c } = setup(t);
+    const { ctr } = await run(c, 'task-oom-child', 'perl -e \'my $x = "a" x (256 * 1024 * 1024)\'; exec sleep 300', { resources: { cpus: 0.5, mem: 32, limits: { mem: 48 } } });
+    const end = await ctr.wait();
+    t.equal(end.signal, 9, 'the surviving shell was killed by the destroy, not left running');
+    t.match(end.limitation?.message, /^Memory limit exceeded: Requested: 48MB Maximum Used: /);
+  });
+
   t.test('stats() shows a busy loop\'s CPU time and an allocation\'s memory', async (t) => {
     const { c } = setup(t);
     const { ctr } = await run(c, 'task-stats', 'exec perl -e \'my $x = "a" x (40 * 1024 * 1024); 1 while 1\'', { resources: { cpus: 1, mem: 128, limits: { cpus: 1 } } });
