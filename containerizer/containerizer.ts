@@ -12,7 +12,8 @@ import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { rawWaitStatus, signalNumber } from '../common/process.js';
 import { CgroupsIsolator } from './cgroups-isolator.js';
 import type { CgroupPolicy } from './cgroup-values.js';
-import { ContainerLaunchError, ContainerStateError } from './errors.js';
+import { ContainerStateError } from './errors.js';
+import { LaunchError } from '../common/errors.js';
 import type { CgroupHierarchy } from './hierarchy.js';
 import { parseInitStatus } from './init.js';
 import type { Isolation } from './isolation.js';
@@ -141,7 +142,7 @@ export class Containerizer {
 
   async launch(spec: ContainerSpec): Promise<Container> {
     if (!CONTAINER_ID.test(spec.id) || spec.id === '.' || spec.id === '..' || spec.id === 'leaf' || spec.id === CGROUP_SEPARATOR) {
-      throw new ContainerLaunchError(`Invalid container id '${spec.id}': expected 1-242 of [A-Za-z0-9_.-], not '.', '..', 'leaf' or 'mesos'`);
+      throw new LaunchError(`Invalid container id '${spec.id}': expected 1-242 of [A-Za-z0-9_.-], not '.', '..', 'leaf' or 'mesos'`);
     }
     if (this.#live.has(spec.id)) throw new ContainerStateError(`Container ${spec.id} already exists`);
     const parent = spec.parent === undefined ? undefined : this.#live.get(spec.parent.id);

@@ -30,11 +30,6 @@ export class CgroupError extends SidecarError {
   }
 }
 
-/** Starting a container's init failed before the command ran (exec error, namespace refused). */
-export class ContainerLaunchError extends SidecarError {
-  readonly code = 'E_CONTAINER_LAUNCH';
-}
-
 /** An operation on a container in the wrong state (a session of a destroyed container, ...). */
 export class ContainerStateError extends SidecarError {
   readonly code = 'E_CONTAINER_STATE';

@@ -65,7 +65,7 @@ abstract class BaseHierarchy implements CgroupHierarchy {
   protected abstract dirOf(rel: string, controller: Controller): string | undefined;
   /** The directory whose cgroup.procs tree lists a container's processes. */
   protected abstract trackingDir(rel: string): string;
-  protected abstract afterMkdir(dir: string, isContainer: boolean): void;
+  protected abstract afterMkdir(dir: string): void;
   abstract procsFiles(rel: string): string[];
   abstract kill(rel: string): void;
 
@@ -88,8 +88,8 @@ abstract class BaseHierarchy implements CgroupHierarchy {
   #mkdirs(base: string, rel: string, made: string[]): void {
     const parts = rel.split('/').filter(Boolean);
     let dir = base;
-    this.afterMkdir(dir, false);
-    for (const [i, part] of parts.entries()) {
+    this.afterMkdir(dir);
+    for (const part of parts) {
       dir = `${dir}/${part}`;
       if (!this.fs.exists(dir)) {
         try {
@@ -99,7 +99,7 @@ abstract class BaseHierarchy implements CgroupHierarchy {
         }
         made.push(dir);
       }
-      this.afterMkdir(dir, i === parts.length - 1);
+      this.afterMkdir(dir);
     }
     const leaf = this.leafOf(dir);
     if (leaf && !this.fs.exists(leaf)) {

@@ -6,7 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import type * as Pty from 'node-pty';
 import { createRequire } from 'node:module';
 import type { Clock } from '../common/clock.js';
-import { ContainerLaunchError, errnoOf } from './errors.js';
+import { LaunchError } from '../common/errors.js';
+import { errnoOf } from './errors.js';
 import { initArgv } from './init.js';
 
 export const UNSHARE = '/usr/bin/unshare';
@@ -84,7 +85,7 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
     try {
       p = pty.spawn(argv.file, argv.args, { name: 'xterm', cols: r.io.columns, rows: r.io.rows, cwd: r.cwd, env: r.env, ...ids });
     } catch (err) {
-      throw new ContainerLaunchError(`Failed to execute '${argv.file}': ${(err as Error).message}`, { cause: err });
+      throw new LaunchError(`Failed to execute '${argv.file}': ${(err as Error).message}`, { cause: err });
     }
     const exited = new Promise<OuterExit>((resolve) => p.onExit(({ exitCode, signal }) => resolve({ code: signal ? null : exitCode, signal: signal || null })));
     return { outerPid: p.pid, exited, pty: p };
@@ -95,7 +96,7 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
   const exited = new Promise<OuterExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (e) => reject(new ContainerLaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e })));
+    child.once('error', (e) => reject(new LaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e })));
   });
   return { outerPid: child.pid!, exited, child };
 }
@@ -132,7 +133,7 @@ export async function findInit(outerPid: number, gone: () => boolean, clock: Clo
     // A command that ends at once can take its init with it before we look: not an error,
     // its status file tells how it ended.
     if (gone()) return undefined;
-    if (clock.monotonic() > deadline) throw new ContainerLaunchError(`The container's init (child of pid ${outerPid}) did not appear within ${timeoutMs} ms`);
+    if (clock.monotonic() > deadline) throw new LaunchError(`The container's init (child of pid ${outerPid}) did not appear within ${timeoutMs} ms`);
     await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
   }
 }
