@@ -107,6 +107,8 @@ export class Containerizer {
   readonly #memoryWatchMs: number;
   readonly #destroyTimeoutMs: number;
   readonly #live = new Map<string, ContainerImpl>();
+  /** Ids between the start of launch() and their entry in #live. */
+  readonly #launching = new Set<string>();
 
   constructor(opts: ContainerizerOptions) {
     if (opts.isolation.cgroups && !opts.hierarchy) throw new ContainerStateError('cgroups isolation needs a cgroup hierarchy');
@@ -144,7 +146,22 @@ export class Containerizer {
     if (!CONTAINER_ID.test(spec.id) || spec.id === '.' || spec.id === '..' || spec.id === 'leaf' || spec.id === CGROUP_SEPARATOR) {
       throw new LaunchError(`Invalid container id '${spec.id}': expected 1-242 of [A-Za-z0-9_.-], not '.', '..', 'leaf' or 'mesos'`);
     }
-    if (this.#live.has(spec.id)) throw new ContainerStateError(`Container ${spec.id} already exists`);
+    if (this.#live.has(spec.id) || this.#launching.has(spec.id)) throw new ContainerStateError(`Container ${spec.id} already exists`);
+    this.#launching.add(spec.id);
+    try {
+      return await this.#launch(spec);
+    } finally {
+      this.#launching.delete(spec.id);
+    }
+  }
+
+  /** Destroys every container, then removes our parent cgroup if nothing else is in it. */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#live.values()].map((c) => c.destroy()));
+    this.#cgroups?.removeRootIfEmpty();
+  }
+
+  async #launch(spec: ContainerSpec): Promise<Container> {
     const parent = spec.parent === undefined ? undefined : this.#live.get(spec.parent.id);
     if (spec.parent && (!parent || parent.done)) throw new ContainerStateError(`Container ${spec.parent.id} is not running`);
     const cgroup = this.#cgroups ? (parent ? `${parent.cgroup}/${CGROUP_SEPARATOR}/${spec.id}` : this.#cgroups.path(spec.id)) : undefined;

@@ -32,9 +32,13 @@ t.test('refused: ids that cannot name a cgroup, duplicates, sessions of containe
   }
   const task = await c.launch({ ...spec, id: 'task', file: '/bin/sleep', args: ['300'] });
   await t.rejects(c.launch({ ...spec, id: 'task' }), { code: 'E_CONTAINER_STATE', message: 'Container task already exists' });
+  const [first, second] = await Promise.allSettled([c.launch({ ...spec, id: 'twin', file: '/bin/sleep', args: ['300'] }), c.launch({ ...spec, id: 'twin' })]);
+  t.equal(first.status, 'fulfilled', 'the first of two concurrent launches with one id runs');
+  t.match(second, { status: 'rejected', reason: { code: 'E_CONTAINER_STATE', message: 'Container twin already exists' } }, 'the second is refused while the first is still starting');
   await task.destroy();
   await t.rejects(c.launch({ ...spec, id: 'sess', parent: task }), { code: 'E_CONTAINER_STATE', message: 'Container task is not running' });
-  t.equal(c.containers.size, 0);
+  await c.shutdown();
+  t.equal(c.containers.size, 0, 'shutdown() destroyed the rest');
 });
 
 t.test('cgroups isolation without a hierarchy is a programming error, said at construction', async (t) => {
