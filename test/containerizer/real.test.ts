@@ -57,8 +57,10 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
   });
 
   t.test("a session joins its task's namespaces and sees only the task's processes", async (t) => {
-    const { c } = setup(t);
+    const { c, h } = setup(t);
     const { ctr } = await run(c, 'task-s', 'exec sleep 300');
+    // launch() returns once the init exists; the command follows when perl has started.
+    await until(() => h.pids(ctr.cgroup!).length >= 2, "the task's command forked");
     const { ctr: s, out } = await run(c, 'sess-1', listComms, { parent: ctr });
     const end = await s.wait();
     t.equal(end.exitCode, 0);
