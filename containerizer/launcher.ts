@@ -1,0 +1,139 @@
+// The launcher: forks a container's init into new namespaces (or into its task's, for a
+// session) and nothing else; limits are the isolators' job. `argv` composition is pure so
+// its table test pins the exact unshare/nsenter flags.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import type * as Pty from 'node-pty';
+import { createRequire } from 'node:module';
+import type { Clock } from '../common/clock.js';
+import { LaunchError } from '../common/errors.js';
+import { errnoOf } from './errors.js';
+import { initArgv } from './init.js';
+
+export const UNSHARE = '/usr/bin/unshare';
+export const NSENTER = '/usr/bin/nsenter';
+export const PERL = '/usr/bin/perl';
+
+/** How the container's stdio is connected. */
+export type ContainerIo =
+  | { type: 'fds'; stdin?: number | 'ignore'; stdout: number | 'ignore'; stderr: number | 'ignore' }
+  | { type: 'pipe' }
+  | { type: 'pty'; columns: number; rows: number };
+
+export interface LaunchRequest {
+  file: string;
+  args: readonly string[];
+  argv0: string;
+  env: Record<string, string>;
+  cwd: string;
+  uid?: number;
+  gid?: number;
+  io: ContainerIo;
+  /** New pid (with its own /proc), mount, UTS and IPC namespaces; the network stays the host's. */
+  newNamespaces: boolean;
+  /** A session: enter the namespaces of this init (host pid) instead. */
+  joinInitPid?: number;
+  /** Whether to run our init at all (false only without any isolation). */
+  useInit: boolean;
+  procsFiles: readonly string[];
+  statusFile: string;
+}
+
+export interface Argv {
+  file: string;
+  args: string[];
+  argv0: string;
+}
+
+/** The command line that starts a container; pure. */
+export function launchArgv(r: LaunchRequest): Argv {
+  if (!r.useInit) return { file: r.file, args: [...r.args], argv0: r.argv0 };
+  const init = initArgv({ statusFile: r.statusFile, uid: r.uid, gid: r.gid, procsFiles: r.procsFiles, file: r.file, argv0: r.argv0, args: r.args });
+  if (r.joinInitPid !== undefined) {
+    // --wd: entering a mount namespace resets the working directory to its root.
+    return { file: NSENTER, args: [`--target=${r.joinInitPid}`, '--pid', '--mount', '--uts', '--ipc', `--wd=${r.cwd}`, '--', PERL, ...init], argv0: 'nsenter' };
+  }
+  if (r.newNamespaces) {
+    // --kill-child: if unshare dies, so does the init and with it the namespace.
+    return { file: UNSHARE, args: ['--pid', '--fork', '--mount-proc', '--uts', '--ipc', '--kill-child', '--', PERL, ...init], argv0: 'unshare' };
+  }
+  return { file: PERL, args: init, argv0: 'perl' };
+}
+
+export interface OuterExit {
+  code: number | null;
+  signal: NodeJS.Signals | number | null;
+}
+
+export interface Launched {
+  /** The process we spawned (unshare, nsenter, perl or the command itself). */
+  outerPid: number;
+  exited: Promise<OuterExit>;
+  child?: ChildProcess;
+  pty?: Pty.IPty;
+}
+
+const require = createRequire(import.meta.url);
+
+export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
+  const argv = launchArgv(r);
+  // The init drops to uid/gid itself; without an init the process is started as the user.
+  const ids = r.useInit ? {} : { ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) };
+  if (r.io.type === 'pty') {
+    const pty = require('node-pty') as typeof Pty;
+    let p: Pty.IPty;
+    try {
+      p = pty.spawn(argv.file, argv.args, { name: 'xterm', cols: r.io.columns, rows: r.io.rows, cwd: r.cwd, env: r.env, ...ids });
+    } catch (err) {
+      throw new LaunchError(`Failed to execute '${argv.file}': ${(err as Error).message}`, { cause: err });
+    }
+    const exited = new Promise<OuterExit>((resolve) => p.onExit(({ exitCode, signal }) => resolve({ code: signal ? null : exitCode, signal: signal || null })));
+    return { outerPid: p.pid, exited, pty: p };
+  }
+  const stdio = r.io.type === 'pipe' ? (['pipe', 'pipe', 'pipe'] as const) : ([r.io.stdin ?? 'ignore', r.io.stdout, r.io.stderr] as const);
+  // detached: its own process group, so a terminal's ^C to the executor does not reach it.
+  const child = spawn(argv.file, argv.args, { argv0: argv.argv0, env: r.env, cwd: r.cwd, stdio: [...stdio], detached: true, ...ids });
+  const exited = new Promise<OuterExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (e) => reject(new LaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e })));
+  });
+  return { outerPid: child.pid!, exited, child };
+}
+
+/** The parent pid in /proc/<pid>/stat, or undefined if the process is gone. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Candidates for the child of `outerPid`: pids are handed out in ascending order, so the
+ * few right after it almost always hold the child; the whole of /proc only if not.
+ */
+export function* childCandidates(outerPid: number, window = 64): Generator<number> {
+  for (let p = outerPid + 1; p <= outerPid + window; p++) yield p;
+  for (const n of readdirSync('/proc')) if (/^\d+$/.test(n)) yield Number(n);
+}
+
+/**
+ * The host pid of the init unshare/nsenter forked (the kernel offers no child list here:
+ * /proc/<pid>/task/<tid>/children needs CONFIG_PROC_CHILDREN). Not waiting for the init
+ * to join its cgroups keeps launch fast; killing the init takes its namespace with it.
+ * Undefined if everything already exited.
+ */
+export async function findInit(outerPid: number, gone: () => boolean, clock: Clock, timeoutMs = 5000): Promise<number | undefined> {
+  const deadline = clock.monotonic() + timeoutMs;
+  for (;;) {
+    for (const pid of childCandidates(outerPid)) if (parentPid(pid) === outerPid) return pid;
+    // A command that ends at once can take its init with it before we look: not an error,
+    // its status file tells how it ended.
+    if (gone()) return undefined;
+    if (clock.monotonic() > deadline) throw new LaunchError(`The container's init (child of pid ${outerPid}) did not appear within ${timeoutMs} ms`);
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
+  }
+}

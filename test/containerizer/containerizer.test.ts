@@ -1,0 +1,46 @@
+// The containerizer without isolation (a non-root executor): tasks run as before, and bad
+// ids and sessions of finished tasks are refused with typed errors.
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Containerizer } from '../../containerizer/containerizer.js';
+import { processGone } from '../helpers/wait.js';
+
+const none = { namespaces: false, cgroups: false };
+
+t.test('isolation none: the command itself, in its own process group; kill() reaches the group', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ctr-none-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const c = new Containerizer({ isolation: none, runtimeDir: dir });
+  const ctr = await c.launch({ id: 'plain', file: '/bin/sh', args: ['-c', 'sleep 300 & echo $! ; wait'], env: { PATH: '/usr/bin:/bin' }, cwd: dir, io: { type: 'pipe' } });
+  const grandchild = await new Promise<number>((resolve) => ctr.child!.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
+  t.equal(ctr.cgroup, undefined);
+  t.same(Object.keys(ctr.stats()), ['timestamp'], 'no cgroup, no figures');
+  t.ok(ctr.kill('SIGTERM'));
+  const end = await ctr.wait();
+  t.same({ exitCode: end.exitCode, signal: end.signal, waitStatus: end.waitStatus }, { exitCode: null, signal: 15, waitStatus: 15 });
+  t.ok(processGone(grandchild), 'the group member got the signal too');
+  t.notOk(ctr.kill('SIGTERM'), 'false once it is gone');
+});
+
+t.test('refused: ids that cannot name a cgroup, duplicates, sessions of containers that are gone', async (t) => {
+  const c = new Containerizer({ isolation: none });
+  const spec = { file: '/bin/true', args: [], env: {}, cwd: '/', io: { type: 'fds' as const, stdout: 'ignore' as const, stderr: 'ignore' as const } };
+  for (const id of ['', '.', '..', 'a/b', 'leaf', 'mesos', 'x'.repeat(243)]) {
+    await t.rejects(c.launch({ ...spec, id }), { code: 'E_LAUNCH', message: /^Invalid container id/ }, JSON.stringify(id.slice(0, 20)));
+  }
+  const task = await c.launch({ ...spec, id: 'task', file: '/bin/sleep', args: ['300'] });
+  await t.rejects(c.launch({ ...spec, id: 'task' }), { code: 'E_CONTAINER_STATE', message: 'Container task already exists' });
+  const [first, second] = await Promise.allSettled([c.launch({ ...spec, id: 'twin', file: '/bin/sleep', args: ['300'] }), c.launch({ ...spec, id: 'twin' })]);
+  t.equal(first.status, 'fulfilled', 'the first of two concurrent launches with one id runs');
+  t.match(second, { status: 'rejected', reason: { code: 'E_CONTAINER_STATE', message: 'Container twin already exists' } }, 'the second is refused while the first is still starting');
+  await task.destroy();
+  await t.rejects(c.launch({ ...spec, id: 'sess', parent: task }), { code: 'E_CONTAINER_STATE', message: 'Container task is not running' });
+  await c.shutdown();
+  t.equal(c.containers.size, 0, 'shutdown() destroyed the rest');
+});
+
+t.test('cgroups isolation without a hierarchy is a programming error, said at construction', async (t) => {
+  t.throws(() => new Containerizer({ isolation: { namespaces: false, cgroups: true } }), { code: 'E_CONTAINER_STATE', message: 'cgroups isolation needs a cgroup hierarchy' });
+});
