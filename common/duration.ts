@@ -24,7 +24,7 @@ export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / NANOS_PER_MS);
 
 /** Why `ms` is no duration, or undefined when it is one (finite, 0 to MAX_DURATION_MS). */
 export function durationProblem(ms: number): string | undefined {
-  if (!Number.isFinite(ms) || ms < 0) return `must be a duration >= 0, got ${ms} ms`;
+  if (Number.isNaN(ms) || ms < 0) return `must be a duration >= 0, got ${ms} ms`;
   if (ms > MAX_DURATION_MS) return `must be at most ${MAX_DURATION_MS}ms (about 292 years, the longest Mesos duration), got ${ms} ms`;
   return undefined;
 }
