@@ -155,8 +155,15 @@ export class AgentConnection {
     try {
       body = codecs.executor.Call.encode(this.#o.buildSubscribe(), this.#o.contentType);
     } catch (err) {
-      log.error({ err }, 'cannot encode SUBSCRIBE');
-      throw err;
+      // buildSubscribe leaves out what cannot be encoded, so this is our bug; throwing here
+      // would end the process and every task with it. Try again as after a refusal.
+      log.error({ err }, `cannot encode SUBSCRIBE; retrying in ${SUBSCRIBE_RETRY_MS} ms`);
+      this.#state = { kind: 'connected', generation };
+      this.#retryTimer = this.#o.clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        void this.#subscribe(generation);
+      }, SUBSCRIBE_RETRY_MS);
+      return;
     }
     let res: ResponseData;
     try {
@@ -203,7 +210,16 @@ export class AgentConnection {
           this.#disconnected(generation, `undecodable event: ${(err as Error).message}`);
           return;
         }
-        if (event.type === 'SUBSCRIBED') this.#state = { kind: 'subscribed', generation };
+        if (event.type === 'SUBSCRIBED') {
+          // Without it there is no container id (parent of the tasks' containers) and no
+          // framework capabilities: acting half-subscribed is worse than asking again.
+          if (!event.subscribed) {
+            log.error('SUBSCRIBED event without its subscribed payload; dropping the connection');
+            this.#disconnected(generation, 'protocol error: SUBSCRIBED event without subscribed');
+            return;
+          }
+          this.#state = { kind: 'subscribed', generation };
+        }
         this.#o.onEvent(event);
       }
       if (generation === this.#generation) this.#disconnected(generation, 'event stream ended');
