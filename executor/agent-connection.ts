@@ -12,6 +12,9 @@ import { DEFAULT_MAX_RECORD_SIZE, readRecords } from '../proto/recordio.js';
 /** SUBSCRIBE is resent this long after an answer other than 200 (built-in executors: 1 s). */
 export const SUBSCRIBE_RETRY_MS = 1000;
 
+/** Longest run of event handling before the event loop gets a turn (p99 delay target: 50 ms). */
+export const EVENT_SLICE_MS = 10;
+
 /** A call (UPDATE, MESSAGE, HEARTBEAT) without an answer this long has failed. */
 export const CALL_TIMEOUT_MS = 10_000;
 
@@ -197,7 +200,14 @@ export class AgentConnection {
     this.#tcpConnected = true;
     this.#state = { kind: 'subscribing', generation };
     try {
+      let sliceStart = performance.now();
       for await (const record of readRecords(res.body, { maxRecordSize: this.#o.maxEventSize ?? DEFAULT_MAX_RECORD_SIZE })) {
+        // One read can hold hundreds of events, all handled without leaving this loop:
+        // after EVENT_SLICE_MS of them, let timers and other sockets have a turn.
+        if (performance.now() - sliceStart > EVENT_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
         if (generation !== this.#generation) return;
         // The agent never sends empty records; one carries no event, so it changes nothing.
         if (record.length === 0) continue;

@@ -7,6 +7,7 @@ import type { mesos } from '../proto/codec.js';
 import type { Switchboard } from '../switchboard/index.js';
 import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
+import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from './switchboard-opt-in.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
@@ -84,7 +85,9 @@ async function main(): Promise<number> {
       process.exit(1);
     });
   }
+  const stats = startRunStats();
   const code = await executor.run();
+  logger.info(stats.stop(), 'executor run statistics');
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   return code;
 }
