@@ -15,15 +15,15 @@ export interface RunStats {
 export function startRunStats(): { stop(): RunStats } {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
-  const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+  // The sampler's own resolution is counted in every sample: take it out.
+  const ms = (ns: number): number => Math.max(0, Math.round((ns / 1e6 - RESOLUTION_MS) * 100) / 100);
   return {
     stop() {
       histogram.disable();
       return {
-        // The sampler's own resolution is counted in every sample: take it out.
-        eventLoopDelayP50Ms: Math.max(0, ms(histogram.percentile(50)) - RESOLUTION_MS),
-        eventLoopDelayP99Ms: Math.max(0, ms(histogram.percentile(99)) - RESOLUTION_MS),
-        eventLoopDelayMaxMs: Math.max(0, ms(histogram.max) - RESOLUTION_MS),
+        eventLoopDelayP50Ms: ms(histogram.percentile(50)),
+        eventLoopDelayP99Ms: ms(histogram.percentile(99)),
+        eventLoopDelayMaxMs: ms(histogram.max),
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
       };
     },

@@ -6,14 +6,7 @@ import { systemClock } from '../../common/clock.js';
 import { codecs, type executor, type mesos } from '../../proto/codec.js';
 import { encodeRecord } from '../../proto/recordio.js';
 import { ENCODINGS, fixture, logLines, shellTask, startExecutor, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
-import { waitForFile } from '../helpers/wait.js';
-
-/** Rejects loudly if `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+import { waitForFile, within } from '../helpers/wait.js';
 
 for (const encoding of ENCODINGS) {
   const contentType = encoding === 'json' ? 'application/json' : 'application/x-protobuf';

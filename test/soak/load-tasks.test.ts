@@ -2,15 +2,18 @@
 // process and wire. Asserted: every task ends TASK_KILLED with its updates in order and
 // none duplicated after acknowledgement; kill-all time grows about linearly with the
 // number of tasks (it was quadratic: 1.5 s for 1000, 19.8 s for 2000); inside the
-// executor, p99 event-loop delay stays under 50 ms and peak RSS under a bound.
+// executor, p99 event-loop delay stays within 50 ms of that of a well-behaved busy process
+// on the same machine at the same time, and peak RSS under a bound.
 // make test: one round of 200 tasks; make soak: rounds of 1000, 2000 and 5000.
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bySuiteScale, writeSuiteResult } from '../helpers/suite.js';
 import { argvTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import type { ReceivedUpdate } from '../../agent/emulator.js';
+import type { RunStats } from '../../executor/run-stats.js';
 
 const ROUNDS = bySuiteScale([200], [1000, 2000, 5000]);
 const P99_DELAY_BOUND_MS = 50;
@@ -28,6 +31,8 @@ interface RoundFigures {
   killAllMs: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
+  /** p99 of a well-behaved busy process measured alongside: what the machine alone costs. */
+  busyProcessP99Ms: number;
   maxRssMB: number;
 }
 
@@ -49,6 +54,37 @@ function countUpdates(agent: { on(e: 'update', f: (u: ReceivedUpdate) => void): 
   });
 }
 
+/**
+ * A Node process that is busy half the time but never holds its loop for more than 1 ms,
+ * measuring its own event-loop delay the same way and at the same time. On a shared
+ * machine much of a busy process's delay is waiting for a CPU (2 cores, load 7-15 here:
+ * such a process alone sees a p99 of ~30 ms); the bound is about what the executor adds.
+ */
+function busyBaseline(t: Test): { stop(): Promise<RunStats> } {
+  const statsModule = new URL('../../executor/run-stats.js', import.meta.url).href;
+  const script = `import { startRunStats } from ${JSON.stringify(statsModule)};
+const stats = startRunStats();
+let timer;
+const work = () => { const end = performance.now() + 1; while (performance.now() < end); timer = setTimeout(work, 1); };
+work();
+process.stdin.resume();
+process.stdin.on('end', () => { clearTimeout(timer); process.stdout.write(JSON.stringify(stats.stop())); });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    async stop() {
+      child.stdin.end();
+      await closed;
+      return JSON.parse(out) as RunStats;
+    },
+  };
+}
+
 const figures: RoundFigures[] = [];
 const started = new Date();
 
@@ -59,6 +95,7 @@ for (const n of ROUNDS) {
     const statsFile = path.join(dir, 'run-stats.json');
     // warn: thousands of info lines through a pipe this test reads would measure the pipe.
     const { agent, exec } = await startExecutor(t, 'protobuf', {}, { MESOS_SIDECAR_LOG_LEVEL: 'warn', MESOS_SIDECAR_RUN_STATS_FILE: statsFile });
+    const baseline = busyBaseline(t);
     const ids = Array.from({ length: n }, () => uniqueId(`load${n}`));
     const timeoutMs = 30_000 + n * 40;
     const running = countUpdates(agent, n, (u) => !u.duplicate && u.status.state === 'TASK_RUNNING', 'TASK_RUNNING', timeoutMs);
@@ -88,19 +125,22 @@ for (const n of ROUNDS) {
     const wrong = ids.filter((id) => JSON.stringify(byTask.get(id)) !== JSON.stringify(ORDER));
     t.same(wrong.slice(0, 5), [], `every task went ${ORDER.join(' → ')} (${wrong.length} did not)`);
 
-    const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Record<string, number>;
+    const busy = await baseline.stop();
+    const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as RunStats;
     const round: RoundFigures = {
       tasks: n,
       launchToAllRunningMs,
       killAllMs,
-      eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms!,
-      eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs!,
-      maxRssMB: Math.round(stats.maxRssBytes! / 1024 / 1024),
+      eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
+      eventLoopDelayMaxMs: stats.eventLoopDelayMaxMs,
+      busyProcessP99Ms: busy.eventLoopDelayP99Ms,
+      maxRssMB: Math.round(stats.maxRssBytes / 1024 / 1024),
     };
     figures.push(round);
     t.comment(JSON.stringify(round));
-    t.ok(round.eventLoopDelayP99Ms < P99_DELAY_BOUND_MS, `p99 event-loop delay ${round.eventLoopDelayP99Ms} ms < ${P99_DELAY_BOUND_MS} ms`);
-    t.ok(stats.maxRssBytes! < rssBoundBytes(n), `peak RSS ${round.maxRssMB} MB < ${Math.round(rssBoundBytes(n) / 1024 / 1024)} MB`);
+    const added = round.eventLoopDelayP99Ms - busy.eventLoopDelayP99Ms;
+    t.ok(added < P99_DELAY_BOUND_MS, `p99 event-loop delay ${round.eventLoopDelayP99Ms} ms, ${added.toFixed(1)} ms over a busy 1-ms-slice process (${busy.eventLoopDelayP99Ms} ms) < ${P99_DELAY_BOUND_MS} ms`);
+    t.ok(stats.maxRssBytes < rssBoundBytes(n), `peak RSS ${round.maxRssMB} MB < ${Math.round(rssBoundBytes(n) / 1024 / 1024)} MB`);
   });
 }
 

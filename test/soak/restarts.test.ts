@@ -6,17 +6,17 @@
 // make test: 3 restarts per encoding; make soak: 100 per encoding.
 import t from 'tap';
 import path from 'node:path';
+import { isTerminalState } from '../../executor/status-updates.js';
 import type { executor, mesos } from '../../proto/codec.js';
 import { bySuiteScale, fuzzSeed, writeSuiteResult } from '../helpers/suite.js';
 import { alive, ENCODINGS, fixture, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
-import { waitForFile } from '../helpers/wait.js';
+import { waitForFile, within } from '../helpers/wait.js';
 
 const RESTARTS = bySuiteScale(3, 100);
 const LONG_TASKS = 3;
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE']);
 /** Where a state may come in a task's life; check updates repeat TASK_RUNNING. */
 const RANK: Record<string, number> = { TASK_STARTING: 0, TASK_RUNNING: 1, TASK_KILLING: 2 };
-const rank = (state: string): number => RANK[state] ?? (TERMINAL.has(state) ? 3 : -1);
+const rank = (state: mesos.TaskState): number => RANK[state] ?? (isTerminalState(state) ? 3 : -1);
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
 function seeded(seed: number): () => number {
@@ -27,12 +27,6 @@ function seeded(seed: number): () => number {
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 const key = (s: mesos.TaskStatus): string => s.uuid!.toString('hex');
@@ -126,7 +120,7 @@ for (const encoding of ENCODINGS) {
     for (const u of agent.updates) if (!u.duplicate) byTask.set(u.status.task_id.value, [...(byTask.get(u.status.task_id.value) ?? []), u.status]);
     for (const [id, states] of byTask) {
       for (let i = 1; i < states.length; i++) {
-        if (rank(states[i]!.state) < rank(states[i - 1]!.state) || states[i]!.timestamp! < states[i - 1]!.timestamp! || TERMINAL.has(states[i - 1]!.state)) {
+        if (rank(states[i]!.state) < rank(states[i - 1]!.state) || states[i]!.timestamp! < states[i - 1]!.timestamp! || isTerminalState(states[i - 1]!.state)) {
           outOfOrder.push(`${id}: ${states.map((s) => s.state).join(',')}`);
           break;
         }
