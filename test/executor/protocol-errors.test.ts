@@ -2,7 +2,9 @@
 // which reaction; in every case the executor and its other tasks go on.
 import t, { type Test } from 'tap';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { systemClock } from '../../common/clock.js';
+import { createLogger } from '../../common/logger.js';
 import { codecs, type executor, type mesos } from '../../proto/codec.js';
 import { encodeRecord } from '../../proto/recordio.js';
 import { ENCODINGS, fixture, logLines, shellTask, startExecutor, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
@@ -90,8 +92,6 @@ t.test('json: an unknown enum name in a TaskInfo neither kills the executor nor 
 t.test('an update that became unencodable is carried in SUBSCRIBE in its minimal form (same uuid), with a log line', async (t) => {
   const label: mesos.Label = { key: 'corruptible', value: 'x' };
   const lines: Array<Record<string, unknown>> = [];
-  const { createLogger } = await import('../../common/logger.js');
-  const { Writable } = await import('node:stream');
   const sink = new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(JSON.parse(chunk.toString())), cb()) });
   const { agent, exited } = await startInProcessExecutor(t, 'protobuf', { autoAcknowledge: false, subscriptionBackoffMax: '100ms' }, {
     clock: systemClock,
