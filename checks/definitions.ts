@@ -2,6 +2,7 @@
 // per-kind structs with every default applied (shared/spec/checks.md §1, §2, §9). Nothing
 // downstream reads the protobuf shapes again. Invalid definitions throw a
 // CheckDefinitionError naming the field path and the bad value.
+import { durationProblem } from '../common/duration.js';
 import { Codec, codecs, unknownEnumMessage, type mesos } from '../proto/codec.js';
 import { CheckDefinitionError, ReadinessLabelError } from './errors.js';
 
@@ -89,6 +90,8 @@ function invalid(field: string, message: string): never {
 
 function seconds(field: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) invalid(field, `${field} must be >= 0, got ${value}`);
+  const problem = durationProblem(value * 1000);
+  if (problem) invalid(field, `${field} ${problem}`);
   return value * 1000;
 }
 
@@ -332,8 +335,8 @@ export function parseReadinessCheck(json: unknown, ports: ReadonlyMap<string, nu
     protocol,
     probe,
     ...(portName !== undefined ? { portName } : {}),
-    intervalMs: intervalSeconds * 1000,
-    timeoutMs: timeoutSeconds * 1000,
+    intervalMs: seconds(`${prefix}.intervalSeconds`, intervalSeconds),
+    timeoutMs: seconds(`${prefix}.timeoutSeconds`, timeoutSeconds),
     httpStatusCodesForReady: codes as number[],
     preserveLastResponse: preserve,
   };

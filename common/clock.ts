@@ -12,43 +12,86 @@ export interface Clock {
    * mean anything. For durations: now() moves in whole milliseconds and jumps with NTP.
    */
   monotonic(): number;
+  /** Any delay from 0 up to days, weeks or Infinity (never); NaN is a RangeError. */
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-class SystemClock implements Clock {
+/**
+ * Node fires a timer longer than this after 1 ms (with a TimeoutOverflowWarning), so a
+ * 25-day kill grace would SIGKILL at once: longer delays are armed in steps of at most this.
+ */
+export const MAX_TIMER_STEP_MS = 2 ** 31 - 1;
+
+/** What a host offers: one-shot timers of at most MAX_TIMER_STEP_MS and a monotonic reading. */
+export interface HostTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+  /** Milliseconds on a clock that never jumps (wall-clock changes must not move deadlines). */
+  monotonicNow(): number;
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+function checkDelay(ms: number): number {
+  if (Number.isNaN(ms)) throw new RangeError('timer delay must be a number of milliseconds, got NaN');
+  return Math.max(0, ms);
+}
+
+/** A Clock over host timers that splits delays longer than MAX_TIMER_STEP_MS into steps. */
+export class SteppedClock implements Clock {
+  readonly #host: HostTimers;
   #next = 0;
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  /** Per timer: the host timer of its current step. */
+  readonly #timers = new Map<number, unknown>();
+
+  constructor(host: HostTimers) {
+    this.#host = host;
+  }
 
   now(): number {
-    return Date.now();
+    return this.#host.now();
   }
 
   monotonic(): number {
-    return performance.now();
+    return this.#host.monotonicNow();
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const id = ++this.#next;
-    this.#timers.set(
-      id,
-      setTimeout(() => {
-        this.#timers.delete(id);
-        callback();
-      }, Math.max(0, ms)),
-    );
+    const due = this.#host.monotonicNow() + checkDelay(ms);
+    const arm = (remaining: number): void => {
+      const step = Math.min(remaining, MAX_TIMER_STEP_MS);
+      this.#timers.set(
+        id,
+        this.#host.setTimeout(() => {
+          // Only a cut-short step re-arms: a timer armed for its whole delay fires as armed.
+          if (step < remaining) return arm(Math.max(0, due - this.#host.monotonicNow()));
+          this.#timers.delete(id);
+          callback();
+        }, step),
+      );
+    };
+    arm(due - this.#host.monotonicNow());
     return { id };
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    const t = this.#timers.get(handle.id);
-    if (t) clearTimeout(t);
+    const timer = this.#timers.get(handle.id);
+    if (timer !== undefined) this.#host.clearTimeout(timer);
     this.#timers.delete(handle.id);
   }
 }
 
-export const systemClock: Clock = new SystemClock();
+const nodeTimers: HostTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+  monotonicNow: () => performance.now(),
+  now: () => Date.now(),
+};
+
+export const systemClock: Clock = new SteppedClock(nodeTimers);
 
 /** A clock that only moves when told to; timers fire in due order during advance(). */
 export class ManualClock implements Clock {
@@ -71,7 +114,7 @@ export class ManualClock implements Clock {
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
     const id = ++this.#next;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), callback });
+    this.#timers.set(id, { at: this.#now + checkDelay(ms), callback });
     return { id };
   }
 

@@ -14,13 +14,31 @@ const UNIT_MS: Record<string, number> = {
 
 const DURATION = /^(\d+(?:\.\d+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$/;
 
+export const NANOS_PER_MS = 1_000_000n;
+
+/**
+ * The longest duration there is: Mesos keeps durations as int64 nanoseconds (stout
+ * Duration, DurationInfo), so nothing longer can be sent, stored or meant. About 292 years.
+ */
+export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / NANOS_PER_MS);
+
+/** Why `ms` is no duration, or undefined when it is one (finite, 0 to MAX_DURATION_MS). */
+export function durationProblem(ms: number): string | undefined {
+  if (Number.isNaN(ms) || ms < 0) return `must be a duration >= 0, got ${ms} ms`;
+  if (ms > MAX_DURATION_MS) return `must be at most ${MAX_DURATION_MS}ms (about 292 years, the longest Mesos duration), got ${ms} ms`;
+  return undefined;
+}
+
 /** Parses a Mesos duration string into milliseconds; `variable` names the source in errors. */
 export function parseDuration(text: string, variable: string): number {
   const m = DURATION.exec(text);
   if (!m) {
     throw new EnvironmentError(variable, `${JSON.stringify(text)} is not a Mesos duration (expected e.g. "5secs", "1500ms", "15mins")`);
   }
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  const problem = durationProblem(ms);
+  if (problem) throw new EnvironmentError(variable, `${JSON.stringify(text)}: ${problem}`);
+  return ms;
 }
 
 /** Formats milliseconds the way the agent does: the largest unit giving a whole number. */
@@ -31,8 +49,6 @@ export function formatDuration(ms: number): string {
   }
   return ms === 0 ? '0ns' : `${ms}ms`;
 }
-
-export const NANOS_PER_MS = 1_000_000n;
 
 export function durationInfoToMs(d: { nanoseconds: bigint } | undefined): number | undefined {
   return d === undefined ? undefined : Number(d.nanoseconds) / 1e6;

@@ -16,6 +16,9 @@ export const SUBSCRIBE_RETRY_MS = 1000;
 /** Distinct TLS failures remembered so that each is logged once, not once per retry. */
 export const TLS_FAILURES_REMEMBERED = 64;
 
+/** Longest run of event handling before the event loop gets a turn (p99 delay target: 50 ms). */
+export const EVENT_SLICE_MS = 10;
+
 /** A call (UPDATE, MESSAGE, HEARTBEAT) without an answer this long has failed. */
 export const CALL_TIMEOUT_MS = 10_000;
 
@@ -167,8 +170,15 @@ export class AgentConnection {
     try {
       body = codecs.executor.Call.encode(this.#o.buildSubscribe(), this.#o.contentType);
     } catch (err) {
-      log.error({ err }, 'cannot encode SUBSCRIBE');
-      throw err;
+      // buildSubscribe leaves out what cannot be encoded, so this is our bug; throwing here
+      // would end the process and every task with it. Try again as after a refusal.
+      log.error({ err }, `cannot encode SUBSCRIBE; retrying in ${SUBSCRIBE_RETRY_MS} ms`);
+      this.#state = { kind: 'connected', generation };
+      this.#retryTimer = this.#o.clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        void this.#subscribe(generation);
+      }, SUBSCRIBE_RETRY_MS);
+      return;
     }
     let res: ResponseData;
     try {
@@ -210,7 +220,14 @@ export class AgentConnection {
     this.#tcpConnected = true;
     this.#state = { kind: 'subscribing', generation };
     try {
+      let sliceStart = performance.now();
       for await (const record of readRecords(res.body, { maxRecordSize: this.#o.maxEventSize ?? DEFAULT_MAX_RECORD_SIZE })) {
+        // One read can hold hundreds of events, all handled without leaving this loop:
+        // after EVENT_SLICE_MS of them, let timers and other sockets have a turn.
+        if (performance.now() - sliceStart > EVENT_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
         if (generation !== this.#generation) return;
         // The agent never sends empty records; one carries no event, so it changes nothing.
         if (record.length === 0) continue;
@@ -223,7 +240,16 @@ export class AgentConnection {
           this.#disconnected(generation, `undecodable event: ${(err as Error).message}`);
           return;
         }
-        if (event.type === 'SUBSCRIBED') this.#state = { kind: 'subscribed', generation };
+        if (event.type === 'SUBSCRIBED') {
+          // Without it there is no container id (parent of the tasks' containers) and no
+          // framework capabilities: acting half-subscribed is worse than asking again.
+          if (!event.subscribed) {
+            log.error('SUBSCRIBED event without its subscribed payload; dropping the connection');
+            this.#disconnected(generation, 'protocol error: SUBSCRIBED event without subscribed');
+            return;
+          }
+          this.#state = { kind: 'subscribed', generation };
+        }
         this.#o.onEvent(event);
       }
       if (generation === this.#generation) this.#disconnected(generation, 'event stream ended');

@@ -7,6 +7,13 @@
 
 export type Random = () => number;
 
+/**
+ * Lowest cap of the re-subscription delay: MESOS_SUBSCRIPTION_BACKOFF_MAX=0ns would
+ * otherwise retry a refused connection hundreds of times a second. Far below the 2 s an
+ * agent waits for its executors after a restart, so an attempt still lands in time.
+ */
+export const SUBSCRIPTION_BACKOFF_FLOOR_MS = 100;
+
 export class SubscriptionBackoff {
   readonly #maxMs: number;
   readonly #random: Random;
@@ -14,11 +21,11 @@ export class SubscriptionBackoff {
 
   constructor(maxMs: number, random: Random = Math.random) {
     if (!(maxMs >= 0)) throw new RangeError(`backoff maximum must be >= 0, got ${maxMs}`);
-    this.#maxMs = maxMs;
+    this.#maxMs = Math.max(maxMs, SUBSCRIPTION_BACKOFF_FLOOR_MS);
     this.#random = random;
   }
 
-  /** Delay before the next attempt: 0 for the first, then uniform in [0, max]. */
+  /** Delay before the next attempt: 0 for the first, then uniform in [0, max(max, floor)]. */
   next(): number {
     return this.#attempts++ === 0 ? 0 : this.#random() * this.#maxMs;
   }

@@ -15,6 +15,7 @@ import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-polic
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
 import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
 import { createTaskStatus, isTerminalState, StatusUpdateManager, type StatusFields } from './status-updates.js';
+import { buildSubscribe, taskInfoEncodingError } from './subscribe-call.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from './task-view.js';
 import type { TlsConnector } from './tls-connector.js';
@@ -78,6 +79,14 @@ export class Executor implements TaskRegistry {
   readonly #backoff: SubscriptionBackoff;
   readonly #tasks = new Map<string, Task>();
   readonly #tasksByContainer = new Map<string, Task>();
+  /** Tasks not yet terminated: exit and shutdown decisions without scanning every task. */
+  readonly #liveTasks = new Set<Task>();
+  /** Terminated tasks still kept (live ones are #tasks minus these). */
+  #terminatedCount = 0;
+  /** Terminated tasks whose terminal update is acknowledged, oldest first: may be forgotten. */
+  readonly #prunable = new Set<Task>();
+  /** Members of each task group, so that killing a group does not scan every task. */
+  readonly #groupMembers = new Map<number, Set<Task>>();
   /** Groups already being taken down, so a cascade of terminal updates kills only once. */
   readonly #groupsKilling = new Set<number>();
   /** Groups where a task was killed by its health check (checks.md §8 [Decision]). */
@@ -198,11 +207,22 @@ export class Executor implements TaskRegistry {
     // Tasks with no acknowledged update yet; the agent turns queued tasks missing from
     // this list into TASK_DROPPED/TASK_LOST.
     const unacknowledgedTasks = [...this.#tasks.values()].filter((t) => !this.#updates.isTaskAcknowledged(t.taskId)).map((t) => t.info);
-    const subscribe: executor.Call.Subscribe = {};
-    if (unacknowledgedTasks.length) subscribe.unacknowledged_tasks = unacknowledgedTasks;
-    const updates = this.#updates.unacknowledgedUpdates();
-    if (updates.length) subscribe.unacknowledged_updates = updates;
-    return { ...this.#ids(), type: 'SUBSCRIBE', subscribe };
+    const unacknowledgedUpdates = this.#updates.unacknowledgedUpdates().map((u) => u.status);
+    const build = buildSubscribe({ unacknowledgedTasks, unacknowledgedUpdates }, this.#config.contentType);
+    for (const { original, repaired, error } of build.repairedUpdates) {
+      this.#log.error({ task_id: original.task_id.value, state: original.state, err: error }, 'status update cannot be encoded; SUBSCRIBE carries its minimal form');
+      this.#updates.replace(repaired);
+    }
+    for (const { status, error } of build.droppedUpdates) {
+      this.#log.error({ task_id: status.task_id.value, state: status.state, err: error }, 'status update cannot be encoded at all; dropped');
+      this.#updates.forget(status);
+    }
+    for (const { info, error } of build.droppedTasks) {
+      const task = this.#tasks.get(info.task_id.value);
+      this.#log.error({ task_id: info.task_id.value, err: error, live: task?.live }, 'TaskInfo cannot be encoded; left out of SUBSCRIBE (a live task is ended)');
+      if (task?.live) this.#kill(task, { graceMs: 0, cause: { kind: 'invalid', message: `TaskInfo cannot be encoded: ${error.message}` } });
+    }
+    return { ...this.#ids(), type: 'SUBSCRIBE', subscribe: build.subscribe };
   }
 
   #onConnected(): void {
@@ -279,7 +299,7 @@ export class Executor implements TaskRegistry {
           log.warn({ taskId: event.acknowledged.task_id.value, uuid: Buffer.from(event.acknowledged.uuid).toString('hex') }, 'ACKNOWLEDGED for an unknown update; ignored');
         } else {
           log.debug({ taskId: status.task_id.value, state: status.state }, 'update acknowledged');
-          if (isTerminalState(status.state)) this.#forgetOldTasks();
+          if (isTerminalState(status.state)) this.#onTerminalAcknowledged(status.task_id.value);
         }
         return this.#maybeExit();
       }
@@ -396,40 +416,17 @@ export class Executor implements TaskRegistry {
     for (const info of infos) {
       const taskId = info.task_id.value;
       if (this.#tasks.has(taskId)) {
-        this.#log.warn({ taskId }, 'LAUNCH for a task that already exists; ignored');
+        this.#log.warn({ task_id: taskId }, 'LAUNCH for a task that already exists; ignored');
         continue;
       }
-      const invalid = this.#validate(info);
-      const containerId: mesos.ContainerID = { value: randomUUID() };
-      if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
-      let sandbox: string;
       try {
-        sandbox = taskSandbox(this.#config.sandbox, taskId);
+        const task = this.#prepareTask(info, groupId);
+        if (task) started.push(task);
       } catch (err) {
-        this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
-        continue;
+        // Our bug, met by this one TaskInfo: it ends TASK_ERROR, the others still launch.
+        this.#log.error({ task_id: taskId, err }, 'cannot prepare the task');
+        if (!this.#tasks.has(taskId)) this.#rejectUnstarted(info, 'TASK_ERROR', `Cannot launch the task: ${(err as Error).message}`, 'REASON_TASK_INVALID');
       }
-      const command = info.command ?? {};
-      const task = new Task({
-        info,
-        containerId,
-        environment: buildTaskEnvironment({ executorEnvironment: this.#config.taskEnvironment, task: info, command, sandbox, containerIp: '127.0.0.1' }),
-        workingDirectory: sandbox,
-        ...(command.user ? { user: command.user } : {}),
-        ...(groupId !== undefined ? { groupId } : {}),
-        launchedAt: this.#clock.now(),
-      });
-      this.#tasks.set(taskId, task);
-      this.#hadTasks = true;
-      this.#tasksByContainer.set(containerId.value, task);
-      if (invalid) {
-        this.#log.error({ taskId, error: invalid.message }, 'invalid task');
-        task.terminate(invalid.state, undefined);
-        this.#sendStatus(task, { state: invalid.state, message: invalid.message, reason: 'REASON_TASK_INVALID' });
-        continue;
-      }
-      this.#sendStatus(task, { state: 'TASK_STARTING' });
-      started.push(task);
     }
     for (const task of started) void this.#start(task);
     if (groupId !== undefined) {
@@ -440,8 +437,54 @@ export class Executor implements TaskRegistry {
     this.#maybeExit();
   }
 
+  /** Registers the task; returns it if it is to be started, undefined if it ended already. */
+  #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): Task | undefined {
+    const taskId = info.task_id.value;
+    const invalid = this.#validate(info);
+    const containerId: mesos.ContainerID = { value: randomUUID() };
+    if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
+    let sandbox: string;
+    try {
+      sandbox = taskSandbox(this.#config.sandbox, taskId);
+    } catch (err) {
+      this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
+      return undefined;
+    }
+    const command = info.command ?? {};
+    const task = new Task({
+      info,
+      containerId,
+      environment: buildTaskEnvironment({ executorEnvironment: this.#config.taskEnvironment, task: info, command, sandbox, containerIp: '127.0.0.1' }),
+      workingDirectory: sandbox,
+      ...(command.user ? { user: command.user } : {}),
+      ...(groupId !== undefined ? { groupId } : {}),
+      launchedAt: this.#clock.now(),
+    });
+    this.#tasks.set(taskId, task);
+    this.#liveTasks.add(task);
+    this.#hadTasks = true;
+    this.#tasksByContainer.set(containerId.value, task);
+    if (groupId !== undefined) {
+      let members = this.#groupMembers.get(groupId);
+      if (!members) this.#groupMembers.set(groupId, (members = new Set()));
+      members.add(task);
+    }
+    if (invalid) {
+      this.#log.error({ task_id: taskId, error: invalid.message }, 'invalid task');
+      this.#terminate(task, invalid.state, undefined);
+      this.#sendStatus(task, { state: invalid.state, message: invalid.message, reason: 'REASON_TASK_INVALID' });
+      return undefined;
+    }
+    this.#sendStatus(task, { state: 'TASK_STARTING' });
+    return task;
+  }
+
   /** Definitions a master would have refused: TASK_ERROR/TASK_FAILED before anything starts. */
   #validate(info: mesos.TaskInfo): { state: mesos.TaskState; message: string } | undefined {
+    // A TaskInfo that decoded but cannot be encoded again (e.g. an enum value we do not
+    // know dropped from a required field) could not be carried in a later SUBSCRIBE.
+    const unencodable = taskInfoEncodingError(info, this.#config.contentType);
+    if (unencodable) return { state: 'TASK_ERROR', message: `TaskInfo cannot be encoded again (needed to re-subscribe): ${unencodable.message}` };
     if (!info.command) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command is not set' };
     if (!info.command.value) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command.value is not set' };
     if (info.kill_policy?.grace_period && info.kill_policy.grace_period.nanoseconds < 0n) {
@@ -482,7 +525,7 @@ export class Executor implements TaskRegistry {
     } catch (err) {
       const message = err instanceof SidecarError ? err.message : `Failed to launch task: ${(err as Error).message}`;
       log.error({ err }, 'task launch failed');
-      task.terminate('TASK_FAILED', undefined);
+      this.#terminate(task, 'TASK_FAILED', undefined);
       this.#sendStatus(task, { state: 'TASK_FAILED', message, ...(err instanceof TaskInvalidError ? { reason: 'REASON_TASK_INVALID' as const } : {}) });
       if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
       this.#maybeExit();
@@ -566,7 +609,7 @@ export class Executor implements TaskRegistry {
       case 'running': {
         task.checks?.pause();
         // A max-completion kill goes straight to TASK_FAILED, as the command executor does.
-        if (this.#hasCapability('TASK_KILLING_STATE') && request.cause.kind !== 'max-completion') this.#sendStatus(task, { state: 'TASK_KILLING' });
+        if (this.#hasCapability('TASK_KILLING_STATE') && request.cause.kind !== 'max-completion' && request.cause.kind !== 'invalid') this.#sendStatus(task, { state: 'TASK_KILLING' });
         const pid = phase.process.pid;
         log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
         signalGroup(pid, 'SIGTERM');
@@ -583,8 +626,8 @@ export class Executor implements TaskRegistry {
     if (this.#groupsKilling.has(groupId) || this.#lifecycle.kind !== 'running') return;
     this.#groupsKilling.add(groupId);
     if (healthKill) this.#groupsHealthKilled.add(groupId);
-    for (const sibling of this.#tasks.values()) {
-      if (sibling === cause || sibling.groupId !== groupId || !sibling.live) continue;
+    for (const sibling of this.#groupMembers.get(groupId) ?? []) {
+      if (sibling === cause || !sibling.live) continue;
       const groupCause: KillCause = { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill };
       this.#kill(sibling, { graceMs: killGracePeriodMs(undefined, sibling.info.kill_policy), cause: groupCause });
     }
@@ -609,6 +652,10 @@ export class Executor implements TaskRegistry {
     if (phase.kind === 'killing' && phase.request.cause.kind === 'max-completion') {
       state = 'TASK_FAILED';
       reason = 'REASON_MAX_COMPLETION_TIME_REACHED';
+    } else if (phase.kind === 'killing' && phase.request.cause.kind === 'invalid') {
+      state = 'TASK_FAILED';
+      reason = 'REASON_TASK_INVALID';
+      message = `${termination} (${phase.request.cause.message})`;
     } else if (phase.kind === 'killing') {
       state = 'TASK_KILLED';
       const cause = phase.request.cause;
@@ -623,7 +670,7 @@ export class Executor implements TaskRegistry {
       state = exit.code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
     }
     log.info({ state, code: exit.code, signal: exit.signal }, 'task process exited');
-    task.terminate(state, exit.waitStatus);
+    this.#terminate(task, state, exit.waitStatus);
     this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}), ...(reason ? { reason } : {}) });
     if (task.groupId !== undefined && (state === 'TASK_FAILED' || state === 'TASK_KILLED')) {
       const healthKill = phase.kind === 'killing' && phase.request.cause.kind === 'health';
@@ -632,19 +679,40 @@ export class Executor implements TaskRegistry {
     this.#maybeExit();
   }
 
+  #terminate(task: Task, state: mesos.TaskState, waitStatus: number | undefined): void {
+    task.terminate(state, waitStatus);
+    this.#liveTasks.delete(task);
+    this.#terminatedCount++;
+  }
+
+  #onTerminalAcknowledged(taskId: string): void {
+    const task = this.#tasks.get(taskId);
+    if (task && !task.live && !this.#updates.hasUnacknowledgedTerminal(taskId)) this.#prunable.add(task);
+    this.#forgetOldTasks();
+  }
+
   /**
    * A long-lived executor runs many tasks over time: keep the most recent terminated ones
-   * (the switchboard may still ask for their exit status) and forget the rest once their
-   * terminal update is acknowledged.
+   * (the switchboard may still ask for their exit status) and forget the oldest whose
+   * terminal update is acknowledged. O(1) per acknowledgement: kill-all of thousands of
+   * tasks was quadratic while this scanned every task.
    */
   #forgetOldTasks(): void {
-    let excess = [...this.#tasks.values()].filter((t) => !t.live).length - this.#terminatedTasksKept;
-    for (const task of this.#tasks.values()) {
-      if (excess <= 0) return;
-      if (task.live || this.#updates.hasUnacknowledgedTerminal(task.taskId)) continue;
+    for (const task of this.#prunable) {
+      if (this.#terminatedCount <= this.#terminatedTasksKept) return;
+      this.#prunable.delete(task);
       this.#tasks.delete(task.taskId);
       this.#tasksByContainer.delete(task.containerId.value);
-      excess--;
+      this.#terminatedCount--;
+      this.#updates.forgetTask(task.taskId);
+      if (task.groupId === undefined) continue;
+      const members = this.#groupMembers.get(task.groupId);
+      members?.delete(task);
+      if (members?.size === 0) {
+        this.#groupMembers.delete(task.groupId);
+        this.#groupsKilling.delete(task.groupId);
+        this.#groupsHealthKilled.delete(task.groupId);
+      }
     }
   }
 
@@ -664,8 +732,7 @@ export class Executor implements TaskRegistry {
       for (const task of this.#tasks.values()) if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
-    for (const task of this.#tasks.values()) {
-      if (!task.live) continue;
+    for (const task of [...this.#liveTasks]) {
       const graceMs = shutdownGraceMs(killGracePeriodMs(undefined, task.info.kill_policy), this.#config.shutdownGracePeriodMs);
       this.#kill(task, { graceMs, cause: { kind: 'shutdown' } });
     }
@@ -674,8 +741,7 @@ export class Executor implements TaskRegistry {
 
   #maybeExit(): void {
     if (this.#lifecycle.kind === 'exited') return;
-    const live = [...this.#tasks.values()].some((t) => t.live);
-    if (live) return;
+    if (this.#liveTasks.size > 0) return;
     const lifecycle = this.#lifecycle;
     const shuttingDown = lifecycle.kind === 'shutting-down';
     if (lifecycle.kind === 'shutting-down' && !lifecycle.reportable) return this.#exit(lifecycle.exitCode);

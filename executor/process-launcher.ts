@@ -65,8 +65,20 @@ export function resolveExecutable(file: string, envPath: string | undefined, cwd
   throw new LaunchError(`Failed to execute '${file}': no such executable file${file.includes('/') ? '' : ' on PATH'}`);
 }
 
+/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class RealProcessLauncher implements ProcessLauncher {
+  /** The previous launch's turn: launches take one event-loop turn each, in order. */
+  #turn: Promise<void> = Promise.resolve();
+
   async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
+    // Spawning blocks the loop for a millisecond or more (fork, exec, the sandbox files):
+    // a burst of thousands of LAUNCHes done at once would hold acknowledgements, KILLs and
+    // the switchboard back for seconds. One launch per turn lets them in between.
+    const turn = this.#turn.then(nextTurn);
+    this.#turn = turn;
+    await turn;
     const { file, args, argv0 } = commandArgv(spec.command);
     const ids = userSpawnOptions(spec.user);
     const env = { ...spec.environment };

@@ -1,12 +1,14 @@
 // The executor process (entered through main.ts): reads the MESOS_* environment, runs
 // the executor with the checks engine, and starts the IO switchboard when the operator
 // configured credentials for it.
+import { writeFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
 import type { Switchboard } from '../switchboard/index.js';
 import type { TaskCheckFactory } from './checks-contract.js';
 import { parseExecutorEnvironment } from './env.js';
+import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from './switchboard-opt-in.js';
@@ -98,7 +100,19 @@ async function main(): Promise<number> {
       process.exit(1);
     });
   }
+  const stats = startRunStats();
   const code = await executor.run();
+  const figures = stats.stop();
+  logger.info(figures, 'executor run statistics');
+  // For load tests and benchmarks, which would rather not read (and slow down) every log line.
+  const statsFile = process.env.MESOS_SIDECAR_RUN_STATS_FILE;
+  if (statsFile) {
+    try {
+      writeFileSync(statsFile, `${JSON.stringify(figures)}\n`);
+    } catch (err) {
+      logger.warn({ err, file: statsFile }, 'cannot write MESOS_SIDECAR_RUN_STATS_FILE');
+    }
+  }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   return code;
 }

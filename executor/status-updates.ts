@@ -75,6 +75,7 @@ export function copyTaskStatus(previous: mesos.TaskStatus, clock: Clock): mesos.
 export type PostUpdate = (update: executor.Call.Update) => Promise<void>;
 
 interface Pending {
+  /** Replaced only by a repaired form of the same update (same UUID). */
   status: mesos.TaskStatus;
   key: string;
 }
@@ -90,6 +91,8 @@ export class StatusUpdateManager {
   readonly #queues = new Map<string, Pending[]>();
   readonly #retryTimers = new Map<string, TimerHandle>();
   readonly #acknowledgedTasks = new Set<string>();
+  /** Per task: how many of its unacknowledged updates are terminal (O(1) pruning checks). */
+  readonly #unacknowledgedTerminals = new Map<string, number>();
   #subscribed = false;
   /** UUIDs carried by the last SUBSCRIBE built. */
   #carried = new Set<string>();
@@ -112,7 +115,39 @@ export class StatusUpdateManager {
     if (!status.uuid) throw new TypeError('status update without uuid');
     const pending: Pending = { status, key: uuidKey(status.uuid) };
     this.#unacknowledged.set(pending.key, pending);
+    this.#countTerminal(status, +1);
     if (this.#subscribed) this.#enqueue(pending);
+  }
+
+  #countTerminal(status: mesos.TaskStatus, delta: 1 | -1): void {
+    if (!isTerminalState(status.state)) return;
+    const taskId = status.task_id.value;
+    const n = (this.#unacknowledgedTerminals.get(taskId) ?? 0) + delta;
+    if (n > 0) this.#unacknowledgedTerminals.set(taskId, n);
+    else this.#unacknowledgedTerminals.delete(taskId);
+  }
+
+  /** Swaps in another form of a stored update (same UUID, same place in the order). */
+  replace(status: mesos.TaskStatus): void {
+    const pending = this.#unacknowledged.get(uuidKey(status.uuid!));
+    if (!pending) return;
+    this.#countTerminal(pending.status, -1);
+    pending.status = status;
+    this.#countTerminal(status, +1);
+  }
+
+  /** Drops a stored update without an acknowledgement (it can never be sent). */
+  forget(status: mesos.TaskStatus): void {
+    const key = uuidKey(status.uuid!);
+    const pending = this.#unacknowledged.get(key);
+    if (!pending) return;
+    this.#unacknowledged.delete(key);
+    this.#countTerminal(pending.status, -1);
+  }
+
+  /** The executor no longer knows the task: drop what is kept about it. */
+  forgetTask(taskId: string): void {
+    this.#acknowledgedTasks.delete(taskId);
   }
 
   #enqueue(pending: Pending): void {
@@ -129,6 +164,7 @@ export class StatusUpdateManager {
     const pending = this.#unacknowledged.get(key);
     if (!pending) return undefined;
     this.#unacknowledged.delete(key);
+    this.#countTerminal(pending.status, -1);
     this.#acknowledgedTasks.add(pending.status.task_id.value);
     return pending.status;
   }
@@ -150,8 +186,7 @@ export class StatusUpdateManager {
   }
 
   hasUnacknowledgedTerminal(taskId: string): boolean {
-    for (const p of this.#unacknowledged.values()) if (p.status.task_id.value === taskId && isTerminalState(p.status.state)) return true;
-    return false;
+    return this.#unacknowledgedTerminals.has(taskId);
   }
 
   /**

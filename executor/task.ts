@@ -23,6 +23,8 @@ export type KillCause =
   /** TaskInfo.max_completion_time ran out: TASK_FAILED, no TASK_KILLING, grace 0. */
   | { kind: 'max-completion' }
   | { kind: 'shutdown' }
+  /** The task cannot be carried on (its TaskInfo cannot be encoded): TASK_FAILED, no TASK_KILLING. */
+  | { kind: 'invalid'; message: string }
   /** The task's own health check reached consecutive_failures. */
   | { kind: 'health'; description: string }
   /** A sibling of the task group failed or was killed. */

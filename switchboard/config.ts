@@ -2,6 +2,7 @@
 // come from files so they never sit in a process listing or a status update.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { durationProblem } from '../common/duration.js';
 import { parseAcl, type Acl } from './acl.js';
 import type { AuthConfig, BearerToken, Credential } from './auth.js';
 import type { Limits } from './calls.js';
@@ -147,6 +148,8 @@ export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   const maxQueuedBytes = positiveInt(env, ENV.maxQueuedBytes);
   if (maxQueuedBytes) options.limits.maxQueuedBytes = maxQueuedBytes;
   const heartbeat = positiveInt(env, ENV.heartbeat);
+  const heartbeatProblem = heartbeat === undefined ? undefined : durationProblem(heartbeat);
+  if (heartbeatProblem) throw new SwitchboardConfigError(ENV.heartbeat, heartbeatProblem);
   if (heartbeat) options.heartbeatIntervalMs = heartbeat;
   return options;
 }

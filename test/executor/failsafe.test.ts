@@ -2,30 +2,11 @@
 // update never acknowledged, the executor gives up and exits non-zero. Driven on an
 // injected ManualClock; the executor runs in-process against the emulator over the wire.
 import t, { type Test } from 'tap';
-import { AgentEmulator } from '../../agent/emulator.js';
-import { ManualClock } from '../../common/clock.js';
-import { createLogger } from '../../common/logger.js';
-import { parseExecutorEnvironment } from '../../executor/env.js';
-import { ACK_FAILSAFE_MS, EXIT_AGENT_LOST, Executor } from '../../executor/executor.js';
+import { ACK_FAILSAFE_MS, EXIT_AGENT_LOST } from '../../executor/executor.js';
 import type { executor } from '../../proto/codec.js';
-import { fixture, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+import { fixture, shellTask, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
 
-/** An in-process executor on a ManualClock, subscribed to a fresh emulator. */
-async function subscribedExecutor(t: Test, encoding: 'json' | 'protobuf', options: { autoAcknowledge?: boolean } = {}) {
-  const agent = await AgentEmulator.start({ logger: quietLogger(), ...options });
-  t.teardown(() => agent.close());
-  const clock = new ManualClock(Date.now());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    clock,
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  clock.advance(0); // the first connection attempt is scheduled at +0 on the injected clock
-  await subscribed;
-  return { agent, clock, exited };
-}
+const subscribedExecutor = (t: Test, encoding: 'json' | 'protobuf', options: { autoAcknowledge?: boolean } = {}) => startInProcessExecutor(t, encoding, options);
 
 t.test('an unacknowledged terminal update: exit 1 exactly 60 s later, not before', async (t) => {
   const { agent, clock, exited } = await subscribedExecutor(t, 'json', { autoAcknowledge: false });

@@ -128,3 +128,29 @@ t.test('an update created after the SUBSCRIBE was built is POSTed once SUBSCRIBE
   t.same(posted.map((p) => p.update.status), [late], 'only the update the SUBSCRIBE did not carry');
   t.equal(manager.size, 2, 'both wait for their ACKNOWLEDGED');
 });
+
+t.test('unacknowledged terminal updates are counted per task through send, acknowledge, replace and forget', async (t) => {
+  const { manager, status } = harness();
+  const running = status('a', 'TASK_RUNNING');
+  const finished = status('a', 'TASK_FINISHED');
+  const steps: Array<[string, () => void, boolean]> = [
+    ['RUNNING sent', () => manager.send(running), false],
+    ['FINISHED sent', () => manager.send(finished), true],
+    ['FINISHED replaced by its minimal form (still terminal)', () => manager.replace({ ...finished, labels: undefined }), true],
+    ['RUNNING acknowledged', () => manager.acknowledge(running.uuid!), true],
+    ['FINISHED forgotten (could not be encoded)', () => manager.forget(finished), false],
+  ];
+  for (const [what, step, expected] of steps) {
+    step();
+    t.equal(manager.hasUnacknowledgedTerminal('a'), expected, what);
+  }
+  const failed = status('b', 'TASK_FAILED');
+  manager.send(failed);
+  t.ok(manager.hasUnacknowledgedTerminal('b'));
+  manager.acknowledge(failed.uuid!);
+  t.notOk(manager.hasUnacknowledgedTerminal('b'), 'acknowledged');
+  t.equal(manager.size, 0);
+  t.ok(manager.isTaskAcknowledged('b'));
+  manager.forgetTask('b');
+  t.notOk(manager.isTaskAcknowledged('b'), 'a forgotten task is no longer remembered');
+});

@@ -2,8 +2,11 @@
 import type { Test } from 'tap';
 import { fileURLToPath } from 'node:url';
 import { AgentEmulator, type EmulatorOptions, type ExecutorProcess } from '../../agent/emulator.js';
+import { ManualClock, type Clock } from '../../common/clock.js';
 import { msToDurationInfo } from '../../common/duration.js';
-import { createLogger } from '../../common/logger.js';
+import { createLogger, type Logger } from '../../common/logger.js';
+import { parseExecutorEnvironment } from '../../executor/env.js';
+import { Executor, type ExecutorOptions } from '../../executor/executor.js';
 import type { mesos } from '../../proto/codec.js';
 
 export const ENCODINGS = ['json', 'protobuf'] as const;
@@ -90,4 +93,31 @@ export function logLines(exec: ExecutorProcess): Array<Record<string, unknown>> 
     }
   }
   return out;
+}
+
+/**
+ * An in-process executor subscribed to a fresh emulator over the real wire, on a
+ * ManualClock unless `executor.clock` says otherwise (the first connection attempt is
+ * scheduled at +0, so a ManualClock is advanced by 0 once).
+ */
+export async function startInProcessExecutor<C extends Clock = ManualClock>(
+  t: Test,
+  encoding: Encoding,
+  agentOptions: EmulatorOptions = {},
+  executorOptions: Partial<Omit<ExecutorOptions, 'config' | 'clock'>> & { clock?: C; logger?: Logger } = {},
+): Promise<{ agent: AgentEmulator; clock: C; executor: Executor; exited: Promise<number> }> {
+  const agent = await AgentEmulator.start({ logger: quietLogger(), ...agentOptions });
+  t.teardown(() => agent.close());
+  const clock = (executorOptions.clock ?? new ManualClock(Date.now())) as C;
+  const executor = new Executor({
+    logger: createLogger({ name: 'executor', level: 'silent' }),
+    ...executorOptions,
+    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding })),
+    clock,
+  });
+  const subscribed = agent.waitForSubscribed();
+  const exited = executor.run();
+  if (clock instanceof ManualClock) clock.advance(0);
+  await subscribed;
+  return { agent, clock, executor, exited };
 }

@@ -43,3 +43,10 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 10_00
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** `promise`, or a loud rejection naming `what` if it has not settled within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
