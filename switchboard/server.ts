@@ -2,6 +2,7 @@
 // negotiation and body decoding, then dispatch to calls.ts. Errors are typed values
 // (SwitchboardHttpError) mapped to a response in one place.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { CodecError, RecordIOError } from '../common/errors.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { allowsCall, authorized } from './acl.js';
@@ -198,6 +199,26 @@ export function createHttpServer(state: SwitchboardState, auth: AuthConfig, maxC
     },
     createRequestHandler(state, auth),
   );
+  // Node's headersTimeout starts at a request's first byte: a connection that never sends
+  // one is not covered. This closes it once headersTimeout passed without a request
+  // (a socket timer: connection mechanics, not the injected clock).
+  const awaitingRequest = new WeakMap<Socket, () => void>();
+  server.on('connection', (socket: Socket) => {
+    const silent = (): void => {
+      state.logger.debug({ remote: socket.remoteAddress }, 'connection sent no request within headersTimeout; closing it');
+      socket.destroy();
+    };
+    awaitingRequest.set(socket, silent);
+    socket.setTimeout(headersTimeoutMs);
+    socket.once('timeout', silent);
+  });
+  server.prependListener('request', (req: IncomingMessage) => {
+    const silent = awaitingRequest.get(req.socket);
+    if (!silent) return;
+    awaitingRequest.delete(req.socket);
+    req.socket.off('timeout', silent);
+    req.socket.setTimeout(0);
+  });
   // Beyond the cap Node closes new connections at once, keeping the descriptor reserve.
   server.maxConnections = maxConnections;
   let lastDropLog = 0;
