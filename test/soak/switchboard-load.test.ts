@@ -6,7 +6,7 @@
 import t from 'tap';
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +23,12 @@ const MiB = 2 ** 20;
 const rss = () => process.memoryUsage.rss();
 const figures: Record<string, unknown> = {};
 
-/** Runs `body` while sampling the event-loop delay and the peak RSS above the start. */
-async function measured<T>(body: () => Promise<T>): Promise<{ value: T; rssGrowthMiB: number; eldP99Ms: number; eldMaxMs: number }> {
+/**
+ * Runs `body` while sampling the peak RSS above the start and the event-loop delay; the
+ * delay is counted from when `body` calls `steady()` (the clients, which share this
+ * process, are set up by then).
+ */
+async function measured<T>(body: (steady: () => void) => Promise<T>): Promise<{ value: T; rssGrowthMiB: number; eldP99Ms: number; eldMaxMs: number }> {
   global.gc?.();
   const rss0 = rss();
   let peak = rss0;
@@ -32,7 +36,7 @@ async function measured<T>(body: () => Promise<T>): Promise<{ value: T; rssGrowt
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
   try {
-    const value = await body();
+    const value = await body(() => eld.reset());
     peak = Math.max(peak, rss());
     return { value, rssGrowthMiB: (peak - rss0) / MiB, eldP99Ms: eld.percentile(99) / 1e6, eldMaxMs: eld.max / 1e6 };
   } finally {
@@ -47,13 +51,13 @@ t.test('attach readers that never read', async (t) => {
   const readers = bySuiteScale(50, 1000);
   const fx = await startFixture(t, { limits: { maxOutputReaders: readers, maxOutputReadersPerContainer: readers } });
   fx.logs.length = 0;
-  // A steady producer: ~8 MB/s of text until killed.
-  const task = fx.task('chatty', 'while :; do head -c 262144 /dev/zero | base64; sleep 0.03; done', { tty: true });
+  // A steady producer, ~3 MB/s of text once told to go, until killed.
+  const task = fx.task('chatty', 'read go; while :; do head -c 65536 /dev/zero | base64; sleep 0.03; done', { tty: true });
   const { port } = new URL(fx.url);
-  const body = codecs.agent.Call.encode({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, 'application/json');
+  const body = codecs.agent.Call.encode({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, 'application/x-protobuf');
   const open = () =>
     new Promise<{ status: number; req: http.ClientRequest }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: Number(port), path: '/api/v1', method: 'POST', agent: false, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/recordio', 'Message-Accept': 'application/json' } });
+      const req = http.request({ host: '127.0.0.1', port: Number(port), path: '/api/v1', method: 'POST', agent: false, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/x-protobuf', Accept: 'application/recordio', 'Message-Accept': 'application/x-protobuf' } });
       req.on('response', (res) => {
         res.pause();
         resolve({ status: res.statusCode!, req });
@@ -61,10 +65,13 @@ t.test('attach readers that never read', async (t) => {
       req.on('error', reject);
       req.end(body);
     });
-  const r = await measured(async () => {
+  const r = await measured(async (steady) => {
     const all: { status: number; req: http.ClientRequest }[] = [];
     for (let i = 0; i < readers; i += 50) all.push(...(await Promise.all(Array.from({ length: Math.min(50, readers - i) }, open))));
-    const extra = await open().catch(() => ({ status: 0, req: undefined }));
+    const extra = await open();
+    extra.req.destroy();
+    await task.tty!.write('go\n');
+    steady();
     // Output keeps flowing while every reader sits on a full socket.
     await new Promise((r) => setTimeout(r, bySuiteScale(1000, 5000)));
     return { all, extra };
@@ -83,19 +90,24 @@ t.test('idle connections that never send a byte', async (t) => {
   const connections = bySuiteScale(2000, 20_000);
   // Each client process opens up to 10,000: the machine's fd limit (20,000) is per process.
   const perClient = 10_000;
-  const fx = await startFixture(t, { limits: { headersTimeoutMs: 2000 } });
+  const fx = await startFixture(t, { limits: { headersTimeoutMs: 5000 } });
   fx.task('web', 'sleep 1000');
   const { port } = new URL(fx.url);
   const here = path.dirname(fileURLToPath(import.meta.url));
+  const openFds = () => readdirSync('/proc/self/fd').length;
+  const fdsBefore = openFds();
   const sandbox = mkdtempSync(path.join(tmpdir(), 'sb-load-'));
   t.teardown(() => rmSync(sandbox, { recursive: true, force: true }));
-  const r = await measured(async () => {
+  let peakFds = 0;
+  const fdSampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 100);
+  const r = await measured(async (steady) => {
     const clients = Array.from({ length: Math.ceil(connections / perClient) }, (_, i) => fork(path.join(here, 'idle-connections.js'), [port!, String(Math.min(perClient, connections - i * perClient))], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     t.teardown(() => {
       for (const c of clients) if (c.exitCode === null) c.kill('SIGKILL');
     });
     type Report = { opened: number; closed: number; failed: number; settled: number };
     const reports = await Promise.all(clients.map((c) => new Promise<Report>((resolve) => c.once('message', (m) => resolve(m as Report)))));
+    steady();
     const t0 = Date.now();
     // The executor's own work while the connection table is full: a task launch (a PTY
     // and a sandbox file) must find its descriptors.
@@ -107,22 +119,28 @@ t.test('idle connections that never send a byte', async (t) => {
       const now = await Promise.all(clients.map((c) => new Promise<Report>((resolve) => { c.once('message', (m) => resolve(m as Report)); c.send('report'); })));
       return now.reduce((n, x) => n + x.closed + x.failed, 0);
     };
-    let closed = 0;
-    const deadline = Date.now() + 20_000;
-    while ((closed = await closedAll()) < connections && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // Server side: its descriptors back to where they were (plus a few).
+    await until(() => openFds() <= fdsBefore + 50, 'the server to close the idle connections', 20_000);
     const clearedMs = Date.now() - t0;
+    const closed = await closedAll();
     const tasks = await fx.client.tasks();
     for (const c of clients) c.disconnect();
+    clearInterval(fdSampler);
     return { reports, exit, closed, clearedMs, served: tasks.tasks.length };
   });
   const opened = r.value.reports.reduce((n, x) => n + x.opened, 0);
   t.ok(opened >= Math.min(connections, 19_000), `${opened} of ${connections} connections opened`);
   t.equal(r.value.exit.waitStatus, 0, 'a task launched while the connections were open ran (no EMFILE)');
-  t.equal(r.value.closed, connections, `all ${connections} closed by the server (${r.value.clearedMs} ms after they were open; headersTimeout 2000 ms)`);
+  t.ok(peakFds - fdsBefore > Math.min(connections, 19_000) * 0.8, `the server held up to ${peakFds - fdsBefore} of them at once`);
+  t.pass(`the server closed them all ${r.value.clearedMs} ms after they were open (headersTimeout 5000 ms)`);
+  // The clients' own count is only a figure: their close events may still be in flight,
+  // and when the listen backlog overflows a client can count a connection the server's
+  // kernel dropped (no descriptor on the server, nothing to close).
+  t.comment(`${r.value.closed} of ${connections} seen closed by the clients at that moment`);
   t.equal(r.value.served, 1, 'then an authenticated GET /tasks is served');
   t.ok(r.rssGrowthMiB < 256, `RSS grew ${round(r.rssGrowthMiB)} MiB (bound 256)`);
   t.ok(r.eldP99Ms < 250, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound 250)`);
-  figures.idleConnections = { connections, opened, clearedMs: r.value.clearedMs, rssGrowthMiB: round(r.rssGrowthMiB), eldP99Ms: round(r.eldP99Ms), eldMaxMs: round(r.eldMaxMs) };
+  figures.idleConnections = { connections, opened, serverPeakConnections: peakFds - fdsBefore, closedSeenByClients: r.value.closed, clearedMs: r.value.clearedMs, rssGrowthMiB: round(r.rssGrowthMiB), eldP99Ms: round(r.eldP99Ms), eldMaxMs: round(r.eldMaxMs) };
 });
 
 t.test('a terminal that never reads its input', async (t) => {
@@ -135,7 +153,8 @@ t.test('a terminal that never reads its input', async (t) => {
   let ready = false;
   const out = collect(s.records, (text) => (ready ||= text.includes('ready')));
   await until(() => ready, 'the session to be ready');
-  const r = await measured(async () => {
+  const r = await measured(async (steady) => {
+    steady();
     const input = fx.client.openInput(id, 'application/json');
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     const cpu0 = process.cpuUsage();
