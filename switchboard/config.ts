@@ -28,15 +28,6 @@ export const ENV = {
 
 export const MAX_HEARTBEAT_INTERVAL_MS = 3_600_000;
 
-/** Checks limits given in code (startSwitchboard) as the environment's are checked. */
-export function validateLimits(limits: Partial<Limits>): void {
-  for (const [key, value] of Object.entries(limits) as [keyof Limits, number | undefined][]) {
-    if (value === undefined) continue;
-    const max = LIMIT_MAXIMA[key];
-    if (!Number.isInteger(value) || value <= 0 || value > max) throw new SwitchboardConfigError(`limits.${key}`, `expected an integer from 1 to ${max}, got ${value}`);
-  }
-}
-
 /** `principal:token` per line, or a bare token (principal `default`); `#` comments. */
 export function parseTokenFile(text: string): BearerToken[] {
   const tokens: BearerToken[] = [];

@@ -8,11 +8,10 @@ import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
 import { hasAnyCredential, type AuthConfig } from './auth.js';
 import type { SwitchboardState } from './calls.js';
-import { validateLimits } from './config.js';
-import { connectionCap, DEFAULT_LIMITS, openFilesLimit, type Limits } from './limits.js';
-import { OutputReaders } from './output-readers.js';
 import { Containers } from './containers.js';
 import { SwitchboardConfigError } from './errors.js';
+import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Limits } from './limits.js';
+import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
 
 export { switchboardOptionsFromEnv, ENV as SWITCHBOARD_ENV } from './config.js';

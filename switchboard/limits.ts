@@ -2,6 +2,7 @@
 // largest value an operator may set (docs/switchboard.md lists them). The connection cap
 // is derived from the process's file-descriptor limit unless set.
 import { readFileSync } from 'node:fs';
+import { SwitchboardConfigError } from './errors.js';
 
 export interface Limits {
   /** Concurrent exec sessions per executor (429 beyond). */
@@ -54,6 +55,15 @@ export const LIMIT_MAXIMA: { readonly [K in keyof Limits]-?: number } = {
   maxConnections: 1_048_576,
   fdReserve: 1_048_576,
 };
+
+/** Checks limits given in code (startSwitchboard) as the environment's are checked. */
+export function validateLimits(limits: Partial<Limits>): void {
+  for (const [key, value] of Object.entries(limits) as [keyof Limits, number | undefined][]) {
+    if (value === undefined) continue;
+    const max = LIMIT_MAXIMA[key];
+    if (!Number.isInteger(value) || value <= 0 || value > max) throw new SwitchboardConfigError(`limits.${key}`, `expected an integer from 1 to ${max}, got ${value}`);
+  }
+}
 
 /** The soft RLIMIT_NOFILE from /proc/self/limits; undefined where that is unreadable. */
 export function openFilesLimit(procLimits?: string): number | undefined {

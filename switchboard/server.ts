@@ -20,8 +20,8 @@ const STREAM_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * `reading` or, when it takes longer than `ms`, a 408. A body that trickles in byte by
- * byte would otherwise hold its connection forever (Node's requestTimeout is off: an
- * input stream lasts as long as its session and keeps itself alive with heartbeats).
+ * byte would otherwise hold its connection forever: Node's requestTimeout has to stay off,
+ * since an input stream's body lasts as long as its container.
  */
 async function withinDeadline<T>(state: SwitchboardState, ms: number, what: string, reading: Promise<T>): Promise<T> {
   // Once the 408 is out a late failure of the read is moot.
@@ -187,8 +187,7 @@ export function createHttpServer(state: SwitchboardState, auth: AuthConfig, maxC
   // noDelay: keystrokes and their echo are single small frames; Nagle would add 40 ms.
   // highWaterMark: with the default 16 KiB every 64 KiB output chunk would report a full
   // buffer and pause the session's producer, a pause/resume per chunk.
-  // headersTimeout also closes connections that never send a byte; Node checks it only
-  // every connectionsCheckingInterval, so that is kept well below it.
+  // Node checks headersTimeout only every connectionsCheckingInterval: kept well below it.
   const server = http.createServer(
     {
       noDelay: true,
