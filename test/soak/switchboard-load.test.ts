@@ -46,6 +46,9 @@ async function measured<T>(body: (steady: () => void) => Promise<T>): Promise<{ 
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+// In make test the slice shares the machine with the other test files running in
+// parallel: event-loop delay bounds get twice the room there.
+const ELD_SLACK = bySuiteScale(2, 1);
 
 t.test('attach readers that never read', async (t) => {
   const readers = bySuiteScale(50, 1000);
@@ -85,7 +88,7 @@ t.test('attach readers that never read', async (t) => {
   t.ok(r.rssGrowthMiB < 64 + 160, `RSS grew ${round(r.rssGrowthMiB)} MiB (bound 224: the 64 MiB queue budget plus client and socket overhead)`);
   // The readers' client side (a thousand sockets the kernel keeps filling) runs in this
   // process too, so this delay is the switchboard's and the clients' together.
-  t.ok(r.eldP99Ms < 750, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound 750, clients included; 173-529 ms seen in full runs)`);
+  t.ok(r.eldP99Ms < 750 * ELD_SLACK, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound ${750 * ELD_SLACK}, clients included; 173-529 ms seen in full runs)`);
   figures.attachReaders = { readers, cutOff: cut, rssGrowthMiB: round(r.rssGrowthMiB), eldP99Ms: round(r.eldP99Ms), eldMaxMs: round(r.eldMaxMs) };
   task.kill();
 });
@@ -147,7 +150,7 @@ t.test('idle connections that never send a byte', async (t) => {
   t.comment(`${r.value.closed} of ${connections} seen closed by the clients at that moment`);
   t.equal(r.value.served, 1, 'then an authenticated GET /tasks is served');
   t.ok(r.rssGrowthMiB < 256, `RSS grew ${round(r.rssGrowthMiB)} MiB (bound 256)`);
-  t.ok(r.eldP99Ms < 250, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound 250)`);
+  t.ok(r.eldP99Ms < 250 * ELD_SLACK, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound ${250 * ELD_SLACK})`);
   figures.idleConnections = { connections, opened, serverPeakConnections: peakFds - fdsBefore, closedSeenByClients: r.value.closed, clearedMs: r.value.clearedMs, rssGrowthMiB: round(r.rssGrowthMiB), eldP99Ms: round(r.eldP99Ms), eldMaxMs: round(r.eldMaxMs) };
 });
 
@@ -186,7 +189,7 @@ t.test('a terminal that never reads its input', async (t) => {
   t.ok(r.value.sent < inputMiB * MiB, `the client could hand over only ${round(r.value.sent / MiB)} of ${inputMiB} MiB (kernel buffers and one record)`);
   t.ok(r.value.busy < 0.15, `CPU ${round(r.value.busy * 100)}% of a core while the terminal is full (bound 15%)`);
   t.ok(r.rssGrowthMiB < 48, `RSS grew ${round(r.rssGrowthMiB)} MiB (bound 48)`);
-  t.ok(r.eldP99Ms < 100, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound 100)`);
+  t.ok(r.eldP99Ms < 100 * ELD_SLACK, `event-loop delay p99 ${round(r.eldP99Ms)} ms (bound ${100 * ELD_SLACK})`);
   figures.nonReadingPty = { inputMiB, acceptedMiB: round(r.value.sent / MiB), cpuPercent: round(r.value.busy * 100), rssGrowthMiB: round(r.rssGrowthMiB), eldP99Ms: round(r.eldP99Ms) };
 });
 
