@@ -54,7 +54,7 @@ export function parseAcl(value: unknown, source: string): Acl {
 }
 
 /** The principal's own rule; never one inherited from Object.prototype (`toString`, ...). */
-export function ruleOf(acl: Acl, principal: string): AclRule | undefined {
+function ruleOf(acl: Acl, principal: string): AclRule | undefined {
   return Object.hasOwn(acl.principals, principal) ? acl.principals[principal] : undefined;
 }
 
