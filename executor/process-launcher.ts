@@ -11,6 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from './task-view.js';
+import { terminalInput } from '../switchboard/pty-writer.js';
 
 export interface LaunchSpec {
   taskId: string;
@@ -165,8 +166,12 @@ export class RealProcessLauncher implements ProcessLauncher {
         output.once('drain', () => term.resume());
       }
     });
+    // The switchboard's flow control for attach input: a task that does not read its
+    // terminal holds the writer, and the writer holds the input stream.
+    const input = terminalInput(term);
     const exited = new Promise<ProcessExit>((resolve) => {
       term.onExit(({ exitCode, signal }) => {
+        input.close();
         const sig = signal ? signal : null;
         const code = sig ? null : exitCode;
         output.end(() => {
@@ -192,7 +197,7 @@ export class RealProcessLauncher implements ProcessLauncher {
         return () => endListeners.delete(listener);
       },
       write(data) {
-        if (!ended) term.write(data);
+        return input.write(typeof data === 'string' ? Buffer.from(data) : data);
       },
       resize(columns, rows) {
         if (!ended) term.resize(columns, rows);

@@ -7,7 +7,8 @@ export interface TtyTap {
   onData(listener: (chunk: Buffer) => void): () => void;
   /** Called once when the terminal's output has ended (the task exited). */
   onEnd(listener: () => void): () => void;
-  write(data: Buffer | string): void;
+  /** Resolves once the terminal took the bytes (input backpressure); dropped after the end. */
+  write(data: Buffer | string): Promise<void>;
   resize(columns: number, rows: number): void;
 }
 

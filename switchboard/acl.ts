@@ -46,7 +46,8 @@ export function parseAcl(value: unknown, source: string): Acl {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('expected a JSON object with "principals"');
   const principals = (value as { principals?: unknown }).principals;
   if (typeof principals !== 'object' || principals === null || Array.isArray(principals)) fail('"principals" must be an object keyed by principal');
-  const out: Acl = { principals: {} };
+  // No prototype: a principal named `__proto__` or `constructor` is just a key here.
+  const out: Acl = { principals: Object.create(null) as Record<string, AclRule> };
   for (const [name, rule] of Object.entries(principals as Record<string, unknown>)) {
     if (typeof rule !== 'object' || rule === null) fail(`principals.${name} must be an object`);
     const { calls, tasks, users } = rule as { calls?: unknown; tasks?: unknown; users?: unknown };
@@ -61,6 +62,17 @@ export function parseAcl(value: unknown, source: string): Acl {
   return out;
 }
 
+/** The principal's own rule; never one inherited from Object.prototype (`toString`, ...). */
+function ruleOf(acl: Acl, principal: string): AclRule | undefined {
+  return Object.hasOwn(acl.principals, principal) ? acl.principals[principal] : undefined;
+}
+
+/** True when the principal is in the ACL and may make `call` on some task. */
+export function allowsCall(acl: Acl, principal: string, call: string): boolean {
+  const rule = ruleOf(acl, principal);
+  return rule !== undefined && (rule.calls.includes('*') || rule.calls.includes(call));
+}
+
 /**
  * True when `principal` may make `call` on `taskId`. Without an ACL every authenticated
  * principal may do everything. `taskId` undefined (no task involved, or unknown
@@ -68,9 +80,8 @@ export function parseAcl(value: unknown, source: string): Acl {
  */
 export function authorized(acl: Acl | undefined, principal: string, call: string, taskId: string | undefined): boolean {
   if (!acl) return true;
-  const rule = acl.principals[principal];
-  if (!rule) return false;
-  if (!rule.calls.includes('*') && !rule.calls.includes(call)) return false;
+  if (!allowsCall(acl, principal, call)) return false;
+  const rule = ruleOf(acl, principal)!;
   if (taskId === undefined) return rule.tasks.includes('*');
   return rule.tasks.some((p) => globToRegExp(p).test(taskId));
 }
@@ -83,6 +94,6 @@ export function authorized(acl: Acl | undefined, principal: string, call: string
  */
 export function mayRunAs(acl: Acl | undefined, principal: string, user: string, taskUser: string): boolean {
   if (user === taskUser) return true;
-  const users = acl?.principals[principal]?.users ?? [];
+  const users = (acl && ruleOf(acl, principal)?.users) ?? [];
   return users.some((p) => globToRegExp(p).test(user));
 }

@@ -14,20 +14,13 @@ import { containerIdText } from './container-id.js';
 import type { Containers, ResolvedContainer } from './containers.js';
 import { badRequest, conflict, forbidden, internalError, notFound, payloadTooLarge, SwitchboardHttpError, tooManySessions } from './errors.js';
 import { ExecSession, taskUser } from './exec-session.js';
+import type { Limits } from './limits.js';
 import type { RequestMediaTypes } from './media-types.js';
+import type { OutputReaders } from './output-readers.js';
 import { ProcessIOStream } from './process-io-stream.js';
 import { validateInputRecord } from './validate-call.js';
 
-export interface Limits {
-  /** Concurrent exec sessions per executor (429 beyond). */
-  maxSessions: number;
-  /** Largest request record or non-streaming body, in bytes (413 beyond). */
-  maxRecordSize: number;
-  /** Bytes an output reader may have queued before it is disconnected. */
-  maxQueuedBytes: number;
-}
-
-export const DEFAULT_LIMITS: Limits = { maxSessions: 32, maxRecordSize: 1024 * 1024, maxQueuedBytes: 4 * 1024 * 1024 };
+export { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface SwitchboardState {
   containers: Containers;
@@ -36,6 +29,7 @@ export interface SwitchboardState {
   audit: AuditLog;
   acl: Acl | undefined;
   limits: Limits;
+  readers: OutputReaders;
   heartbeatIntervalMs: number;
   /** How long an input stream may outlive the drained output (Mesos: about 1 s). */
   inputGraceMs: number;
@@ -176,7 +170,10 @@ export async function attachContainerOutput(state: SwitchboardState, ctx: CallCo
   const resolved = state.containers.resolve(id);
   if (resolved.kind !== 'unknown-root') authorize(state, ctx, resolved);
   const target = attachTarget(state, id, resolved);
-  const logger = state.logger.child({ attach: 'output', container: target.containerText, task: target.taskId });
+  // Counted before the 200 goes out: a reader over the limits gets a 429 instead.
+  let cutOff = (_reason: string): void => {};
+  const slot = state.readers.admit(target.containerText, { cutOff: (reason) => cutOff(reason) });
+  const logger = state.logger.child({ attach: 'output', container: target.containerText, task_id: target.taskId });
   const audit = { event: 'attach-output' as const, principal: ctx.principal, task: target.taskId, container: target.containerText, tty: target.tty, start: new Date(state.clock.now()).toISOString() };
   state.audit.started(audit);
   const stream = new ProcessIOStream(ctx.res, ctx.types, {
@@ -184,7 +181,9 @@ export async function attachContainerOutput(state: SwitchboardState, ctx: CallCo
     heartbeatIntervalMs: state.heartbeatIntervalMs,
     maxQueuedBytes: state.limits.maxQueuedBytes,
     logger,
+    slot,
   });
+  cutOff = (reason) => stream.cutOff(reason);
   const offData = target.onOutput((s, chunk) => stream.sendData(s, chunk));
   const offEnd = target.onOutputEnd(() => stream.end());
   await new Promise<void>((resolve) =>

@@ -2,10 +2,9 @@
 // come from files so they never sit in a process listing or a status update.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { durationProblem } from '../common/duration.js';
 import { parseAcl, type Acl } from './acl.js';
 import type { AuthConfig, BearerToken, Credential } from './auth.js';
-import type { Limits } from './calls.js';
+import { LIMIT_MAXIMA, type Limits } from './limits.js';
 import { SwitchboardConfigError } from './errors.js';
 
 export const ENV = {
@@ -17,8 +16,17 @@ export const ENV = {
   maxSessions: 'MESOS_SIDECAR_SWITCHBOARD_MAX_SESSIONS',
   maxRecordSize: 'MESOS_SIDECAR_SWITCHBOARD_MAX_RECORD_SIZE',
   maxQueuedBytes: 'MESOS_SIDECAR_SWITCHBOARD_MAX_QUEUED_BYTES',
+  maxOutputReaders: 'MESOS_SIDECAR_SWITCHBOARD_MAX_OUTPUT_READERS',
+  maxOutputReadersPerContainer: 'MESOS_SIDECAR_SWITCHBOARD_MAX_OUTPUT_READERS_PER_CONTAINER',
+  maxTotalQueuedBytes: 'MESOS_SIDECAR_SWITCHBOARD_MAX_TOTAL_QUEUED_BYTES',
+  bodyTimeoutMs: 'MESOS_SIDECAR_SWITCHBOARD_BODY_TIMEOUT_MS',
+  headersTimeoutMs: 'MESOS_SIDECAR_SWITCHBOARD_HEADERS_TIMEOUT_MS',
+  maxConnections: 'MESOS_SIDECAR_SWITCHBOARD_MAX_CONNECTIONS',
+  fdReserve: 'MESOS_SIDECAR_SWITCHBOARD_FD_RESERVE',
   heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
 } as const;
+
+export const MAX_HEARTBEAT_INTERVAL_MS = 3_600_000;
 
 /**
  * `principal:token` per line, or a bare token (principal `default`); `#` comments. An
@@ -86,10 +94,10 @@ function readConfigFile(variable: string, value: string): string {
   }
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+function positiveInt(env: NodeJS.ProcessEnv, variable: string, max: number): number | undefined {
   const value = env[variable];
   if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new SwitchboardConfigError(variable, `expected a positive integer, got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || Number(value) > max) throw new SwitchboardConfigError(variable, `expected an integer from 1 to ${max}, got '${value}'`);
   return Number(value);
 }
 
@@ -141,15 +149,11 @@ export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     }
     options.acl = parseAcl(parsed, ENV.acl);
   }
-  const maxSessions = positiveInt(env, ENV.maxSessions);
-  if (maxSessions) options.limits.maxSessions = maxSessions;
-  const maxRecordSize = positiveInt(env, ENV.maxRecordSize);
-  if (maxRecordSize) options.limits.maxRecordSize = maxRecordSize;
-  const maxQueuedBytes = positiveInt(env, ENV.maxQueuedBytes);
-  if (maxQueuedBytes) options.limits.maxQueuedBytes = maxQueuedBytes;
-  const heartbeat = positiveInt(env, ENV.heartbeat);
-  const heartbeatProblem = heartbeat === undefined ? undefined : durationProblem(heartbeat);
-  if (heartbeatProblem) throw new SwitchboardConfigError(ENV.heartbeat, heartbeatProblem);
+  for (const key of Object.keys(LIMIT_MAXIMA) as (keyof Limits)[]) {
+    const value = positiveInt(env, ENV[key], LIMIT_MAXIMA[key]);
+    if (value !== undefined) options.limits[key] = value;
+  }
+  const heartbeat = positiveInt(env, ENV.heartbeat, MAX_HEARTBEAT_INTERVAL_MS);
   if (heartbeat) options.heartbeatIntervalMs = heartbeat;
   return options;
 }

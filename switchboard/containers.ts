@@ -65,7 +65,8 @@ class TaskTerminal implements AttachTarget {
   }
 
   async writeStdin(data: Buffer): Promise<void> {
-    if (data.length > 0 && !this.#ended) this.#tap.write(data);
+    // After the end the bytes are dropped (the tap's writer is closed), not refused.
+    if (data.length > 0) await this.#tap.write(data);
   }
 
   closeStdin(): void {

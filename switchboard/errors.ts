@@ -26,6 +26,8 @@ export const conflict = (body: string) => new SwitchboardHttpError('E_CONFLICT',
 export const payloadTooLarge = (body: string) => new SwitchboardHttpError('E_TOO_LARGE', 413, body);
 export const unsupportedMediaType = (body: string) => new SwitchboardHttpError('E_MEDIA_TYPE', 415, body);
 export const tooManySessions = (body: string) => new SwitchboardHttpError('E_TOO_MANY_SESSIONS', 429, body);
+export const tooManyReaders = (body: string) => new SwitchboardHttpError('E_TOO_MANY_READERS', 429, body);
+export const requestTimeout = (body: string) => new SwitchboardHttpError('E_REQUEST_TIMEOUT', 408, body);
 export const internalError = (body: string) => new SwitchboardHttpError('E_INTERNAL', 500, body);
 export const notImplemented = () => new SwitchboardHttpError('E_NOT_IMPLEMENTED', 501, '');
 

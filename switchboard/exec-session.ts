@@ -15,7 +15,7 @@ import type { AttachTarget, OutputListener, OutputStream } from './attach-target
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
 import { drainPtyOnExit } from './pty-drain.js';
-import { PtyWriter } from './pty-writer.js';
+import { terminalInput } from './pty-writer.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
@@ -241,10 +241,7 @@ export class ExecSession implements AttachTarget {
         term.resume();
       },
     });
-    // node-pty has a public `fd` getter that its typings omit; fall back to its own
-    // (thread-pool) writes if that ever changes.
-    const fd = (term as unknown as { fd?: unknown }).fd;
-    const writer = typeof fd === 'number' ? new PtyWriter(fd) : { write: async (d: Buffer) => term.write(d as unknown as string), close: () => {} };
+    const writer = terminalInput(term, { clock: this.#clock });
     term.onExit(({ exitCode, signal }) => {
       writer.close();
       // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).

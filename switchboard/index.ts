@@ -7,15 +7,17 @@ import type { TaskRegistry } from '../executor/task-view.js';
 import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
 import { checkAuthConfig, hasAnyCredential, type AuthConfig } from './auth.js';
-import { DEFAULT_LIMITS, type Limits, type SwitchboardState } from './calls.js';
+import type { SwitchboardState } from './calls.js';
 import { Containers } from './containers.js';
 import { SwitchboardConfigError } from './errors.js';
+import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Limits } from './limits.js';
+import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
 
 export { switchboardOptionsFromEnv, ENV as SWITCHBOARD_ENV } from './config.js';
 export type { AuthConfig } from './auth.js';
 export type { Acl } from './acl.js';
-export type { Limits } from './calls.js';
+export type { Limits } from './limits.js';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 
@@ -35,6 +37,8 @@ export interface SwitchboardOptions {
   heartbeatIntervalMs?: number;
   /** Grace between drained output and the answer to a still-open input stream. */
   inputGraceMs?: number;
+  /** RLIMIT_NOFILE as the connection cap sees it (read from /proc/self/limits by default). */
+  openFiles?: number;
 }
 
 export interface Switchboard {
@@ -48,6 +52,11 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   if (!hasAnyCredential(options.auth)) throw new SwitchboardConfigError('auth', 'no bearer token or credential configured; refusing to serve exec/attach without authentication');
   checkAuthConfig(options.auth);
   const logger = options.logger.child({ component: 'switchboard' });
+  validateLimits(options.limits ?? {});
+  const limits: Limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
+  const cap = connectionCap(limits, options.openFiles ?? openFilesLimit());
+  if (!cap.ok) throw new SwitchboardConfigError('fdReserve', cap.message);
+  if (cap.clamped) logger.warn({ configured: limits.maxConnections, maxConnections: cap.maxConnections, openFiles: cap.openFiles, fdReserve: limits.fdReserve }, 'maxConnections lowered to keep the descriptor reserve');
   const containers = new Containers(options.registry);
   const state: SwitchboardState = {
     containers,
@@ -55,11 +64,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     logger,
     audit: new AuditLog(logger),
     acl: options.acl,
-    limits: { ...DEFAULT_LIMITS, ...(options.limits ?? {}) },
+    limits,
+    readers: new OutputReaders(limits),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     inputGraceMs: options.inputGraceMs ?? 1000,
   };
-  const server = createHttpServer(state, options.auth);
+  const server = createHttpServer(state, options.auth, cap.maxConnections);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -78,7 +88,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     url = `http://${host}:${address.port}`;
     if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) logger.warn({ address: address.address }, 'switchboard listens beyond loopback');
   }
-  logger.info({ url, acl: options.acl !== undefined, limits: state.limits }, 'switchboard listening');
+  logger.info({ url, acl: options.acl !== undefined, limits: state.limits, maxConnections: cap.maxConnections }, 'switchboard listening');
   // Idempotent: a second server.close() would wait for a 'close' event that never comes.
   let closing: Promise<void> | undefined;
   return {

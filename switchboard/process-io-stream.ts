@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger.js';
 import { codecs, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { encodeRecord } from '../proto/recordio.js';
 import type { OutputStream } from './attach-target.js';
+import type { ReaderSlot } from './output-readers.js';
 import type { RequestMediaTypes } from './media-types.js';
 import { recordEncoding } from './media-types.js';
 
@@ -27,6 +28,8 @@ export interface ProcessIOStreamOptions {
    * they are cut off instead, so a slow reader cannot stall the task or other readers.
    */
   flowControl?: FlowControl;
+  /** An attach reader's share of the queue budget across all readers (output-readers.ts). */
+  slot?: ReaderSlot;
 }
 
 export type StreamEnd = 'completed' | 'client-closed' | 'cut-off';
@@ -112,6 +115,7 @@ export class ProcessIOStream {
   // A reader with a bounded queue must never be handed one record bigger than a part of it.
   readonly #maxCoalesced: number;
   #paused = false;
+  #awaitingDrain = false;
   #closed = false;
   // True when this stream writes the HTTP chunk framing itself (see the constructor).
   readonly #framesChunks: boolean;
@@ -220,10 +224,11 @@ export class ProcessIOStream {
   #write(record: Buffer[]): void {
     const size = record.reduce((n, p) => n + p.length, 0);
     const parts = this.#framesChunks ? chunkFrame(record, size) : record;
-    const { flowControl, maxQueuedBytes } = this.#options;
-    if (!flowControl && this.#res.writableLength + size > maxQueuedBytes) {
-      this.#cutOff(size);
-      return;
+    const { flowControl, maxQueuedBytes, slot } = this.#options;
+    if (!flowControl) {
+      const queued = this.#res.writableLength + size;
+      if (queued > maxQueuedBytes) return this.cutOff(`${queued} bytes would be queued for it, more than its limit of ${maxQueuedBytes}`);
+      if (slot && !slot.reserve(queued)) return;
     }
     // Corked: the parts of a frame leave in one writev.
     if (parts.length > 1) this.#res.cork();
@@ -231,6 +236,15 @@ export class ProcessIOStream {
     for (const p of parts) ok = this.#res.write(p);
     if (parts.length > 1) this.#res.uncork();
     this.bytesOut += size;
+    // What is really left after the write (often nothing: the kernel took it).
+    slot?.reserve(this.#res.writableLength);
+    if (!ok && slot && !this.#awaitingDrain) {
+      this.#awaitingDrain = true;
+      this.#res.once('drain', () => {
+        this.#awaitingDrain = false;
+        slot.reserve(this.#res.writableLength);
+      });
+    }
     if (!ok && flowControl && !this.#paused) {
       this.#paused = true;
       flowControl.pause();
@@ -244,16 +258,16 @@ export class ProcessIOStream {
     this.#options.flowControl?.resume();
   }
 
-  #cutOff(size: number): void {
-    this.#options.logger.warn(
-      { queuedBytes: this.#res.writableLength, recordBytes: size, limit: this.#options.maxQueuedBytes },
-      'output reader fell too far behind; disconnecting it',
-    );
-    this.#stopHeartbeat();
+  /** Disconnects a reader that fell behind (its own bound or the total of all readers). */
+  cutOff(reason: string): void {
+    if (this.#closed) return;
+    this.#options.logger.warn({ queuedBytes: this.#res.writableLength, reason }, 'output reader fell too far behind; disconnecting it');
     this.#end = 'cut-off';
     // A reset, not a clean end of the chunked body: the client must not mistake a cut-off
     // for the process having finished.
     this.#res.destroy();
+    // At once, not on 'close': the queued output and the listeners go now.
+    this.#closedBy('cut-off');
   }
 
   #closedBy(end: StreamEnd): void {
@@ -264,6 +278,7 @@ export class ProcessIOStream {
     this.#pending = [];
     this.#stopHeartbeat();
     this.#release();
+    this.#options.slot?.release();
     const final = this.#end ?? end;
     this.#end = final;
     for (const l of this.#endListeners.splice(0)) l(final);

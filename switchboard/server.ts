@@ -2,14 +2,15 @@
 // negotiation and body decoding, then dispatch to calls.ts. Errors are typed values
 // (SwitchboardHttpError) mapped to a response in one place.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { CodecError, RecordIOError } from '../common/errors.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
-import { authorized } from './acl.js';
+import { allowsCall, authorized } from './acl.js';
 import { authenticate, type AuthConfig } from './auth.js';
 import * as calls from './calls.js';
 import type { CallContext, SwitchboardState } from './calls.js';
 import { FILES_PREFIX, serveFiles } from './files/endpoints.js';
-import { badRequest, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
+import { badRequest, forbidden, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, requestTimeout, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
 import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
 import { recordsOf } from './record-stream.js';
 import { taskEntry } from './task-listing.js';
@@ -18,6 +19,25 @@ import { validateAgentCall } from './validate-call.js';
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
 export const TASKS_PATH = '/tasks';
 const STREAM_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * `reading` or, when it takes longer than `ms`, a 408. A body that trickles in byte by
+ * byte would otherwise hold its connection forever: Node's requestTimeout has to stay off,
+ * since an input stream's body lasts as long as its container.
+ */
+async function withinDeadline<T>(state: SwitchboardState, ms: number, what: string, reading: Promise<T>): Promise<T> {
+  // Once the 408 is out a late failure of the read is moot.
+  reading.catch(() => {});
+  let timer: ReturnType<typeof state.clock.setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = state.clock.setTimeout(() => reject(requestTimeout(`${what} not received within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([reading, expired]);
+  } finally {
+    state.clock.clearTimeout(timer);
+  }
+}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -44,15 +64,22 @@ function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
 }
 
 /** Steps 11-14 of attach-exec.md §2: read and check the call. */
-async function readCall(req: IncomingMessage, types: RequestMediaTypes, maxRecordSize: number): Promise<{ call: agent.Call; records?: AsyncIterator<Buffer> }> {
+async function readCall(state: SwitchboardState, req: IncomingMessage, types: RequestMediaTypes): Promise<{ call: agent.Call; records?: AsyncIterator<Buffer> }> {
+  const { maxRecordSize, bodyTimeoutMs } = state.limits;
   if (types.content === RECORDIO_TYPE) {
     const records = recordsOf(req, { maxRecordSize, highWaterBytes: 256 * 1024 })[Symbol.asyncIterator]();
     let first: IteratorResult<Buffer>;
     try {
       // Empty frames carry nothing; skip to the first real record.
-      do first = await records.next();
-      while (!first.done && first.value.length === 0);
+      const firstRecord = async (): Promise<IteratorResult<Buffer>> => {
+        let next: IteratorResult<Buffer>;
+        do next = await records.next();
+        while (!next.done && next.value.length === 0);
+        return next;
+      };
+      first = await withinDeadline(state, bodyTimeoutMs, 'The first record of the request body was', firstRecord());
     } catch (err) {
+      if (err instanceof SwitchboardHttpError) throw err;
       if (err instanceof RecordIOError) throw err.code === 'E_RECORDIO_TOO_LARGE' ? payloadTooLarge(err.message) : badRequest(err.message);
       // The client went away before its first record: what Mesos answers to an early EOF.
       throw badRequest('Received EOF while reading request body');
@@ -60,7 +87,7 @@ async function readCall(req: IncomingMessage, types: RequestMediaTypes, maxRecor
     if (first.done) throw badRequest('Received EOF while reading request body');
     return { call: decodeCall(first.value, types.messageContent!), records };
   }
-  const body = await readBody(req, maxRecordSize);
+  const body = await withinDeadline(state, bodyTimeoutMs, 'The request body was', readBody(req, maxRecordSize));
   return { call: decodeCall(body, types.content) };
 }
 
@@ -75,7 +102,7 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
     if (!state.containers.registry.executorContainerId()) throw new SwitchboardHttpError('E_RECOVERING', 503, 'Agent has not finished recovery');
     if (req.method !== 'POST') throw methodNotAllowed(req.method);
     const types = negotiateMediaTypes(req.headers);
-    const { call, records } = await readCall(req, types, state.limits.maxRecordSize);
+    const { call, records } = await readCall(state, req, types);
     const type = call.type!;
     if (types.content === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_INPUT') {
       throw unsupportedMediaType(`Streaming 'Content-Type' ${RECORDIO_TYPE} is not supported for ${type} call`);
@@ -114,7 +141,9 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const error = err instanceof SwitchboardHttpError ? err : undefined;
-      if (!error) state.logger.error({ err, url: req.url }, 'switchboard request failed');
+      // A client that hangs up mid-body is routine, not our failure.
+      if (!error && clientAborted(err, req)) state.logger.info({ url: req.url }, 'request body aborted by the client');
+      else if (!error) state.logger.error({ err, url: req.url }, 'switchboard request failed');
       else if (error.status >= 500) state.logger.warn({ status: error.status, body: error.body }, 'switchboard call failed');
       else state.logger.debug({ status: error.status, body: error.body }, 'switchboard call rejected');
       if (res.headersSent || res.destroyed) {
@@ -140,6 +169,9 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
  */
 function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerResponse, principal: string): void {
   if (req.method !== 'GET') throw new SwitchboardHttpError('E_METHOD', 405, `405 Method Not Allowed. Expecting one of { 'GET' }, but received '${req.method}'.`, { Allow: 'GET' });
+  // A principal the ACL does not grant GET_TASKS at all is refused, as for any other call,
+  // rather than shown an empty list.
+  if (state.acl && !allowsCall(state.acl, principal, 'GET_TASKS')) throw forbidden();
   const executor = state.containers.registry.executorContainerId();
   const [now, sandbox] = [state.clock.now(), state.containers.registry.sandbox?.()];
   const tasks = [...state.containers.registry.tasks()]
@@ -150,9 +182,54 @@ function listTasks(state: SwitchboardState, req: IncomingMessage, res: ServerRes
   res.end(body);
 }
 
-export function createHttpServer(state: SwitchboardState, auth: AuthConfig): http.Server {
+function clientAborted(err: unknown, req: IncomingMessage): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (req.destroyed && !req.complete);
+}
+
+export function createHttpServer(state: SwitchboardState, auth: AuthConfig, maxConnections: number): http.Server {
+  const { headersTimeoutMs } = state.limits;
   // noDelay: keystrokes and their echo are single small frames; Nagle would add 40 ms.
   // highWaterMark: with the default 16 KiB every 64 KiB output chunk would report a full
   // buffer and pause the session's producer, a pause/resume per chunk.
-  return http.createServer({ noDelay: true, requestTimeout: 0, headersTimeout: 30_000, highWaterMark: STREAM_HIGH_WATER_MARK }, createRequestHandler(state, auth));
+  // Node checks headersTimeout only every connectionsCheckingInterval: kept well below it.
+  const server = http.createServer(
+    {
+      noDelay: true,
+      requestTimeout: 0,
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+      highWaterMark: STREAM_HIGH_WATER_MARK,
+    },
+    createRequestHandler(state, auth),
+  );
+  // Node's headersTimeout starts at a request's first byte: a connection that never sends
+  // one is not covered. This closes it once headersTimeout passed without a request
+  // (a socket timer: connection mechanics, not the injected clock).
+  const awaitingRequest = new WeakMap<Socket, () => void>();
+  server.on('connection', (socket: Socket) => {
+    const silent = (): void => {
+      state.logger.debug({ remote: socket.remoteAddress }, 'connection sent no request within headersTimeout; closing it');
+      socket.destroy();
+    };
+    awaitingRequest.set(socket, silent);
+    socket.setTimeout(headersTimeoutMs);
+    socket.once('timeout', silent);
+  });
+  server.prependListener('request', (req: IncomingMessage) => {
+    const silent = awaitingRequest.get(req.socket);
+    if (!silent) return;
+    awaitingRequest.delete(req.socket);
+    req.socket.off('timeout', silent);
+    req.socket.setTimeout(0);
+  });
+  // Beyond the cap Node closes new connections at once, keeping the descriptor reserve.
+  server.maxConnections = maxConnections;
+  let lastDropLog = 0;
+  server.on('drop', () => {
+    const now = state.clock.now();
+    if (now - lastDropLog < 10_000) return;
+    lastDropLog = now;
+    state.logger.warn({ maxConnections }, 'connection limit reached; new connections are closed until some end');
+  });
+  return server;
 }

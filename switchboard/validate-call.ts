@@ -26,6 +26,15 @@ function validateEnvironment(env: mesos.Environment | undefined): string | undef
 }
 
 /** Returns Mesos' validation message for an invalid call, undefined when it is valid. */
+// Linux signal numbers: 1 (SIGHUP) to 64 (SIGRTMAX). Anything else would only reach
+// kill(2) to fail there with EINVAL, which is the caller's mistake, not ours.
+export const MAX_SIGNAL = 64;
+
+function checkSignal(field: string, signal: number | undefined): string | undefined {
+  if (signal === undefined || (Number.isInteger(signal) && signal >= 1 && signal <= MAX_SIGNAL)) return undefined;
+  return `'${field}.signal' must be a signal number from 1 to ${MAX_SIGNAL}, got ${signal}`;
+}
+
 export function validateAgentCall(call: agent.Call): string | undefined {
   if (call.type === undefined) return "Expecting 'type' to be present";
   switch (call.type) {
@@ -65,7 +74,7 @@ export function validateAgentCall(call: agent.Call): string | undefined {
       return checkId('wait_nested_container', call.wait_nested_container.container_id, true);
     case 'KILL_NESTED_CONTAINER':
       if (!call.kill_nested_container) return "Expecting 'kill_nested_container' to be present";
-      return checkId('kill_nested_container', call.kill_nested_container.container_id, true);
+      return checkId('kill_nested_container', call.kill_nested_container.container_id, true) ?? checkSignal('kill_nested_container', call.kill_nested_container.signal);
     case 'REMOVE_NESTED_CONTAINER':
       if (!call.remove_nested_container) return "Expecting 'remove_nested_container' to be present";
       return checkId('remove_nested_container', call.remove_nested_container.container_id, true);
@@ -74,7 +83,7 @@ export function validateAgentCall(call: agent.Call): string | undefined {
       return checkId('wait_container', call.wait_container.container_id, false);
     case 'KILL_CONTAINER':
       if (!call.kill_container) return "Expecting 'kill_container' to be present";
-      return checkId('kill_container', call.kill_container.container_id, false);
+      return checkId('kill_container', call.kill_container.container_id, false) ?? checkSignal('kill_container', call.kill_container.signal);
     case 'REMOVE_CONTAINER':
       if (!call.remove_container) return "Expecting 'remove_container' to be present";
       return checkId('remove_container', call.remove_container.container_id, false);

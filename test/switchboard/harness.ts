@@ -14,6 +14,7 @@ import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../exec
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
+import { terminalInput } from '../../switchboard/pty-writer.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -52,7 +53,10 @@ export class TestTask implements TaskView {
       this.output.push(chunk);
       for (const l of dataListeners) l(chunk);
     });
+    // As the executor does (executor/process-launcher.ts): input through the PTY writer.
+    const input = terminalInput(term);
     term.onExit(({ exitCode, signal }) => {
+      input.close();
       this.waitStatus = rawWaitStatus(exitCode, signal || null);
       this.terminated = true;
       for (const l of endListeners) l();
@@ -67,7 +71,7 @@ export class TestTask implements TaskView {
         endListeners.add(l);
         return () => endListeners.delete(l);
       },
-      write: (data) => term.write(data as string),
+      write: (data) => input.write(typeof data === 'string' ? Buffer.from(data) : data),
       resize: (c, r) => term.resize(c, r),
     };
   }
