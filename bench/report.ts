@@ -127,27 +127,63 @@ export function switchboardCostTable(r: Doc | undefined): string {
   return [`Results of the committed run (\`bench/results/switchboard.json\`, ${measuredOn(r)}${loadNote}):`, '', grid(['What', 'Result', 'Target', ''], rows)].join('\n');
 }
 
-/** Leaves of a nested object as dotted paths, in insertion order. */
-function leaves(v: unknown, prefix = ''): Array<[string, unknown]> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [[prefix, v]];
-  return Object.entries(v as Doc).flatMap(([k, x]) => leaves(x, prefix ? `${prefix}.${k}` : k));
+/** 0 → met, anything else → not met (the robustness suites count what must not happen). */
+function none(...values: unknown[]): string {
+  if (values.some((v) => typeof v !== 'number')) return '–';
+  return verdict(values.every((v) => v === 0));
 }
 
-function cell(v: unknown): string {
-  const text = typeof v === 'number' ? plain(v) : typeof v === 'boolean' ? (v ? 'yes' : 'no') : Array.isArray(v) ? v.map(cell).join(', ') : v === undefined || v === null ? '–' : String(v);
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+export function soakTable(r: Doc | undefined, suite: string): string {
+  const rows = ['json', 'protobuf'].map((enc) => [
+    `agent restarts with updates unacknowledged (${enc})`,
+    `${count(at(r, `figures.${enc}.restarts`))} restarts, ${count(at(r, `figures.${enc}.tasks`))} tasks, ${count(at(r, `figures.${enc}.updates`))} updates (${count(at(r, `figures.${enc}.resentUnacknowledged`))} resent): ${count(at(r, `figures.${enc}.lost`))} lost, ${count(at(r, `figures.${enc}.duplicatedAfterAck`))} duplicated after ack, ${count(at(r, `figures.${enc}.outOfOrder`))} out of order`,
+    '0 lost, 0 duplicated, order kept',
+    none(at(r, `figures.${enc}.lost`), at(r, `figures.${enc}.duplicatedAfterAck`), at(r, `figures.${enc}.outOfOrder`)),
+  ]);
+  return table(`Soak (\`make soak\`, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows);
 }
 
-/**
- * A table of every figure of a `{meta, figures}` results file (test/helpers/suite.ts
- * writeSuiteResult), one row per figure: the suites name their figures, so a new one
- * shows up without an edit here.
- */
-export function figuresTable(title: string): (r: Doc | undefined, suite: string) => string {
-  return (r, suite) => {
-    const rows = leaves(at(r, 'figures') ?? {}).map(([name, v]) => [`\`${name}\``, cell(v)]);
-    return table(`${title} (\`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows.length ? rows : [['–', 'no figures']], ['Figure', 'Value']);
-  };
+export function fuzzTable(r: Doc | undefined, suite: string): string {
+  const targets = Object.keys((at(r, 'figures.targets') ?? {}) as Doc).length;
+  const inputs = at(r, 'figures.inputs');
+  const rows = [[
+    `mutated inputs over ${targets} targets (codec both encodings, RecordIO, ProcessIO, switchboard requests)`,
+    `${count(inputs)} in ${num(r, 'figures.seconds', ' s', 0)}, seed ${at(r, 'figures.seed') ?? '?'}; only typed errors; peak heap ${num(r, 'figures.peak_heap_mb', ' MB', 0)} (baseline ${num(r, 'figures.baseline_heap_mb', ' MB', 0)})`,
+    '≥ 1,000,000, typed errors only',
+    typeof inputs === 'number' ? verdict(inputs >= 1_000_000) : '–',
+  ]];
+  return table(`Fuzz (\`make fuzz\`, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows);
+}
+
+export function churnTable(r: Doc | undefined, suite: string): string {
+  const rows = [[
+    'exec sessions dropped at random points (children that ignore SIGTERM)',
+    `${count(at(r, 'figures.sessions'))} sessions, ${num(r, 'figures.sessionsPerSecond', '/s')}: ${count(at(r, 'figures.processesLeft'))} processes left, RSS ${num(r, 'figures.rssGrowthMiB', ' MiB')} from the start`,
+    '0 processes left',
+    none(at(r, 'figures.processesLeft')),
+  ]];
+  return table(`Churn (\`make soak\`, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows);
+}
+
+export function loadTasksTable(r: Doc | undefined, suite: string): string {
+  const bound = at(r, 'figures.p99DelayBoundMs');
+  const rounds = (at(r, 'figures.rounds') ?? []) as Doc[];
+  const rows = rounds.map((round) => [
+    `${count(round.tasks)} tasks launched, then killed`,
+    `all running after ${num(round, 'launchToAllRunningMs', ' ms', 0)}, kill-all ${num(round, 'killAllMs', ' ms', 0)}; event-loop delay p99 ${num(round, 'eventLoopDelayP99Ms', ' ms')} (a busy process beside it: ${num(round, 'busyProcessP99Ms', ' ms')}); peak RSS ${num(round, 'maxRssMB', ' MB', 0)}`,
+    `p99 < ${bound ?? '?'} ms`,
+    typeof round.eventLoopDelayP99Ms === 'number' && typeof bound === 'number' ? verdict(round.eventLoopDelayP99Ms < bound) : '–',
+  ]);
+  return table(`Load: tasks (\`make soak\`, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows);
+}
+
+export function loadSwitchboardTable(r: Doc | undefined, suite: string): string {
+  const rows = [
+    [`${count(at(r, 'figures.attachReaders.readers'))} attach readers that never read`, `one more is refused (429); RSS +${num(r, 'figures.attachReaders.rssGrowthMiB', ' MiB')}, event-loop delay p99 ${num(r, 'figures.attachReaders.eldP99Ms', ' ms')}`, 'bounded memory', ''],
+    [`${count(at(r, 'figures.idleConnections.connections'))} idle connections`, `${count(at(r, 'figures.idleConnections.serverPeakConnections'))} held at once, all closed after ${num(r, 'figures.idleConnections.clearedMs', ' ms', 0)}; a task launched meanwhile; RSS +${num(r, 'figures.idleConnections.rssGrowthMiB', ' MiB')}`, 'no EMFILE for the executor', ''],
+    [`${num(r, 'figures.nonReadingPty.inputMiB', ' MiB', 0)} pushed at a terminal that never reads`, `${num(r, 'figures.nonReadingPty.acceptedMiB', ' MiB')} taken, ${num(r, 'figures.nonReadingPty.cpuPercent', '% CPU')}, RSS +${num(r, 'figures.nonReadingPty.rssGrowthMiB', ' MiB')}`, 'no spin, no growth', ''],
+  ];
+  return table(`Load: switchboard (\`make soak\`, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows);
 }
 
 function grid(header: string[], rows: string[][]): string {
@@ -173,10 +209,11 @@ export const TABLES: readonly TableDefinition[] = [
   { section: 'summary', results: 'executor', render: executorTable },
   { section: 'summary', results: 'checks', render: checksTable },
   { section: 'summary', results: 'switchboard', render: switchboardTable },
-  { section: 'summary', results: 'soak', optional: true, render: figuresTable('Soak suite') },
-  { section: 'summary', results: 'fuzz', optional: true, render: figuresTable('Fuzz suite') },
-  { section: 'summary', results: 'churn', optional: true, render: figuresTable('Churn suite') },
-  { section: 'summary', results: 'load-*', optional: true, render: figuresTable('Load suite') },
+  { section: 'robustness', results: 'soak', optional: true, render: soakTable },
+  { section: 'robustness', results: 'fuzz', optional: true, render: fuzzTable },
+  { section: 'robustness', results: 'churn', optional: true, render: churnTable },
+  { section: 'robustness', results: 'load-tasks', optional: true, render: loadTasksTable },
+  { section: 'robustness', results: 'load-switchboard', optional: true, render: loadSwitchboardTable },
   { section: 'checks-cost', results: 'checks', render: checksCostTable },
   { section: 'switchboard-cost', results: 'switchboard', render: switchboardCostTable },
 ];

@@ -3,7 +3,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderBenchmarks, renderDoc, replaceSection, sectionsOf } from '../../bench/report.js';
+import { renderBenchmarks, renderDoc, renderSection, replaceSection, sectionsOf } from '../../bench/report.js';
 
 t.test('tables show the figures of the results files, and "–" where there are none', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
@@ -52,24 +52,24 @@ t.test('renderDoc rewrites every marked section and names an unknown one', async
   t.match(out, /^x\n<!-- bench:begin switchboard-cost -->\nResults of the committed run \(`bench\/results\/switchboard.json`, no results yet: run `make bench`\):\n/);
   t.match(out, '\n<!-- bench:end switchboard-cost -->\ny\n');
   t.equal(renderDoc(out, dir), out, 'rendering is idempotent');
-  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, checks-cost, switchboard-cost\)/ });
+  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, robustness, checks-cost, switchboard-cost\)/ });
 });
 
-t.test('the robustness suites\' {meta, figures} files get a table once they exist, one row per figure', async (t) => {
+t.test('the robustness suites get their tables once their files exist, with verdicts from what must not happen', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  t.notMatch(renderBenchmarks(dir), /Soak|Fuzz|Churn|Load/, 'absent files: no table');
+  t.equal(renderSection('robustness', dir), '', 'absent files: no table');
   const meta = { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0', cpus: 2, cpuModel: 'X' };
-  writeFileSync(join(dir, 'soak.json'), JSON.stringify({ meta, figures: { hours: 0.5, rss: { startMiB: 50.123456, endMiB: 51 }, leaked: false, note: 'a|b' } }));
-  writeFileSync(join(dir, 'load-b.json'), JSON.stringify({ meta, figures: { tasks: 200 } }));
-  writeFileSync(join(dir, 'load-a.json'), JSON.stringify({ meta, figures: { tasks: 100 } }));
-  const md = renderBenchmarks(dir);
-  t.match(md, '**Soak suite (`bench/results/soak.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X)**');
-  t.match(md, '| `rss.startMiB` | 50.123 |');
-  t.match(md, '| `leaked` | no |');
-  t.match(md, '| `note` | a\\|b |', 'a | in a figure does not break the table');
-  t.ok(md.indexOf('load-a.json') < md.indexOf('load-b.json'), 'load-* files in name order');
-  t.notMatch(md, /Fuzz|Churn/);
+  const run = { restarts: 100, tasks: 170, updates: 1200, resentUnacknowledged: 500, lost: 0, duplicatedAfterAck: 0, outOfOrder: 0 };
+  writeFileSync(join(dir, 'soak.json'), JSON.stringify({ meta, figures: { json: run, protobuf: { ...run, lost: 1 } } }));
+  writeFileSync(join(dir, 'load-tasks.json'), JSON.stringify({ meta, figures: { p99DelayBoundMs: 50, rounds: [{ tasks: 1000, eventLoopDelayP99Ms: 18 }, { tasks: 5000, eventLoopDelayP99Ms: 57 }] } }));
+  const md = renderSection('robustness', dir);
+  t.match(md, '**Soak (`make soak`, `bench/results/soak.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X)**');
+  t.match(md, /\(json\) \| 100 restarts, 170 tasks, 1,200 updates \(500 resent\): 0 lost, 0 duplicated after ack, 0 out of order \| 0 lost, 0 duplicated, order kept \| met \|/);
+  t.match(md, /\(protobuf\) \| .*: 1 lost, .* \| \*\*not met\*\* \|/, 'one lost update is not met');
+  t.match(md, /1,000 tasks launched, then killed \| .* \| p99 < 50 ms \| met \|/);
+  t.match(md, /5,000 tasks launched, then killed \| .* \| p99 < 50 ms \| \*\*not met\*\* \|/, 'a p99 over its bound is not met');
+  t.notMatch(md, /Fuzz|Churn|switchboard/);
   writeFileSync(join(dir, 'fuzz.json'), '{"meta": {');
-  t.throws(() => renderBenchmarks(dir), { message: /fuzz\.json is not JSON \(.*\); rerun its suite or restore it from git/ }, 'a truncated results file is named');
+  t.throws(() => renderSection('robustness', dir), { message: /fuzz\.json is not JSON \(.*\); rerun its suite or restore it from git/ }, 'a truncated results file is named');
 });

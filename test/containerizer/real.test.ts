@@ -3,7 +3,7 @@
 // what is missing) instead of skipping. It creates cgroups only below
 // <own cgroup>/mesos-sidecar-test-<pid>/ and removes them in teardown.
 import t from 'tap';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Containerizer, type Container, type ContainerSpec } from '../../containerizer/containerizer.js';
@@ -60,7 +60,15 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { c, h } = setup(t);
     const { ctr } = await run(c, 'task-s', 'exec sleep 300');
     // launch() returns once the init exists; the command follows when perl has started.
-    await until(() => h.pids(ctr.cgroup!).length >= 2, "the task's command forked");
+    const comm = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    // Forked is not enough: the child shows as `sleep` only once it has exec'd.
+    await until(() => h.pids(ctr.cgroup!).some((p) => comm(p) === 'sleep'), "the task's sleep running");
     const { ctr: s, out } = await run(c, 'sess-1', listComms, { parent: ctr });
     const end = await s.wait();
     t.equal(end.exitCode, 0);
@@ -111,6 +119,9 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
       const dirs = h.dirs(ctr.cgroup!);
       t.ok(dirs.every((d) => existsSync(d)), 'the cgroup exists in every hierarchy while running');
       await ctr.destroy();
+      // A killed process leaves cgroup.procs early in its exit, before it is a zombie: on a
+      // loaded machine it can still be running its exit for a moment after the cgroup is empty.
+      await until(() => pids.every(processGone), `every process gone (${pids.join(', ')})`, 5_000);
       t.same(pids.filter((p) => !processGone(p)), [], `every process is gone (${pids.join(', ')})`);
       t.same(dirs.filter((d) => existsSync(d)), [], 'no cgroup is left');
     });
