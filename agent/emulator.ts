@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { msToDurationInfo } from '../common/duration.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { codecs, JSON_TYPE, PROTOBUF_TYPE, type executor, type MessageContentType, type mesos } from '../proto/codec.js';
+import { isTerminalState } from '../proto/task-state.js';
 import { encodeRecord } from '../proto/recordio.js';
 import { negotiateMessageType } from './accept.js';
 import { validateExecutorCall } from './validation.js';
@@ -83,9 +84,6 @@ export interface ExecutorProcess {
 export const EXECUTOR_API_PATHS: ReadonlySet<string> = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
 const MAX_BODY = 16 * 1024 * 1024;
 const MAX_STDERR_LINES = 20_000;
-const TERMINAL: ReadonlySet<mesos.TaskState> = new Set([
-  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR',
-]);
 const EXECUTOR_BIN = fileURLToPath(new URL('../../bin/mesos-sidecar-executor', import.meta.url));
 
 interface Waiter {
@@ -360,7 +358,7 @@ export class AgentEmulator extends EventEmitter {
   }
 
   waitForTerminal(taskId: string): Promise<mesos.TaskStatus> {
-    return this.waitForUpdate((s) => s.task_id.value === taskId && TERMINAL.has(s.state));
+    return this.waitForUpdate((s) => s.task_id.value === taskId && isTerminalState(s.state));
   }
 
   // --- lifecycle --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // check definitions at launch and, right before TASK_RUNNING, starts its health check,
 // general check and readiness check on the executor-wide scheduler, turning outcomes into
 // reportHealth / reportCheck / reportReadiness calls.
-import type { TaskCheckContext, TaskCheckFactory, TaskCheckRunner } from '../executor/checks-contract.js';
+import type { TaskCheckContext, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { mesos } from '../proto/codec.js';

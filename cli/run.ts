@@ -19,9 +19,10 @@ import { taskSandbox } from '../executor/task-environment.js';
 import { LineSplitter, TaskOutput } from './task-output.js';
 import type { mesos } from '../proto/codec.js';
 import { formatStatusLine } from './status-line.js';
-import { TaskBoard, TERMINAL } from './task-board.js';
+import { isTerminalState } from '../proto/task-state.js';
+import { TaskBoard } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
-import { SWITCHBOARD_URL_LABEL } from '../executor/switchboard-opt-in.js';
+import { SWITCHBOARD_URL_LABEL } from '../contracts/switchboard.js';
 import { execHint, shellQuote } from '../switchboard/index.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox] [--quiet]
@@ -139,7 +140,7 @@ function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update
   const { status } = update;
   const id = status.task_id.value;
   // The task's last words come before the line that says it ended.
-  if (!update.duplicate && TERMINAL.has(status.state)) output?.finish(id);
+  if (!update.duplicate && isTerminalState(status.state)) output?.finish(id);
   out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
   if (update.duplicate) return;
   board.record(status);

@@ -2,8 +2,8 @@
 // status updates the agent emulator receives; it decides when the run is over and its
 // exit status.
 import type { mesos } from '../proto/codec.js';
+import { isTerminalState } from '../proto/task-state.js';
 
-export const TERMINAL: ReadonlySet<mesos.TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 
 /** The tasks' fate, fed by status updates; decides the exit status. */
 export class TaskBoard {
@@ -25,13 +25,13 @@ export class TaskBoard {
   }
 
   live(): string[] {
-    return this.ids.filter((id) => !TERMINAL.has(this.#states.get(id)!));
+    return this.ids.filter((id) => !isTerminalState(this.#states.get(id)!));
   }
 
   record(status: mesos.TaskStatus): void {
     const id = status.task_id.value;
     const before = this.#states.get(id);
-    if (before === undefined || TERMINAL.has(before)) return;
+    if (before === undefined || isTerminalState(before)) return;
     this.#states.set(id, status.state);
     if (this.live().length === 0) this.#allTerminal();
   }

@@ -4,7 +4,7 @@
 import type { Clock } from '../common/clock.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { READINESS_CHECK_LABEL } from '../checks/definitions.js';
-import type { HealthReport } from './checks-contract.js';
+import type { HealthReport } from '../contracts/checks.js';
 import { copyTaskStatus } from './status-updates.js';
 
 /** A task declares checks: a health check, a general check, or a readiness check label. */

@@ -10,7 +10,7 @@ import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
-import type { TtyTap } from './task-view.js';
+import type { TtyTap } from '../contracts/task-view.js';
 import { terminalInput } from '../switchboard/pty-writer.js';
 
 export interface LaunchSpec {

@@ -6,12 +6,12 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
 import type { Switchboard } from '../switchboard/index.js';
-import type { TaskCheckFactory } from './checks-contract.js';
+import type { TaskCheckFactory } from '../contracts/checks.js';
 import { parseExecutorEnvironment } from './env.js';
 import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
 import type { TlsConnector } from './tls-connector.js';
-import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from './switchboard-opt-in.js';
+import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */

@@ -7,16 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { executor, mesos } from '../proto/codec.js';
+import { isTerminalState } from '../proto/task-state.js';
 import { ExponentialBackoff, type Random } from './backoff.js';
 
-const TERMINAL_STATES: ReadonlySet<mesos.TaskState> = new Set([
-  'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR',
-]);
-
-/** protobuf::isTerminalState. */
-export function isTerminalState(state: mesos.TaskState): boolean {
-  return TERMINAL_STATES.has(state);
-}
 
 /** 16 raw bytes of a random (version 4, RFC 4122 variant) UUID, as the agent requires. */
 export function newUuid(random: (n: number) => Buffer = randomBytes): Buffer {

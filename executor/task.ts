@@ -3,10 +3,10 @@
 // a task that never started, a pid after termination) cannot be represented.
 import type { TimerHandle } from '../common/clock.js';
 import type { mesos } from '../proto/codec.js';
-import type { TaskCheckRunner } from './checks-contract.js';
+import type { TaskCheckRunner } from '../contracts/checks.js';
 import type { KillEscalation } from './kill-policy.js';
 import type { LaunchedProcess } from './process-launcher.js';
-import type { TaskView, TtyTap } from './task-view.js';
+import type { TaskView, TtyTap } from '../contracts/task-view.js';
 
 export type TaskPhase =
   /** TASK_STARTING sent; the process is being spawned. */

@@ -15,7 +15,7 @@ import 'node:stream';
 import 'node:string_decoder';
 import 'node:worker_threads'; // pino's transport support loads it at import time
 import { setFlagsFromString } from 'node:v8';
-import { switchboardConfigured } from './switchboard-opt-in.js';
+import { switchboardConfigured } from '../contracts/switchboard.js';
 
 /**
  * --semi-space-growth-factor=1: the young generation keeps the size it has now (1-2 MiB

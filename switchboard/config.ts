@@ -6,25 +6,8 @@ import { parseAcl, type Acl } from './acl.js';
 import type { AuthConfig, BearerToken, Credential } from './auth.js';
 import { LIMIT_MAXIMA, type Limits } from './limits.js';
 import { SwitchboardConfigError } from './errors.js';
+import { SWITCHBOARD_ENV as ENV } from '../contracts/switchboard.js';
 
-export const ENV = {
-  address: 'MESOS_SIDECAR_SWITCHBOARD_ADDRESS',
-  socket: 'MESOS_SIDECAR_SWITCHBOARD_SOCKET',
-  tokenFile: 'MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE',
-  credentials: 'MESOS_SIDECAR_SWITCHBOARD_CREDENTIALS',
-  acl: 'MESOS_SIDECAR_SWITCHBOARD_ACL',
-  maxSessions: 'MESOS_SIDECAR_SWITCHBOARD_MAX_SESSIONS',
-  maxRecordSize: 'MESOS_SIDECAR_SWITCHBOARD_MAX_RECORD_SIZE',
-  maxQueuedBytes: 'MESOS_SIDECAR_SWITCHBOARD_MAX_QUEUED_BYTES',
-  maxOutputReaders: 'MESOS_SIDECAR_SWITCHBOARD_MAX_OUTPUT_READERS',
-  maxOutputReadersPerContainer: 'MESOS_SIDECAR_SWITCHBOARD_MAX_OUTPUT_READERS_PER_CONTAINER',
-  maxTotalQueuedBytes: 'MESOS_SIDECAR_SWITCHBOARD_MAX_TOTAL_QUEUED_BYTES',
-  bodyTimeoutMs: 'MESOS_SIDECAR_SWITCHBOARD_BODY_TIMEOUT_MS',
-  headersTimeoutMs: 'MESOS_SIDECAR_SWITCHBOARD_HEADERS_TIMEOUT_MS',
-  maxConnections: 'MESOS_SIDECAR_SWITCHBOARD_MAX_CONNECTIONS',
-  fdReserve: 'MESOS_SIDECAR_SWITCHBOARD_FD_RESERVE',
-  heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
-} as const;
 
 export const MAX_HEARTBEAT_INTERVAL_MS = 3_600_000;
 

@@ -1,7 +1,7 @@
 // Which container a ContainerID names: the executor's own, a task's nested container,
 // a live exec session, or a session whose termination is kept until REMOVE_*.
 import type { mesos } from '../proto/codec.js';
-import type { TaskRegistry, TaskView, TtyTap } from '../executor/task-view.js';
+import type { TaskRegistry, TaskView, TtyTap } from '../contracts/task-view.js';
 import type { AttachTarget, OutputListener } from './attach-target.js';
 import { containerIdText, rootContainerId, sameContainerId } from './container-id.js';
 import type { ExecSession, Termination } from './exec-session.js';

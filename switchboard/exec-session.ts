@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup, userSpawnOptions } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
-import type { TaskView } from '../executor/task-view.js';
+import type { TaskView } from '../contracts/task-view.js';
 import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';

@@ -3,7 +3,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import type { TaskRegistry } from '../executor/task-view.js';
+import type { TaskRegistry } from '../contracts/task-view.js';
 import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
 import { checkAuthConfig, hasAnyCredential, type AuthConfig } from './auth.js';
@@ -14,7 +14,8 @@ import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Lim
 import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
 
-export { switchboardOptionsFromEnv, ENV as SWITCHBOARD_ENV } from './config.js';
+export { switchboardOptionsFromEnv } from './config.js';
+export { SWITCHBOARD_ENV } from '../contracts/switchboard.js';
 export type { AuthConfig } from './auth.js';
 export type { Acl } from './acl.js';
 export type { Limits } from './limits.js';

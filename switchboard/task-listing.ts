@@ -1,7 +1,7 @@
 // One task as GET /tasks lists it: what `exec` and `attach` resolve TASK with, and what
 // `ps` shows (state, health, last check result, age, sandbox). Built from the executor's
 // TaskView by pure functions; the JSON keys are stable snake_case.
-import type { ExecutorSandbox, TaskView } from '../executor/task-view.js';
+import type { ExecutorSandbox, TaskView } from '../contracts/task-view.js';
 import type { mesos } from '../proto/codec.js';
 import { virtualTaskPath } from './files/sandbox-paths.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../common/logger.js';
-import type { TaskRegistry, TaskView } from '../../executor/task-view.js';
+import type { TaskRegistry, TaskView } from '../../contracts/task-view.js';
 import { startSwitchboard } from '../../switchboard/index.js';
 
 const token = process.env.BENCH_SWITCHBOARD_TOKEN;

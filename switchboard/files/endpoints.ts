@@ -6,7 +6,7 @@ import { open, opendir, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ExecutorSandbox } from '../../executor/task-view.js';
+import type { ExecutorSandbox } from '../../contracts/task-view.js';
 import { authorized } from '../acl.js';
 import type { SwitchboardState } from '../calls.js';
 import { badRequest, forbidden, internalError, notFound, SwitchboardHttpError } from '../errors.js';

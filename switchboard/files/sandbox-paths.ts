@@ -4,7 +4,7 @@
 // the rest is realpath-resolved and must stay inside the sandbox.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExecutorSandbox } from '../../executor/task-view.js';
+import type { ExecutorSandbox } from '../../contracts/task-view.js';
 
 export function virtualSandboxPath(sandbox: Pick<ExecutorSandbox, 'frameworkId' | 'executorId'>): string {
   return `/frameworks/${sandbox.frameworkId}/executors/${sandbox.executorId}/runs/latest`;

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import type { ManualClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
-import type { HealthReport, TaskCheckContext } from '../../executor/checks-contract.js';
+import type { HealthReport, TaskCheckContext } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
 import type { ProbeSpec } from '../../checks/definitions.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SWITCHBOARD_URL_LABEL } from '../../executor/switchboard-opt-in.js';
+import { SWITCHBOARD_URL_LABEL } from '../../contracts/switchboard.js';
 import { ENCODINGS, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { AgentEmulator } from '../../agent/emulator.js';
 import { createLogger } from '../../common/logger.js';
 import type { mesos } from '../../proto/codec.js';
-import type { TaskCheckContext, TaskCheckFactory } from '../../executor/checks-contract.js';
+import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
 import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';

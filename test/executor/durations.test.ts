@@ -9,7 +9,8 @@ import { parseCheckInfo, parseHealthCheck, parseReadinessCheck } from '../../che
 import { SubscriptionBackoff, SUBSCRIPTION_BACKOFF_FLOOR_MS } from '../../executor/backoff.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { KillEscalation, killGracePeriodMs } from '../../executor/kill-policy.js';
-import { MAX_HEARTBEAT_INTERVAL_MS, switchboardOptionsFromEnv, ENV as SWITCHBOARD_ENV } from '../../switchboard/config.js';
+import { SWITCHBOARD_ENV } from '../../contracts/switchboard.js';
+import { MAX_HEARTBEAT_INTERVAL_MS, switchboardOptionsFromEnv } from '../../switchboard/config.js';
 import { killPolicy } from '../helpers/tasks.js';
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,8 @@ import t from 'tap';
 import { ManualClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
 import type { executor, mesos } from '../../proto/codec.js';
-import { copyTaskStatus, createTaskStatus, isTerminalState, newUuid, StatusUpdateManager } from '../../executor/status-updates.js';
+import { copyTaskStatus, createTaskStatus, newUuid, StatusUpdateManager } from '../../executor/status-updates.js';
+import { isTerminalState } from '../../proto/task-state.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 

@@ -6,7 +6,7 @@
 // make test: 3 restarts per encoding; make soak: 100 per encoding.
 import t from 'tap';
 import path from 'node:path';
-import { isTerminalState } from '../../executor/status-updates.js';
+import { isTerminalState } from '../../proto/task-state.js';
 import type { executor, mesos } from '../../proto/codec.js';
 import { bySuiteScale, fuzzSeed, writeSuiteResult } from '../helpers/suite.js';
 import { alive, ENCODINGS, fixture, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';

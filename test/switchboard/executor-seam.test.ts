@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createLogger } from '../../common/logger.js';
 import { signalGroup } from '../../common/process.js';
 import { RealProcessLauncher } from '../../executor/process-launcher.js';
-import type { TaskRegistry, TaskView } from '../../executor/task-view.js';
+import type { TaskRegistry, TaskView } from '../../contracts/task-view.js';
 import { isOutputStream, stdinRecord, ttyInfoRecord, SwitchboardClient } from '../../switchboard/client.js';
 import { startSwitchboard } from '../../switchboard/index.js';
 import { collect } from './harness.js';

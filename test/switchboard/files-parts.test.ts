@@ -9,7 +9,7 @@ import { jsonStringOfBytes } from '../../switchboard/files/json-bytes.js';
 import { parseInteger, parseReadQuery } from '../../switchboard/files/query.js';
 import { sandboxNames, suffixBelow, taskIdOf } from '../../switchboard/files/sandbox-paths.js';
 import { describeLastCheck, taskEntry } from '../../switchboard/task-listing.js';
-import type { TaskView } from '../../executor/task-view.js';
+import type { TaskView } from '../../contracts/task-view.js';
 import type { mesos } from '../../proto/codec.js';
 
 t.test('parseInteger reads what numify<int64> reads', async (t) => {

@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
 import type { mesos } from '../../proto/codec.js';
-import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../executor/task-view.js';
+import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { drainPtyOnExit } from '../../switchboard/pty-drain.js';

@@ -9,7 +9,8 @@ import { codecs, type agent } from '../../proto/codec.js';
 import { encodeRecord } from '../../proto/recordio.js';
 import { parseAcl } from '../../switchboard/acl.js';
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
-import { ENV, switchboardOptionsFromEnv } from '../../switchboard/config.js';
+import { SWITCHBOARD_ENV as ENV } from '../../contracts/switchboard.js';
+import { switchboardOptionsFromEnv } from '../../switchboard/config.js';
 import { connectionCap, LIMIT_MAXIMA, openFilesLimit } from '../../switchboard/limits.js';
 import { collect, ENCODINGS, startFixture, TOKEN, until, type Fixture, type TestTask } from './harness.js';
 
