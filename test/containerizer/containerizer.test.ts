@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Containerizer } from '../../containerizer/containerizer.js';
-import { processGone } from '../helpers/wait.js';
+import { processGone, until } from '../helpers/wait.js';
 
 const none = { namespaces: false, cgroups: false };
 
@@ -20,6 +20,8 @@ t.test('isolation none: the command itself, in its own process group; kill() rea
   t.ok(ctr.kill('SIGTERM'));
   const end = await ctr.wait();
   t.same({ exitCode: end.exitCode, signal: end.signal, waitStatus: end.waitStatus }, { exitCode: null, signal: 15, waitStatus: 15 });
+  // The leader's exit can be seen before the other member has finished dying.
+  await until(() => processGone(grandchild), 'the group member gone', 5_000);
   t.ok(processGone(grandchild), 'the group member got the signal too');
   t.notOk(ctr.kill('SIGTERM'), 'false once it is gone');
 });
