@@ -4,6 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CodecError, RecordIOError } from '../common/errors.js';
+import { BodyTooLargeError, readBody } from '../common/read-body.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { allowsCall, authorized } from './acl.js';
 import { authenticate, type AuthConfig } from './auth.js';
@@ -39,15 +40,13 @@ async function withinDeadline<T>(state: SwitchboardState, ms: number, what: stri
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw payloadTooLarge(`Request body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
+async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw payloadTooLarge(`Request body exceeds the limit of ${limit} bytes`);
+    throw err;
   }
-  return Buffer.concat(chunks);
 }
 
 function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
@@ -87,7 +86,7 @@ async function readCall(state: SwitchboardState, req: IncomingMessage, types: Re
     if (first.done) throw badRequest('Received EOF while reading request body');
     return { call: decodeCall(first.value, types.messageContent!), records };
   }
-  const body = await withinDeadline(state, bodyTimeoutMs, 'The request body was', readBody(req, maxRecordSize));
+  const body = await withinDeadline(state, bodyTimeoutMs, 'The request body was', readRequestBody(req, maxRecordSize));
   return { call: decodeCall(body, types.content) };
 }
 
