@@ -192,7 +192,7 @@ t.test('configuration from the environment', async (t) => {
   t.throws(() => switchboardOptionsFromEnv({ MESOS_SIDECAR_SWITCHBOARD_ACL: path.join(dir, 'bad-acl.json') }), { code: 'E_SWITCHBOARD_CONFIG', message: /unknown call type 'NOPE'/ });
   writeFileSync(path.join(dir, 'x'), '');
   const logger = createLogger({ name: 't', level: 'silent' });
-  const registry = { executorContainerId: () => undefined, taskByContainerId: () => undefined, tasks: () => [] };
+  const registry = { executorContainerId: () => undefined, taskByContainerId: () => undefined, tasks: () => [], killTask: () => false };
   await t.rejects(startSwitchboard({ registry, logger, auth: {} }), { code: 'E_SWITCHBOARD_CONFIG' }, 'no credentials configured -> refuses to start');
   const early = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'p', token: 't' }] } });
   const notSubscribed = await new SwitchboardClient({ url: early.url, token: 't' }).call({ type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'a' } } });
