@@ -1,5 +1,5 @@
 // HTTP plumbing of the switchboard: routes, authentication, the agent API's header
-// negotiation and body decoding, then dispatch to calls.ts. Errors are typed values
+// negotiation and body decoding (parseAgentCall), then dispatch to calls/. Errors are typed values
 // (SwitchboardHttpError) mapped to a response in one place.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -117,6 +117,8 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
     if (types.content === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_INPUT') {
       throw unsupportedMediaType(`Streaming 'Content-Type' ${RECORDIO_TYPE} is not supported for ${type} call`);
     }
+    const notStreamed = () => unsupportedMediaType(`Expecting 'Content-Type' to be ${RECORDIO_TYPE} for ${type} call`);
+    if (call.type === 'attach-input' && !body) throw notStreamed();
     if (types.accept === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_OUTPUT' && type !== 'LAUNCH_NESTED_CONTAINER_SESSION') {
       throw notAcceptable(`Streaming response is not supported for ${type} call`);
     }
@@ -126,7 +128,7 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
       case 'launch-session':
         return launchSession(state, ctx, call);
       case 'attach-input':
-        if (!body) throw unsupportedMediaType(`Expecting 'Content-Type' to be ${RECORDIO_TYPE} for ${type} call`);
+        if (!body) throw notStreamed();
         return attachInput(state, ctx, call, body);
       case 'attach-output':
         return attachOutput(state, ctx, call);
