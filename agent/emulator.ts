@@ -18,6 +18,7 @@ import { codecs, JSON_TYPE, PROTOBUF_TYPE, type executor, type MessageContentTyp
 import { isTerminalState } from '../proto/task-state.js';
 import { encodeRecord } from '../proto/recordio.js';
 import { negotiateMessageType } from './accept.js';
+import { BodyTooLargeError, readBody } from '../common/read-body.js';
 import { validateExecutorCall } from './validation.js';
 
 export interface EmulatorOptions {
@@ -501,17 +502,6 @@ export class AgentEmulator extends EventEmitter {
     this.emit('request', req.method, req.url, status);
   }
 
-  async #readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY) return undefined;
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  }
-
   // The order of the checks is the agent's (src/slave/http.cpp, Http::executor).
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = (req.url ?? '/').split('?')[0]!;
@@ -522,8 +512,13 @@ export class AgentEmulator extends EventEmitter {
     if (req.method !== 'POST') {
       return this.#reply(req, res, 405, `Expecting one of { 'POST' }, but received '${req.method}'`, { Allow: 'POST' });
     }
-    const body = await this.#readBody(req);
-    if (body === undefined) return this.#reply(req, res, 413, `Request body exceeds ${MAX_BODY} bytes`);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return this.#reply(req, res, 413, `Request body exceeds ${MAX_BODY} bytes`);
+      throw err;
+    }
     const contentType = req.headers['content-type'];
     if (contentType === undefined) return this.#reply(req, res, 400, "Expecting 'Content-Type' to be present");
     let call: executor.Call;

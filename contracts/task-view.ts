@@ -41,12 +41,25 @@ export interface ExecutorSandbox {
   directory: string;
 }
 
+/**
+ * KILL_CONTAINER / KILL_NESTED_CONTAINER on a task's container: the executor kills the
+ * task itself, so its kill policy applies and the terminal update names the cause.
+ */
+export interface SwitchboardKill {
+  /** The signal the call asked for; SIGKILL (9) skips the grace period, any other starts with SIGTERM. */
+  signal: number;
+  /** Who asked, for the log and the terminal update's message. */
+  principal: string;
+}
+
 export interface TaskRegistry {
   /** The executor's own container (SUBSCRIBED.container_id), once subscribed. */
   executorContainerId(): mesos.ContainerID | undefined;
   /** Tasks by the `value` of their nested container ID. */
   taskByContainerId(value: string): TaskView | undefined;
   tasks(): Iterable<TaskView>;
+  /** Kills a task at the switchboard's request; false when the task is unknown or already terminated. */
+  killTask(taskId: string, request: SwitchboardKill): boolean;
   /** The sandbox the switchboard's /files API serves; without it /files answers 404. */
   sandbox?(): ExecutorSandbox;
 }

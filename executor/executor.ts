@@ -1,6 +1,7 @@
 // The executor: turns agent events into running tasks and tasks into status updates,
 // following the built-in Mesos executors (executor-api.md §5–§9, checks.md §7–§8).
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -18,7 +19,7 @@ import { isTerminalState } from '../proto/task-state.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildSubscribe, taskInfoEncodingError } from './subscribe-call.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
-import type { ExecutorSandbox, TaskRegistry } from '../contracts/task-view.js';
+import type { ExecutorSandbox, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task, type KillCause, type KillRequest } from './task.js';
 
@@ -192,6 +193,16 @@ export class Executor implements TaskRegistry {
 
   tasks(): Iterable<Task> {
     return this.#tasks.values();
+  }
+
+  killTask(taskId: string, request: SwitchboardKill): boolean {
+    const task = this.#tasks.get(taskId);
+    if (!task || !task.live) return false;
+    this.#log.info({ task_id: taskId, principal: request.principal, signal: request.signal }, 'kill requested through the switchboard');
+    // SIGKILL asks for no grace; any other signal is a kill with the task's own policy.
+    const graceMs = request.signal === constants.signals.SIGKILL ? 0 : killGracePeriodMs(undefined, task.info.kill_policy);
+    this.#killRequested(task, { graceMs, cause: { kind: 'switchboard', principal: request.principal } });
+    return true;
   }
 
   sandbox(): ExecutorSandbox {
@@ -587,8 +598,13 @@ export class Executor implements TaskRegistry {
       return;
     }
     const graceMs = killGracePeriodMs(kill.kill_policy, task.info.kill_policy);
-    this.#kill(task, { graceMs, cause: { kind: 'scheduler' } });
-    // A KILL for one task of a group takes the whole group down (default executor).
+    this.#killRequested(task, { graceMs, cause: { kind: 'scheduler' } });
+  }
+
+  /** A kill from outside (the scheduler's KILL, the switchboard): the task and its group. */
+  #killRequested(task: Task, request: KillRequest): void {
+    this.#kill(task, request);
+    // A kill of one task of a group takes the whole group down (default executor).
     if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
   }
 
@@ -663,6 +679,8 @@ export class Executor implements TaskRegistry {
       if (cause.kind === 'health') {
         healthy = false;
         message = `${termination} (killed by health check: ${cause.description})`;
+      } else if (cause.kind === 'switchboard') {
+        message = `${termination} (killed by '${cause.principal}' through the switchboard)`;
       } else if (cause.kind === 'group') {
         message = `${termination} (killed because task '${cause.siblingId}' of its group ended)`;
         if (cause.siblingHealthKill || (task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId))) healthy = false;

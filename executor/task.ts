@@ -28,7 +28,9 @@ export type KillCause =
   /** The task's own health check reached consecutive_failures. */
   | { kind: 'health'; description: string }
   /** A sibling of the task group failed or was killed. */
-  | { kind: 'group'; siblingId: string; siblingHealthKill: boolean };
+  | { kind: 'group'; siblingId: string; siblingHealthKill: boolean }
+  /** KILL_CONTAINER / KILL_NESTED_CONTAINER on the task's container, through the switchboard. */
+  | { kind: 'switchboard'; principal: string };
 
 export interface KillRequest {
   graceMs: number;

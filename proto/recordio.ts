@@ -44,14 +44,43 @@ export function readLengthLine(buf: Buffer, at: number, digits: string, maxRecor
   return { digits: seen, next: lf + 1, length: Number(length) };
 }
 
-type State =
-  | { kind: 'header'; digits: string }
-  | { kind: 'record'; length: number; chunks: Buffer[]; received: number }
-  | { kind: 'failed'; error: RecordIOError };
+/**
+ * The sticky failed state every RecordIO reader shares: after a broken frame there is no
+ * way to find the next boundary, so the first error is the answer to every later call.
+ */
+export class RecordIOFailure {
+  #error: RecordIOError | undefined;
+
+  get error(): RecordIOError | undefined {
+    return this.#error;
+  }
+
+  throwIfFailed(): void {
+    if (this.#error) throw this.#error;
+  }
+
+  /** Runs one step; a RecordIOError it throws breaks the stream for good. */
+  guard<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (err) {
+      if (err instanceof RecordIOError) this.#error ??= err;
+      throw err;
+    }
+  }
+
+  fail(code: RecordIOError['code'], message: string): never {
+    this.#error ??= new RecordIOError(code, message);
+    throw this.#error;
+  }
+}
+
+type State = { kind: 'header'; digits: string } | { kind: 'record'; length: number; chunks: Buffer[]; received: number };
 
 export class RecordIODecoder {
   readonly maxRecordSize: number;
   #state: State = { kind: 'header', digits: '' };
+  readonly #failure = new RecordIOFailure();
 
   constructor(options: { maxRecordSize?: number } = {}) {
     this.maxRecordSize = options.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
@@ -59,7 +88,7 @@ export class RecordIODecoder {
 
   /** Feeds bytes; returns every record completed by them (possibly none). */
   decode(chunk: Uint8Array): Buffer[] {
-    if (this.#state.kind === 'failed') throw this.#state.error;
+    this.#failure.throwIfFailed();
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const records: Buffer[] = [];
     try {
@@ -74,7 +103,7 @@ export class RecordIODecoder {
 
   /** The error that broke the stream, once it is broken. */
   get error(): RecordIOError | undefined {
-    return this.#state.kind === 'failed' ? this.#state.error : undefined;
+    return this.#failure.error;
   }
 
   #decodeInto(buf: Buffer, records: Buffer[]): void {
@@ -82,7 +111,7 @@ export class RecordIODecoder {
     while (i < buf.length) {
       const state: State = this.#state;
       if (state.kind === 'header') {
-        const line = this.#guard(() => readLengthLine(buf, i, state.digits, this.maxRecordSize));
+        const line = this.#failure.guard(() => readLengthLine(buf, i, state.digits, this.maxRecordSize));
         i = line.next;
         if (line.length === undefined) {
           state.digits = line.digits;
@@ -109,27 +138,12 @@ export class RecordIODecoder {
 
   /** Call at end of input: a stream that stops inside a frame is truncated. */
   finish(): void {
+    this.#failure.throwIfFailed();
     const state = this.#state;
-    if (state.kind === 'failed') throw state.error;
     if (state.kind === 'record' || state.digits.length > 0) {
       const where = state.kind === 'record' ? `after ${state.received} of ${state.length} payload bytes` : 'inside a record length';
-      this.#fail('E_RECORDIO_TRUNCATED', `stream ended ${where}`);
+      this.#failure.fail('E_RECORDIO_TRUNCATED', `stream ended ${where}`);
     }
-  }
-
-  #guard(step: () => LengthLine): LengthLine {
-    try {
-      return step();
-    } catch (err) {
-      if (err instanceof RecordIOError) this.#state = { kind: 'failed', error: err };
-      throw err;
-    }
-  }
-
-  #fail(code: RecordIOError['code'], message: string): never {
-    const error = new RecordIOError(code, message);
-    this.#state = { kind: 'failed', error };
-    throw error;
   }
 }
 

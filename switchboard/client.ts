@@ -7,6 +7,7 @@ import { encodeRecord } from '../proto/recordio.js';
 import { ProcessIOReader } from './process-io-reader.js';
 import { itemsOf } from './record-stream.js';
 import { SidecarError } from '../common/errors.js';
+import { readBody } from '../common/read-body.js';
 import { StreamCutError, SwitchboardClientError } from './errors.js';
 import type { TaskEntry } from './task-listing.js';
 
@@ -16,6 +17,8 @@ export interface ClientOptions {
   token?: string;
   principal?: string;
   secret?: string;
+  /** Bound on a whole answer's body (not on streams); default DEFAULT_MAX_RESPONSE_BODY. */
+  maxResponseBody?: number;
 }
 
 export interface RawResponse {
@@ -43,19 +46,13 @@ export interface InputStreamHandle {
   response: Promise<RawResponse>;
 }
 
-function collect(res: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks)));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('response aborted')));
-  });
-}
+/** The largest whole (non-streaming) answer the client reads by default: a /tasks listing, a /files/read chunk. */
+export const DEFAULT_MAX_RESPONSE_BODY = 64 * 1024 * 1024;
 
 export class SwitchboardClient {
   readonly #target: { socketPath?: string; host?: string; port?: number };
   readonly #auth: string | undefined;
+  readonly #maxResponseBody: number;
   readonly apiPath = '/api/v1';
 
   constructor(options: ClientOptions) {
@@ -64,6 +61,7 @@ export class SwitchboardClient {
       const u = new URL(options.url);
       this.#target = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80) };
     }
+    this.#maxResponseBody = options.maxResponseBody ?? DEFAULT_MAX_RESPONSE_BODY;
     if (options.token) this.#auth = `Bearer ${options.token}`;
     else if (options.principal !== undefined) this.#auth = `Basic ${Buffer.from(`${options.principal}:${options.secret ?? ''}`).toString('base64')}`;
   }
@@ -83,7 +81,7 @@ export class SwitchboardClient {
       req.on('error', reject);
       req.end(body);
     });
-    return { status: res.statusCode!, headers: res.headers, body: await collect(res) };
+    return { status: res.statusCode!, headers: res.headers, body: await readBody(res, this.#maxResponseBody) };
   }
 
   /** A non-streaming agent call. */
@@ -120,7 +118,7 @@ export class SwitchboardClient {
       req.on('error', reject);
       req.end(codecs.agent.Call.encode(call, encoding));
     });
-    if (res.statusCode !== 200) return { status: res.statusCode!, headers: res.headers, body: await collect(res) };
+    if (res.statusCode !== 200) return { status: res.statusCode!, headers: res.headers, body: await readBody(res, this.#maxResponseBody) };
     const recordEncoding = (res.headers['message-content-type'] ?? res.headers['content-type']) as MessageContentType;
     async function* records(): AsyncGenerator<agent.ProcessIO> {
       const reader = new ProcessIOReader(recordEncoding, options.maxRecordSize ?? 64 * 1024 * 1024);
@@ -151,7 +149,7 @@ export class SwitchboardClient {
     });
     req.setNoDelay(true);
     const response = new Promise<RawResponse>((resolve, reject) => {
-      req.on('response', (res) => collect(res).then((body) => resolve({ status: res.statusCode!, headers: res.headers, body }), reject));
+      req.on('response', (res) => readBody(res, this.#maxResponseBody).then((body) => resolve({ status: res.statusCode!, headers: res.headers, body }), reject));
       req.on('error', reject);
     });
     // The caller decides what a failed input means; never an unhandled rejection.

@@ -7,7 +7,7 @@ import type { TaskRegistry } from '../contracts/task-view.js';
 import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
 import { checkAuthConfig, hasAnyCredential, type AuthConfig } from './auth.js';
-import type { SwitchboardState } from './calls.js';
+import type { SwitchboardState } from './calls/context.js';
 import { Containers } from './containers.js';
 import { SwitchboardConfigError } from './errors.js';
 import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Limits } from './limits.js';

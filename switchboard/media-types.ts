@@ -2,6 +2,7 @@
 // libprocess' `acceptsMediaType`, step for step, so clients get the same 4xx as from Mesos.
 import type { IncomingHttpHeaders } from 'node:http';
 import { JSON_TYPE, PROTOBUF_TYPE, RECORDIO_TYPE, type MessageContentType } from '../proto/codec.js';
+import { acceptsMediaType } from '../common/accepts-media-type.js';
 import { badRequest, notAcceptable, unsupportedMediaType } from './errors.js';
 
 export type MediaType = MessageContentType | typeof RECORDIO_TYPE;
@@ -18,27 +19,6 @@ export interface RequestMediaTypes {
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(',') : v;
-}
-
-/** libprocess: most specific match of type/subtype, type/*, then * / *; q=0 refuses. */
-export function acceptsMediaType(field: string | undefined, mediaType: string): boolean {
-  const parts = mediaType.split('/');
-  if (parts.length !== 2) return false;
-  if (field === undefined) return true;
-  const cleaned = field.replace(/[ \t\n]/g, '');
-  const candidates = [mediaType, `${parts[0]}/*`, '*/*'];
-  for (const candidate of candidates) {
-    for (const range of cleaned.split(',').filter(Boolean)) {
-      const tokens = range.split(';').filter(Boolean);
-      if (tokens.length === 0) continue;
-      if (tokens[0]!.toLowerCase() !== candidate.toLowerCase()) continue;
-      const q = tokens.slice(1).map((t) => t.split('=')).filter((kv) => kv[0] === 'q');
-      if (q.length !== 1 || q[0]!.length !== 2) return true;
-      const value = Number(q[0]![1]);
-      return Number.isFinite(value) && value > 0;
-    }
-  }
-  return false;
 }
 
 /** Steps 3-10 of attach-exec.md §2; throws the Mesos answer for the first failing step. */

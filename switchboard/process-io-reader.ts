@@ -4,9 +4,8 @@
 // Their payload is passed on in the slices it arrived in, as several DATA messages of the
 // same type: output chunking carries no meaning (attach-exec.md §5). Any other record is
 // collected whole and decoded by the codec.
-import { RecordIOError } from '../common/errors.js';
 import { codecs, type agent, type MessageContentType } from '../proto/codec.js';
-import { readLengthLine, type LengthLine } from '../proto/recordio.js';
+import { readLengthLine, RecordIOFailure, type LengthLine } from '../proto/recordio.js';
 
 // Longest DATA head: 08 01 12 <varint ≤ 10> 08 <type> 12 <varint ≤ 10>.
 const MAX_HEAD = 26;
@@ -17,8 +16,7 @@ type State =
   // The first bytes of a record, to see whether it is a plain DATA record.
   | { kind: 'head'; length: number; bytes: Buffer[]; received: number }
   | { kind: 'data'; type: agent.ProcessIO.Data.Type; remaining: number }
-  | { kind: 'record'; length: number; chunks: Buffer[]; received: number }
-  | { kind: 'failed'; error: RecordIOError };
+  | { kind: 'record'; length: number; chunks: Buffer[]; received: number };
 
 function readVarint(buf: Buffer, at: number): { value: number; next: number } | undefined {
   let value = 0;
@@ -54,6 +52,7 @@ export class ProcessIOReader {
   readonly #encoding: MessageContentType;
   readonly #maxRecordSize: number;
   #state: State = { kind: 'length', digits: '' };
+  readonly #failure = new RecordIOFailure();
 
   constructor(encoding: MessageContentType, maxRecordSize: number) {
     this.#encoding = encoding;
@@ -62,14 +61,14 @@ export class ProcessIOReader {
 
   /** Feeds bytes; returns the messages they complete (DATA payloads as they come). */
   push(buf: Buffer): agent.ProcessIO[] {
-    if (this.#state.kind === 'failed') throw this.#state.error;
+    this.#failure.throwIfFailed();
     const out: agent.ProcessIO[] = [];
     let i = 0;
     while (i < buf.length) {
       const state: State = this.#state;
       switch (state.kind) {
         case 'length': {
-          const line: LengthLine = this.#guard(() => readLengthLine(buf, i, state.digits, this.#maxRecordSize));
+          const line: LengthLine = this.#failure.guard(() => readLengthLine(buf, i, state.digits, this.#maxRecordSize));
           i = line.next;
           if (line.length === undefined) {
             state.digits = line.digits;
@@ -127,8 +126,6 @@ export class ProcessIOReader {
           if (state.received === state.length) this.#completeRecord(out);
           break;
         }
-        default:
-          throw (state as Extract<State, { kind: 'failed' }>).error;
       }
     }
     return out;
@@ -136,9 +133,9 @@ export class ProcessIOReader {
 
   /** At the end of the stream: one that stops inside a record is truncated. */
   finish(): void {
+    this.#failure.throwIfFailed();
     const state = this.#state;
-    if (state.kind === 'failed') throw state.error;
-    if (state.kind !== 'length' || state.digits.length > 0) this.#fail('E_RECORDIO_TRUNCATED', 'stream ended inside a record');
+    if (state.kind !== 'length' || state.digits.length > 0) this.#failure.fail('E_RECORDIO_TRUNCATED', 'stream ended inside a record');
   }
 
   #completeRecord(out: agent.ProcessIO[]): void {
@@ -146,20 +143,5 @@ export class ProcessIOReader {
     const record = state.chunks.length === 1 ? state.chunks[0]! : Buffer.concat(state.chunks, state.length);
     this.#state = { kind: 'length', digits: '' };
     out.push(codecs.agent.ProcessIO.decode(record, this.#encoding));
-  }
-
-  #guard(step: () => LengthLine): LengthLine {
-    try {
-      return step();
-    } catch (err) {
-      if (err instanceof RecordIOError) this.#state = { kind: 'failed', error: err };
-      throw err;
-    }
-  }
-
-  #fail(code: RecordIOError['code'], message: string): never {
-    const error = new RecordIOError(code, message);
-    this.#state = { kind: 'failed', error };
-    throw error;
   }
 }

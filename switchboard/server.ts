@@ -1,20 +1,26 @@
 // HTTP plumbing of the switchboard: routes, authentication, the agent API's header
-// negotiation and body decoding, then dispatch to calls.ts. Errors are typed values
+// negotiation and body decoding (parseAgentCall), then dispatch to calls/. Errors are typed values
 // (SwitchboardHttpError) mapped to a response in one place.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CodecError, RecordIOError } from '../common/errors.js';
+import { BodyTooLargeError, readBody } from '../common/read-body.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { allowsCall, authorized } from './acl.js';
 import { authenticate, type AuthConfig } from './auth.js';
-import * as calls from './calls.js';
-import type { CallContext, SwitchboardState } from './calls.js';
+import { AgentCallError, parseAgentCall, type AgentCall } from './agent-call.js';
+import { attachInput, type InputBody } from './calls/attach-input.js';
+import { attachOutput } from './calls/attach-output.js';
+import type { CallContext, SwitchboardState } from './calls/context.js';
+import { killContainer } from './calls/kill.js';
+import { launchSession } from './calls/launch-session.js';
+import { removeContainer } from './calls/remove.js';
+import { waitContainer } from './calls/wait.js';
 import { FILES_PREFIX, serveFiles } from './files/endpoints.js';
 import { badRequest, forbidden, methodNotAllowed, notAcceptable, notFound, notImplemented, payloadTooLarge, requestTimeout, SwitchboardHttpError, unsupportedMediaType } from './errors.js';
 import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
 import { recordsOf } from './record-stream.js';
 import { taskEntry } from './task-listing.js';
-import { validateAgentCall } from './validate-call.js';
 
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
 export const TASKS_PATH = '/tasks';
@@ -39,18 +45,16 @@ async function withinDeadline<T>(state: SwitchboardState, ms: number, what: stri
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw payloadTooLarge(`Request body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
+async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw payloadTooLarge(`Request body exceeds the limit of ${limit} bytes`);
+    throw err;
   }
-  return Buffer.concat(chunks);
 }
 
-function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
+function decodeCall(body: Buffer, encoding: MessageContentType): AgentCall {
   let call: agent.Call;
   try {
     call = codecs.agent.Call.decode(body, encoding);
@@ -58,15 +62,21 @@ function decodeCall(body: Buffer, encoding: MessageContentType): agent.Call {
     if (err instanceof CodecError) throw badRequest(err.message);
     throw err;
   }
-  const invalid = validateAgentCall(call);
-  if (invalid) throw badRequest(`Failed to validate agent::Call: ${invalid}`);
-  return call;
+  try {
+    return parseAgentCall(call);
+  } catch (err) {
+    if (err instanceof AgentCallError) throw badRequest(`Failed to validate agent::Call: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Steps 11-14 of attach-exec.md §2: read and check the call. */
-async function readCall(state: SwitchboardState, req: IncomingMessage, types: RequestMediaTypes): Promise<{ call: agent.Call; records?: AsyncIterator<Buffer> }> {
+async function readCall(state: SwitchboardState, req: IncomingMessage, types: RequestMediaTypes): Promise<{ call: AgentCall; body?: InputBody }> {
   const { maxRecordSize, bodyTimeoutMs } = state.limits;
   if (types.content === RECORDIO_TYPE) {
+    // negotiateMediaTypes refused a streaming request without it already.
+    const encoding = types.messageContent;
+    if (!encoding) throw badRequest("Expecting 'Message-Content-Type' to be set for streaming requests");
     const records = recordsOf(req, { maxRecordSize, highWaterBytes: 256 * 1024 })[Symbol.asyncIterator]();
     let first: IteratorResult<Buffer>;
     try {
@@ -85,9 +95,9 @@ async function readCall(state: SwitchboardState, req: IncomingMessage, types: Re
       throw badRequest('Received EOF while reading request body');
     }
     if (first.done) throw badRequest('Received EOF while reading request body');
-    return { call: decodeCall(first.value, types.messageContent!), records };
+    return { call: decodeCall(first.value, encoding), body: { records, encoding } };
   }
-  const body = await withinDeadline(state, bodyTimeoutMs, 'The request body was', readBody(req, maxRecordSize));
+  const body = await withinDeadline(state, bodyTimeoutMs, 'The request body was', readRequestBody(req, maxRecordSize));
   return { call: decodeCall(body, types.content) };
 }
 
@@ -102,38 +112,34 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
     if (!state.containers.registry.executorContainerId()) throw new SwitchboardHttpError('E_RECOVERING', 503, 'Agent has not finished recovery');
     if (req.method !== 'POST') throw methodNotAllowed(req.method);
     const types = negotiateMediaTypes(req.headers);
-    const { call, records } = await readCall(state, req, types);
-    const type = call.type!;
+    const { call, body } = await readCall(state, req, types);
+    const type = call.name;
     if (types.content === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_INPUT') {
       throw unsupportedMediaType(`Streaming 'Content-Type' ${RECORDIO_TYPE} is not supported for ${type} call`);
     }
-    if (types.content !== RECORDIO_TYPE && type === 'ATTACH_CONTAINER_INPUT') {
-      throw unsupportedMediaType(`Expecting 'Content-Type' to be ${RECORDIO_TYPE} for ${type} call`);
-    }
+    const notStreamed = () => unsupportedMediaType(`Expecting 'Content-Type' to be ${RECORDIO_TYPE} for ${type} call`);
+    if (call.type === 'attach-input' && !body) throw notStreamed();
     if (types.accept === RECORDIO_TYPE && type !== 'ATTACH_CONTAINER_OUTPUT' && type !== 'LAUNCH_NESTED_CONTAINER_SESSION') {
       throw notAcceptable(`Streaming response is not supported for ${type} call`);
     }
-    const ctx: CallContext = { req, res, call, types, principal, ...(records ? { records } : {}) };
+    const ctx: CallContext = { req, res, types, principal };
     state.logger.debug({ principal, call: type }, 'agent call');
-    switch (type) {
-      case 'LAUNCH_NESTED_CONTAINER_SESSION':
-        return calls.launchNestedContainerSession(state, ctx);
-      case 'ATTACH_CONTAINER_INPUT':
-        return calls.attachContainerInput(state, ctx);
-      case 'ATTACH_CONTAINER_OUTPUT':
-        return calls.attachContainerOutput(state, ctx);
-      case 'WAIT_NESTED_CONTAINER':
-      case 'WAIT_CONTAINER':
-        return calls.waitContainer(state, ctx);
-      case 'KILL_NESTED_CONTAINER':
-      case 'KILL_CONTAINER':
-        return calls.killContainer(state, ctx);
-      case 'REMOVE_NESTED_CONTAINER':
-      case 'REMOVE_CONTAINER':
-        return calls.removeContainer(state, ctx);
-      case 'UNKNOWN':
-        throw notImplemented();
-      default:
+    switch (call.type) {
+      case 'launch-session':
+        return launchSession(state, ctx, call);
+      case 'attach-input':
+        if (!body) throw notStreamed();
+        return attachInput(state, ctx, call, body);
+      case 'attach-output':
+        return attachOutput(state, ctx, call);
+      case 'wait':
+        return waitContainer(state, ctx, call);
+      case 'kill':
+        return killContainer(state, ctx, call);
+      case 'remove':
+        return removeContainer(state, ctx, call);
+      case 'not-served':
+        if (type === 'UNKNOWN') throw notImplemented();
         throw new SwitchboardHttpError('E_NOT_IMPLEMENTED', 501, `${type} is not served by the mesos-sidecar switchboard`);
     }
   };

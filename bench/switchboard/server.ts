@@ -25,6 +25,7 @@ const registry: TaskRegistry = {
   executorContainerId: () => executor,
   taskByContainerId: (value) => (value === task.containerId.value ? task : undefined),
   tasks: () => [task],
+  killTask: () => false,
 };
 const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
 const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ExecutorSandbox } from '../../contracts/task-view.js';
 import { authorized } from '../acl.js';
-import type { SwitchboardState } from '../calls.js';
+import type { SwitchboardState } from '../calls/context.js';
 import { badRequest, forbidden, internalError, notFound, SwitchboardHttpError } from '../errors.js';
 import { fileInfoJson, loadOwnerNames } from './file-info.js';
 import { jsonStringOfBytes } from './json-bytes.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { RecordIODecoder, encodeRecord, readRecords } from '../../proto/recordio.js';
+import { RecordIODecoder, RecordIOFailure, encodeRecord, readRecords } from '../../proto/recordio.js';
+import { RecordIOError } from '../../common/errors.js';
 import { Readable } from 'node:stream';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -54,4 +55,16 @@ t.test('readRecords iterates a byte stream split at every byte', async (t) => {
   const got: string[] = [];
   for await (const r of readRecords(Readable.from(chunks))) got.push(r.toString());
   t.same(got, ['héllo', '', 'x']);
+});
+
+t.test('RecordIOFailure, shared by RecordIODecoder and ProcessIOReader: the first framing error sticks', async (t) => {
+  const failure = new RecordIOFailure();
+  t.doesNotThrow(() => failure.throwIfFailed(), 'not failed yet');
+  t.throws(() => failure.guard(() => { throw new Error('not framing'); }), /not framing/);
+  t.equal(failure.error, undefined, 'an error that is not a RecordIOError does not break the stream');
+  const first = new RecordIOError('E_RECORDIO_LENGTH', 'bad length');
+  t.throws(() => failure.guard(() => { throw first; }));
+  t.throws(() => failure.fail('E_RECORDIO_TRUNCATED', 'later'), first, 'a later failure rethrows the first');
+  t.throws(() => failure.throwIfFailed(), first);
+  t.equal(failure.error, first);
 });

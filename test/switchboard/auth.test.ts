@@ -32,7 +32,7 @@ t.test('an empty token or secret in a credentials file stops the start, naming t
 
 t.test('startSwitchboard refuses empty tokens and secrets given directly', async (t) => {
   const logger = createLogger({ name: 't', level: 'silent' });
-  const registry = { executorContainerId: () => undefined, taskByContainerId: () => undefined, tasks: () => [] };
+  const registry = { executorContainerId: () => undefined, taskByContainerId: () => undefined, tasks: () => [], killTask: () => false };
   await t.rejects(startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'ops', token: 'x' }, { principal: 'dev', token: '' }] } }), { code: 'E_SWITCHBOARD_CONFIG', message: "auth: tokens[1] (principal 'dev') has an empty token" });
   await t.rejects(startSwitchboard({ registry, logger, auth: { credentials: [{ principal: 'ops', secret: '' }] } }), { code: 'E_SWITCHBOARD_CONFIG', message: "auth: credentials[0] (principal 'ops') has an empty secret" });
 });

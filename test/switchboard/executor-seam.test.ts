@@ -45,7 +45,7 @@ t.test("attach to a TTY task launched by the executor's process launcher", async
     },
     exited,
   };
-  const registry: TaskRegistry = { executorContainerId: () => executor, taskByContainerId: (v) => (v === task.containerId.value ? task : undefined), tasks: () => [task] };
+  const registry: TaskRegistry = { executorContainerId: () => executor, taskByContainerId: (v) => (v === task.containerId.value ? task : undefined), tasks: () => [task], killTask: () => false };
   const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'p', token: 'tok' }] } });
   t.teardown(async () => {
     await sb.close();

@@ -10,7 +10,7 @@ import type { Test } from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
 import type { mesos } from '../../proto/codec.js';
-import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
+import type { ExecutorSandbox, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
@@ -111,6 +111,14 @@ export class TestRegistry implements TaskRegistry {
   }
   tasks(): Iterable<TaskView> {
     return this.byContainer.values();
+  }
+  /** What the executor was asked to kill; this stand-in then signals the task's group. */
+  readonly kills: Array<{ taskId: string } & SwitchboardKill> = [];
+  killTask(taskId: string, request: SwitchboardKill): boolean {
+    const task = [...this.byContainer.values()].find((t) => t.taskId === taskId);
+    if (!task?.pid || task.terminated) return false;
+    this.kills.push({ taskId, ...request });
+    return signalGroup(task.pid, request.signal);
   }
   add(task: TestTask): TestTask {
     this.byContainer.set(task.containerId.value, task);

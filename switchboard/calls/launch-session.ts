@@ -1,0 +1,70 @@
+// LAUNCH_NESTED_CONTAINER_SESSION: a command under a task's container whose lifetime is the
+// connection (attach-exec.md §6), answered as src/slave/http.cpp answers it.
+import { mayRunAs } from '../acl.js';
+import type { AgentCall } from '../agent-call.js';
+import { describeCommand } from '../audit.js';
+import { containerIdText } from '../container-id.js';
+import { badRequest, forbidden, tooManySessions } from '../errors.js';
+import { ExecSession, taskUser } from '../exec-session.js';
+import { ProcessIOStream } from '../process-io-stream.js';
+import { authorize, cannotBeFound, type CallContext, type SwitchboardState } from './context.js';
+
+export async function launchSession(state: SwitchboardState, ctx: CallContext, call: Extract<AgentCall, { type: 'launch-session' }>): Promise<void> {
+  const { id, parent } = call;
+  const resolvedParent = state.containers.resolve(parent);
+  if (resolvedParent.kind === 'unknown-root') throw cannotBeFound(parent);
+  authorize(state, ctx, call.name, resolvedParent);
+  if (state.containers.exists(id)) {
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+    return;
+  }
+  if (resolvedParent.kind !== 'task') {
+    if (resolvedParent.kind === 'executor') throw badRequest(`Parent container ${containerIdText(parent)} is the executor's container; sessions run under a task's container`);
+    if (resolvedParent.kind === 'session') throw badRequest(`Parent container ${containerIdText(parent)} is an exec session; nested sessions are not supported`);
+    throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
+  }
+  const task = resolvedParent.task;
+  if (task.terminated) throw badRequest(`Parent container ${containerIdText(parent)} is in 'DESTROYING' state`);
+  if (call.containerType !== undefined && call.containerType !== 'MESOS') throw badRequest('The provided ContainerInfo is not supported');
+  const command = call.command;
+  if (!command) throw badRequest("Expecting 'launch_nested_container_session.command' to be present");
+  // An empty name would otherwise mean "no user switch", i.e. the executor's own user.
+  if (command.user === '') throw badRequest("Expecting 'launch_nested_container_session.command.user' to be a user name, not empty");
+  const ownUser = taskUser(task);
+  const user = command.user ?? ownUser;
+  if (!mayRunAs(state.acl, ctx.principal, user, ownUser)) {
+    state.logger.warn({ principal: ctx.principal, task_id: task.taskId, user, task_user: ownUser }, 'session user not granted by the ACL');
+    throw forbidden(`Principal '${ctx.principal}' may not run sessions as user '${user}' (task '${task.taskId}' runs as '${ownUser}'); that needs a "users" grant in the switchboard ACL`);
+  }
+  if (state.containers.liveSessions >= state.limits.maxSessions) {
+    throw tooManySessions(`Too many exec sessions: the limit of ${state.limits.maxSessions} concurrent sessions is reached`);
+  }
+
+  const text = containerIdText(id);
+  const logger = state.logger.child({ session: text, task_id: task.taskId });
+  const session = new ExecSession({ containerId: id, task, command, ...(call.tty ? { ttyInfo: call.tty } : {}), logger, clock: state.clock });
+  state.containers.add(session);
+  const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(command), user: session.user, tty: session.tty, start: new Date(session.startedAt).toISOString() };
+  state.audit.started(audit);
+  logger.info({ pid: session.pid, tty: session.tty }, 'exec session started');
+
+  const stream = new ProcessIOStream(ctx.res, ctx.types, {
+    clock: state.clock,
+    heartbeatIntervalMs: state.heartbeatIntervalMs,
+    maxQueuedBytes: state.limits.maxQueuedBytes,
+    logger,
+    flowControl: { pause: () => session.pauseOutput(), resume: () => session.resumeOutput() },
+  });
+  session.onOutput((s, chunk) => stream.sendData(s, chunk));
+  session.onOutputEnd(() => stream.end());
+  stream.onEnd((end) => {
+    // Lifetime = connection: a dropped client destroys the session's whole group.
+    if (end !== 'completed') {
+      logger.info({ end }, 'session connection closed before the session ended; killing its process group');
+      session.destroy();
+    }
+  });
+  const termination = await session.terminated;
+  state.audit.ended({ ...audit, end: new Date(state.clock.now()).toISOString(), exit_status: termination.exitStatus, bytes_in: session.bytesIn, bytes_out: session.bytesOut });
+}
