@@ -5,7 +5,7 @@ import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { durationInfoToMs } from '../common/duration.js';
-import { describeTermination, signalGroup } from '../common/process.js';
+import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
@@ -20,7 +20,9 @@ import { buildSubscribe, taskInfoEncodingError } from './subscribe-call.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
-import { Task, type KillCause, type KillRequest } from './task.js';
+import { Task } from './task.js';
+import { killSendsKilling, type KillCause, type KillRequest } from './kill-cause.js';
+import { decideTerminalUpdate, takesGroupDown, type TerminalUpdate } from './terminal-update.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
 export const ACK_FAILSAFE_MS = 60_000;
@@ -526,10 +528,7 @@ export class Executor implements TaskRegistry {
     } catch (err) {
       const message = err instanceof SidecarError ? err.message : `Failed to launch task: ${(err as Error).message}`;
       log.error({ err }, 'task launch failed');
-      this.#terminate(task, 'TASK_FAILED', undefined);
-      this.#sendStatus(task, { state: 'TASK_FAILED', message, ...(err instanceof TaskInvalidError ? { reason: 'REASON_TASK_INVALID' as const } : {}) });
-      if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
-      this.#maybeExit();
+      this.#finish(task, decideTerminalUpdate({ kind: 'launch-failed', message, invalid: err instanceof TaskInvalidError }), undefined, false);
       return;
     }
     const pendingKill = task.phase.kind === 'starting' ? task.phase.pendingKill : undefined;
@@ -610,7 +609,7 @@ export class Executor implements TaskRegistry {
       case 'running': {
         task.checks?.pause();
         // A max-completion kill goes straight to TASK_FAILED, as the command executor does.
-        if (this.#hasCapability('TASK_KILLING_STATE') && request.cause.kind !== 'max-completion' && request.cause.kind !== 'invalid') this.#sendStatus(task, { state: 'TASK_KILLING' });
+        if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
         const pid = phase.process.pid;
         log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
         signalGroup(pid, 'SIGTERM');
@@ -645,38 +644,18 @@ export class Executor implements TaskRegistry {
     // destroys the whole container at this point).
     signalGroup(phase.process.pid, 'SIGKILL');
     task.checks?.stop();
-    const termination = `Command ${describeTermination(exit.code, exit.signal)}`;
-    let state: mesos.TaskState;
-    let message = termination;
-    let healthy: boolean | undefined;
-    let reason: mesos.TaskStatus.Reason | undefined;
-    if (phase.kind === 'killing' && phase.request.cause.kind === 'max-completion') {
-      state = 'TASK_FAILED';
-      reason = 'REASON_MAX_COMPLETION_TIME_REACHED';
-    } else if (phase.kind === 'killing' && phase.request.cause.kind === 'invalid') {
-      state = 'TASK_FAILED';
-      reason = 'REASON_TASK_INVALID';
-      message = `${termination} (${phase.request.cause.message})`;
-    } else if (phase.kind === 'killing') {
-      state = 'TASK_KILLED';
-      const cause = phase.request.cause;
-      if (cause.kind === 'health') {
-        healthy = false;
-        message = `${termination} (killed by health check: ${cause.description})`;
-      } else if (cause.kind === 'group') {
-        message = `${termination} (killed because task '${cause.siblingId}' of its group ended)`;
-        if (cause.siblingHealthKill || (task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId))) healthy = false;
-      }
-    } else {
-      state = exit.code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-    }
-    log.info({ state, code: exit.code, signal: exit.signal }, 'task process exited');
-    this.#terminate(task, state, exit.waitStatus);
-    this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}), ...(reason ? { reason } : {}) });
-    if (task.groupId !== undefined && (state === 'TASK_FAILED' || state === 'TASK_KILLED')) {
-      const healthKill = phase.kind === 'killing' && phase.request.cause.kind === 'health';
-      this.#killGroup(task.groupId, task, healthKill);
-    }
+    const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
+    const groupUnhealthy = task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId);
+    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy });
+    log.info({ state: update.state, code: exit.code, signal: exit.signal }, 'task process exited');
+    this.#finish(task, update, exit.waitStatus, killCause?.kind === 'health');
+  }
+
+  /** Sends the one terminal update, applies the group policy, and exits if that was the last task. */
+  #finish(task: Task, update: TerminalUpdate, waitStatus: number | undefined, healthKill: boolean): void {
+    this.#terminate(task, update.state, waitStatus);
+    this.#sendStatus(task, update);
+    if (task.groupId !== undefined && takesGroupDown(update.state)) this.#killGroup(task.groupId, task, healthKill);
     this.#maybeExit();
   }
 

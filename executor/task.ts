@@ -4,6 +4,7 @@
 import type { TimerHandle } from '../common/clock.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskCheckRunner } from '../contracts/checks.js';
+import type { KillRequest } from './kill-cause.js';
 import type { KillEscalation } from './kill-policy.js';
 import type { LaunchedProcess } from './process-launcher.js';
 import type { TaskView, TtyTap } from '../contracts/task-view.js';
@@ -17,23 +18,6 @@ export type TaskPhase =
   | { kind: 'killing'; process: LaunchedProcess; escalation: KillEscalation; request: KillRequest }
   /** Terminal update sent; nothing more is ever sent for this task. */
   | { kind: 'terminated'; state: mesos.TaskState; waitStatus: number | undefined };
-
-export type KillCause =
-  | { kind: 'scheduler' }
-  /** TaskInfo.max_completion_time ran out: TASK_FAILED, no TASK_KILLING, grace 0. */
-  | { kind: 'max-completion' }
-  | { kind: 'shutdown' }
-  /** The task cannot be carried on (its TaskInfo cannot be encoded): TASK_FAILED, no TASK_KILLING. */
-  | { kind: 'invalid'; message: string }
-  /** The task's own health check reached consecutive_failures. */
-  | { kind: 'health'; description: string }
-  /** A sibling of the task group failed or was killed. */
-  | { kind: 'group'; siblingId: string; siblingHealthKill: boolean };
-
-export interface KillRequest {
-  graceMs: number;
-  cause: KillCause;
-}
 
 export class Task implements TaskView {
   readonly info: mesos.TaskInfo;
