@@ -4,23 +4,23 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { durationInfoToMs } from '../common/duration.js';
 import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
-import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
+import { KillEscalation, killGraceMs, shutdownGraceMs } from './kill-policy.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
-import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
+import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
 import { isTerminalState } from '../proto/task-state.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
-import { buildSubscribe, taskInfoEncodingError } from './subscribe-call.js';
+import { buildSubscribe } from './subscribe-call.js';
 import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
+import { commandInfoOf, parseTaskSpec, type TaskSpec } from './task-spec.js';
 import { killSendsKilling, type KillCause, type KillRequest } from './kill-cause.js';
 import { decideTerminalUpdate, takesGroupDown, type TerminalUpdate } from './terminal-update.js';
 
@@ -358,10 +358,9 @@ export class Executor implements TaskRegistry {
   // --- status updates ---------------------------------------------------------------------
 
   #sendStatus(task: Task, fields: Omit<StatusFields, 'taskId' | 'containerId'>): void {
-    const checkStatus = task.info.check ? emptyCheckStatus(task.info.check) : undefined;
     const status = createTaskStatus(
       {
-        ...(checkStatus ? { checkStatus } : {}),
+        ...(task.checkStatus ? { checkStatus: task.checkStatus } : {}),
         labels: [...this.#extraLabels],
         ...fields,
         taskId: task.taskId,
@@ -390,9 +389,10 @@ export class Executor implements TaskRegistry {
   #onHealth(task: Task, report: HealthReport): void {
     if (!this.#checksMaySpeak(task)) return;
     this.#deliver(task, healthUpdate(task.lastStatus!, report, this.#clock));
-    if (report.kill) {
+    const spec = task.spec;
+    if (report.kill && spec) {
       const description = task.checks?.describeKill() ?? report.message;
-      this.#kill(task, { graceMs: killGracePeriodMs(undefined, task.info.kill_policy), cause: { kind: 'health', description } });
+      this.#kill(task, { graceMs: spec.killGraceMs, cause: { kind: 'health', description } });
     }
   }
 
@@ -415,7 +415,7 @@ export class Executor implements TaskRegistry {
     // New work: the executor is no longer waiting only for its last acknowledgements.
     this.#clock.clearTimeout(this.#failsafeTimer);
     this.#failsafeTimer = undefined;
-    const started: Task[] = [];
+    const started: Array<[Task, TaskSpec]> = [];
     for (const info of infos) {
       const taskId = info.task_id.value;
       if (this.#tasks.has(taskId)) {
@@ -424,14 +424,15 @@ export class Executor implements TaskRegistry {
       }
       try {
         const task = this.#prepareTask(info, groupId);
-        if (task) started.push(task);
+        const spec = task?.spec;
+        if (task && spec) started.push([task, spec]);
       } catch (err) {
         // Our bug, met by this one TaskInfo: it ends TASK_ERROR, the others still launch.
         this.#log.error({ task_id: taskId, err }, 'cannot prepare the task');
         if (!this.#tasks.has(taskId)) this.#rejectUnstarted(info, 'TASK_ERROR', `Cannot launch the task: ${(err as Error).message}`, 'REASON_TASK_INVALID');
       }
     }
-    for (const task of started) void this.#start(task);
+    for (const [task, spec] of started) void this.#start(task, spec);
     if (groupId !== undefined) {
       // An invalid member of a group takes its siblings down like a failure would.
       const failed = infos.map((i) => this.#tasks.get(i.task_id.value)).find((t) => t?.groupId === groupId && t.phase.kind === 'terminated');
@@ -443,7 +444,7 @@ export class Executor implements TaskRegistry {
   /** Registers the task; returns it if it is to be started, undefined if it ended already. */
   #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): Task | undefined {
     const taskId = info.task_id.value;
-    const invalid = this.#validate(info);
+    const parsed = parseTaskSpec(info, { contentType: this.#config.contentType, validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)) });
     const containerId: mesos.ContainerID = { value: randomUUID() };
     if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
     let sandbox: string;
@@ -453,18 +454,25 @@ export class Executor implements TaskRegistry {
       this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
       return undefined;
     }
-    const command = info.command ?? {};
+    const spec = parsed.ok ? parsed.spec : undefined;
     const task = new Task({
-      info,
+      identity: parsed.ok ? parsed.spec : parsed.identity,
       containerId,
-      environment: buildTaskEnvironment({ executorEnvironment: this.#config.taskEnvironment, task: info, command, sandbox, containerIp: '127.0.0.1' }),
+      environment: buildTaskEnvironment({
+        executorEnvironment: this.#config.taskEnvironment,
+        taskId,
+        allocationRole: spec?.allocationRole,
+        variables: spec?.environment ?? [],
+        sandbox,
+        containerIp: '127.0.0.1',
+      }),
       workingDirectory: sandbox,
-      ...(command.user ? { user: command.user } : {}),
-      ...(groupId !== undefined ? { groupId } : {}),
+      user: spec?.user,
+      groupId,
       launchedAt: this.#clock.now(),
+      ...(parsed.ok ? { spec: parsed.spec } : { refused: parsed.error.state }),
     });
     this.#tasks.set(taskId, task);
-    this.#liveTasks.add(task);
     this.#hadTasks = true;
     this.#tasksByContainer.set(containerId.value, task);
     if (groupId !== undefined) {
@@ -472,32 +480,15 @@ export class Executor implements TaskRegistry {
       if (!members) this.#groupMembers.set(groupId, (members = new Set()));
       members.add(task);
     }
-    if (invalid) {
-      this.#log.error({ task_id: taskId, error: invalid.message }, 'invalid task');
-      this.#terminate(task, invalid.state, undefined);
-      this.#sendStatus(task, { state: invalid.state, message: invalid.message, reason: 'REASON_TASK_INVALID' });
+    if (!parsed.ok) {
+      this.#log.error({ task_id: taskId, field: parsed.error.field, error: parsed.error.message }, 'invalid task');
+      this.#terminatedCount++;
+      this.#sendStatus(task, { state: parsed.error.state, message: parsed.error.message, reason: 'REASON_TASK_INVALID' });
       return undefined;
     }
+    this.#liveTasks.add(task);
     this.#sendStatus(task, { state: 'TASK_STARTING' });
     return task;
-  }
-
-  /** Definitions a master would have refused: TASK_ERROR/TASK_FAILED before anything starts. */
-  #validate(info: mesos.TaskInfo): { state: mesos.TaskState; message: string } | undefined {
-    // A TaskInfo that decoded but cannot be encoded again (e.g. an enum value we do not
-    // know dropped from a required field) could not be carried in a later SUBSCRIBE.
-    const unencodable = taskInfoEncodingError(info, this.#config.contentType);
-    if (unencodable) return { state: 'TASK_ERROR', message: `TaskInfo cannot be encoded again (needed to re-subscribe): ${unencodable.message}` };
-    if (!info.command) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command is not set' };
-    if (!info.command.value) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command.value is not set' };
-    if (info.kill_policy?.grace_period && info.kill_policy.grace_period.nanoseconds < 0n) {
-      return { state: 'TASK_ERROR', message: `TaskInfo.kill_policy.grace_period must be >= 0, got ${info.kill_policy.grace_period.nanoseconds}ns` };
-    }
-    if (taskNeedsChecks(info) && this.#checkFactory) {
-      const problem = this.#checkFactory.validate(info);
-      if (problem) return { state: 'TASK_ERROR', message: problem };
-    }
-    return undefined;
   }
 
   /** A terminal update for a TaskInfo we never ran (no Task object kept). */
@@ -511,18 +502,17 @@ export class Executor implements TaskRegistry {
     this.#updates.send(status);
   }
 
-  async #start(task: Task): Promise<void> {
-    const log = this.#log.child({ taskId: task.taskId });
-    const tty = task.info.container?.tty_info;
+  async #start(task: Task, spec: TaskSpec): Promise<void> {
+    const log = this.#log.child({ task_id: task.taskId });
     let launched: LaunchedProcess;
     try {
       launched = await this.#launcher.launch({
         taskId: task.taskId,
-        command: task.info.command!,
+        command: commandInfoOf(spec.command),
         environment: task.environment,
         workingDirectory: task.workingDirectory,
-        ...(task.user ? { user: task.user } : {}),
-        ...(tty ? { tty: { columns: tty.window_size?.columns ?? 80, rows: tty.window_size?.rows ?? 24 } } : {}),
+        ...(spec.user ? { user: spec.user } : {}),
+        ...(spec.tty ? { tty: spec.tty } : {}),
         logger: log,
       });
     } catch (err) {
@@ -531,21 +521,20 @@ export class Executor implements TaskRegistry {
       this.#finish(task, decideTerminalUpdate({ kind: 'launch-failed', message, invalid: err instanceof TaskInvalidError }), undefined, false);
       return;
     }
-    const pendingKill = task.phase.kind === 'starting' ? task.phase.pendingKill : undefined;
     log.info({ pid: launched.pid }, 'task process started');
-    task.phase = { kind: 'running', process: launched };
+    const pendingKill = task.start(launched);
     void launched.exited.then((exit) => this.#onExit(task, exit));
-    const maxCompletionMs = durationInfoToMs(task.info.max_completion_time);
-    if (maxCompletionMs !== undefined && maxCompletionMs > 0) {
+    const maxCompletionMs = spec.maxCompletionMs;
+    if (maxCompletionMs !== undefined) {
       task.completionTimer = this.#clock.setTimeout(() => {
         task.completionTimer = undefined;
         log.warn({ maxCompletionMs }, 'max_completion_time reached; killing the task');
         this.#kill(task, { graceMs: 0, cause: { kind: 'max-completion' } });
       }, maxCompletionMs);
     }
-    if (this.#checkFactory && taskNeedsChecks(task.info)) {
+    if (this.#checkFactory && spec.needsChecks) {
       task.checks = this.#createChecks(task, log);
-    } else if (taskNeedsChecks(task.info)) {
+    } else if (spec.needsChecks) {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });
@@ -581,18 +570,19 @@ export class Executor implements TaskRegistry {
 
   #onKill(kill: executor.Event.Kill): void {
     const task = this.#tasks.get(kill.task_id.value);
-    if (!task || !task.live) {
-      this.#log.warn({ taskId: kill.task_id.value }, task ? 'KILL for a terminated task; ignored' : 'KILL for an unknown task; ignored');
+    const spec = task?.spec;
+    if (!task || !spec) {
+      this.#log.warn({ task_id: kill.task_id.value }, task ? 'KILL for a terminated task; ignored' : 'KILL for an unknown task; ignored');
       return;
     }
-    const graceMs = killGracePeriodMs(kill.kill_policy, task.info.kill_policy);
+    const graceMs = killGraceMs(kill.kill_policy, spec.killGraceMs);
     this.#kill(task, { graceMs, cause: { kind: 'scheduler' } });
     // A KILL for one task of a group takes the whole group down (default executor).
     if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
   }
 
   #kill(task: Task, request: KillRequest): void {
-    const log = this.#log.child({ taskId: task.taskId });
+    const log = this.#log.child({ task_id: task.taskId });
     const phase = task.phase;
     this.#clock.clearTimeout(task.completionTimer);
     task.completionTimer = undefined;
@@ -600,15 +590,12 @@ export class Executor implements TaskRegistry {
       case 'terminated':
         return;
       case 'starting':
-        // Killed once the process exists; a second request only keeps the shorter grace.
-        if (!phase.pendingKill || request.graceMs < phase.pendingKill.graceMs) phase.pendingKill = request;
-        return;
+        return task.deferKill(request);
       case 'killing':
-        if (phase.escalation.shorten(request.graceMs)) log.info({ graceMs: request.graceMs }, 'repeated kill moved SIGKILL earlier');
+        if (task.shortenKill(request.graceMs)) log.info({ graceMs: request.graceMs }, 'repeated kill moved SIGKILL earlier');
         return;
       case 'running': {
         task.checks?.pause();
-        // A max-completion kill goes straight to TASK_FAILED, as the command executor does.
         if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
         const pid = phase.process.pid;
         log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
@@ -617,7 +604,7 @@ export class Executor implements TaskRegistry {
           log.warn({ pid }, 'grace period over: SIGKILL to the process group');
           signalGroup(pid, 'SIGKILL');
         });
-        task.phase = { kind: 'killing', process: phase.process, escalation, request };
+        task.kill(escalation, request);
       }
     }
   }
@@ -627,17 +614,17 @@ export class Executor implements TaskRegistry {
     this.#groupsKilling.add(groupId);
     if (healthKill) this.#groupsHealthKilled.add(groupId);
     for (const sibling of this.#groupMembers.get(groupId) ?? []) {
-      if (sibling === cause || !sibling.live) continue;
+      const spec = sibling.spec;
+      if (sibling === cause || !spec) continue;
       const groupCause: KillCause = { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill };
-      this.#kill(sibling, { graceMs: killGracePeriodMs(undefined, sibling.info.kill_policy), cause: groupCause });
+      this.#kill(sibling, { graceMs: spec.killGraceMs, cause: groupCause });
     }
   }
 
   #onExit(task: Task, exit: ProcessExit): void {
     const phase = task.phase;
     if (phase.kind !== 'running' && phase.kind !== 'killing') return;
-    const log = this.#log.child({ taskId: task.taskId });
-    if (phase.kind === 'killing') phase.escalation.cancel();
+    const log = this.#log.child({ task_id: task.taskId });
     this.#clock.clearTimeout(task.completionTimer);
     task.completionTimer = undefined;
     // The leader is gone; whatever it left in its group would outlive the task (Mesos
@@ -713,8 +700,8 @@ export class Executor implements TaskRegistry {
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
     for (const task of [...this.#liveTasks]) {
-      const graceMs = shutdownGraceMs(killGracePeriodMs(undefined, task.info.kill_policy), this.#config.shutdownGracePeriodMs);
-      this.#kill(task, { graceMs, cause: { kind: 'shutdown' } });
+      const spec = task.spec;
+      if (spec) this.#kill(task, { graceMs: shutdownGraceMs(spec.killGraceMs, this.#config.shutdownGracePeriodMs), cause: { kind: 'shutdown' } });
     }
     this.#maybeExit();
   }
