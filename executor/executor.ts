@@ -20,8 +20,9 @@ import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
+import { TaskGroups } from './task-groups.js';
 import { commandInfoOf, parseTaskSpec, type TaskSpec } from './task-spec.js';
-import { killSendsKilling, type KillCause, type KillRequest } from './kill-cause.js';
+import { killSendsKilling, type KillRequest } from './kill-cause.js';
 import { decideTerminalUpdate, takesGroupDown, type TerminalUpdate } from './terminal-update.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
@@ -88,13 +89,7 @@ export class Executor implements TaskRegistry {
   #terminatedCount = 0;
   /** Terminated tasks whose terminal update is acknowledged, oldest first: may be forgotten. */
   readonly #prunable = new Set<Task>();
-  /** Members of each task group, so that killing a group does not scan every task. */
-  readonly #groupMembers = new Map<number, Set<Task>>();
-  /** Groups already being taken down, so a cascade of terminal updates kills only once. */
-  readonly #groupsKilling = new Set<number>();
-  /** Groups where a task was killed by its health check (checks.md §8 [Decision]). */
-  readonly #groupsHealthKilled = new Set<number>();
-  #nextGroupId = 1;
+  readonly #groups = new TaskGroups<Task>();
   /** Some task was ever launched: from then on, no live task means time to go. */
   #hadTasks = false;
   readonly #terminatedTasksKept: number;
@@ -290,7 +285,7 @@ export class Executor implements TaskRegistry {
       case 'LAUNCH_GROUP': {
         const tasks = event.launch_group?.task_group.tasks ?? [];
         if (tasks.length === 0) return void log.warn('LAUNCH_GROUP without tasks; ignored');
-        return this.#launchTasks(tasks, this.#nextGroupId++);
+        return this.#launchTasks(tasks, this.#groups.newGroup());
       }
       case 'KILL':
         if (!event.kill) return void log.warn('KILL without kill payload; ignored');
@@ -435,8 +430,8 @@ export class Executor implements TaskRegistry {
     for (const [task, spec] of started) void this.#start(task, spec);
     if (groupId !== undefined) {
       // An invalid member of a group takes its siblings down like a failure would.
-      const failed = infos.map((i) => this.#tasks.get(i.task_id.value)).find((t) => t?.groupId === groupId && t.phase.kind === 'terminated');
-      if (failed) this.#killGroup(groupId, failed, false);
+      const failed = this.#groups.findEnded(infos.map((i) => this.#tasks.get(i.task_id.value)), groupId);
+      if (failed) this.#killGroup(failed, false);
     }
     this.#maybeExit();
   }
@@ -475,11 +470,7 @@ export class Executor implements TaskRegistry {
     this.#tasks.set(taskId, task);
     this.#hadTasks = true;
     this.#tasksByContainer.set(containerId.value, task);
-    if (groupId !== undefined) {
-      let members = this.#groupMembers.get(groupId);
-      if (!members) this.#groupMembers.set(groupId, (members = new Set()));
-      members.add(task);
-    }
+    this.#groups.add(task);
     if (!parsed.ok) {
       this.#log.error({ task_id: taskId, field: parsed.error.field, error: parsed.error.message }, 'invalid task');
       this.#terminatedCount++;
@@ -578,7 +569,7 @@ export class Executor implements TaskRegistry {
     const graceMs = killGraceMs(kill.kill_policy, spec.killGraceMs);
     this.#kill(task, { graceMs, cause: { kind: 'scheduler' } });
     // A KILL for one task of a group takes the whole group down (default executor).
-    if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
+    this.#killGroup(task, false);
   }
 
   #kill(task: Task, request: KillRequest): void {
@@ -609,15 +600,12 @@ export class Executor implements TaskRegistry {
     }
   }
 
-  #killGroup(groupId: number, cause: Task, healthKill: boolean): void {
-    if (this.#groupsKilling.has(groupId) || this.#lifecycle.kind !== 'running') return;
-    this.#groupsKilling.add(groupId);
-    if (healthKill) this.#groupsHealthKilled.add(groupId);
-    for (const sibling of this.#groupMembers.get(groupId) ?? []) {
+  #killGroup(cause: Task, healthKill: boolean): void {
+    if (this.#lifecycle.kind !== 'running') return;
+    for (const sibling of this.#groups.beginKill(cause, healthKill)) {
       const spec = sibling.spec;
-      if (sibling === cause || !spec) continue;
-      const groupCause: KillCause = { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill };
-      this.#kill(sibling, { graceMs: spec.killGraceMs, cause: groupCause });
+      if (!spec) continue;
+      this.#kill(sibling, { graceMs: spec.killGraceMs, cause: { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill } });
     }
   }
 
@@ -632,7 +620,7 @@ export class Executor implements TaskRegistry {
     signalGroup(phase.process.pid, 'SIGKILL');
     task.checks?.stop();
     const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
-    const groupUnhealthy = task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId);
+    const groupUnhealthy = this.#groups.unhealthy(task);
     const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy });
     log.info({ state: update.state, code: exit.code, signal: exit.signal }, 'task process exited');
     this.#finish(task, update, exit.waitStatus, killCause?.kind === 'health');
@@ -642,7 +630,7 @@ export class Executor implements TaskRegistry {
   #finish(task: Task, update: TerminalUpdate, waitStatus: number | undefined, healthKill: boolean): void {
     this.#terminate(task, update.state, waitStatus);
     this.#sendStatus(task, update);
-    if (task.groupId !== undefined && takesGroupDown(update.state)) this.#killGroup(task.groupId, task, healthKill);
+    if (takesGroupDown(update.state)) this.#killGroup(task, healthKill);
     this.#maybeExit();
   }
 
@@ -672,14 +660,7 @@ export class Executor implements TaskRegistry {
       this.#tasksByContainer.delete(task.containerId.value);
       this.#terminatedCount--;
       this.#updates.forgetTask(task.taskId);
-      if (task.groupId === undefined) continue;
-      const members = this.#groupMembers.get(task.groupId);
-      members?.delete(task);
-      if (members?.size === 0) {
-        this.#groupMembers.delete(task.groupId);
-        this.#groupsKilling.delete(task.groupId);
-        this.#groupsHealthKilled.delete(task.groupId);
-      }
+      this.#groups.forget(task);
     }
   }
 
