@@ -10,7 +10,8 @@ import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
-import { KillEscalation, killGraceMs, shutdownGraceMs } from './kill-policy.js';
+import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
+import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
 import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
 import { isTerminalState } from '../proto/task-state.js';
@@ -90,6 +91,7 @@ export class Executor implements TaskRegistry {
   /** Terminated tasks whose terminal update is acknowledged, oldest first: may be forgotten. */
   readonly #prunable = new Set<Task>();
   readonly #groups = new TaskGroups<Task>();
+  readonly #killEffects: KillEffects;
   /** Some task was ever launched: from then on, no live task means time to go. */
   #hadTasks = false;
   readonly #terminatedTasksKept: number;
@@ -117,6 +119,14 @@ export class Executor implements TaskRegistry {
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
     this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
+    this.#killEffects = {
+      clock: this.#clock,
+      log: this.#log,
+      signalGroup,
+      onKilling: (task, request) => {
+        if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
+      },
+    };
     this.#updates = new StatusUpdateManager({
       clock: this.#clock,
       random: this.#random,
@@ -573,31 +583,7 @@ export class Executor implements TaskRegistry {
   }
 
   #kill(task: Task, request: KillRequest): void {
-    const log = this.#log.child({ task_id: task.taskId });
-    const phase = task.phase;
-    this.#clock.clearTimeout(task.completionTimer);
-    task.completionTimer = undefined;
-    switch (phase.kind) {
-      case 'terminated':
-        return;
-      case 'starting':
-        return task.deferKill(request);
-      case 'killing':
-        if (task.shortenKill(request.graceMs)) log.info({ graceMs: request.graceMs }, 'repeated kill moved SIGKILL earlier');
-        return;
-      case 'running': {
-        task.checks?.pause();
-        if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
-        const pid = phase.process.pid;
-        log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
-        signalGroup(pid, 'SIGTERM');
-        const escalation = new KillEscalation(this.#clock, request.graceMs, () => {
-          log.warn({ pid }, 'grace period over: SIGKILL to the process group');
-          signalGroup(pid, 'SIGKILL');
-        });
-        task.kill(escalation, request);
-      }
-    }
+    killTask(task, request, this.#killEffects);
   }
 
   #killGroup(cause: Task, healthKill: boolean): void {
