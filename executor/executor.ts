@@ -17,12 +17,12 @@ import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from '.
 import { isTerminalState } from '../proto/task-state.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
 import { buildSubscribe } from './subscribe-call.js';
-import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
 import type { ExecutorSandbox, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
 import { TaskGroups } from './task-groups.js';
-import { commandInfoOf, parseTaskSpec, type TaskSpec } from './task-spec.js';
+import { commandInfoOf, type TaskSpec } from './task-spec.js';
+import { prepareTask } from './launch.js';
 import { killSendsKilling, type KillRequest } from './kill-cause.js';
 import { decideTerminalUpdate, takesGroupDown, type TerminalUpdate } from './terminal-update.js';
 
@@ -428,9 +428,8 @@ export class Executor implements TaskRegistry {
         continue;
       }
       try {
-        const task = this.#prepareTask(info, groupId);
-        const spec = task?.spec;
-        if (task && spec) started.push([task, spec]);
+        const prepared = this.#prepareTask(info, groupId);
+        if (prepared) started.push(prepared);
       } catch (err) {
         // Our bug, met by this one TaskInfo: it ends TASK_ERROR, the others still launch.
         this.#log.error({ task_id: taskId, err }, 'cannot prepare the task');
@@ -446,50 +445,35 @@ export class Executor implements TaskRegistry {
     this.#maybeExit();
   }
 
-  /** Registers the task; returns it if it is to be started, undefined if it ended already. */
-  #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): Task | undefined {
-    const taskId = info.task_id.value;
-    const parsed = parseTaskSpec(info, { contentType: this.#config.contentType, validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)) });
-    const containerId: mesos.ContainerID = { value: randomUUID() };
-    if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
-    let sandbox: string;
-    try {
-      sandbox = taskSandbox(this.#config.sandbox, taskId);
-    } catch (err) {
-      this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
+  /** Registers the task; returns it with its spec if it is to be started, undefined if it ended already. */
+  #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): [Task, TaskSpec] | undefined {
+    const prepared = prepareTask(info, groupId, {
+      contentType: this.#config.contentType,
+      validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)),
+      executorSandbox: this.#config.sandbox,
+      executorEnvironment: this.#config.taskEnvironment,
+      executorContainerId: this.#subscribed?.container_id,
+      newContainerId: randomUUID,
+      now: () => this.#clock.now(),
+    });
+    if (prepared.kind === 'no-sandbox') {
+      this.#rejectUnstarted(info, 'TASK_ERROR', prepared.message, 'REASON_TASK_INVALID');
       return undefined;
     }
-    const spec = parsed.ok ? parsed.spec : undefined;
-    const task = new Task({
-      identity: parsed.ok ? parsed.spec : parsed.identity,
-      containerId,
-      environment: buildTaskEnvironment({
-        executorEnvironment: this.#config.taskEnvironment,
-        taskId,
-        allocationRole: spec?.allocationRole,
-        variables: spec?.environment ?? [],
-        sandbox,
-        containerIp: '127.0.0.1',
-      }),
-      workingDirectory: sandbox,
-      user: spec?.user,
-      groupId,
-      launchedAt: this.#clock.now(),
-      ...(parsed.ok ? { spec: parsed.spec } : { refused: parsed.error.state }),
-    });
-    this.#tasks.set(taskId, task);
+    const task = prepared.task;
+    this.#tasks.set(task.taskId, task);
     this.#hadTasks = true;
-    this.#tasksByContainer.set(containerId.value, task);
+    this.#tasksByContainer.set(task.containerId.value, task);
     this.#groups.add(task);
-    if (!parsed.ok) {
-      this.#log.error({ task_id: taskId, field: parsed.error.field, error: parsed.error.message }, 'invalid task');
+    if (prepared.kind === 'refused') {
+      this.#log.error({ task_id: task.taskId, field: prepared.field, error: prepared.message }, 'invalid task');
       this.#terminatedCount++;
-      this.#sendStatus(task, { state: parsed.error.state, message: parsed.error.message, reason: 'REASON_TASK_INVALID' });
+      this.#sendStatus(task, { state: prepared.state, message: prepared.message, reason: 'REASON_TASK_INVALID' });
       return undefined;
     }
     this.#liveTasks.add(task);
     this.#sendStatus(task, { state: 'TASK_STARTING' });
-    return task;
+    return [task, prepared.spec];
   }
 
   /** A terminal update for a TaskInfo we never ran (no Task object kept). */
