@@ -5,23 +5,27 @@ import { constants } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { durationInfoToMs } from '../common/duration.js';
-import { describeTermination, signalGroup } from '../common/process.js';
+import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
-import { KillEscalation, killGracePeriodMs, shutdownGraceMs } from './kill-policy.js';
+import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
+import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
-import { checkUpdate, emptyCheckStatus, healthUpdate, launchNeedsChecks, readinessUpdate, taskNeedsChecks } from './check-updates.js';
+import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
 import { isTerminalState } from '../proto/task-state.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
-import { buildSubscribe, taskInfoEncodingError } from './subscribe-call.js';
-import { buildTaskEnvironment, taskSandbox } from './task-environment.js';
+import { buildSubscribe } from './subscribe-call.js';
 import type { ExecutorSandbox, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
-import { Task, type KillCause, type KillRequest } from './task.js';
+import { Task } from './task.js';
+import { TaskGroups } from './task-groups.js';
+import { commandInfoOf, type TaskSpec } from './task-spec.js';
+import { prepareTask } from './launch.js';
+import { killSendsKilling, type KillRequest } from './kill-cause.js';
+import { decideTerminalUpdate, takesGroupDown, type TerminalUpdate } from './terminal-update.js';
 
 /** Upstream fail-safe: exit even if the last terminal update is never acknowledged. */
 export const ACK_FAILSAFE_MS = 60_000;
@@ -87,13 +91,8 @@ export class Executor implements TaskRegistry {
   #terminatedCount = 0;
   /** Terminated tasks whose terminal update is acknowledged, oldest first: may be forgotten. */
   readonly #prunable = new Set<Task>();
-  /** Members of each task group, so that killing a group does not scan every task. */
-  readonly #groupMembers = new Map<number, Set<Task>>();
-  /** Groups already being taken down, so a cascade of terminal updates kills only once. */
-  readonly #groupsKilling = new Set<number>();
-  /** Groups where a task was killed by its health check (checks.md §8 [Decision]). */
-  readonly #groupsHealthKilled = new Set<number>();
-  #nextGroupId = 1;
+  readonly #groups = new TaskGroups<Task>();
+  readonly #killEffects: KillEffects;
   /** Some task was ever launched: from then on, no live task means time to go. */
   #hadTasks = false;
   readonly #terminatedTasksKept: number;
@@ -121,6 +120,14 @@ export class Executor implements TaskRegistry {
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
     this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
+    this.#killEffects = {
+      clock: this.#clock,
+      log: this.#log,
+      signalGroup,
+      onKilling: (task, request) => {
+        if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
+      },
+    };
     this.#updates = new StatusUpdateManager({
       clock: this.#clock,
       random: this.#random,
@@ -197,10 +204,11 @@ export class Executor implements TaskRegistry {
 
   killTask(taskId: string, request: SwitchboardKill): boolean {
     const task = this.#tasks.get(taskId);
-    if (!task || !task.live) return false;
+    const spec = task?.spec;
+    if (!task || !spec) return false;
     this.#log.info({ task_id: taskId, principal: request.principal, signal: request.signal }, 'kill requested through the switchboard');
     // SIGKILL asks for no grace; any other signal is a kill with the task's own policy.
-    const graceMs = request.signal === constants.signals.SIGKILL ? 0 : killGracePeriodMs(undefined, task.info.kill_policy);
+    const graceMs = request.signal === constants.signals.SIGKILL ? 0 : spec.killGraceMs;
     this.#killRequested(task, { graceMs, cause: { kind: 'switchboard', principal: request.principal } });
     return true;
   }
@@ -299,7 +307,7 @@ export class Executor implements TaskRegistry {
       case 'LAUNCH_GROUP': {
         const tasks = event.launch_group?.task_group.tasks ?? [];
         if (tasks.length === 0) return void log.warn('LAUNCH_GROUP without tasks; ignored');
-        return this.#launchTasks(tasks, this.#nextGroupId++);
+        return this.#launchTasks(tasks, this.#groups.newGroup());
       }
       case 'KILL':
         if (!event.kill) return void log.warn('KILL without kill payload; ignored');
@@ -367,10 +375,9 @@ export class Executor implements TaskRegistry {
   // --- status updates ---------------------------------------------------------------------
 
   #sendStatus(task: Task, fields: Omit<StatusFields, 'taskId' | 'containerId'>): void {
-    const checkStatus = task.info.check ? emptyCheckStatus(task.info.check) : undefined;
     const status = createTaskStatus(
       {
-        ...(checkStatus ? { checkStatus } : {}),
+        ...(task.checkStatus ? { checkStatus: task.checkStatus } : {}),
         labels: [...this.#extraLabels],
         ...fields,
         taskId: task.taskId,
@@ -399,9 +406,10 @@ export class Executor implements TaskRegistry {
   #onHealth(task: Task, report: HealthReport): void {
     if (!this.#checksMaySpeak(task)) return;
     this.#deliver(task, healthUpdate(task.lastStatus!, report, this.#clock));
-    if (report.kill) {
+    const spec = task.spec;
+    if (report.kill && spec) {
       const description = task.checks?.describeKill() ?? report.message;
-      this.#kill(task, { graceMs: killGracePeriodMs(undefined, task.info.kill_policy), cause: { kind: 'health', description } });
+      this.#kill(task, { graceMs: spec.killGraceMs, cause: { kind: 'health', description } });
     }
   }
 
@@ -424,7 +432,7 @@ export class Executor implements TaskRegistry {
     // New work: the executor is no longer waiting only for its last acknowledgements.
     this.#clock.clearTimeout(this.#failsafeTimer);
     this.#failsafeTimer = undefined;
-    const started: Task[] = [];
+    const started: Array<[Task, TaskSpec]> = [];
     for (const info of infos) {
       const taskId = info.task_id.value;
       if (this.#tasks.has(taskId)) {
@@ -432,81 +440,52 @@ export class Executor implements TaskRegistry {
         continue;
       }
       try {
-        const task = this.#prepareTask(info, groupId);
-        if (task) started.push(task);
+        const prepared = this.#prepareTask(info, groupId);
+        if (prepared) started.push(prepared);
       } catch (err) {
         // Our bug, met by this one TaskInfo: it ends TASK_ERROR, the others still launch.
         this.#log.error({ task_id: taskId, err }, 'cannot prepare the task');
         if (!this.#tasks.has(taskId)) this.#rejectUnstarted(info, 'TASK_ERROR', `Cannot launch the task: ${(err as Error).message}`, 'REASON_TASK_INVALID');
       }
     }
-    for (const task of started) void this.#start(task);
+    for (const [task, spec] of started) void this.#start(task, spec);
     if (groupId !== undefined) {
       // An invalid member of a group takes its siblings down like a failure would.
-      const failed = infos.map((i) => this.#tasks.get(i.task_id.value)).find((t) => t?.groupId === groupId && t.phase.kind === 'terminated');
-      if (failed) this.#killGroup(groupId, failed, false);
+      const failed = this.#groups.findEnded(infos.map((i) => this.#tasks.get(i.task_id.value)), groupId);
+      if (failed) this.#killGroup(failed, false);
     }
     this.#maybeExit();
   }
 
-  /** Registers the task; returns it if it is to be started, undefined if it ended already. */
-  #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): Task | undefined {
-    const taskId = info.task_id.value;
-    const invalid = this.#validate(info);
-    const containerId: mesos.ContainerID = { value: randomUUID() };
-    if (this.#subscribed?.container_id) containerId.parent = this.#subscribed.container_id;
-    let sandbox: string;
-    try {
-      sandbox = taskSandbox(this.#config.sandbox, taskId);
-    } catch (err) {
-      this.#rejectUnstarted(info, 'TASK_ERROR', (err as Error).message, 'REASON_TASK_INVALID');
-      return undefined;
-    }
-    const command = info.command ?? {};
-    const task = new Task({
-      info,
-      containerId,
-      environment: buildTaskEnvironment({ executorEnvironment: this.#config.taskEnvironment, task: info, command, sandbox, containerIp: '127.0.0.1' }),
-      workingDirectory: sandbox,
-      ...(command.user ? { user: command.user } : {}),
-      ...(groupId !== undefined ? { groupId } : {}),
-      launchedAt: this.#clock.now(),
+  /** Registers the task; returns it with its spec if it is to be started, undefined if it ended already. */
+  #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): [Task, TaskSpec] | undefined {
+    const prepared = prepareTask(info, groupId, {
+      contentType: this.#config.contentType,
+      validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)),
+      executorSandbox: this.#config.sandbox,
+      executorEnvironment: this.#config.taskEnvironment,
+      executorContainerId: this.#subscribed?.container_id,
+      newContainerId: randomUUID,
+      now: () => this.#clock.now(),
     });
-    this.#tasks.set(taskId, task);
-    this.#liveTasks.add(task);
-    this.#hadTasks = true;
-    this.#tasksByContainer.set(containerId.value, task);
-    if (groupId !== undefined) {
-      let members = this.#groupMembers.get(groupId);
-      if (!members) this.#groupMembers.set(groupId, (members = new Set()));
-      members.add(task);
-    }
-    if (invalid) {
-      this.#log.error({ task_id: taskId, error: invalid.message }, 'invalid task');
-      this.#terminate(task, invalid.state, undefined);
-      this.#sendStatus(task, { state: invalid.state, message: invalid.message, reason: 'REASON_TASK_INVALID' });
+    if (prepared.kind === 'no-sandbox') {
+      this.#rejectUnstarted(info, 'TASK_ERROR', prepared.message, 'REASON_TASK_INVALID');
       return undefined;
     }
+    const task = prepared.task;
+    this.#tasks.set(task.taskId, task);
+    this.#hadTasks = true;
+    this.#tasksByContainer.set(task.containerId.value, task);
+    this.#groups.add(task);
+    if (prepared.kind === 'refused') {
+      this.#log.error({ task_id: task.taskId, field: prepared.field, error: prepared.message }, 'invalid task');
+      this.#terminatedCount++;
+      this.#sendStatus(task, { state: prepared.state, message: prepared.message, reason: 'REASON_TASK_INVALID' });
+      return undefined;
+    }
+    this.#liveTasks.add(task);
     this.#sendStatus(task, { state: 'TASK_STARTING' });
-    return task;
-  }
-
-  /** Definitions a master would have refused: TASK_ERROR/TASK_FAILED before anything starts. */
-  #validate(info: mesos.TaskInfo): { state: mesos.TaskState; message: string } | undefined {
-    // A TaskInfo that decoded but cannot be encoded again (e.g. an enum value we do not
-    // know dropped from a required field) could not be carried in a later SUBSCRIBE.
-    const unencodable = taskInfoEncodingError(info, this.#config.contentType);
-    if (unencodable) return { state: 'TASK_ERROR', message: `TaskInfo cannot be encoded again (needed to re-subscribe): ${unencodable.message}` };
-    if (!info.command) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command is not set' };
-    if (!info.command.value) return { state: 'TASK_FAILED', message: 'Task has no command: TaskInfo.command.value is not set' };
-    if (info.kill_policy?.grace_period && info.kill_policy.grace_period.nanoseconds < 0n) {
-      return { state: 'TASK_ERROR', message: `TaskInfo.kill_policy.grace_period must be >= 0, got ${info.kill_policy.grace_period.nanoseconds}ns` };
-    }
-    if (taskNeedsChecks(info) && this.#checkFactory) {
-      const problem = this.#checkFactory.validate(info);
-      if (problem) return { state: 'TASK_ERROR', message: problem };
-    }
-    return undefined;
+    return [task, prepared.spec];
   }
 
   /** A terminal update for a TaskInfo we never ran (no Task object kept). */
@@ -520,44 +499,39 @@ export class Executor implements TaskRegistry {
     this.#updates.send(status);
   }
 
-  async #start(task: Task): Promise<void> {
-    const log = this.#log.child({ taskId: task.taskId });
-    const tty = task.info.container?.tty_info;
+  async #start(task: Task, spec: TaskSpec): Promise<void> {
+    const log = this.#log.child({ task_id: task.taskId });
     let launched: LaunchedProcess;
     try {
       launched = await this.#launcher.launch({
         taskId: task.taskId,
-        command: task.info.command!,
+        command: commandInfoOf(spec.command),
         environment: task.environment,
         workingDirectory: task.workingDirectory,
-        ...(task.user ? { user: task.user } : {}),
-        ...(tty ? { tty: { columns: tty.window_size?.columns ?? 80, rows: tty.window_size?.rows ?? 24 } } : {}),
+        ...(spec.user ? { user: spec.user } : {}),
+        ...(spec.tty ? { tty: spec.tty } : {}),
         logger: log,
       });
     } catch (err) {
       const message = err instanceof SidecarError ? err.message : `Failed to launch task: ${(err as Error).message}`;
       log.error({ err }, 'task launch failed');
-      this.#terminate(task, 'TASK_FAILED', undefined);
-      this.#sendStatus(task, { state: 'TASK_FAILED', message, ...(err instanceof TaskInvalidError ? { reason: 'REASON_TASK_INVALID' as const } : {}) });
-      if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
-      this.#maybeExit();
+      this.#finish(task, decideTerminalUpdate({ kind: 'launch-failed', message, invalid: err instanceof TaskInvalidError }), undefined, false);
       return;
     }
-    const pendingKill = task.phase.kind === 'starting' ? task.phase.pendingKill : undefined;
     log.info({ pid: launched.pid }, 'task process started');
-    task.phase = { kind: 'running', process: launched };
+    const pendingKill = task.start(launched);
     void launched.exited.then((exit) => this.#onExit(task, exit));
-    const maxCompletionMs = durationInfoToMs(task.info.max_completion_time);
-    if (maxCompletionMs !== undefined && maxCompletionMs > 0) {
+    const maxCompletionMs = spec.maxCompletionMs;
+    if (maxCompletionMs !== undefined) {
       task.completionTimer = this.#clock.setTimeout(() => {
         task.completionTimer = undefined;
         log.warn({ maxCompletionMs }, 'max_completion_time reached; killing the task');
         this.#kill(task, { graceMs: 0, cause: { kind: 'max-completion' } });
       }, maxCompletionMs);
     }
-    if (this.#checkFactory && taskNeedsChecks(task.info)) {
+    if (this.#checkFactory && spec.needsChecks) {
       task.checks = this.#createChecks(task, log);
-    } else if (taskNeedsChecks(task.info)) {
+    } else if (spec.needsChecks) {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });
@@ -593,11 +567,12 @@ export class Executor implements TaskRegistry {
 
   #onKill(kill: executor.Event.Kill): void {
     const task = this.#tasks.get(kill.task_id.value);
-    if (!task || !task.live) {
-      this.#log.warn({ taskId: kill.task_id.value }, task ? 'KILL for a terminated task; ignored' : 'KILL for an unknown task; ignored');
+    const spec = task?.spec;
+    if (!task || !spec) {
+      this.#log.warn({ task_id: kill.task_id.value }, task ? 'KILL for a terminated task; ignored' : 'KILL for an unknown task; ignored');
       return;
     }
-    const graceMs = killGracePeriodMs(kill.kill_policy, task.info.kill_policy);
+    const graceMs = killGraceMs(kill.kill_policy, spec.killGraceMs);
     this.#killRequested(task, { graceMs, cause: { kind: 'scheduler' } });
   }
 
@@ -605,96 +580,44 @@ export class Executor implements TaskRegistry {
   #killRequested(task: Task, request: KillRequest): void {
     this.#kill(task, request);
     // A kill of one task of a group takes the whole group down (default executor).
-    if (task.groupId !== undefined) this.#killGroup(task.groupId, task, false);
+    this.#killGroup(task, false);
   }
 
   #kill(task: Task, request: KillRequest): void {
-    const log = this.#log.child({ taskId: task.taskId });
-    const phase = task.phase;
-    this.#clock.clearTimeout(task.completionTimer);
-    task.completionTimer = undefined;
-    switch (phase.kind) {
-      case 'terminated':
-        return;
-      case 'starting':
-        // Killed once the process exists; a second request only keeps the shorter grace.
-        if (!phase.pendingKill || request.graceMs < phase.pendingKill.graceMs) phase.pendingKill = request;
-        return;
-      case 'killing':
-        if (phase.escalation.shorten(request.graceMs)) log.info({ graceMs: request.graceMs }, 'repeated kill moved SIGKILL earlier');
-        return;
-      case 'running': {
-        task.checks?.pause();
-        // A max-completion kill goes straight to TASK_FAILED, as the command executor does.
-        if (this.#hasCapability('TASK_KILLING_STATE') && request.cause.kind !== 'max-completion' && request.cause.kind !== 'invalid') this.#sendStatus(task, { state: 'TASK_KILLING' });
-        const pid = phase.process.pid;
-        log.info({ pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
-        signalGroup(pid, 'SIGTERM');
-        const escalation = new KillEscalation(this.#clock, request.graceMs, () => {
-          log.warn({ pid }, 'grace period over: SIGKILL to the process group');
-          signalGroup(pid, 'SIGKILL');
-        });
-        task.phase = { kind: 'killing', process: phase.process, escalation, request };
-      }
-    }
+    killTask(task, request, this.#killEffects);
   }
 
-  #killGroup(groupId: number, cause: Task, healthKill: boolean): void {
-    if (this.#groupsKilling.has(groupId) || this.#lifecycle.kind !== 'running') return;
-    this.#groupsKilling.add(groupId);
-    if (healthKill) this.#groupsHealthKilled.add(groupId);
-    for (const sibling of this.#groupMembers.get(groupId) ?? []) {
-      if (sibling === cause || !sibling.live) continue;
-      const groupCause: KillCause = { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill };
-      this.#kill(sibling, { graceMs: killGracePeriodMs(undefined, sibling.info.kill_policy), cause: groupCause });
+  #killGroup(cause: Task, healthKill: boolean): void {
+    if (this.#lifecycle.kind !== 'running') return;
+    for (const sibling of this.#groups.beginKill(cause, healthKill)) {
+      const spec = sibling.spec;
+      if (!spec) continue;
+      this.#kill(sibling, { graceMs: spec.killGraceMs, cause: { kind: 'group', siblingId: cause.taskId, siblingHealthKill: healthKill } });
     }
   }
 
   #onExit(task: Task, exit: ProcessExit): void {
     const phase = task.phase;
     if (phase.kind !== 'running' && phase.kind !== 'killing') return;
-    const log = this.#log.child({ taskId: task.taskId });
-    if (phase.kind === 'killing') phase.escalation.cancel();
+    const log = this.#log.child({ task_id: task.taskId });
     this.#clock.clearTimeout(task.completionTimer);
     task.completionTimer = undefined;
     // The leader is gone; whatever it left in its group would outlive the task (Mesos
     // destroys the whole container at this point).
     signalGroup(phase.process.pid, 'SIGKILL');
     task.checks?.stop();
-    const termination = `Command ${describeTermination(exit.code, exit.signal)}`;
-    let state: mesos.TaskState;
-    let message = termination;
-    let healthy: boolean | undefined;
-    let reason: mesos.TaskStatus.Reason | undefined;
-    if (phase.kind === 'killing' && phase.request.cause.kind === 'max-completion') {
-      state = 'TASK_FAILED';
-      reason = 'REASON_MAX_COMPLETION_TIME_REACHED';
-    } else if (phase.kind === 'killing' && phase.request.cause.kind === 'invalid') {
-      state = 'TASK_FAILED';
-      reason = 'REASON_TASK_INVALID';
-      message = `${termination} (${phase.request.cause.message})`;
-    } else if (phase.kind === 'killing') {
-      state = 'TASK_KILLED';
-      const cause = phase.request.cause;
-      if (cause.kind === 'health') {
-        healthy = false;
-        message = `${termination} (killed by health check: ${cause.description})`;
-      } else if (cause.kind === 'switchboard') {
-        message = `${termination} (killed by '${cause.principal}' through the switchboard)`;
-      } else if (cause.kind === 'group') {
-        message = `${termination} (killed because task '${cause.siblingId}' of its group ended)`;
-        if (cause.siblingHealthKill || (task.groupId !== undefined && this.#groupsHealthKilled.has(task.groupId))) healthy = false;
-      }
-    } else {
-      state = exit.code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-    }
-    log.info({ state, code: exit.code, signal: exit.signal }, 'task process exited');
-    this.#terminate(task, state, exit.waitStatus);
-    this.#sendStatus(task, { state, message, ...(healthy !== undefined ? { healthy } : {}), ...(reason ? { reason } : {}) });
-    if (task.groupId !== undefined && (state === 'TASK_FAILED' || state === 'TASK_KILLED')) {
-      const healthKill = phase.kind === 'killing' && phase.request.cause.kind === 'health';
-      this.#killGroup(task.groupId, task, healthKill);
-    }
+    const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
+    const groupUnhealthy = this.#groups.unhealthy(task);
+    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy });
+    log.info({ state: update.state, code: exit.code, signal: exit.signal }, 'task process exited');
+    this.#finish(task, update, exit.waitStatus, killCause?.kind === 'health');
+  }
+
+  /** Sends the one terminal update, applies the group policy, and exits if that was the last task. */
+  #finish(task: Task, update: TerminalUpdate, waitStatus: number | undefined, healthKill: boolean): void {
+    this.#terminate(task, update.state, waitStatus);
+    this.#sendStatus(task, update);
+    if (takesGroupDown(update.state)) this.#killGroup(task, healthKill);
     this.#maybeExit();
   }
 
@@ -724,14 +647,7 @@ export class Executor implements TaskRegistry {
       this.#tasksByContainer.delete(task.containerId.value);
       this.#terminatedCount--;
       this.#updates.forgetTask(task.taskId);
-      if (task.groupId === undefined) continue;
-      const members = this.#groupMembers.get(task.groupId);
-      members?.delete(task);
-      if (members?.size === 0) {
-        this.#groupMembers.delete(task.groupId);
-        this.#groupsKilling.delete(task.groupId);
-        this.#groupsHealthKilled.delete(task.groupId);
-      }
+      this.#groups.forget(task);
     }
   }
 
@@ -752,8 +668,8 @@ export class Executor implements TaskRegistry {
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
     for (const task of [...this.#liveTasks]) {
-      const graceMs = shutdownGraceMs(killGracePeriodMs(undefined, task.info.kill_policy), this.#config.shutdownGracePeriodMs);
-      this.#kill(task, { graceMs, cause: { kind: 'shutdown' } });
+      const spec = task.spec;
+      if (spec) this.#kill(task, { graceMs: shutdownGraceMs(spec.killGraceMs, this.#config.shutdownGracePeriodMs), cause: { kind: 'shutdown' } });
     }
     this.#maybeExit();
   }

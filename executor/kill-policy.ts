@@ -11,11 +11,13 @@ export const SHUTDOWN_MARGIN_MS = 2000;
 
 /** KILL's policy, else the TaskInfo's, else 3 s. */
 export function killGracePeriodMs(killPolicy: mesos.KillPolicy | undefined, taskPolicy: mesos.KillPolicy | undefined): number {
-  const fromKill = durationInfoToMs(killPolicy?.grace_period);
-  if (fromKill !== undefined) return Math.max(0, fromKill);
-  const fromTask = durationInfoToMs(taskPolicy?.grace_period);
-  if (fromTask !== undefined) return Math.max(0, fromTask);
-  return DEFAULT_KILL_GRACE_MS;
+  return killGraceMs(killPolicy, killGraceMs(taskPolicy, DEFAULT_KILL_GRACE_MS));
+}
+
+/** `policy`'s grace when it names one (negative counts as 0), else `fallbackMs`. */
+export function killGraceMs(policy: mesos.KillPolicy | undefined, fallbackMs: number): number {
+  const ms = durationInfoToMs(policy?.grace_period);
+  return ms === undefined ? fallbackMs : Math.max(0, ms);
 }
 
 /**

@@ -26,22 +26,20 @@ export function allocationRole(task: mesos.TaskInfo): string | undefined {
 
 export function buildTaskEnvironment(options: {
   executorEnvironment: Record<string, string>;
-  task: mesos.TaskInfo;
-  command: mesos.CommandInfo;
+  taskId: string;
+  allocationRole: string | undefined;
+  /** CommandInfo.environment as parsed (task-spec.ts), SECRET variables already left out. */
+  variables: ReadonlyArray<{ name: string; value: string }>;
   sandbox: string;
   containerIp: string;
 }): Record<string, string> {
   const env: Record<string, string> = { ...options.executorEnvironment };
   delete env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
   env.MESOS_SANDBOX = options.sandbox;
-  env.MESOS_TASK_ID = options.task.task_id.value;
+  env.MESOS_TASK_ID = options.taskId;
   env.MESOS_CONTAINER_IP = options.containerIp;
-  const role = allocationRole(options.task);
-  if (role !== undefined) env.MESOS_ALLOCATION_ROLE = role;
-  for (const v of options.command.environment?.variables ?? []) {
-    if (v.type === 'SECRET') continue;
-    env[v.name] = v.value ?? '';
-  }
+  if (options.allocationRole !== undefined) env.MESOS_ALLOCATION_ROLE = options.allocationRole;
+  for (const v of options.variables) env[v.name] = v.value;
   if (!env.PATH) env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   return env;
 }

@@ -169,7 +169,7 @@ t.test('MESOS_SIDECAR_LOG_FORMAT=pretty: every log line readable, ours and the e
   const lines = cli.stderr().trimEnd().split('\n');
   t.same(lines.filter((l) => !/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] (INFO|WARN|ERROR): /.test(l)), [], 'no JSON, no stack: one readable line each');
   t.ok(lines.some((l) => l.endsWith('INFO: executor subscribed')), 'our own log');
-  t.ok(lines.some((l) => / INFO: task process exited state=TASK_FAILED code=3$/.test(l)), "the executor's log, through the same formatter");
+  t.ok(lines.some((l) => / INFO: task process exited task_id=failing-task\.\S+ state=TASK_FAILED code=3$/.test(l)), "the executor's log, through the same formatter");
 });
 
 t.test('on a terminal the logs are readable lines by default, and task prefixes are colored', async (t) => {

@@ -104,6 +104,27 @@ t.test('bad TaskInfos end TASK_FAILED with a message naming the cause', async (t
   t.equal((await h.exec.exited).code, 0);
 });
 
+for (const encoding of ENCODINGS) {
+  t.test(`${encoding}: a TaskInfo out of bounds (negative max_completion_time, a 0-column TTY) ends TASK_ERROR naming the field, never started`, async (t) => {
+    const h = await startExecutor(t, encoding);
+    const negative = uniqueId('negative-max-completion');
+    const narrow = uniqueId('zero-columns');
+    h.agent.launch(shellTask(negative, 'true', { max_completion_time: { nanoseconds: -1_000_000n } }));
+    h.agent.launch(shellTask(narrow, 'true', { container: { type: 'MESOS', tty_info: { window_size: { columns: 0, rows: 24 } } } }));
+    const a = await h.agent.waitForTerminal(negative);
+    t.equal(a.state, 'TASK_ERROR');
+    t.equal(a.reason, 'REASON_TASK_INVALID');
+    t.equal(a.message, 'TaskInfo.max_completion_time must be >= 0, got -1000000ns');
+    const b = await h.agent.waitForTerminal(narrow);
+    t.equal(b.state, 'TASK_ERROR');
+    t.equal(b.message, 'TaskInfo.container.tty_info.window_size.columns must be between 1 and 65535, got 0');
+    for (const id of [negative, narrow]) {
+      t.same(h.agent.updates.filter((u) => u.status.task_id.value === id).map((u) => u.status.state), ['TASK_ERROR'], `${id}: never started`);
+    }
+    t.equal((await h.exec.exited).code, 0);
+  });
+}
+
 t.test('missing or malformed MESOS_* variables: exit non-zero, stderr names the variable', async (t) => {
   const agent = await AgentEmulator.start({ logger: quietLogger() });
   t.teardown(() => agent.close());

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { commandArgv, resolveExecutable } from '../../executor/process-launcher.js';
 import { buildTaskEnvironment, taskSandbox } from '../../executor/task-environment.js';
-import { shellTask } from '../helpers/tasks.js';
 
 t.test('shell form runs /bin/sh -c and ignores arguments; argv form uses arguments as the full argv', async (t) => {
   t.same(commandArgv({ value: 'echo hi', arguments: ['x'] }), { file: '/bin/sh', args: ['-c', 'echo hi'], argv0: 'sh' }, 'shell defaults to true');
@@ -30,7 +29,7 @@ t.test('task sandboxes: <sandbox>/tasks/<task_id>; ids that cannot name a direct
 });
 
 t.test('task environment: PATH default when nothing sets one', async (t) => {
-  const env = buildTaskEnvironment({ executorEnvironment: {}, task: shellTask('t', 'true'), command: { value: 'true' }, sandbox: '/sb/tasks/t', containerIp: '127.0.0.1' });
+  const env = buildTaskEnvironment({ executorEnvironment: {}, taskId: 't', allocationRole: undefined, variables: [], sandbox: '/sb/tasks/t', containerIp: '127.0.0.1' });
   t.match(env.PATH, /\/usr\/bin/);
   t.notOk('MESOS_ALLOCATION_ROLE' in env, 'no role without allocation_info');
 });

@@ -1,0 +1,136 @@
+// The edge for tasks: a TaskInfo from LAUNCH or LAUNCH_GROUP becomes a typed TaskSpec here,
+// once, and every refusal names the TaskInfo field at fault. Nothing after this reads the
+// protobuf; the TaskInfo itself travels on only as an opaque value (SUBSCRIBE resends it,
+// and the checks engine parses its own definitions from it).
+import { TaskInvalidError } from '../common/errors.js';
+import { durationInfoToMs } from '../common/duration.js';
+import type { mesos, MessageContentType } from '../proto/codec.js';
+import { emptyCheckStatus, taskNeedsChecks } from './check-updates.js';
+import { killGracePeriodMs } from './kill-policy.js';
+import { taskInfoEncodingError } from './subscribe-call.js';
+import { allocationRole } from './task-environment.js';
+
+/** `CommandInfo.shell` true (the default) runs `/bin/sh -c script`; false runs `file` with `argv` as the full argv. */
+export type TaskCommand = { kind: 'shell'; script: string } | { kind: 'argv'; file: string; argv: string[] };
+
+/** What every task has, valid or not: enough to report on it and to resend it. */
+export interface TaskIdentity {
+  readonly taskId: string;
+  /** Opaque: for SUBSCRIBE's unacknowledged_tasks and the checks engine only. */
+  readonly info: mesos.TaskInfo;
+  /** Put into every update built from scratch when the task has a general check (checks.md §7). */
+  readonly checkStatus: mesos.CheckStatusInfo | undefined;
+}
+
+export interface TaskSpec extends TaskIdentity {
+  readonly command: TaskCommand;
+  /** CommandInfo.environment, SECRET variables left out (an executor cannot resolve them). */
+  readonly environment: ReadonlyArray<{ name: string; value: string }>;
+  /** CommandInfo.user; undefined runs as the executor's user. */
+  readonly user: string | undefined;
+  /** ContainerInfo.tty_info: run under a PTY of this size. */
+  readonly tty: { columns: number; rows: number } | undefined;
+  /** TaskInfo.kill_policy's grace, else the 3 s default; a KILL may override it. */
+  readonly killGraceMs: number;
+  /** TaskInfo.max_completion_time when > 0. */
+  readonly maxCompletionMs: number | undefined;
+  /** A health check, a general check or a readiness label: the checks engine is needed. */
+  readonly needsChecks: boolean;
+  /** Role of the first resource's allocation_info (MESOS_ALLOCATION_ROLE). */
+  readonly allocationRole: string | undefined;
+}
+
+/** A TaskInfo we refuse before starting anything: the state to report and the field at fault. */
+export class TaskSpecError extends TaskInvalidError {
+  constructor(
+    /** The TaskInfo field at fault, e.g. `TaskInfo.command.value`. */
+    readonly field: string,
+    /** TASK_FAILED where the built-in executors fail the task, TASK_ERROR where the master would refuse it. */
+    readonly state: 'TASK_ERROR' | 'TASK_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TaskSpecOptions {
+  /** The executor's encoding: a TaskInfo that cannot be encoded again cannot be resent. */
+  contentType: MessageContentType;
+  /** The checks engine's validation, when it is loaded; a message naming the check field. */
+  validateChecks?: ((info: mesos.TaskInfo) => string | undefined) | undefined;
+}
+
+export type ParsedTask = { ok: true; spec: TaskSpec } | { ok: false; identity: TaskIdentity; error: TaskSpecError };
+
+/** A PTY's size is a uint16 pair (struct winsize). */
+const MAX_TTY_DIMENSION = 0xffff;
+const DEFAULT_TTY = { columns: 80, rows: 24 };
+
+export function taskIdentity(info: mesos.TaskInfo): TaskIdentity {
+  return { taskId: info.task_id.value, info, checkStatus: info.check ? emptyCheckStatus(info.check) : undefined };
+}
+
+export function parseTaskSpec(info: mesos.TaskInfo, options: TaskSpecOptions): ParsedTask {
+  const identity = taskIdentity(info);
+  try {
+    return { ok: true, spec: { ...identity, ...parseFields(info, options) } };
+  } catch (err) {
+    if (err instanceof TaskSpecError) return { ok: false, identity, error: err };
+    throw err;
+  }
+}
+
+function parseFields(info: mesos.TaskInfo, options: TaskSpecOptions): Omit<TaskSpec, keyof TaskIdentity> {
+  const unencodable = taskInfoEncodingError(info, options.contentType);
+  if (unencodable) throw new TaskSpecError('TaskInfo', 'TASK_ERROR', `TaskInfo cannot be encoded again (needed to re-subscribe): ${unencodable.message}`);
+  const command = parseCommand(info.command);
+  const grace = info.kill_policy?.grace_period;
+  if (grace && grace.nanoseconds < 0n) {
+    throw new TaskSpecError('TaskInfo.kill_policy.grace_period', 'TASK_ERROR', `TaskInfo.kill_policy.grace_period must be >= 0, got ${grace.nanoseconds}ns`);
+  }
+  const maxCompletion = info.max_completion_time;
+  if (maxCompletion && maxCompletion.nanoseconds < 0n) {
+    throw new TaskSpecError('TaskInfo.max_completion_time', 'TASK_ERROR', `TaskInfo.max_completion_time must be >= 0, got ${maxCompletion.nanoseconds}ns`);
+  }
+  const needsChecks = taskNeedsChecks(info);
+  const checksProblem = needsChecks ? options.validateChecks?.(info) : undefined;
+  // The checks engine's message names the check field (e.g. TaskInfo.health_check.http.port).
+  if (checksProblem) throw new TaskSpecError('TaskInfo.health_check|check|labels', 'TASK_ERROR', checksProblem);
+  const maxCompletionMs = durationInfoToMs(maxCompletion);
+  return {
+    command,
+    environment: (info.command?.environment?.variables ?? []).filter((v) => v.type !== 'SECRET').map((v) => ({ name: v.name, value: v.value ?? '' })),
+    user: info.command?.user || undefined,
+    tty: parseTty(info.container?.tty_info),
+    killGraceMs: killGracePeriodMs(undefined, info.kill_policy),
+    maxCompletionMs: maxCompletionMs !== undefined && maxCompletionMs > 0 ? maxCompletionMs : undefined,
+    needsChecks,
+    allocationRole: allocationRole(info),
+  };
+}
+
+function parseCommand(command: mesos.CommandInfo | undefined): TaskCommand {
+  if (!command) throw new TaskSpecError('TaskInfo.command', 'TASK_FAILED', 'Task has no command: TaskInfo.command is not set');
+  if (!command.value) throw new TaskSpecError('TaskInfo.command.value', 'TASK_FAILED', 'Task has no command: TaskInfo.command.value is not set');
+  // `shell` has [default = true]: absent means the shell form.
+  if (command.shell !== false) return { kind: 'shell', script: command.value };
+  return { kind: 'argv', file: command.value, argv: command.arguments ?? [] };
+}
+
+function parseTty(tty: mesos.TTYInfo | undefined): TaskSpec['tty'] {
+  if (!tty) return undefined;
+  const size = { columns: tty.window_size?.columns ?? DEFAULT_TTY.columns, rows: tty.window_size?.rows ?? DEFAULT_TTY.rows };
+  for (const key of ['columns', 'rows'] as const) {
+    const value = size[key];
+    if (value < 1 || value > MAX_TTY_DIMENSION) {
+      const field = `TaskInfo.container.tty_info.window_size.${key}`;
+      throw new TaskSpecError(field, 'TASK_ERROR', `${field} must be between 1 and ${MAX_TTY_DIMENSION}, got ${value}`);
+    }
+  }
+  return size;
+}
+
+/** The CommandInfo the ProcessLauncher seam takes, rebuilt from the parsed command. */
+export function commandInfoOf(command: TaskCommand): mesos.CommandInfo {
+  return command.kind === 'shell' ? { shell: true, value: command.script } : { shell: false, value: command.file, arguments: command.argv };
+}

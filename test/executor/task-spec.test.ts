@@ -1,0 +1,151 @@
+// The TaskInfo edge: what a valid TaskInfo becomes, and for each refusal the field it names,
+// the state reported and the message (input → error, one row each).
+import t from 'tap';
+import { msToDurationInfo } from '../../common/duration.js';
+import type { mesos } from '../../proto/codec.js';
+import { commandInfoOf, parseTaskSpec, TaskSpecError, type TaskSpecOptions } from '../../executor/task-spec.js';
+import { argvTask, killPolicy, shellTask } from '../helpers/tasks.js';
+
+const json: TaskSpecOptions = { contentType: 'application/json' };
+
+function spec(info: mesos.TaskInfo, options: TaskSpecOptions = json) {
+  const parsed = parseTaskSpec(info, options);
+  if (!parsed.ok) throw new Error(`expected a spec, got ${parsed.error.message}`);
+  return parsed.spec;
+}
+
+t.test('a shell task: defaults everywhere', async (t) => {
+  const s = spec(shellTask('web', 'echo hi'));
+  t.strictSame(s.command, { kind: 'shell', script: 'echo hi' });
+  t.equal(s.taskId, 'web');
+  t.equal(s.user, undefined);
+  t.equal(s.tty, undefined);
+  t.equal(s.killGraceMs, 3000, 'the 3 s default of both built-in executors');
+  t.equal(s.maxCompletionMs, undefined);
+  t.equal(s.needsChecks, false);
+  t.equal(s.checkStatus, undefined);
+  t.strictSame(s.environment, []);
+});
+
+t.test('shell absent means the shell form; shell false is an argv with arguments[0] as argv[0]', async (t) => {
+  t.strictSame(spec({ ...shellTask('a', 'x'), command: { value: 'ls -l' } }).command, { kind: 'shell', script: 'ls -l' });
+  const argv = spec(argvTask('b', ['/bin/echo', 'one', 'two'])).command;
+  t.strictSame(argv, { kind: 'argv', file: '/bin/echo', argv: ['/bin/echo', 'one', 'two'] });
+  t.strictSame(commandInfoOf(argv), { shell: false, value: '/bin/echo', arguments: ['/bin/echo', 'one', 'two'] }, 'the launcher seam gets the same command back');
+  t.strictSame(commandInfoOf({ kind: 'shell', script: 'true' }), { shell: true, value: 'true' });
+});
+
+t.test('user, environment (SECRET left out), tty, kill policy, max completion, checks, role', async (t) => {
+  const s = spec(
+    shellTask('full', 'true', {
+      command: {
+        value: 'true',
+        user: 'nobody',
+        environment: {
+          variables: [
+            { name: 'A', value: '1' },
+            { name: 'EMPTY' },
+            { name: 'S', type: 'SECRET', secret: { type: 'VALUE', value: { data: Buffer.from('x') } } },
+          ],
+        },
+      },
+      container: { type: 'MESOS', tty_info: { window_size: { columns: 132, rows: 40 } } },
+      kill_policy: killPolicy(7000),
+      max_completion_time: msToDurationInfo(1500),
+      check: { type: 'TCP', tcp: { port: 80 } },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'web' } }],
+    }),
+  );
+  t.equal(s.user, 'nobody');
+  t.strictSame(s.environment, [
+    { name: 'A', value: '1' },
+    { name: 'EMPTY', value: '' },
+  ]);
+  t.strictSame(s.tty, { columns: 132, rows: 40 });
+  t.equal(s.killGraceMs, 7000);
+  t.equal(s.maxCompletionMs, 1500);
+  t.equal(s.needsChecks, true);
+  t.strictSame(s.checkStatus, { type: 'TCP', tcp: {} }, 'the empty check status every update from scratch carries');
+  t.equal(s.allocationRole, 'web');
+  t.strictSame(spec(shellTask('tty', 'true', { container: { type: 'MESOS', tty_info: {} } })).tty, { columns: 80, rows: 24 }, 'no window size: 80×24');
+  t.equal(spec(shellTask('zero', 'true', { max_completion_time: msToDurationInfo(0) })).maxCompletionMs, undefined, '0 means no limit');
+});
+
+// Each refusal: the input, the field named, the state reported, the message.
+const refusals: Array<[string, mesos.TaskInfo, string, 'TASK_ERROR' | 'TASK_FAILED', RegExp]> = [
+  ['no command', { ...shellTask('r1', 'x'), command: undefined }, 'TaskInfo.command', 'TASK_FAILED', /^Task has no command: TaskInfo\.command is not set$/],
+  ['empty command value', shellTask('r2', ''), 'TaskInfo.command.value', 'TASK_FAILED', /^Task has no command: TaskInfo\.command\.value is not set$/],
+  ['argv without value', { ...argvTask('r3', ['x']), command: { shell: false, arguments: ['x'] } }, 'TaskInfo.command.value', 'TASK_FAILED', /TaskInfo\.command\.value is not set/],
+  [
+    'negative kill grace',
+    shellTask('r4', 'true', { kill_policy: { grace_period: { nanoseconds: -1n } } }),
+    'TaskInfo.kill_policy.grace_period',
+    'TASK_ERROR',
+    /^TaskInfo\.kill_policy\.grace_period must be >= 0, got -1ns$/,
+  ],
+  [
+    'negative max_completion_time',
+    shellTask('r5', 'true', { max_completion_time: { nanoseconds: -5n } }),
+    'TaskInfo.max_completion_time',
+    'TASK_ERROR',
+    /^TaskInfo\.max_completion_time must be >= 0, got -5ns$/,
+  ],
+  [
+    'zero-column TTY',
+    shellTask('r6', 'true', { container: { type: 'MESOS', tty_info: { window_size: { columns: 0, rows: 24 } } } }),
+    'TaskInfo.container.tty_info.window_size.columns',
+    'TASK_ERROR',
+    /^TaskInfo\.container\.tty_info\.window_size\.columns must be between 1 and 65535, got 0$/,
+  ],
+  [
+    'TTY rows past a winsize',
+    shellTask('r7', 'true', { container: { type: 'MESOS', tty_info: { window_size: { columns: 80, rows: 70000 } } } }),
+    'TaskInfo.container.tty_info.window_size.rows',
+    'TASK_ERROR',
+    /window_size\.rows must be between 1 and 65535, got 70000$/,
+  ],
+];
+
+t.test('every refusal names its field', async (t) => {
+  for (const [name, info, field, state, message] of refusals) {
+    const parsed = parseTaskSpec(info, json);
+    if (parsed.ok) {
+      t.fail(`${name}: accepted`);
+      continue;
+    }
+    t.ok(parsed.error instanceof TaskSpecError, name);
+    t.equal(parsed.error.code, 'E_TASK_INVALID', name);
+    t.equal(parsed.error.field, field, name);
+    t.equal(parsed.error.state, state, name);
+    t.match(parsed.error.message, message, name);
+    t.equal(parsed.identity.taskId, info.task_id.value, `${name}: the refused task can still be reported`);
+  }
+});
+
+t.test('the checks engine refuses a definition: TASK_ERROR with its message; not asked for tasks without checks', async (t) => {
+  const asked: string[] = [];
+  const validateChecks = (info: mesos.TaskInfo) => {
+    asked.push(info.task_id.value);
+    return 'TaskInfo.health_check.http.port must be 1..65535, got 0';
+  };
+  const parsed = parseTaskSpec(shellTask('hc', 'true', { health_check: { type: 'HTTP', http: { port: 0 } } }), { ...json, validateChecks });
+  t.notOk(parsed.ok);
+  if (!parsed.ok) {
+    t.equal(parsed.error.state, 'TASK_ERROR');
+    t.equal(parsed.error.message, 'TaskInfo.health_check.http.port must be 1..65535, got 0');
+  }
+  t.ok(parseTaskSpec(shellTask('plain', 'true'), { ...json, validateChecks }).ok);
+  t.strictSame(asked, ['hc']);
+});
+
+t.test('a TaskInfo that cannot be encoded again is refused with TASK_ERROR (it could not be resent in SUBSCRIBE)', async (t) => {
+  // A required field missing (ContainerInfo.type), as when an unknown enum value was dropped.
+  const info = shellTask('enc', 'true', { container: {} as mesos.ContainerInfo });
+  const parsed = parseTaskSpec(info, { contentType: 'application/x-protobuf' });
+  t.notOk(parsed.ok);
+  if (!parsed.ok) {
+    t.equal(parsed.error.field, 'TaskInfo');
+    t.equal(parsed.error.state, 'TASK_ERROR');
+    t.match(parsed.error.message, /^TaskInfo cannot be encoded again \(needed to re-subscribe\): .*type/);
+  }
+});
