@@ -9,8 +9,7 @@ import { startStepExecutor } from '../helpers/step-executor.js';
 
 t.test('kill escalation: SIGTERM, then SIGKILL exactly at the end of the grace, TASK_KILLING then TASK_KILLED', async (t) => {
   const h = await startStepExecutor();
-  h.launcher.behaviours.set('stubborn', 'ignores-sigterm');
-  await h.launch(shellTask('stubborn', 'sleep 60', { kill_policy: killPolicy(300) }));
+  await h.launch(shellTask('stubborn', 'sleep 60', { kill_policy: killPolicy(300) }), 'ignores-sigterm');
   const pid = h.launcher.processes.get('stubborn')!.pid;
   t.same(h.states('stubborn'), ['TASK_STARTING', 'TASK_RUNNING']);
   await h.kill('stubborn');
@@ -33,31 +32,24 @@ t.test("KILL's own kill_policy overrides the TaskInfo's; a task obeying SIGTERM 
   t.equal(h.terminal('polite')!.state, 'TASK_KILLED');
 });
 
-t.test('a repeated KILL with a shorter grace brings SIGKILL forward; a longer one does not delay it', async (t) => {
-  const h = await startStepExecutor();
-  h.launcher.behaviours.set('rekill', 'ignores-sigterm');
-  await h.launch(shellTask('rekill', 'sleep 60'));
-  await h.kill('rekill', 60_000);
-  await h.advance(50);
-  // As upstream, the shorter grace counts from the first SIGTERM: SIGKILL due at 100 ms.
-  await h.kill('rekill', 100);
-  await h.kill('rekill', 120_000);
-  t.equal(h.signals.filter((s) => s.signal === 'SIGTERM').length, 1, 'SIGTERM only once');
-  await h.advance(49);
-  t.equal(h.signals.length, 1, 'not before the shorter grace');
-  await h.advance(1);
-  t.same(h.signals.at(1), { pid: h.launcher.processes.get('rekill')!.pid, signal: 'SIGKILL', at: 100 }, 'SIGKILL 100 ms after the first SIGTERM');
-  t.equal(h.terminal('rekill')!.state, 'TASK_KILLED');
-
-  const late = await startStepExecutor();
-  late.launcher.behaviours.set('late', 'ignores-sigterm');
-  await late.launch(shellTask('late', 'sleep 60'));
-  await late.kill('late', 60_000);
-  await late.advance(1_000);
-  await late.kill('late', 100);
-  await late.advance(0);
-  t.same(late.signals.map((s) => `${s.signal}@${s.at}`).slice(0, 2), ['SIGTERM@0', 'SIGKILL@1000'], 'a grace already over: SIGKILL at once');
-});
+// As upstream, a shorter grace from a repeated KILL counts from the first SIGTERM.
+for (const [secondKillAt, sigkillAt] of [[50, 100], [1_000, 1_000]] as const) {
+  t.test(`a repeated KILL (grace 100 ms at ${secondKillAt} ms) brings SIGKILL forward to ${sigkillAt} ms; a longer one does not delay it`, async (t) => {
+    const h = await startStepExecutor();
+    await h.launch(shellTask('rekill', 'sleep 60'), 'ignores-sigterm');
+    await h.kill('rekill', 60_000);
+    await h.advance(secondKillAt);
+    await h.kill('rekill', 100);
+    await h.kill('rekill', 120_000);
+    if (sigkillAt > secondKillAt) {
+      await h.advance(sigkillAt - secondKillAt - 1);
+      t.same(h.signals.map((s) => s.signal), ['SIGTERM'], 'SIGTERM only once, no early SIGKILL');
+    }
+    await h.advance(sigkillAt > secondKillAt ? 1 : 0);
+    t.same(h.signals.at(1), { pid: h.launcher.processes.get('rekill')!.pid, signal: 'SIGKILL', at: sigkillAt });
+    t.equal(h.terminal('rekill')!.state, 'TASK_KILLED');
+  });
+}
 
 t.test('without TASK_KILLING_STATE no TASK_KILLING is sent', async (t) => {
   const h = await startStepExecutor({ capabilities: ['PARTITION_AWARE'] });
@@ -68,8 +60,7 @@ t.test('without TASK_KILLING_STATE no TASK_KILLING is sent', async (t) => {
 
 t.test('max_completion_time: at the deadline, grace 0 whatever the kill policy, TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED, no TASK_KILLING', async (t) => {
   const h = await startStepExecutor();
-  h.launcher.behaviours.set('overtime', 'ignores-sigterm');
-  await h.launch(shellTask('overtime', 'sleep 60', { max_completion_time: { nanoseconds: 300_000_000n }, kill_policy: killPolicy(60_000) }));
+  await h.launch(shellTask('overtime', 'sleep 60', { max_completion_time: { nanoseconds: 300_000_000n }, kill_policy: killPolicy(60_000) }), 'ignores-sigterm');
   await h.advance(299);
   t.same(h.signals, [], 'nothing before the deadline');
   await h.advance(1);
@@ -81,11 +72,18 @@ t.test('max_completion_time: at the deadline, grace 0 whatever the kill policy, 
   t.same(h.states('overtime'), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
 });
 
+t.test('max_completion_time: a task that SIGTERM ends reports "signal Terminated" (docs/executor.md)', async (t) => {
+  const h = await startStepExecutor();
+  await h.launch(shellTask('overtime-term', 'sleep 60', { max_completion_time: { nanoseconds: 300_000_000n }, kill_policy: killPolicy(60_000) }));
+  await h.advance(300);
+  const s = h.terminal('overtime-term')!;
+  t.same([s.state, s.reason, s.message], ['TASK_FAILED', 'REASON_MAX_COMPLETION_TIME_REACHED', 'Command terminated with signal Terminated']);
+});
+
 t.test('a task that finishes before max_completion_time is not touched and leaves no timer', async (t) => {
   const h = await startStepExecutor();
   await h.launch(shellTask('in-time', 'true', { max_completion_time: { nanoseconds: 60_000_000_000n } }));
-  h.launcher.processes.get('in-time')!.exit({ code: 0 });
-  await h.settle();
+  await h.exit('in-time', { code: 0 });
   t.equal(h.terminal('in-time')!.state, 'TASK_FINISHED');
   t.equal(h.exitCode(), 0);
   t.equal(h.clock.pending, 0, 'no timer keeps the executor alive');
@@ -94,8 +92,7 @@ t.test('a task that finishes before max_completion_time is not touched and leave
 t.test('group policy: one member failing kills the others TASK_KILLED with its name; all finishing kills nobody', async (t) => {
   const h = await startStepExecutor();
   await h.launchGroup([shellTask('web', 'sleep 60', { kill_policy: killPolicy(500) }), shellTask('side', 'sleep 60'), shellTask('crash', 'exit 7')]);
-  h.launcher.processes.get('crash')!.exit({ code: 7 });
-  await h.settle();
+  await h.exit('crash', { code: 7 });
   t.equal(h.terminal('crash')!.message, 'Command exited with status 7');
   for (const id of ['web', 'side']) {
     const s = h.terminal(id)!;
@@ -137,8 +134,7 @@ t.test('SHUTDOWN: every task gets at most shutdown grace − 2 s, then exit 0 on
 
 t.test('a LAUNCH during SHUTDOWN is dropped before it starts (TASK_DROPPED for PARTITION_AWARE)', async (t) => {
   const h = await startStepExecutor();
-  h.launcher.behaviours.set('dying', 'ignores-sigterm');
-  await h.launch(shellTask('dying', 'sleep 60', { kill_policy: killPolicy(300) }));
+  await h.launch(shellTask('dying', 'sleep 60', { kill_policy: killPolicy(300) }), 'ignores-sigterm');
   h.agent.event({ type: 'SHUTDOWN' });
   await h.launch(shellTask('late', 'true'));
   t.same(h.states('late'), ['TASK_DROPPED']);
@@ -151,8 +147,7 @@ t.test('a LAUNCH during SHUTDOWN is dropped before it starts (TASK_DROPPED for P
 
 t.test('recovery timeout: an agent gone for MESOS_RECOVERY_TIMEOUT gets the tasks killed and exit 1, not a millisecond early', async (t) => {
   const h = await startStepExecutor({ env: { MESOS_RECOVERY_TIMEOUT: '500ms', MESOS_SUBSCRIPTION_BACKOFF_MAX: '100ms' } });
-  h.launcher.behaviours.set('orphan', 'ignores-sigterm');
-  await h.launch(shellTask('orphan', 'sleep 60', { kill_policy: killPolicy(200) }));
+  await h.launch(shellTask('orphan', 'sleep 60', { kill_policy: killPolicy(200) }), 'ignores-sigterm');
   h.agent.agentUp = false;
   h.agent.drop();
   await h.advance(499);
@@ -185,8 +180,7 @@ t.test('an agent back within the recovery timeout cancels it; each outage gets a
 
 t.test('without checkpointing a disconnection shuts the executor down and kills its tasks', async (t) => {
   const h = await startStepExecutor({ env: { MESOS_CHECKPOINT: '0' } });
-  h.launcher.behaviours.set('fragile', 'ignores-sigterm');
-  await h.launch(shellTask('fragile', 'sleep 60', { kill_policy: killPolicy(200) }));
+  await h.launch(shellTask('fragile', 'sleep 60', { kill_policy: killPolicy(200) }), 'ignores-sigterm');
   h.agent.drop();
   await h.settle();
   t.equal(h.agent.state.kind, 'closed', 'no reconnection');
@@ -203,8 +197,7 @@ t.test('reconnect: unacknowledged updates and tasks ride in SUBSCRIBE; one creat
   const [starting, running] = h.agent.updates;
   h.agent.agentUp = false;
   h.agent.drop();
-  h.launcher.processes.get('survivor')!.exit({ code: 4 });
-  await h.settle();
+  await h.exit('survivor', { code: 4 });
   h.agent.agentUp = true;
   h.agent.autoAcknowledge = true;
   await h.advance(2_000);
@@ -224,8 +217,7 @@ t.test('acknowledgement bookkeeping: the fail-safe exits 1 exactly 60 s after th
   const h = await startStepExecutor();
   h.agent.autoAcknowledge = false;
   await h.launch(shellTask('unacked', 'true'));
-  h.launcher.processes.get('unacked')!.exit({ code: 0 });
-  await h.settle();
+  await h.exit('unacked', { code: 0 });
   for (const s of h.agent.updates.slice(0, 2)) h.agent.acknowledge(s);
   await h.advance(ACK_FAILSAFE_MS - 1);
   t.equal(h.exitCode(), undefined, 'still waiting at 59.999 s');
@@ -237,8 +229,7 @@ t.test('acknowledgement bookkeeping: an unknown UUID changes nothing; a new LAUN
   const h = await startStepExecutor();
   h.agent.autoAcknowledge = false;
   await h.launch(shellTask('first', 'true'));
-  h.launcher.processes.get('first')!.exit({ code: 0 });
-  await h.settle();
+  await h.exit('first', { code: 0 });
   h.agent.event({ type: 'ACKNOWLEDGED', acknowledged: { task_id: { value: 'first' }, uuid: Buffer.alloc(16, 7) } });
   await h.advance(ACK_FAILSAFE_MS - 1);
   h.agent.autoAcknowledge = true;
@@ -246,30 +237,17 @@ t.test('acknowledgement bookkeeping: an unknown UUID changes nothing; a new LAUN
   await h.advance(10);
   t.equal(h.exitCode(), undefined, 'the fail-safe armed for the first task did not fire');
   for (const s of h.agent.updates.filter((u) => u.task_id.value === 'first')) h.agent.acknowledge(s);
-  h.launcher.processes.get('second')!.exit({ code: 0 });
-  await h.settle();
+  await h.exit('second', { code: 0 });
   t.equal(h.exitCode(), 0);
 });
 
 function recordingChecks(): { factory: TaskCheckFactory; contexts: TaskCheckContext[]; calls: string[] } {
   const contexts: TaskCheckContext[] = [];
   const calls: string[] = [];
-  return {
-    contexts,
-    calls,
-    factory: {
-      validate: () => undefined,
-      create: (context) => {
-        contexts.push(context);
-        return {
-          pause: () => calls.push('pause'),
-          resume: () => calls.push('resume'),
-          stop: () => calls.push('stop'),
-          describeKill: () => 'HTTP health check failed 3 of 3: status 503',
-        };
-      },
-    },
-  };
+  const record = (call: string) => () => void calls.push(call);
+  const runner = { pause: record('pause'), resume: record('resume'), stop: record('stop'), describeKill: () => 'HTTP health check failed 3 of 3: status 503' };
+  const factory: TaskCheckFactory = { validate: () => undefined, create: (context) => (contexts.push(context), runner) };
+  return { factory, contexts, calls };
 }
 
 const healthChecked = (id: string) =>

@@ -182,9 +182,12 @@ export interface StepHarness {
   settle(): Promise<void>;
   /** Advances the clock by `ms` and settles. */
   advance(ms: number): Promise<void>;
-  launch(task: mesos.TaskInfo): Promise<void>;
+  /** LAUNCH; `behaviour` is how the task's fake process takes SIGTERM. */
+  launch(task: mesos.TaskInfo, behaviour?: SignalBehaviour): Promise<void>;
   launchGroup(tasks: mesos.TaskInfo[]): Promise<void>;
   kill(taskId: string, graceMs?: number): Promise<void>;
+  /** The task's fake process ends by itself (exit code or signal). */
+  exit(taskId: string, exit: { code?: number; signal?: NodeJS.Signals }): Promise<void>;
   states(taskId: string): mesos.TaskState[];
   terminal(taskId: string): mesos.TaskStatus | undefined;
 }
@@ -259,7 +262,8 @@ export async function startStepExecutor(options: StepOptions = {}): Promise<Step
     exitCode: () => code,
     settle,
     advance,
-    async launch(task) {
+    async launch(task, behaviour) {
+      if (behaviour) launcher.behaviours.set(task.task_id.value, behaviour);
       agent.event({ type: 'LAUNCH', launch: { task } });
       await settle();
     },
@@ -269,6 +273,12 @@ export async function startStepExecutor(options: StepOptions = {}): Promise<Step
     },
     async kill(taskId, graceMs) {
       agent.event({ type: 'KILL', kill: { task_id: { value: taskId }, ...(graceMs !== undefined ? { kill_policy: { grace_period: { nanoseconds: BigInt(graceMs) * 1_000_000n } } } : {}) } });
+      await settle();
+    },
+    async exit(taskId, exit) {
+      const proc = launcher.processes.get(taskId);
+      if (!proc) throw new Error(`task ${taskId} has no process`);
+      proc.exit(exit);
       await settle();
     },
     states: (taskId) => agent.updates.filter((s) => s.task_id.value === taskId).map((s) => s.state),
