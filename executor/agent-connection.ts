@@ -1,7 +1,8 @@
 // The executor's two HTTP connections to the agent (executor-api.md §2, §3, §8): one that
 // carries only SUBSCRIBE and its endless RecordIO event stream, and one for every other
 // call. Each attempt gets a fresh generation number; anything an older attempt reports
-// afterwards (a late event, an error from a destroyed socket) is dropped.
+// afterwards (a late event, an error from a destroyed socket) is dropped. The connection's
+// state lives here alone; the rest of the executor learns of it from ConnectionEvents.
 import { Client, type ResponseData } from './http-client.js';
 import type { TlsConnector } from './tls-connector.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
@@ -46,7 +47,32 @@ export interface DisconnectInfo {
   subscribed: boolean;
 }
 
-export interface AgentConnectionOptions {
+/** What the connection tells its owner, in the order it happens on one attempt. */
+export type ConnectionEvent<S> =
+  /** TCP to the agent is up (upstream's `connected`): the agent is reachable again. */
+  | { type: 'connected'; generation: number }
+  /**
+   * SUBSCRIBED arrived on this attempt's stream; `carried` is what the SUBSCRIBE it answers
+   * was built with. Emitted before the SUBSCRIBED event itself is handed to onEvent.
+   */
+  | { type: 'subscribed'; generation: number; carried: S }
+  | { type: 'disconnected'; cause: DisconnectInfo };
+
+/** A SUBSCRIBE call and the state it was built from, returned to the owner on SUBSCRIBED. */
+export interface SubscribeRequest<S> {
+  call: executor.Call;
+  carried: S;
+}
+
+/** What the executor needs of its agent link; the real one is AgentConnection. */
+export interface AgentTransport {
+  readonly state: ConnectionState;
+  connect(delayMs?: number): void;
+  close(): void;
+  call(call: executor.Call): Promise<void>;
+}
+
+export interface AgentConnectionOptions<S> {
   agentUrl: string;
   apiPath: string;
   socketPath?: string;
@@ -58,36 +84,31 @@ export interface AgentConnectionOptions {
   clock: Clock;
   logger: Logger;
   /** Builds the SUBSCRIBE call at the moment it is sent (it carries the unacknowledged state). */
-  buildSubscribe: () => executor.Call;
+  buildSubscribe: () => SubscribeRequest<S>;
   onEvent: (event: executor.Event) => void;
-  /** The agent became reachable: cancel the recovery timer. */
-  onConnected: () => void;
-  onDisconnected: (info: DisconnectInfo) => void;
+  onConnection: (event: ConnectionEvent<S>) => void;
 }
 
-export class AgentConnection {
-  readonly #o: AgentConnectionOptions;
+export class AgentConnection<S> implements AgentTransport {
+  readonly #o: AgentConnectionOptions<S>;
   readonly #log: Logger;
   #state: ConnectionState = { kind: 'disconnected' };
   #generation = 0;
   #subscriptionClient: Client | undefined;
   #callClient: Client | undefined;
-  #tcpConnected = false;
+  /** What the SUBSCRIBE last sent on this generation carried. */
+  #carried: { generation: number; carried: S } | undefined;
   #retryTimer: TimerHandle | undefined;
   /** TLS failures already logged (code and message), oldest first. */
   readonly #tlsFailuresLogged = new Set<string>();
 
-  constructor(options: AgentConnectionOptions) {
+  constructor(options: AgentConnectionOptions<S>) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'agent-connection' });
   }
 
   get state(): ConnectionState {
     return this.#state;
-  }
-
-  get subscribed(): boolean {
-    return this.#state.kind === 'subscribed';
   }
 
   /** Opens both connections and subscribes, after `delayMs`. */
@@ -151,11 +172,10 @@ export class AgentConnection {
     if (this.#state.kind === 'closed') return;
     this.#destroyClients();
     const generation = ++this.#generation;
-    this.#tcpConnected = false;
+    this.#carried = undefined;
     this.#subscriptionClient = this.#newClient(generation, 'subscription', () => {
-      this.#tcpConnected = true;
       if (this.#state.kind === 'connecting') this.#state = { kind: 'connected', generation };
-      this.#o.onConnected();
+      this.#o.onConnection({ type: 'connected', generation });
     });
     this.#callClient = this.#newClient(generation, 'calls');
     this.#state = { kind: 'connecting', generation };
@@ -168,7 +188,9 @@ export class AgentConnection {
     const log = this.#log.child({ generation });
     let body: Buffer;
     try {
-      body = codecs.executor.Call.encode(this.#o.buildSubscribe(), this.#o.contentType);
+      const request = this.#o.buildSubscribe();
+      body = codecs.executor.Call.encode(request.call, this.#o.contentType);
+      this.#carried = { generation, carried: request.carried };
     } catch (err) {
       // buildSubscribe leaves out what cannot be encoded, so this is our bug; throwing here
       // would end the process and every task with it. Try again as after a refusal.
@@ -185,14 +207,12 @@ export class AgentConnection {
       res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(true), body });
     } catch (err) {
       let repeated = false;
-      if (err instanceof AgentTlsError) {
-        repeated = !this.#logTlsFailure(err);
-        // Not connected (the recovery timer keeps running), but not "never reached"
-        // either: what fails is a certificate or setting, which an operator fixes while
-        // we retry. Without this, a bad certificate at start would end the executor.
-        this.#tcpConnected = true;
-      }
-      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`, repeated ? 'debug' : 'warn');
+      // A TLS failure is not "connected" (a recovery timer keeps running), but not "never
+      // reached" either: what fails is a certificate or setting, which an operator fixes
+      // while we retry. Without this, a bad certificate at start would end the executor.
+      const tls = err instanceof AgentTlsError;
+      if (tls) repeated = !this.#logTlsFailure(err);
+      this.#disconnected(generation, `SUBSCRIBE failed: ${(err as Error).message}`, repeated ? 'debug' : 'warn', tls);
       return;
     }
     if (generation !== this.#generation) {
@@ -217,7 +237,6 @@ export class AgentConnection {
     if (responseType !== this.#o.contentType) {
       log.warn({ contentType: responseType }, 'agent answered SUBSCRIBE in a different content type than requested');
     }
-    this.#tcpConnected = true;
     this.#state = { kind: 'subscribing', generation };
     try {
       let sliceStart = performance.now();
@@ -249,6 +268,10 @@ export class AgentConnection {
             return;
           }
           this.#state = { kind: 'subscribed', generation };
+          const carried = this.#carried;
+          // #carried is set before the request that this stream answers is sent.
+          if (carried?.generation === generation) this.#o.onConnection({ type: 'subscribed', generation, carried: carried.carried });
+          if (generation !== this.#generation) return;
         }
         this.#o.onEvent(event);
       }
@@ -276,14 +299,15 @@ export class AgentConnection {
     return true;
   }
 
-  #disconnected(generation: number, reason: string, level: 'warn' | 'debug' = 'warn'): void {
+  #disconnected(generation: number, reason: string, level: 'warn' | 'debug' = 'warn', reached = false): void {
     if (generation !== this.#generation || this.#state.kind === 'closed') return;
     const subscribed = this.#state.kind === 'subscribed';
-    const connected = this.#tcpConnected;
+    // Every state after 'connecting' means the agent answered on this attempt.
+    const connected = reached || (this.#state.kind !== 'connecting' && this.#state.kind !== 'disconnected');
     this.#generation++;
     this.#destroyClients();
     this.#state = { kind: 'disconnected' };
     this.#log[level]({ reason, connected, subscribed }, 'disconnected from the agent');
-    this.#o.onDisconnected({ reason, connected, subscribed });
+    this.#o.onConnection({ type: 'disconnected', cause: { reason, connected, subscribed } });
   }
 }

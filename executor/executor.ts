@@ -7,7 +7,7 @@ import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
-import { AgentConnection, type DisconnectInfo } from './agent-connection.js';
+import { AgentConnection, type AgentConnectionOptions, type AgentTransport, type ConnectionEvent, type SubscribeRequest } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
 import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
@@ -16,7 +16,8 @@ import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
 import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
 import { isTerminalState } from '../proto/task-state.js';
-import { createTaskStatus, StatusUpdateManager, type StatusFields } from './status-updates.js';
+import { Recovery, type RecoveryAction, type RecoveryState } from './recovery.js';
+import { createTaskStatus, StatusUpdateManager, type StatusFields, type UpdateSnapshot } from './status-updates.js';
 import { buildSubscribe } from './subscribe-call.js';
 import type { ExecutorSandbox, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
@@ -44,6 +45,10 @@ export interface ExecutorOptions {
   clock?: Clock;
   random?: Random;
   launcher?: ProcessLauncher;
+  /** Signals a task's process group (tests record signals instead of sending them). */
+  signalGroup?: (pid: number, signal: NodeJS.Signals) => void;
+  /** The link to the agent; default an AgentConnection over HTTP (tests inject a fake). */
+  transport?: (options: AgentConnectionOptions<UpdateSnapshot>) => AgentTransport;
   /**
    * The checks engine. A promise lets the entry point subscribe before the (large) checks
    * module has loaded; a function loads it when the first task that declares checks
@@ -73,6 +78,7 @@ export class Executor implements TaskRegistry {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
+  readonly #signalGroup: (pid: number, signal: NodeJS.Signals) => void;
   #checkFactory: TaskCheckFactory | undefined;
   /** Loads the checks engine on first need; unset once loading started. */
   #loadCheckFactory: (() => Promise<TaskCheckFactory | undefined>) | undefined;
@@ -80,7 +86,8 @@ export class Executor implements TaskRegistry {
   #deferredEvents: executor.Event[] | undefined;
   readonly #extraLabels: mesos.Label[];
   readonly #onMessage: ((data: Buffer) => void) | undefined;
-  readonly #connection: AgentConnection;
+  readonly #connection: AgentTransport;
+  readonly #recovery: Recovery;
   readonly #updates: StatusUpdateManager;
   readonly #backoff: SubscriptionBackoff;
   readonly #tasks = new Map<string, Task>();
@@ -98,7 +105,6 @@ export class Executor implements TaskRegistry {
   readonly #terminatedTasksKept: number;
   #subscribed: executor.Event.Subscribed | undefined;
   #lifecycle: Lifecycle = { kind: 'running' };
-  #recoveryTimer: TimerHandle | undefined;
   #failsafeTimer: TimerHandle | undefined;
   #shutdownDeadline: TimerHandle | undefined;
   #heartbeatTimer: TimerHandle | undefined;
@@ -111,6 +117,7 @@ export class Executor implements TaskRegistry {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#launcher = options.launcher ?? new RealProcessLauncher();
+    this.#signalGroup = options.signalGroup ?? signalGroup;
     const factory = options.checkFactory;
     if (factory instanceof Promise) this.#awaitCheckFactory(factory);
     else if (typeof factory === 'function') this.#loadCheckFactory = factory;
@@ -123,7 +130,7 @@ export class Executor implements TaskRegistry {
     this.#killEffects = {
       clock: this.#clock,
       log: this.#log,
-      signalGroup,
+      signalGroup: this.#signalGroup,
       onKilling: (task, request) => {
         if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
       },
@@ -134,7 +141,9 @@ export class Executor implements TaskRegistry {
       logger: this.#log,
       post: (update) => this.#connection.call({ ...this.#ids(), type: 'UPDATE', update }),
     });
-    this.#connection = new AgentConnection({
+    this.#recovery = new Recovery(this.#clock, this.#config, (action, from, to) => this.#onRecovery(action, from.kind, to.kind));
+    const transport = options.transport ?? ((o) => new AgentConnection(o));
+    this.#connection = transport({
       agentUrl: this.#config.agentUrl,
       apiPath: this.#config.apiPath,
       contentType: this.#config.contentType,
@@ -155,8 +164,7 @@ export class Executor implements TaskRegistry {
         this.#log.debug({ type: event.type }, 'event held until the checks engine has loaded');
         this.#deferredEvents.push(event);
       },
-      onConnected: () => this.#onConnected(),
-      onDisconnected: (info) => this.#onDisconnected(info),
+      onConnection: (event) => this.#onConnection(event),
     });
   }
 
@@ -223,12 +231,12 @@ export class Executor implements TaskRegistry {
     return { executor_id: { value: this.#config.executorId }, framework_id: { value: this.#config.frameworkId } };
   }
 
-  #subscribeCall(): executor.Call {
+  #subscribeCall(): SubscribeRequest<UpdateSnapshot> {
     // Tasks with no acknowledged update yet; the agent turns queued tasks missing from
     // this list into TASK_DROPPED/TASK_LOST.
     const unacknowledgedTasks = [...this.#tasks.values()].filter((t) => !this.#updates.isTaskAcknowledged(t.taskId)).map((t) => t.info);
-    const unacknowledgedUpdates = this.#updates.unacknowledgedUpdates().map((u) => u.status);
-    const build = buildSubscribe({ unacknowledgedTasks, unacknowledgedUpdates }, this.#config.contentType);
+    const carried = this.#updates.snapshot();
+    const build = buildSubscribe({ unacknowledgedTasks, unacknowledgedUpdates: [...carried.updates] }, this.#config.contentType);
     for (const { original, repaired, error } of build.repairedUpdates) {
       this.#log.error({ task_id: original.task_id.value, state: original.state, err: error }, 'status update cannot be encoded; SUBSCRIBE carries its minimal form');
       this.#updates.replace(repaired);
@@ -242,48 +250,47 @@ export class Executor implements TaskRegistry {
       this.#log.error({ task_id: info.task_id.value, err: error, live: task?.live }, 'TaskInfo cannot be encoded; left out of SUBSCRIBE (a live task is ended)');
       if (task?.live) this.#kill(task, { graceMs: 0, cause: { kind: 'invalid', message: `TaskInfo cannot be encoded: ${error.message}` } });
     }
-    return { ...this.#ids(), type: 'SUBSCRIBE', subscribe: build.subscribe };
+    return { call: { ...this.#ids(), type: 'SUBSCRIBE', subscribe: build.subscribe }, carried };
   }
 
-  #onConnected(): void {
-    // Upstream cancels the recovery timer as soon as the agent is reachable again.
-    if (this.#recoveryTimer) {
-      this.#log.info('agent reachable again; recovery timer cancelled');
-      this.#clock.clearTimeout(this.#recoveryTimer);
-      this.#recoveryTimer = undefined;
-    }
-  }
-
-  #onDisconnected(info: DisconnectInfo): void {
-    this.#updates.onDisconnected();
-    this.#clock.clearTimeout(this.#heartbeatTimer);
-    for (const task of this.#tasks.values()) {
-      if (task.phase.kind === 'running' && task.checks && !task.checksPausedForDisconnect) {
-        task.checks.pause();
-        task.checksPausedForDisconnect = true;
+  #onConnection(event: ConnectionEvent<UpdateSnapshot>): void {
+    switch (event.type) {
+      case 'connected':
+        return this.#recovery.feed({ kind: 'reachable' });
+      case 'subscribed':
+        this.#backoff.reset();
+        this.#updates.onSubscribed(event.carried);
+        // Checks were paused when the last subscription ended or when their task started
+        // while unsubscribed; a killing task's checks stay paused.
+        for (const task of this.#liveTasks) if (task.phase.kind === 'running') task.checks?.resume();
+        return;
+      case 'disconnected': {
+        this.#updates.onDisconnected();
+        this.#clock.clearTimeout(this.#heartbeatTimer);
+        if (event.cause.subscribed) for (const task of this.#liveTasks) if (task.phase.kind === 'running') task.checks?.pause();
+        if (this.#lifecycle.kind === 'exited') return;
+        if (this.#lifecycle.kind === 'shutting-down' && !this.#lifecycle.reportable) return;
+        return this.#recovery.feed({ kind: 'disconnected', reached: event.cause.connected, reason: event.cause.reason });
       }
     }
-    if (this.#lifecycle.kind === 'exited') return;
-    if (this.#lifecycle.kind === 'shutting-down' && !this.#lifecycle.reportable) return;
-    if (this.#recoveryTimer) {
-      this.#connection.connect(this.#backoff.next());
-      return;
-    }
-    if (this.#config.checkpoint && info.connected) {
-      this.#log.warn({ reason: info.reason, recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, 'agent disconnected; keeping tasks running and reconnecting');
-      this.#recoveryTimer = this.#clock.setTimeout(() => {
-        this.#recoveryTimer = undefined;
-        this.#log.error({ recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, 'agent did not come back within the recovery timeout; shutting down');
+  }
+
+  #onRecovery(action: RecoveryAction, from: RecoveryState['kind'], to: RecoveryState['kind']): void {
+    if (from === 'recovering' && to === 'connected') this.#log.info('agent reachable again; recovery timer cancelled');
+    switch (action.kind) {
+      case 'none':
+        return;
+      case 'reconnect':
+        if (action.fresh) {
+          this.#log.warn({ reason: action.reason, recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, 'agent disconnected; keeping tasks running and reconnecting');
+          this.#backoff.reset();
+        }
+        return this.#connection.connect(this.#backoff.next());
+      case 'shut-down':
+        this.#log.error({ reason: action.reason, checkpoint: this.#config.checkpoint, recoveryTimeoutMs: this.#config.recoveryTimeoutMs }, from === 'recovering' ? 'agent did not come back within the recovery timeout; shutting down' : 'disconnected from the agent; shutting down');
         this.#connection.close();
-        this.#shutdown({ reportable: false, exitCode: EXIT_AGENT_LOST });
-      }, this.#config.recoveryTimeoutMs);
-      this.#backoff.reset();
-      this.#connection.connect(this.#backoff.next());
-      return;
+        return this.#shutdown({ reportable: false, exitCode: EXIT_AGENT_LOST });
     }
-    this.#log.error({ reason: info.reason, checkpoint: this.#config.checkpoint }, 'disconnected from the agent; shutting down');
-    this.#connection.close();
-    this.#shutdown({ reportable: false, exitCode: EXIT_AGENT_LOST });
   }
 
   #onEvent(event: executor.Event): void {
@@ -343,18 +350,10 @@ export class Executor implements TaskRegistry {
 
   #onSubscribed(subscribed: executor.Event.Subscribed): void {
     this.#subscribed = subscribed;
-    this.#backoff.reset();
-    this.#updates.onSubscribed();
     this.#log.info(
       { agentId: subscribed.agent_info.id?.value, containerId: subscribed.container_id?.value, capabilities: subscribed.framework_info.capabilities?.map((c) => c.type) },
       'subscribed',
     );
-    for (const task of this.#tasks.values()) {
-      if (task.checksPausedForDisconnect && task.phase.kind === 'running') {
-        task.checksPausedForDisconnect = false;
-        task.checks?.resume();
-      }
-    }
     this.#scheduleHeartbeat();
     this.#maybeExit();
   }
@@ -535,10 +534,7 @@ export class Executor implements TaskRegistry {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });
-    if (!this.#connection.subscribed && task.checks) {
-      task.checks.pause();
-      task.checksPausedForDisconnect = true;
-    }
+    if (this.#connection.state.kind !== 'subscribed') task.checks?.pause();
     if (pendingKill) this.#kill(task, pendingKill);
   }
 
@@ -604,7 +600,7 @@ export class Executor implements TaskRegistry {
     task.completionTimer = undefined;
     // The leader is gone; whatever it left in its group would outlive the task (Mesos
     // destroys the whole container at this point).
-    signalGroup(phase.process.pid, 'SIGKILL');
+    this.#signalGroup(phase.process.pid, 'SIGKILL');
     task.checks?.stop();
     const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
     const groupUnhealthy = this.#groups.unhealthy(task);
@@ -664,7 +660,7 @@ export class Executor implements TaskRegistry {
     // The agent destroys us SHUTDOWN_GRACE after the event; be gone by then whatever happens.
     this.#shutdownDeadline = this.#clock.setTimeout(() => {
       this.#log.error('shutdown grace period over with work outstanding; exiting');
-      for (const task of this.#tasks.values()) if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
+      for (const task of this.#tasks.values()) if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
     for (const task of [...this.#liveTasks]) {
@@ -694,11 +690,12 @@ export class Executor implements TaskRegistry {
   #exit(code: number): void {
     if (this.#lifecycle.kind === 'exited') return;
     this.#lifecycle = { kind: 'exited', code };
-    for (const t of [this.#recoveryTimer, this.#failsafeTimer, this.#shutdownDeadline, this.#heartbeatTimer]) this.#clock.clearTimeout(t);
+    this.#recovery.stop();
+    for (const t of [this.#failsafeTimer, this.#shutdownDeadline, this.#heartbeatTimer]) this.#clock.clearTimeout(t);
     for (const task of this.#tasks.values()) {
       this.#clock.clearTimeout(task.completionTimer);
       task.checks?.stop();
-      if (task.pid !== undefined) signalGroup(task.pid, 'SIGKILL');
+      if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
     }
     this.#connection.close();
     this.#log.info({ code }, 'executor exiting');

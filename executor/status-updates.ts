@@ -67,6 +67,13 @@ export function copyTaskStatus(previous: mesos.TaskStatus, clock: Clock): mesos.
 /** POSTs one UPDATE call; rejects on a non-2xx answer or a transport error. */
 export type PostUpdate = (update: executor.Call.Update) => Promise<void>;
 
+/** What one SUBSCRIBE carries: the unacknowledged updates, oldest first, at build time. */
+export interface UpdateSnapshot {
+  readonly updates: readonly mesos.TaskStatus[];
+  /** Their UUID keys: on SUBSCRIBED, everything else still unacknowledged is POSTed. */
+  readonly keys: ReadonlySet<string>;
+}
+
 interface Pending {
   /** Replaced only by a repaired form of the same update (same UUID). */
   status: mesos.TaskStatus;
@@ -86,9 +93,8 @@ export class StatusUpdateManager {
   readonly #acknowledgedTasks = new Set<string>();
   /** Per task: how many of its unacknowledged updates are terminal (O(1) pruning checks). */
   readonly #unacknowledgedTerminals = new Map<string, number>();
-  #subscribed = false;
-  /** UUIDs carried by the last SUBSCRIBE built. */
-  #carried = new Set<string>();
+  /** Between onSubscribed and onDisconnected: updates are POSTed as they are sent. */
+  #posting = false;
   /** Bumped on every (dis)connection so that answers to POSTs of an older one are ignored. */
   #generation = 0;
 
@@ -109,7 +115,7 @@ export class StatusUpdateManager {
     const pending: Pending = { status, key: uuidKey(status.uuid) };
     this.#unacknowledged.set(pending.key, pending);
     this.#countTerminal(status, +1);
-    if (this.#subscribed) this.#enqueue(pending);
+    if (this.#posting) this.#enqueue(pending);
   }
 
   #countTerminal(status: mesos.TaskStatus, delta: 1 | -1): void {
@@ -168,14 +174,12 @@ export class StatusUpdateManager {
   }
 
   /**
-   * What goes into Call.Subscribe.unacknowledged_updates: original order and UUIDs. The
-   * set is remembered: updates created after this SUBSCRIBE was built are POSTed once it
-   * is answered with SUBSCRIBED.
+   * What goes into Call.Subscribe.unacknowledged_updates (original order and UUIDs),
+   * without changing anything: hand it back to onSubscribed when that SUBSCRIBE is answered.
    */
-  unacknowledgedUpdates(): executor.Call.Update[] {
+  snapshot(): UpdateSnapshot {
     const pending = [...this.#unacknowledged.values()];
-    this.#carried = new Set(pending.map((p) => p.key));
-    return pending.map((p) => ({ status: p.status }));
+    return { updates: pending.map((p) => p.status), keys: new Set(pending.map((p) => p.key)) };
   }
 
   hasUnacknowledgedTerminal(taskId: string): boolean {
@@ -183,19 +187,19 @@ export class StatusUpdateManager {
   }
 
   /**
-   * SUBSCRIBED: what the SUBSCRIBE carried is with the agent; anything created after it
-   * was built (a task ending during the reconnection) is POSTed now, in order.
+   * SUBSCRIBED: what the SUBSCRIBE carried (`carried`, from snapshot()) is with the agent;
+   * anything created after it was built (a task ending during the reconnection) is POSTed
+   * now, in order.
    */
-  onSubscribed(): void {
+  onSubscribed(carried: UpdateSnapshot): void {
     this.#reset();
-    this.#subscribed = true;
-    for (const pending of this.#unacknowledged.values()) if (!this.#carried.has(pending.key)) this.#enqueue(pending);
-    this.#carried.clear();
+    this.#posting = true;
+    for (const pending of this.#unacknowledged.values()) if (!carried.keys.has(pending.key)) this.#enqueue(pending);
   }
 
   onDisconnected(): void {
     this.#reset();
-    this.#subscribed = false;
+    this.#posting = false;
   }
 
   #reset(): void {

@@ -56,8 +56,6 @@ export class Task implements TaskView {
   lastStatus: mesos.TaskStatus | undefined;
   /** When the LAUNCH was accepted (ms since the epoch, the executor's clock). */
   readonly launchedAt: number;
-  /** Checks paused because the agent is away (not because of a kill). */
-  checksPausedForDisconnect = false;
   readonly exited: Promise<void>;
   #markExited!: () => void;
 

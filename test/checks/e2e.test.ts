@@ -1,7 +1,8 @@
 // Checks end to end: the executor as a real child process against the agent emulator, with
 // the checks factory it loads (checks/factory.js), real tasks and real probes.
 import t, { type Test } from 'tap';
-import { createServer } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
 import type { mesos } from '../../proto/codec.js';
@@ -11,15 +12,8 @@ import path from 'node:path';
 import { killPolicy, logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { until } from '../helpers/wait.js';
 
-/** A fresh directory for files a test and its task use to hand over control. */
-function handoverDir(t: Test): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-e2e-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 async function freePort(): Promise<number> {
-  const s = createServer();
+  const s = createNetServer();
   s.listen(0, '127.0.0.1');
   await once(s, 'listening');
   const port = (s.address() as { port: number }).port;
@@ -28,20 +22,45 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A web task: answers 200 for the first `healthyRequests` requests (all, if undefined), then 503. */
-function webServer(port: number, healthyRequests?: number): string {
-  const js = `let n=0;const s=require('http').createServer((q,r)=>{n++;r.writeHead(${healthyRequests === undefined ? '200' : `n<=${healthyRequests}?200:503`},{'content-type':'text/plain'});r.end('n='+n)});s.listen(${port},'127.0.0.1');`;
-  return `exec ${JSON.stringify(process.execPath)} -e ${JSON.stringify(js)}`;
+/** A fresh directory for files a test and its task use to hand over control. */
+function handoverDir(t: Test): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-e2e-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
+
+/**
+ * The task's web endpoint, served by the test on a port the kernel picked and the test
+ * holds (a port found free and released first could be taken before the task binds it).
+ * Answers 200 while `healthy(n)` says so for the n-th request (default: always), else 503.
+ */
+async function webTarget(t: Test, healthy: (n: number) => boolean = () => true): Promise<number> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    n++;
+    res.writeHead(healthy(n) ? 200 : 503, { 'content-type': 'text/plain' });
+    res.end(`n=${n}`);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** Stands for the web server process: the probes go to the test's webTarget. */
+const WEB_TASK = 'exec sleep 1000';
 
 const health = (id: string, s: mesos.TaskStatus) => s.task_id.value === id && s.reason === 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
 t.test('json: a web task goes healthy and ready; successes after the first are silent', async (t) => {
   const { agent } = await startExecutor(t, 'json');
   const id = uniqueId('web');
-  const port = await freePort();
+  const port = await webTarget(t);
   agent.launch(
-    shellTask(id, webServer(port), {
+    shellTask(id, WEB_TASK, {
       health_check: { type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 10 },
       discovery: { visibility: 'FRAMEWORK', ports: { ports: [{ number: port, name: 'http-api' }] } },
       labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ intervalSeconds: 0.2, timeoutSeconds: 0.1, preserveLastResponse: true }) }] },
@@ -64,10 +83,10 @@ t.test('json: a web task goes healthy and ready; successes after the first are s
 t.test('protobuf: a task whose health check starts failing is killed after exactly consecutive_failures', async (t) => {
   const { agent } = await startExecutor(t, 'protobuf');
   const id = uniqueId('sick');
-  const port = await freePort();
+  const port = await webTarget(t, (n) => n <= 2);
   agent.launch(
-    shellTask(id, webServer(port, 2), {
-      // The grace period covers the refusals before the server listens, and ends at the first success.
+    shellTask(id, WEB_TASK, {
+      // The grace period ends at the first success.
       health_check: { type: 'HTTP', http: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 3 },
       kill_policy: killPolicy(2000),
     }),
@@ -87,23 +106,23 @@ t.test('protobuf: a task whose health check starts failing is killed after exact
   t.equal(terminal.message, 'Command terminated with signal Terminated (killed by health check: HTTP health check failed 3 of 3: status 503, status 503, status 503)');
 });
 
-t.test('json: failures inside the grace period are ignored (target starts late)', async (t) => {
+t.test('json: failures inside the grace period are ignored (target ready late)', async (t) => {
   const { agent, exec } = await startExecutor(t, 'json');
   const id = uniqueId('slow');
-  const port = await freePort();
-  // The server starts listening only once the test has seen a refused probe ignored.
-  const go = path.join(handoverDir(t), 'go');
+  // The target answers 503 until the test has seen a failed probe ignored.
+  let warm = false;
+  const port = await webTarget(t, () => warm);
   agent.launch(
-    shellTask(id, `while [ ! -e ${go} ]; do sleep 0.02; done; ${webServer(port)}`, {
-      health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 1 },
+    shellTask(id, WEB_TASK, {
+      health_check: { type: 'HTTP', http: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 1 },
     }),
   );
   const ignored = () => logLines(exec).filter((l) => l.msg === 'health check failure ignored: inside the grace period' && l.task_id === id);
-  await until(() => ignored().length >= 1, 'a refused probe ignored inside the grace period', 20_000);
-  writeFileSync(go, '');
+  await until(() => ignored().length >= 1, 'a failed probe ignored inside the grace period', 20_000);
+  warm = true;
   const first = await agent.waitForUpdate((s) => health(id, s));
   t.equal(first.healthy, true, 'the first health update is the success: no failure was counted');
-  t.ok(ignored().length >= 1, `${ignored().length} refused probes were ignored inside the grace period`);
+  t.ok(ignored().length >= 1, `${ignored().length} failed probes were ignored inside the grace period`);
   agent.kill(id);
   t.equal((await agent.waitForTerminal(id)).state, 'TASK_KILLED');
 });
@@ -167,10 +186,10 @@ t.test('protobuf: in a task group, a health kill takes the sibling down too, bot
   const { agent } = await startExecutor(t, 'protobuf');
   const sick = uniqueId('grp-sick');
   const sibling = uniqueId('grp-sib');
-  const port = await freePort();
+  const port = await webTarget(t, (n) => n <= 1);
   agent.launchGroup({
     tasks: [
-      shellTask(sick, webServer(port, 1), {
+      shellTask(sick, WEB_TASK, {
         health_check: { type: 'HTTP', http: { port }, delay_seconds: 0, interval_seconds: 0.1, grace_period_seconds: 30, consecutive_failures: 2 },
       }),
       shellTask(sibling, 'exec sleep 1000'),
@@ -186,11 +205,12 @@ t.test('protobuf: in a task group, a health kill takes the sibling down too, bot
 });
 
 t.test('json: the executor serves check metrics on MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
+  // The executor does not report the port it bound, so this one is found free first.
   const metricsPort = await freePort();
   const { agent } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
   const id = uniqueId('metrics');
-  const port = await freePort();
-  agent.launch(shellTask(id, webServer(port), { health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.05, grace_period_seconds: 30 } }));
+  const port = await webTarget(t);
+  agent.launch(shellTask(id, WEB_TASK, { health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.05, grace_period_seconds: 30 } }));
   await agent.waitForUpdate((s) => health(id, s) && s.healthy === true);
   const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
   t.equal(res.status, 200);

@@ -51,10 +51,10 @@ t.test('unacknowledged updates keep insertion order until ACKNOWLEDGED; acked ta
   const b = status('b', 'TASK_STARTING');
   const a2 = status('a', 'TASK_RUNNING');
   for (const s of [a, b, a2]) manager.send(s);
-  t.same(manager.unacknowledgedUpdates().map((u) => u.status), [a, b, a2]);
+  t.same(manager.snapshot().updates, [a, b, a2]);
   t.equal(manager.acknowledge(b.uuid!), b);
   t.equal(manager.acknowledge(b.uuid!), undefined, 'unknown (already acked) uuid');
-  t.same(manager.unacknowledgedUpdates().map((u) => u.status), [a, a2]);
+  t.same(manager.snapshot().updates, [a, a2]);
   t.ok(manager.isTaskAcknowledged('b'));
   t.notOk(manager.isTaskAcknowledged('a'));
   t.equal(manager.size, 2);
@@ -64,8 +64,9 @@ t.test('nothing is POSTed while disconnected; after SUBSCRIBED new updates are, 
   const { manager, status, posted } = harness();
   manager.send(status('a', 'TASK_STARTING'));
   t.equal(posted.length, 0, 'stored for the next SUBSCRIBE');
-  t.equal(manager.unacknowledgedUpdates().length, 1, 'the SUBSCRIBE carries it');
-  manager.onSubscribed();
+  const carried = manager.snapshot();
+  t.equal(carried.updates.length, 1, 'the SUBSCRIBE carries it');
+  manager.onSubscribed(carried);
   const r1 = status('a', 'TASK_RUNNING');
   const r2 = status('a', 'TASK_FINISHED');
   const other = status('b', 'TASK_RUNNING');
@@ -80,7 +81,7 @@ t.test('nothing is POSTed while disconnected; after SUBSCRIBED new updates are, 
 
 t.test('a refused POST is retried after the backoff on the injected clock, in order, never dropped', async (t) => {
   const { manager, status, posted, clock } = harness();
-  manager.onSubscribed();
+  manager.onSubscribed(manager.snapshot());
   const s1 = status('a', 'TASK_STARTING');
   const s2 = status('a', 'TASK_RUNNING');
   manager.send(s1);
@@ -104,7 +105,7 @@ t.test('a refused POST is retried after the backoff on the injected clock, in or
 
 t.test('a disconnection cancels retries; the pending updates wait for the SUBSCRIBE', async (t) => {
   const { manager, status, posted, clock } = harness();
-  manager.onSubscribed();
+  manager.onSubscribed(manager.snapshot());
   const s = status('a', 'TASK_STARTING');
   manager.send(s);
   posted[0]!.settle(false);
@@ -112,7 +113,7 @@ t.test('a disconnection cancels retries; the pending updates wait for the SUBSCR
   manager.onDisconnected();
   clock.advance(10_000);
   t.equal(posted.length, 1, 'no POST while disconnected');
-  t.same(manager.unacknowledgedUpdates().map((u) => u.status), [s]);
+  t.same(manager.snapshot().updates, [s]);
   t.ok(manager.hasUnacknowledgedTerminal('a') === false);
 });
 
@@ -120,12 +121,13 @@ t.test('an update created after the SUBSCRIBE was built is POSTed once SUBSCRIBE
   const { manager, status, posted } = harness();
   const carried = status('a', 'TASK_RUNNING');
   manager.send(carried);
-  t.same(manager.unacknowledgedUpdates().map((u) => u.status), [carried], 'SUBSCRIBE built');
+  const snapshot = manager.snapshot();
+  t.same(snapshot.updates, [carried], 'SUBSCRIBE built');
   // The task ends while that SUBSCRIBE is on its way.
   const late = status('a', 'TASK_FINISHED');
   manager.send(late);
   t.equal(posted.length, 0, 'not POSTed while not subscribed');
-  manager.onSubscribed();
+  manager.onSubscribed(snapshot);
   t.same(posted.map((p) => p.update.status), [late], 'only the update the SUBSCRIBE did not carry');
   t.equal(manager.size, 2, 'both wait for their ACKNOWLEDGED');
 });
@@ -154,4 +156,21 @@ t.test('unacknowledged terminal updates are counted per task through send, ackno
   t.ok(manager.isTaskAcknowledged('b'));
   manager.forgetTask('b');
   t.notOk(manager.isTaskAcknowledged('b'), 'a forgotten task is no longer remembered');
+});
+
+t.test('snapshot() has no side effects: only the snapshot handed to onSubscribed decides what is POSTed', async (t) => {
+  // Input: two SUBSCRIBEs built (a retry after 503 rebuilds it), the first one answered.
+  // Before the split, building the second SUBSCRIBE overwrote what the first carried.
+  const { manager, status, posted } = harness();
+  const a = status('a', 'TASK_RUNNING');
+  manager.send(a);
+  const first = manager.snapshot();
+  const late = status('a', 'TASK_FINISHED');
+  manager.send(late);
+  const second = manager.snapshot();
+  t.same(second.updates, [a, late], 'a later snapshot sees both');
+  t.same(first.updates, [a], 'an earlier snapshot is not changed by later ones');
+  manager.onSubscribed(first);
+  t.same(posted.map((p) => p.update.status), [late], 'what the answered SUBSCRIBE did not carry is POSTed');
+  t.equal(manager.size, 2, 'snapshots never drop anything');
 });
