@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
-import { terminalInput } from '../switchboard/pty-writer.js';
+import { terminalInput } from '../process/pty-writer.js';
 
 export interface LaunchSpec {
   taskId: string;

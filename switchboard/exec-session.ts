@@ -14,8 +14,8 @@ import type { TaskView } from '../contracts/task-view.js';
 import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
-import { drainPtyOnExit } from './pty-drain.js';
-import { terminalInput } from './pty-writer.js';
+import { drainPtyOnExit } from '../process/pty-drain.js';
+import { terminalInput } from '../process/pty-writer.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */

@@ -13,8 +13,8 @@ import type { mesos } from '../../proto/codec.js';
 import type { ExecutorSandbox, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
-import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
-import { terminalInput } from '../../switchboard/pty-writer.js';
+import { drainPtyOnExit } from '../../process/pty-drain.js';
+import { terminalInput } from '../../process/pty-writer.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -44,7 +44,7 @@ export class TestTask implements TaskView {
   startTty(command: string): void {
     const term = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, cwd: this.workingDirectory, env: this.environment, encoding: null } as pty.IPtyForkOptions);
     this.pid = term.pid;
-    // What a careful executor does (see switchboard/pty-drain.ts): no output lost at exit.
+    // What a careful executor does (see process/pty-drain.ts): no output lost at exit.
     drainPtyOnExit(term, { onExitObserved: () => signalGroup(term.pid, 'SIGKILL') });
     const dataListeners = new Set<(c: Buffer) => void>();
     const endListeners = new Set<() => void>();
