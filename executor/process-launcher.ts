@@ -3,15 +3,17 @@
 // descendant), stdout/stderr appended to files in the task sandbox, or a PTY when the
 // task asked for one.
 import { spawn } from 'node:child_process';
-import { accessSync, chownSync, closeSync, constants as fsConstants, createWriteStream, mkdirSync, openSync } from 'node:fs';
+import { chownSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type * as Pty from 'node-pty';
 import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
+import { rawWaitStatus } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
+import { commandArgv, resolveExecutable } from '../process/command.js';
 import { terminalInput } from '../process/pty-writer.js';
+import { runAs } from '../process/user.js';
 
 export interface LaunchSpec {
   taskId: string;
@@ -43,29 +45,6 @@ export interface ProcessLauncher {
   launch(spec: LaunchSpec): Promise<LaunchedProcess>;
 }
 
-/** argv of a CommandInfo: shell → /bin/sh -c value; else value with arguments as full argv. */
-export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
-  if (command.value === undefined || command.value === '') throw new LaunchError('CommandInfo.value is not set');
-  // `shell` has a [default = true]; absent means shell form.
-  if (command.shell !== false) return { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh' };
-  const argv = command.arguments ?? [];
-  return { file: command.value, args: argv.slice(1), argv0: argv[0] ?? command.value };
-}
-
-/** Finds `file` like execvp does, so a missing executable is named before we fork. */
-export function resolveExecutable(file: string, envPath: string | undefined, cwd: string): string {
-  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (envPath ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
-  for (const c of candidates) {
-    try {
-      accessSync(c, fsConstants.X_OK);
-      return c;
-    } catch {
-      // try the next PATH entry
-    }
-  }
-  throw new LaunchError(`Failed to execute '${file}': no such executable file${file.includes('/') ? '' : ' on PATH'}`);
-}
-
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,10 +60,8 @@ export class RealProcessLauncher implements ProcessLauncher {
     this.#turn = turn;
     await turn;
     const { file, args, argv0 } = commandArgv(spec.command);
-    const ids = userSpawnOptions(spec.user);
     const env = { ...spec.environment };
-    if (ids.home) env.HOME = ids.home;
-    if (spec.user && ids.uid !== undefined) env.USER = spec.user;
+    const ids = runAs(spec.user, env);
     try {
       mkdirSync(spec.workingDirectory, { recursive: true });
       if (ids.uid !== undefined) chownSync(spec.workingDirectory, ids.uid, ids.gid ?? -1);
