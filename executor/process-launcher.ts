@@ -5,14 +5,14 @@
 import { spawn } from 'node:child_process';
 import { chownSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import type * as Pty from 'node-pty';
 import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
 import { commandArgv, resolveExecutable } from '../process/command.js';
-import { terminalInput } from '../process/pty-writer.js';
+import { spawnTerminal, type Terminal } from '../process/terminal.js';
+import { tapTerminal } from '../process/tty-tap.js';
 import { runAs } from '../process/user.js';
 
 export interface LaunchSpec {
@@ -113,74 +113,21 @@ export class RealProcessLauncher implements ProcessLauncher {
     spec: LaunchSpec, file: string, args: string[], env: Record<string, string>,
     ids: { uid?: number; gid?: number }, stdoutPath: string,
   ): Promise<LaunchedProcess> {
-    // Loaded on first use: most executors never run a TTY task.
-    const pty = (await import('node-pty')).default as typeof Pty;
     const output = createWriteStream(stdoutPath, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       output.once('open', () => resolve());
       output.once('error', reject);
     });
     if (ids.uid !== undefined) chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
-    let term: Pty.IPty;
+    let terminal: Terminal;
     try {
-      term = pty.spawn(file, args, {
-        name: 'xterm', cols: spec.tty!.columns, rows: spec.tty!.rows, cwd: spec.workingDirectory, env,
-        encoding: null, ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
-      } as Pty.IPtyForkOptions);
+      terminal = spawnTerminal({ file, args, env, cwd: spec.workingDirectory, columns: spec.tty!.columns, rows: spec.tty!.rows, ...ids });
     } catch (e) {
       output.destroy();
-      throw new LaunchError(`Failed to execute '${file}' under a terminal: ${(e as Error).message}`, { cause: e });
+      throw e;
     }
-    const dataListeners = new Set<(chunk: Buffer) => void>();
-    const endListeners = new Set<() => void>();
-    let ended = false;
-    term.onData((data: string | Buffer) => {
-      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-      for (const l of dataListeners) l(chunk);
-      // A slow disk pauses the terminal, and with it the task, like a full pipe would.
-      if (!output.write(chunk)) {
-        term.pause();
-        output.once('drain', () => term.resume());
-      }
-    });
-    // The switchboard's flow control for attach input: a task that does not read its
-    // terminal holds the writer, and the writer holds the input stream.
-    const input = terminalInput(term);
-    const exited = new Promise<ProcessExit>((resolve) => {
-      term.onExit(({ exitCode, signal }) => {
-        input.close();
-        const sig = signal ? signal : null;
-        const code = sig ? null : exitCode;
-        output.end(() => {
-          ended = true;
-          for (const l of endListeners) l();
-          endListeners.clear();
-          dataListeners.clear();
-          resolve({ code, signal: sig, waitStatus: rawWaitStatus(code, sig) });
-        });
-      });
-    });
-    const tap: TtyTap = {
-      onData(listener) {
-        dataListeners.add(listener);
-        return () => dataListeners.delete(listener);
-      },
-      onEnd(listener) {
-        if (ended) {
-          queueMicrotask(listener);
-          return () => {};
-        }
-        endListeners.add(listener);
-        return () => endListeners.delete(listener);
-      },
-      write(data) {
-        return input.write(typeof data === 'string' ? Buffer.from(data) : data);
-      },
-      resize(columns, rows) {
-        if (!ended) term.resize(columns, rows);
-      },
-    };
-    spec.logger.debug({ pid: term.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
-    return { pid: term.pid, exited, tty: tap };
+    const { tap, exited } = tapTerminal(terminal, output);
+    spec.logger.debug({ pid: terminal.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
+    return { pid: terminal.pid, exited, tty: tap };
   }
 }

@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import * as pty from 'node-pty';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
@@ -14,8 +13,7 @@ import type { AttachTarget, OutputListener, OutputStream } from './attach-target
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
 import { CommandValueMissingError, DEFAULT_PATH, commandArgv, locateExecutable, type Argv, type ExecutableMissing } from '../process/command.js';
-import { drainPtyOnExit } from '../process/pty-drain.js';
-import { terminalInput } from '../process/pty-writer.js';
+import { OUTPUT_DRAIN_LIMIT_MS, spawnTerminal, type Terminal } from '../process/terminal.js';
 import { runAs } from '../process/user.js';
 
 export interface Termination {
@@ -47,10 +45,6 @@ export interface SessionLaunch {
   logger: Logger;
   clock: Clock;
 }
-
-// After the main process exited and its group was killed, how long the output may take
-// to reach EOF. Only a process that left the group (setsid) can hold it open longer.
-const DRAIN_LIMIT_MS = 5000;
 
 /** argv of the session's command; a missing value is the caller's error, worded as Mesos does. */
 function sessionArgv(command: mesos.CommandInfo): Argv {
@@ -185,53 +179,28 @@ export class ExecSession implements AttachTarget {
   #spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, user: { uid?: number; gid?: number }, ttyInfo: mesos.TTYInfo): Producer {
     const size = ttyInfo.window_size;
     const usable = size && size.columns > 0 && size.rows > 0;
-    let term: pty.IPty;
+    let term: Terminal;
     try {
-      term = pty.spawn(file, args, {
-        name: env.TERM ?? 'xterm',
-        cols: usable ? size.columns : 80,
-        rows: usable ? size.rows : 24,
-        cwd,
-        env,
-        // null: hand us the raw bytes; the terminal's output is not necessarily UTF-8.
-        encoding: null,
-        ...(user.uid !== undefined ? { uid: user.uid, gid: user.gid } : {}),
-      } as pty.IPtyForkOptions);
+      term = spawnTerminal({
+        file, args, env, cwd, name: env.TERM ?? 'xterm', clock: this.#clock,
+        columns: usable ? size.columns : 80, rows: usable ? size.rows : 24, ...user,
+      });
     } catch (err) {
       throw internalError(`Failed to launch the session under a PTY: ${(err as Error).message}`);
     }
-    term.onData((data) => this.#emit('STDOUT', data as unknown as Buffer));
-    // Keep reading to the real EOF after the exit; stop honouring backpressure then, and
-    // kill the rest of the group so that the terminal's slave side closes.
-    let exiting = false;
-    drainPtyOnExit(term, {
-      clock: this.#clock,
-      maxWaitMs: DRAIN_LIMIT_MS,
-      onExitObserved: () => {
-        exiting = true;
-        signalGroup(term.pid, 'SIGKILL');
-        term.resume();
-      },
-    });
-    const writer = terminalInput(term, { clock: this.#clock });
-    term.onExit(({ exitCode, signal }) => {
-      writer.close();
-      // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).
-      this.#mainExited({ exitStatus: rawWaitStatus(exitCode, signal || null) });
+    term.onData((data) => this.#emit('STDOUT', data));
+    term.onExit(({ waitStatus }) => {
+      this.#mainExited({ exitStatus: waitStatus });
       this.#finish();
     });
     return {
       pid: term.pid,
-      write: (data) => writer.write(data),
+      write: (data) => term.write(data),
       closeStdin: () => {},
-      resize: (columns, rows) => {
-        // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be
-        // set through node-pty; the real size follows right after it.
-        if (columns > 0 && rows > 0 && this.#state.kind === 'running') term.resize(columns, rows);
-      },
-      pause: () => {
-        if (!exiting) term.pause();
-      },
+      // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be set
+      // through node-pty; the real size follows right after it.
+      resize: (columns, rows) => term.resize(columns, rows),
+      pause: () => term.pause(),
       resume: () => term.resume(),
     };
   }
@@ -256,7 +225,7 @@ export class ExecSession implements AttachTarget {
         this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
         child.stdout!.destroy();
         child.stderr!.destroy();
-      }, DRAIN_LIMIT_MS);
+      }, OUTPUT_DRAIN_LIMIT_MS);
       child.once('close', () => this.#clock.clearTimeout(limit));
     });
     child.on('close', () => this.#finish());
