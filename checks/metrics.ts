@@ -92,11 +92,11 @@ export class FastHistogram<L extends string> {
   }
 }
 
-type ProbeOutcomeKind = 'result' | 'error' | 'gap';
+type ProbeOutcomeKind = 'result' | 'error';
 
 /** What a check observes per probe: counts by outcome and the latency histogram. */
 export class ProbeSeries {
-  readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0, gap: 0 };
+  readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0 };
   constructor(
     readonly labels: Readonly<{ task_id: string; check: CheckKind; type: string }>,
     readonly latency: HistogramSeries,
@@ -114,7 +114,7 @@ export class CheckMetrics {
   readonly #probeSeries = new Map<string, Map<string, ProbeSeries>>();
   readonly probes = new Counter({
     name: 'mesos_sidecar_check_probes_total',
-    help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error, gap)',
+    help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error)',
     labelNames: ['task_id', 'check', 'type', 'outcome'] as const,
     registers: [this.registry],
     // Counted in ProbeSeries (plain additions per probe), copied here when scraped.
@@ -122,7 +122,7 @@ export class CheckMetrics {
       this.probes.reset();
       for (const perTask of this.#probeSeries.values()) {
         for (const s of perTask.values()) {
-          for (const outcome of ['result', 'error', 'gap'] as const) {
+          for (const outcome of ['result', 'error'] as const) {
             const n = s.outcomes[outcome];
             if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
           }
@@ -159,10 +159,6 @@ export class CheckMetrics {
       perTask.set(key, (s = new ProbeSeries(labels, this.latency.series(labels))));
     }
     return s;
-  }
-
-  observeProbe(taskId: string, check: CheckKind, type: string, outcome: ProbeOutcomeKind, latencyMs: number): void {
-    this.probeSeries(taskId, check, type).observe(outcome, latencyMs);
   }
 
   observeVerdict(taskId: string, check: CheckKind, verdict: string): void {
