@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Registry, type Metric } from 'prom-client';
 import { MetricsAddressError } from './errors.js';
+import { parseHostPort } from '../common/host-port.js';
 
 export type CheckKind = 'health' | 'check' | 'readiness';
 
@@ -187,13 +188,10 @@ export interface MetricsEndpoint {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function parseMetricsAddress(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text.trim());
-  if (!m) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)`);
-  const host = (m[1] ?? m[2])!;
-  const port = Number(m[3]);
-  if (!LOOPBACK.has(host)) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: host ${JSON.stringify(host)} is not loopback (127.0.0.1, ::1 or localhost)`);
-  if (port > 65535) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: port ${port} is out of range`);
-  return { host, port };
+  const address = parseHostPort(text.trim());
+  if (!address) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)`);
+  if (!LOOPBACK.has(address.host)) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: host ${JSON.stringify(address.host)} is not loopback (127.0.0.1, ::1 or localhost)`);
+  return address;
 }
 
 /** Serves `registry` at GET /metrics on a loopback address. */
