@@ -1,5 +1,5 @@
-// One host:port parser for the agent endpoint (MESOS_AGENT_ENDPOINT, in env.test.ts), the switchboard's
-// address and the metrics address; each caller words its own error and adds its own rule.
+// One host:port parser for the agent endpoint (MESOS_AGENT_ENDPOINT, in env.test.ts), the
+// switchboard's address and the metrics address; each caller words its own error and rule.
 import t from 'tap';
 import { formatHostPort, parseHostPort } from '../../common/host-port.js';
 import { parseMetricsAddress } from '../../checks/metrics.js';
