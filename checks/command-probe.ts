@@ -7,7 +7,8 @@
 import { execa } from 'execa';
 import type { CommandSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
-import { signalGroup, signalNumber, userSpawnOptions } from '../common/process.js';
+import { signalGroup, signalNumber } from '../common/process.js';
+import { userSpawnOptions } from '../process/user.js';
 
 export const OUTPUT_TAIL_BYTES = 4096;
 

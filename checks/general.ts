@@ -16,9 +16,8 @@ export function emptyCheckStatus(type: CheckType): mesos.CheckStatusInfo {
   }
 }
 
-/** undefined for a transient gap: nothing to report at all. */
-export function checkStatusFor(type: CheckType, outcome: ProbeOutcome): mesos.CheckStatusInfo | undefined {
-  if (outcome.kind === 'gap') return undefined;
+/** The CheckStatusInfo an outcome stands for; an error is the type's empty value. */
+export function checkStatusFor(type: CheckType, outcome: ProbeOutcome): mesos.CheckStatusInfo {
   if (outcome.kind === 'error') return emptyCheckStatus(type);
   const r = outcome.result;
   switch (r.type) {
@@ -57,7 +56,7 @@ export class GeneralCheckReporter {
   /** The CheckStatusInfo to report, or undefined when nothing changed. */
   onOutcome(outcome: ProbeOutcome): mesos.CheckStatusInfo | undefined {
     const candidate = checkStatusFor(this.type, outcome);
-    if (!candidate || sameCheckStatus(candidate, this.#previous)) return undefined;
+    if (sameCheckStatus(candidate, this.#previous)) return undefined;
     this.#previous = candidate;
     return candidate;
   }

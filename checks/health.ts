@@ -6,7 +6,7 @@ import { describeOutcome, type ProbeOutcome } from './outcome.js';
 
 export type HealthDecision =
   /** Inside the grace period before the first success: not counted, not reported. */
-  | { report: false; why: 'grace' | 'unchanged' | 'gap' }
+  | { report: false; why: 'grace' | 'unchanged' }
   | { report: true; healthy: boolean; kill: boolean; failures: number; message: string };
 
 /** 200..399, or membership in `statuses` when given ([Decision], spec §5). */
@@ -40,7 +40,6 @@ export class HealthInterpreter {
   }
 
   onOutcome(outcome: ProbeOutcome, now: number): HealthDecision {
-    if (outcome.kind === 'gap') return { report: false, why: 'gap' };
     const what = `${this.definition.probe.type} health check`;
     const cause = describeOutcome(outcome);
     if (isHealthy(outcome, this.definition.statuses)) {

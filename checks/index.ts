@@ -1,4 +1,4 @@
-// The TaskCheckFactory the executor uses (executor/checks-contract.ts): validates a task's
+// The TaskCheckFactory the executor uses (contracts/checks.ts): validates a task's
 // check definitions at launch and, right before TASK_RUNNING, starts its health check,
 // general check and readiness check on the executor-wide scheduler, turning outcomes into
 // reportHealth / reportCheck / reportReadiness calls.
@@ -14,7 +14,7 @@ import { HealthInterpreter } from './health.js';
 import { GeneralCheckReporter } from './general.js';
 import { READINESS_BODY_BYTES, ReadinessInterpreter } from './readiness.js';
 import { CheckHistory, describeHealthKill, recordOf } from './results.js';
-import { CheckMetrics, type CheckKind, type ProbeSeries } from './metrics.js';
+import { CheckMetrics, startMetricsFromEnv, type CheckKind, type MetricsEndpoint, type ProbeSeries } from './metrics.js';
 import { describeOutcome, type ProbeOutcome } from './outcome.js';
 
 export { CheckMetrics, startMetricsServer, startMetricsFromEnv, METRICS_ADDRESS_ENV } from './metrics.js';
@@ -34,12 +34,20 @@ export interface TaskCheckFactoryOptions {
   historySize?: number;
   /** Performs probes; tests swap in a fake, as kubelet's prober tests do. */
   probe?: typeof runProbe;
+  /**
+   * Where to read MESOS_SIDECAR_METRICS_ADDRESS from (the executor passes process.env):
+   * when it is set, the Prometheus endpoint starts, unref'd, so that the executor gets
+   * metrics without knowing about them. Unset: no endpoint.
+   */
+  metricsEnvironment?: NodeJS.ProcessEnv;
 }
 
 export interface SidecarTaskCheckFactory extends TaskCheckFactory {
   readonly metrics: CheckMetrics;
   /** The scheduler, once a task has created it. */
   readonly scheduler: CheckScheduler | undefined;
+  /** The metrics endpoint started from `metricsEnvironment`, once it listens. */
+  readonly metricsEndpoint: Promise<MetricsEndpoint | undefined>;
   create(context: TaskCheckContext): TaskChecks | undefined;
 }
 
@@ -55,8 +63,15 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
     });
     return scheduler;
   };
+  const env = options.metricsEnvironment;
+  const metricsEndpoint = !env ? Promise.resolve(undefined) : startMetricsFromEnv(metrics, env, { unref: true }).catch((err: Error) => {
+    // A bad address must not take the tasks down with it: say so on stderr and go on.
+    process.stderr.write(`mesos-sidecar: metrics endpoint not started: ${err.message}\n`);
+    return undefined;
+  });
   return {
     metrics,
+    metricsEndpoint,
     get scheduler() {
       return scheduler;
     },
@@ -76,9 +91,6 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
     },
   };
 }
-
-/** The default factory for the executor: system clock, Math.random, 64 probes in flight. */
-export const taskCheckFactory: SidecarTaskCheckFactory = createTaskCheckFactory();
 
 type RunnerState = 'active' | 'paused' | 'stopped';
 

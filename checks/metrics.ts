@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Registry, type Metric } from 'prom-client';
 import { MetricsAddressError } from './errors.js';
+import { parseHostPort } from '../common/host-port.js';
 
 export type CheckKind = 'health' | 'check' | 'readiness';
 
@@ -92,11 +93,11 @@ export class FastHistogram<L extends string> {
   }
 }
 
-type ProbeOutcomeKind = 'result' | 'error' | 'gap';
+type ProbeOutcomeKind = 'result' | 'error';
 
 /** What a check observes per probe: counts by outcome and the latency histogram. */
 export class ProbeSeries {
-  readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0, gap: 0 };
+  readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0 };
   constructor(
     readonly labels: Readonly<{ task_id: string; check: CheckKind; type: string }>,
     readonly latency: HistogramSeries,
@@ -114,7 +115,7 @@ export class CheckMetrics {
   readonly #probeSeries = new Map<string, Map<string, ProbeSeries>>();
   readonly probes = new Counter({
     name: 'mesos_sidecar_check_probes_total',
-    help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error, gap)',
+    help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error)',
     labelNames: ['task_id', 'check', 'type', 'outcome'] as const,
     registers: [this.registry],
     // Counted in ProbeSeries (plain additions per probe), copied here when scraped.
@@ -122,7 +123,7 @@ export class CheckMetrics {
       this.probes.reset();
       for (const perTask of this.#probeSeries.values()) {
         for (const s of perTask.values()) {
-          for (const outcome of ['result', 'error', 'gap'] as const) {
+          for (const outcome of ['result', 'error'] as const) {
             const n = s.outcomes[outcome];
             if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
           }
@@ -161,10 +162,6 @@ export class CheckMetrics {
     return s;
   }
 
-  observeProbe(taskId: string, check: CheckKind, type: string, outcome: ProbeOutcomeKind, latencyMs: number): void {
-    this.probeSeries(taskId, check, type).observe(outcome, latencyMs);
-  }
-
   observeVerdict(taskId: string, check: CheckKind, verdict: string): void {
     const labels = { task_id: taskId, check, verdict };
     this.verdicts.inc(labels);
@@ -191,13 +188,10 @@ export interface MetricsEndpoint {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function parseMetricsAddress(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text.trim());
-  if (!m) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)`);
-  const host = (m[1] ?? m[2])!;
-  const port = Number(m[3]);
-  if (!LOOPBACK.has(host)) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: host ${JSON.stringify(host)} is not loopback (127.0.0.1, ::1 or localhost)`);
-  if (port > 65535) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: port ${port} is out of range`);
-  return { host, port };
+  const address = parseHostPort(text.trim());
+  if (!address) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)`);
+  if (!LOOPBACK.has(address.host)) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: host ${JSON.stringify(address.host)} is not loopback (127.0.0.1, ::1 or localhost)`);
+  return address;
 }
 
 /** Serves `registry` at GET /metrics on a loopback address. */

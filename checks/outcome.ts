@@ -1,6 +1,6 @@
 // What one probe produced (shared/spec/checks.md §4): a result (the target answered),
-// an error (we could not get an answer: timeout, refused HTTP connection, spawn failure...)
-// or a transient gap (nothing to report, not even a failure). Interpretation lives in
+// or an error (we could not get an answer: timeout, refused HTTP connection, spawn
+// failure...). Interpretation lives in
 // health.ts, general.ts and readiness.ts; probes only fill these in.
 export type ProbeResult =
   | { type: 'COMMAND'; exitCode: number; outputTail: string }
@@ -22,8 +22,7 @@ export type ProbeErrorCode =
 
 export type ProbeOutcome =
   | { kind: 'result'; result: ProbeResult }
-  | { kind: 'error'; code: ProbeErrorCode; message: string; outputTail?: string }
-  | { kind: 'gap'; message: string };
+  | { kind: 'error'; code: ProbeErrorCode; message: string; outputTail?: string };
 
 export function probeError(code: ProbeErrorCode, message: string, outputTail?: string): ProbeOutcome {
   return outputTail === undefined ? { kind: 'error', code, message } : { kind: 'error', code, message, outputTail };
@@ -32,8 +31,6 @@ export function probeError(code: ProbeErrorCode, message: string, outputTail?: s
 /** Short cause for logs, CLI lines and status messages: "status 503", "exit 2", "connection refused". */
 export function describeOutcome(outcome: ProbeOutcome): string {
   switch (outcome.kind) {
-    case 'gap':
-      return `no result (${outcome.message})`;
     case 'error':
       return outcome.message;
     case 'result': {

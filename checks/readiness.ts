@@ -67,7 +67,7 @@ export class ReadinessInterpreter {
   }
 
   onOutcome(outcome: ProbeOutcome): ReadinessDecision {
-    if (this.#ready || outcome.kind === 'gap') return { report: false, ready: this.#ready };
+    if (this.#ready) return { report: false, ready: this.#ready };
     const res = readinessResult(this.definition, outcome);
     const key = `${res.ready}/${res.httpStatus ?? res.cause}`;
     this.#ready = res.ready;

@@ -14,13 +14,11 @@ const UNIT_MS: Record<string, number> = {
 
 const DURATION = /^(\d+(?:\.\d+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$/;
 
-export const NANOS_PER_MS = 1_000_000n;
-
 /**
  * The longest duration there is: Mesos keeps durations as int64 nanoseconds (stout
  * Duration, DurationInfo), so nothing longer can be sent, stored or meant. About 292 years.
  */
-export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / NANOS_PER_MS);
+export const MAX_DURATION_MS = Number((2n ** 63n - 1n) / 1_000_000n);
 
 /** Why `ms` is no duration, or undefined when it is one (finite, 0 to MAX_DURATION_MS). */
 export function durationProblem(ms: number): string | undefined {
@@ -39,15 +37,6 @@ export function parseDuration(text: string, variable: string): number {
   const problem = durationProblem(ms);
   if (problem) throw new EnvironmentError(variable, `${JSON.stringify(text)}: ${problem}`);
   return ms;
-}
-
-/** Formats milliseconds the way the agent does: the largest unit giving a whole number. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['weeks', 'days', 'hrs', 'mins', 'secs', 'ms', 'us', 'ns'] as const) {
-    const n = ms / UNIT_MS[unit]!;
-    if (Number.isInteger(n) && n !== 0) return `${n}${unit}`;
-  }
-  return ms === 0 ? '0ns' : `${ms}ms`;
 }
 
 export function durationInfoToMs(d: { nanoseconds: bigint } | undefined): number | undefined {

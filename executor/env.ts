@@ -3,6 +3,7 @@
 // naming the variable, so an operator sees at once what the agent (or they) got wrong.
 import { EnvironmentError } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
+import { formatHostPort, parseHostPort } from '../common/host-port.js';
 import { JSON_TYPE, PROTOBUF_TYPE, type MessageContentType } from '../proto/codec.js';
 import { parseLibprocessSsl, type LibprocessSsl } from './tls-config.js';
 
@@ -46,11 +47,9 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 /** `<ip>:<port>` or `[<ipv6>]:<port>`; returns a URL origin. */
 function parseEndpoint(text: string, variable: string): string {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[2]) === 0 || Number(m[2]) > 65535) {
-    throw new EnvironmentError(variable, `${JSON.stringify(text)} is not an <ip>:<port> endpoint`);
-  }
-  return `${m[1]}:${m[2]}`;
+  const endpoint = parseHostPort(text);
+  if (!endpoint || endpoint.port === 0) throw new EnvironmentError(variable, `${JSON.stringify(text)} is not an <ip>:<port> endpoint`);
+  return formatHostPort(endpoint);
 }
 
 /** libprocess UPID `<id>@<ip>:<port>`, e.g. `slave(1)@10.0.0.5:5051`. */

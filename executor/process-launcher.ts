@@ -3,15 +3,17 @@
 // descendant), stdout/stderr appended to files in the task sandbox, or a PTY when the
 // task asked for one.
 import { spawn } from 'node:child_process';
-import { accessSync, chownSync, closeSync, constants as fsConstants, createWriteStream, mkdirSync, openSync } from 'node:fs';
+import { chownSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import type * as Pty from 'node-pty';
 import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { rawWaitStatus, userSpawnOptions } from '../common/process.js';
+import { rawWaitStatus } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
-import { terminalInput } from '../switchboard/pty-writer.js';
+import { commandArgv, resolveExecutable } from '../process/command.js';
+import { spawnTerminal, type Terminal } from '../process/terminal.js';
+import { tapTerminal } from '../process/tty-tap.js';
+import { runAs } from '../process/user.js';
 
 export interface LaunchSpec {
   taskId: string;
@@ -43,29 +45,6 @@ export interface ProcessLauncher {
   launch(spec: LaunchSpec): Promise<LaunchedProcess>;
 }
 
-/** argv of a CommandInfo: shell → /bin/sh -c value; else value with arguments as full argv. */
-export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
-  if (command.value === undefined || command.value === '') throw new LaunchError('CommandInfo.value is not set');
-  // `shell` has a [default = true]; absent means shell form.
-  if (command.shell !== false) return { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh' };
-  const argv = command.arguments ?? [];
-  return { file: command.value, args: argv.slice(1), argv0: argv[0] ?? command.value };
-}
-
-/** Finds `file` like execvp does, so a missing executable is named before we fork. */
-export function resolveExecutable(file: string, envPath: string | undefined, cwd: string): string {
-  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (envPath ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
-  for (const c of candidates) {
-    try {
-      accessSync(c, fsConstants.X_OK);
-      return c;
-    } catch {
-      // try the next PATH entry
-    }
-  }
-  throw new LaunchError(`Failed to execute '${file}': no such executable file${file.includes('/') ? '' : ' on PATH'}`);
-}
-
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,10 +60,8 @@ export class RealProcessLauncher implements ProcessLauncher {
     this.#turn = turn;
     await turn;
     const { file, args, argv0 } = commandArgv(spec.command);
-    const ids = userSpawnOptions(spec.user);
     const env = { ...spec.environment };
-    if (ids.home) env.HOME = ids.home;
-    if (spec.user && ids.uid !== undefined) env.USER = spec.user;
+    const ids = runAs(spec.user, env);
     try {
       mkdirSync(spec.workingDirectory, { recursive: true });
       if (ids.uid !== undefined) chownSync(spec.workingDirectory, ids.uid, ids.gid ?? -1);
@@ -136,74 +113,21 @@ export class RealProcessLauncher implements ProcessLauncher {
     spec: LaunchSpec, file: string, args: string[], env: Record<string, string>,
     ids: { uid?: number; gid?: number }, stdoutPath: string,
   ): Promise<LaunchedProcess> {
-    // Loaded on first use: most executors never run a TTY task.
-    const pty = (await import('node-pty')).default as typeof Pty;
     const output = createWriteStream(stdoutPath, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       output.once('open', () => resolve());
       output.once('error', reject);
     });
     if (ids.uid !== undefined) chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
-    let term: Pty.IPty;
+    let terminal: Terminal;
     try {
-      term = pty.spawn(file, args, {
-        name: 'xterm', cols: spec.tty!.columns, rows: spec.tty!.rows, cwd: spec.workingDirectory, env,
-        encoding: null, ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
-      } as Pty.IPtyForkOptions);
+      terminal = spawnTerminal({ file, args, env, cwd: spec.workingDirectory, columns: spec.tty!.columns, rows: spec.tty!.rows, ...ids });
     } catch (e) {
       output.destroy();
-      throw new LaunchError(`Failed to execute '${file}' under a terminal: ${(e as Error).message}`, { cause: e });
+      throw e;
     }
-    const dataListeners = new Set<(chunk: Buffer) => void>();
-    const endListeners = new Set<() => void>();
-    let ended = false;
-    term.onData((data: string | Buffer) => {
-      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-      for (const l of dataListeners) l(chunk);
-      // A slow disk pauses the terminal, and with it the task, like a full pipe would.
-      if (!output.write(chunk)) {
-        term.pause();
-        output.once('drain', () => term.resume());
-      }
-    });
-    // The switchboard's flow control for attach input: a task that does not read its
-    // terminal holds the writer, and the writer holds the input stream.
-    const input = terminalInput(term);
-    const exited = new Promise<ProcessExit>((resolve) => {
-      term.onExit(({ exitCode, signal }) => {
-        input.close();
-        const sig = signal ? signal : null;
-        const code = sig ? null : exitCode;
-        output.end(() => {
-          ended = true;
-          for (const l of endListeners) l();
-          endListeners.clear();
-          dataListeners.clear();
-          resolve({ code, signal: sig, waitStatus: rawWaitStatus(code, sig) });
-        });
-      });
-    });
-    const tap: TtyTap = {
-      onData(listener) {
-        dataListeners.add(listener);
-        return () => dataListeners.delete(listener);
-      },
-      onEnd(listener) {
-        if (ended) {
-          queueMicrotask(listener);
-          return () => {};
-        }
-        endListeners.add(listener);
-        return () => endListeners.delete(listener);
-      },
-      write(data) {
-        return input.write(typeof data === 'string' ? Buffer.from(data) : data);
-      },
-      resize(columns, rows) {
-        if (!ended) term.resize(columns, rows);
-      },
-    };
-    spec.logger.debug({ pid: term.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
-    return { pid: term.pid, exited, tty: tap };
+    const { tap, exited } = tapTerminal(terminal, output);
+    spec.logger.debug({ pid: terminal.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
+    return { pid: terminal.pid, exited, tty: tap };
   }
 }

@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   // task that declares checks arrives, and events wait for it in order.
   const checkFactory = async (): Promise<TaskCheckFactory> => {
     allowOptimizingCompiler();
-    return (await import('../checks/factory.js')).createTaskCheckFactory();
+    return (await import('../checks/index.js')).createTaskCheckFactory({ metricsEnvironment: process.env });
   };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { TaskInvalidError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
+import { DEFAULT_PATH } from '../process/command.js';
 
 /**
  * The task's own sandbox, `<executor sandbox>/tasks/<task_id>`: tasks of one executor
@@ -40,6 +41,6 @@ export function buildTaskEnvironment(options: {
   env.MESOS_CONTAINER_IP = options.containerIp;
   if (options.allocationRole !== undefined) env.MESOS_ALLOCATION_ROLE = options.allocationRole;
   for (const v of options.variables) env[v.name] = v.value;
-  if (!env.PATH) env.PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  if (!env.PATH) env.PATH = DEFAULT_PATH;
   return env;
 }

@@ -25,10 +25,6 @@ export const PROTOBUF_TYPE = 'application/x-protobuf';
 export const RECORDIO_TYPE = 'application/recordio';
 export type MessageContentType = typeof JSON_TYPE | typeof PROTOBUF_TYPE;
 
-export function isMessageContentType(value: string | undefined): value is MessageContentType {
-  return value === JSON_TYPE || value === PROTOBUF_TYPE;
-}
-
 protobuf.util.Long = Long;
 protobuf.configure();
 

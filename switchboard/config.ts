@@ -6,6 +6,7 @@ import { parseAcl, type Acl } from './acl.js';
 import type { AuthConfig, BearerToken, Credential } from './auth.js';
 import { LIMIT_MAXIMA, type Limits } from './limits.js';
 import { SwitchboardConfigError } from './errors.js';
+import { parseHostPort } from '../common/host-port.js';
 import { SWITCHBOARD_ENV as ENV } from '../contracts/switchboard.js';
 
 
@@ -103,10 +104,10 @@ export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
   const options: EnvOptions = { auth: {}, limits: {} };
   const address = env[ENV.address];
   if (address) {
-    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
-    if (!m || Number(m[3]) > 65535) throw new SwitchboardConfigError(ENV.address, `expected HOST:PORT (e.g. 127.0.0.1:0 or [::1]:5051), got '${address}'`);
-    options.host = m[1] ?? m[2]!;
-    options.port = Number(m[3]);
+    const hostPort = parseHostPort(address);
+    if (!hostPort) throw new SwitchboardConfigError(ENV.address, `expected HOST:PORT (e.g. 127.0.0.1:0 or [::1]:5051), got '${address}'`);
+    options.host = hostPort.host;
+    options.port = hostPort.port;
   }
   if (env[ENV.socket]) options.socketPath = env[ENV.socket]!;
   const tokenFile = env[ENV.tokenFile];

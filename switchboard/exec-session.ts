@@ -2,20 +2,19 @@
 // directory and user, in its own process group, under a PTY or with three pipes.
 // Mesos destroys the whole container when the session ends; we kill the group.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import path from 'node:path';
-import * as pty from 'node-pty';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import { rawWaitStatus, signalGroup, userSpawnOptions } from '../common/process.js';
+import { rawWaitStatus, signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskView } from '../contracts/task-view.js';
 import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
-import { drainPtyOnExit } from './pty-drain.js';
-import { terminalInput } from './pty-writer.js';
+import { CommandValueMissingError, DEFAULT_PATH, commandArgv, locateExecutable, type Argv, type ExecutableMissing } from '../process/command.js';
+import { OUTPUT_DRAIN_LIMIT_MS, spawnTerminal, type Terminal } from '../process/terminal.js';
+import { runAs } from '../process/user.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
@@ -47,54 +46,25 @@ export interface SessionLaunch {
   clock: Clock;
 }
 
-// After the main process exited and its group was killed, how long the output may take
-// to reach EOF. Only a process that left the group (setsid) can hold it open longer.
-const DRAIN_LIMIT_MS = 5000;
-
-/** argv[0] and the rest, as Mesos builds them from a CommandInfo. */
-export function commandArgv(command: mesos.CommandInfo): { file: string; args: string[]; argv0: string } {
-  const value = command.value;
-  if (value === undefined || value === '') throw badRequest("Expecting 'launch_nested_container_session.command.value' to be present");
-  if (command.shell ?? true) return { file: '/bin/sh', args: ['-c', value], argv0: 'sh' };
-  const argv = command.arguments ?? [];
-  return { file: value, args: argv.slice(1), argv0: argv[0] ?? value };
+/** argv of the session's command; a missing value is the caller's error, worded as Mesos does. */
+function sessionArgv(command: mesos.CommandInfo): Argv {
+  try {
+    return commandArgv(command);
+  } catch (err) {
+    if (err instanceof CommandValueMissingError) throw badRequest("Expecting 'launch_nested_container_session.command.value' to be present");
+    throw err;
+  }
 }
 
-/**
- * A command that cannot start, with the status a shell (and docker exec) gives it: 127 when
- * there is no such file, 126 when there is one but it cannot be executed.
- */
+/** What the session prints for a command that cannot start (docker exec's wording). */
 interface ExecFailure {
   exitCode: 126 | 127;
   message: string;
 }
 
-/** Where `file` is, searched in PATH when it has no slash, as execvp(3) and sh do. */
-function locateExecutable(file: string, env: Record<string, string>, cwd: string): { path: string } | ExecFailure {
-  const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
-  // A file found but unusable is remembered: when nothing later in PATH runs, that is the
-  // answer (126), not "not found".
-  let unusable: string | undefined;
-  for (const candidate of candidates) {
-    let isFile: boolean;
-    try {
-      isFile = statSync(candidate).isFile();
-    } catch {
-      continue; // not here: try the next PATH entry
-    }
-    if (!isFile) {
-      unusable ??= 'Is a directory';
-      continue;
-    }
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return { path: candidate };
-    } catch {
-      unusable ??= 'Permission denied';
-    }
-  }
-  if (unusable) return { exitCode: 126, message: `Failed to execute '${file}': ${unusable}` };
-  return { exitCode: 127, message: `Failed to execute '${file}': No such file or directory${file.includes('/') ? '' : ' (searched the PATH of the task)'}` };
+function execFailure(file: string, missing: ExecutableMissing): ExecFailure {
+  const why = missing.reason === 'not-found' ? `No such file or directory${file.includes('/') ? '' : ' (searched the PATH of the task)'}` : missing.reason;
+  return { exitCode: missing.exitCode, message: `Failed to execute '${file}': ${why}` };
 }
 
 /** Whom a task's processes run as: its CommandInfo.user, else the executor's own user. */
@@ -108,7 +78,7 @@ export function sessionEnvironment(task: TaskView, command: mesos.CommandInfo, t
     if ((v.type ?? 'VALUE') !== 'VALUE') throw badRequest(`'launch_nested_container_session.command.environment' variable '${v.name}': secrets are not supported by the switchboard`);
     env[v.name] = v.value ?? '';
   }
-  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  env.PATH ??= DEFAULT_PATH;
   if (tty) env.TERM ??= 'xterm';
   return env;
 }
@@ -149,7 +119,7 @@ export class ExecSession implements AttachTarget {
     this.#logger = launch.logger;
     this.terminated = new Promise((resolve) => (this.#resolveTerminated = resolve));
 
-    const { file, args, argv0 } = commandArgv(launch.command);
+    const { file, args, argv0 } = sessionArgv(launch.command);
     const env = sessionEnvironment(launch.task, launch.command, this.tty);
     const cwd = launch.task.workingDirectory;
     try {
@@ -157,16 +127,12 @@ export class ExecSession implements AttachTarget {
     } catch (err) {
       throw badRequest(`Failed to launch: working directory '${cwd}' is unusable: ${(err as Error).message}`);
     }
-    const executable = locateExecutable(file, env, cwd);
+    const executable = locateExecutable(file, env.PATH, cwd);
     let user: { uid?: number; gid?: number };
     try {
-      const ids = userSpawnOptions(this.user);
-      user = ids.uid === undefined ? {} : { uid: ids.uid, gid: ids.gid! };
       // As for the task itself: a shell as another user gets that user's HOME and USER.
-      if (ids.uid !== undefined) {
-        if (ids.home) env.HOME = ids.home;
-        env.USER = this.user;
-      } else if (!env.HOME) {
+      user = runAs(this.user, env);
+      if (user.uid === undefined && !env.HOME) {
         // Mesos gives executors no HOME; a login-ish shell then reads `$HOME/...` as `/...`
         // (bash: /.cargo/env: No such file). docker exec fills it in from the user; so do we.
         env.HOME = userInfo().homedir;
@@ -174,7 +140,7 @@ export class ExecSession implements AttachTarget {
     } catch (err) {
       throw badRequest(`Failed to launch: ${(err as Error).message}`);
     }
-    if (!('path' in executable)) this.#producer = this.#failedExec(executable);
+    if (!('path' in executable)) this.#producer = this.#failedExec(execFailure(file, executable));
     else if (this.tty) this.#producer = this.#spawnPty(executable.path, args, env, cwd, user, launch.ttyInfo!);
     else this.#producer = this.#spawnPipes(executable.path, args, argv0, env, cwd, user);
   }
@@ -213,53 +179,28 @@ export class ExecSession implements AttachTarget {
   #spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, user: { uid?: number; gid?: number }, ttyInfo: mesos.TTYInfo): Producer {
     const size = ttyInfo.window_size;
     const usable = size && size.columns > 0 && size.rows > 0;
-    let term: pty.IPty;
+    let term: Terminal;
     try {
-      term = pty.spawn(file, args, {
-        name: env.TERM ?? 'xterm',
-        cols: usable ? size.columns : 80,
-        rows: usable ? size.rows : 24,
-        cwd,
-        env,
-        // null: hand us the raw bytes; the terminal's output is not necessarily UTF-8.
-        encoding: null,
-        ...(user.uid !== undefined ? { uid: user.uid, gid: user.gid } : {}),
-      } as pty.IPtyForkOptions);
+      term = spawnTerminal({
+        file, args, env, cwd, name: env.TERM ?? 'xterm', clock: this.#clock,
+        columns: usable ? size.columns : 80, rows: usable ? size.rows : 24, ...user,
+      });
     } catch (err) {
       throw internalError(`Failed to launch the session under a PTY: ${(err as Error).message}`);
     }
-    term.onData((data) => this.#emit('STDOUT', data as unknown as Buffer));
-    // Keep reading to the real EOF after the exit; stop honouring backpressure then, and
-    // kill the rest of the group so that the terminal's slave side closes.
-    let exiting = false;
-    drainPtyOnExit(term, {
-      clock: this.#clock,
-      maxWaitMs: DRAIN_LIMIT_MS,
-      onExitObserved: () => {
-        exiting = true;
-        signalGroup(term.pid, 'SIGKILL');
-        term.resume();
-      },
-    });
-    const writer = terminalInput(term, { clock: this.#clock });
-    term.onExit(({ exitCode, signal }) => {
-      writer.close();
-      // node-pty reports exit only after the terminal's output reached EOF (or 200 ms).
-      this.#mainExited({ exitStatus: rawWaitStatus(exitCode, signal || null) });
+    term.onData((data) => this.#emit('STDOUT', data));
+    term.onExit(({ waitStatus }) => {
+      this.#mainExited({ exitStatus: waitStatus });
       this.#finish();
     });
     return {
       pid: term.pid,
-      write: (data) => writer.write(data),
+      write: (data) => term.write(data),
       closeStdin: () => {},
-      resize: (columns, rows) => {
-        // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be
-        // set through node-pty; the real size follows right after it.
-        if (columns > 0 && rows > 0 && this.#state.kind === 'running') term.resize(columns, rows);
-      },
-      pause: () => {
-        if (!exiting) term.pause();
-      },
+      // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be set
+      // through node-pty; the real size follows right after it.
+      resize: (columns, rows) => term.resize(columns, rows),
+      pause: () => term.pause(),
       resume: () => term.resume(),
     };
   }
@@ -284,7 +225,7 @@ export class ExecSession implements AttachTarget {
         this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
         child.stdout!.destroy();
         child.stderr!.destroy();
-      }, DRAIN_LIMIT_MS);
+      }, OUTPUT_DRAIN_LIMIT_MS);
       child.once('close', () => this.#clock.clearTimeout(limit));
     });
     child.on('close', () => this.#finish());

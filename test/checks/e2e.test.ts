@@ -1,5 +1,5 @@
 // Checks end to end: the executor as a real child process against the agent emulator, with
-// the checks factory it loads (checks/factory.js), real tasks and real probes.
+// the checks factory it loads (checks/index.js), real tasks and real probes.
 import t, { type Test } from 'tap';
 import { createServer as createNetServer } from 'node:net';
 import { createServer } from 'node:http';

@@ -20,7 +20,6 @@ t.test('general check candidates: reported only when the value or its presence c
   t.same(run('HTTP', [http(200), timeout]), [{ type: 'HTTP', http: { status_code: 200 } }, { type: 'HTTP', http: {} }], 'a timeout after a 200: one update with http: {}');
   t.same(run('HTTP', [timeout, refused]), [null, null], 'errors before any result: still equal to the initial empty value');
   t.same(run('TCP', [tcp(false), tcp(false), tcp(true)]), [{ type: 'TCP', tcp: { succeeded: false } }, null, { type: 'TCP', tcp: { succeeded: true } }]);
-  t.same(run('TCP', [{ kind: 'gap', message: 'agent unreachable' }]), [null], 'a transient gap is no candidate');
 });
 
 t.test('through the factory: general check updates only on change, never kills, never touches health', async (t) => {

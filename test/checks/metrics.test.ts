@@ -2,15 +2,14 @@ import t from 'tap';
 import { request } from 'undici';
 import { ManualClock } from '../../common/clock.js';
 import { CheckMetrics, parseMetricsAddress, startMetricsServer } from '../../checks/metrics.js';
-import { createTaskCheckFactory } from '../../checks/factory.js';
-import { metricsEndpoint } from '../../checks/factory.js';
+import { createTaskCheckFactory } from '../../checks/index.js';
 import { advance, http, recordingContext, scriptedProbe, task } from './helpers.js';
 
 t.test('metrics: counts and latency per task, check kind and type, served at GET /metrics on loopback', async (t) => {
   const clock = new ManualClock(0);
   const metrics = new CheckMetrics();
   const { probe } = scriptedProbe(clock, [http(200), http(503)], 7);
-  const factory = createTaskCheckFactory({ random: () => 0, probe, metrics }, {});
+  const factory = createTaskCheckFactory({ random: () => 0, probe, metrics });
   const { context } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
   const runner = factory.create(context)!;
   await advance(clock, 2500, 1);
@@ -50,13 +49,14 @@ t.test('metrics address: loopback only, host:port, named errors', async (t) => {
   t.throws(() => parseMetricsAddress('9100'), { code: 'E_METRICS_ADDRESS', message: 'MESOS_SIDECAR_METRICS_ADDRESS="9100" is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)' });
 });
 
-t.test('the factory module starts the endpoint from MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
-  createTaskCheckFactory({}, { MESOS_SIDECAR_METRICS_ADDRESS: '127.0.0.1:0' });
-  const endpoint = await metricsEndpoint;
+t.test('the factory starts the endpoint from MESOS_SIDECAR_METRICS_ADDRESS in metricsEnvironment, and only then', async (t) => {
+  t.equal(await createTaskCheckFactory({}).metricsEndpoint, undefined, 'no environment: no endpoint');
+  t.equal(await createTaskCheckFactory({ metricsEnvironment: {} }).metricsEndpoint, undefined, 'no address: no endpoint');
+  const factory = createTaskCheckFactory({ metricsEnvironment: { MESOS_SIDECAR_METRICS_ADDRESS: '127.0.0.1:0' } });
+  const endpoint = await factory.metricsEndpoint;
   t.ok(endpoint);
   t.teardown(() => endpoint!.close());
   const res = await request(endpoint!.url);
   t.equal(res.statusCode, 200);
   t.match(await res.body.text(), '# TYPE mesos_sidecar_check_probes_total counter');
-  t.equal(await metricsEndpoint, endpoint, 'exported as a live binding');
 });

@@ -1,7 +1,7 @@
 // Launch → STARTING → RUNNING → FINISHED/FAILED through the real wire, in both encodings.
 import t from 'tap';
 import { readFileSync, statSync } from 'node:fs';
-import { resolveUser } from '../../common/process.js';
+import { resolveUser } from '../../process/user.js';
 import path from 'node:path';
 import { ENCODINGS, argvTask, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 

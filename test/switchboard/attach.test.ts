@@ -4,22 +4,16 @@ import t from 'tap';
 import http from 'node:http';
 import { codecs } from '../../proto/codec.js';
 import { isOutputStream, stdinRecord, ttyInfoRecord } from '../../switchboard/client.js';
-import { collect, ENCODINGS, startFixture, TOKEN } from './harness.js';
+import { collect, ENCODINGS, startFixture, TOKEN, until } from './harness.js';
 
 for (const encoding of ENCODINGS) {
   t.test(`${encoding}: attach to a TTY task`, async (t) => {
     const fx = await startFixture(t);
     // Prints a prompt, then echoes each line back until it reads "quit".
     const task = fx.task('shell', 'echo started; while read line; do [ "$line" = quit ] && exit 4; echo "you said $line"; done', { tty: true });
-    await new Promise<void>((resolve) => {
-      const off = task.tty!.onData(() => {
-        if (Buffer.concat(task.output).toString().includes('started')) {
-          off();
-          resolve();
-        }
-      });
-      if (Buffer.concat(task.output).toString().includes('started')) resolve();
-    });
+    // The tap calls its listeners before the sink (the task's file) gets the bytes, as the
+    // executor's does: wait on the file side.
+    await until(() => Buffer.concat(task.output).toString().includes('started'), 'the task printed its prompt');
 
     const attach = await fx.client.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, { encoding });
     if (!isOutputStream(attach)) throw new Error(`attach answered ${attach.status}`);
@@ -116,7 +110,7 @@ t.test('two readers, one slow: the slow one is cut off, the fast one and the tas
   const result = await fastOut;
   t.ok(result.stdout.length > 5_000_000, `fast reader got everything (${result.stdout.length} bytes)`);
   // Not asserting on the tail: node-pty/libuv can cut a PTY's last KBs under load (see
-  // switchboard/pty-drain.ts). What matters here is that the reader got what the task printed.
+  // process/pty-drain.ts). What matters here is that the reader got what the task printed.
   t.ok(result.stdout.equals(Buffer.concat(task.output)), 'fast reader got exactly the task terminal output');
   // Now let the slow reader read: it finds its stream reset, not a normal end.
   slow.res.resume();

@@ -1,11 +1,10 @@
-// Test fixtures: a TaskRegistry backed by real processes (a node-pty terminal exposing a
-// TtyTap, or plain pipes), a switchboard on loopback with a token, and a log sink.
+// Test fixtures: a TaskRegistry backed by real processes (the product's terminal and TtyTap
+// from process/, or plain pipes), a switchboard on loopback with a token, and a log sink.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import * as pty from 'node-pty';
+import { PassThrough, Writable } from 'node:stream';
 import type { Test } from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
@@ -13,8 +12,8 @@ import type { mesos } from '../../proto/codec.js';
 import type { ExecutorSandbox, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
-import { drainPtyOnExit } from '../../switchboard/pty-drain.js';
-import { terminalInput } from '../../switchboard/pty-writer.js';
+import { spawnTerminal } from '../../process/terminal.js';
+import { tapTerminal } from '../../process/tty-tap.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -42,38 +41,23 @@ export class TestTask implements TaskView {
   }
 
   startTty(command: string): void {
-    const term = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, cwd: this.workingDirectory, env: this.environment, encoding: null } as pty.IPtyForkOptions);
-    this.pid = term.pid;
-    // What a careful executor does (see switchboard/pty-drain.ts): no output lost at exit.
-    drainPtyOnExit(term, { onExitObserved: () => signalGroup(term.pid, 'SIGKILL') });
-    const dataListeners = new Set<(c: Buffer) => void>();
-    const endListeners = new Set<() => void>();
-    term.onData((d) => {
-      const chunk = d as unknown as Buffer;
-      this.output.push(chunk);
-      for (const l of dataListeners) l(chunk);
+    // The product's terminal and tap (process/), as the executor's launcher uses them: the
+    // attach tests see the end semantics tasks really have. The sink is this test's "file".
+    const terminal = spawnTerminal({ file: '/bin/sh', args: ['-c', command], env: this.environment, cwd: this.workingDirectory, columns: 80, rows: 24 });
+    this.pid = terminal.pid;
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.output.push(chunk);
+        done();
+      },
     });
-    // As the executor does (executor/process-launcher.ts): input through the PTY writer.
-    const input = terminalInput(term);
-    term.onExit(({ exitCode, signal }) => {
-      input.close();
-      this.waitStatus = rawWaitStatus(exitCode, signal || null);
+    const { tap, exited } = tapTerminal(terminal, sink);
+    this.tty = tap;
+    void exited.then((exit) => {
+      this.waitStatus = exit.waitStatus;
       this.terminated = true;
-      for (const l of endListeners) l();
       this.#resolveExited();
     });
-    this.tty = {
-      onData: (l) => {
-        dataListeners.add(l);
-        return () => dataListeners.delete(l);
-      },
-      onEnd: (l) => {
-        endListeners.add(l);
-        return () => endListeners.delete(l);
-      },
-      write: (data) => input.write(typeof data === 'string' ? Buffer.from(data) : data),
-      resize: (c, r) => term.resize(c, r),
-    };
   }
 
   startPipes(command: string): void {

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { LaunchError } from '../../common/errors.js';
-import { getentPasswd, parsePasswdEntry, resolveUser, type PasswdLookup } from '../../common/process.js';
+import { getentPasswd, parsePasswdEntry, resolveUser, runAs, type PasswdLookup } from '../../process/user.js';
+import { userInfo } from 'node:os';
 
 t.test('parsePasswdEntry: the fields of a getent passwd line', async (t) => {
   const cases: Array<[string, string, string, ReturnType<typeof parsePasswdEntry>]> = [
@@ -38,4 +39,22 @@ t.test('the real getent: root resolves, a nonexistent user gives the no-such-use
   t.equal(getentPasswd('mesos-sidecar-no-such-user'), undefined, 'getent exit 2 is "not found", not a failure');
   t.throws(() => resolveUser('mesos-sidecar-no-such-user'), { message: "Failed to get user information for 'mesos-sidecar-no-such-user': no such user" });
   t.throws(() => resolveUser('-x'), { message: "Failed to get user information for '-x': no such user" }, 'a name like an option is a name, not a getent option');
+});
+
+t.test('runAs: another user gets its ids, HOME and USER; ourselves or nobody named leaves the environment alone', async (t) => {
+  const env = { HOME: '/sandbox', USER: 'executor', PATH: '/bin' };
+  t.same(runAs(undefined, env), {}, 'no user: run as the executor');
+  t.same(runAs(userInfo().username, env), {}, 'the executor itself');
+  t.same(env, { HOME: '/sandbox', USER: 'executor', PATH: '/bin' }, 'untouched');
+  if (process.getuid?.() === 0) {
+    t.same(runAs('nobody', env), { uid: resolveUser('nobody').uid, gid: resolveUser('nobody').gid });
+    t.same(env, { HOME: resolveUser('nobody').home, USER: 'nobody', PATH: '/bin' }, 'a login-like HOME and USER');
+  } else {
+    // input: another user while not root → error: LaunchError naming both users
+    t.throws(() => runAs('nobody', env), { code: 'E_LAUNCH', message: /cannot run as user 'nobody': the executor runs as '.*', not root/ });
+  }
+  // input: an unknown user → error: the no-such-user LaunchError, environment untouched
+  const before = { ...env };
+  t.throws(() => runAs('mesos-sidecar-no-such-user', env), { code: 'E_LAUNCH', message: /no such user/ });
+  t.same(env, before);
 });

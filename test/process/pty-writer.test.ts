@@ -2,7 +2,7 @@
 // terminal takes (EAGAIN when full), and the clock shows when the writer comes back.
 import t from 'tap';
 import { ManualClock } from '../../common/clock.js';
-import { PtyWriter } from '../../switchboard/pty-writer.js';
+import { PtyWriter } from '../../process/pty-writer.js';
 
 const errno = (code: string) => Object.assign(new Error(`write ${code}`), { code });
 
