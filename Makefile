@@ -13,9 +13,10 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 
 install: $(NODE_MODULES_STAMP)
 
+# One build, also `npm run build`: proto generator, a clean dist/ (tsc never deletes the
+# output of a removed source, so a stale test would still run), tsc.
 build: install
-	node proto/generate.mjs
-	npx tsc -p tsconfig.json
+	npm run --silent build
 
 # The embedded local agent runs the sample web task; Ctrl-C kills it.
 run: build

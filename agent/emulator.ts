@@ -656,7 +656,7 @@ export class AgentEmulator extends EventEmitter {
     if (!seen) this.#seen.set(key, { status, acknowledged: false });
     const received: ReceivedUpdate = { status, duplicate, contentType };
     const index = this.updates.push(received) - 1;
-    this.#log.debug({ taskId: status.task_id.value, state: status.state, duplicate }, 'status update received');
+    this.#log.debug({ task_id: status.task_id.value, state: status.state, duplicate }, 'status update received');
     this.emit('update', received);
     if (!duplicate) {
       const w = this.#waiters.findIndex((x) => x.pred(status));

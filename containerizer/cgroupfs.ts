@@ -57,7 +57,7 @@ export function parseCgroupLayout(procSelfCgroup: string, procMounts: string): C
     const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
     if (!m) continue;
     const [, , controllers, path] = m;
-    if (controllers === '') layout.v2Own = path;
+    if (controllers === '') layout.v2Own = path!;
     else for (const c of controllers!.split(',')) layout.v1Own.set(c, path!);
   }
   for (const line of procMounts.split('\n')) {

@@ -38,8 +38,8 @@ export interface ContainerSpec {
   argv0?: string;
   env: Record<string, string>;
   cwd: string;
-  uid?: number;
-  gid?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
   io: ContainerIo;
   /** The task's requests and limits; a session shares its task's. */
   resources?: ContainerResources;

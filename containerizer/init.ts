@@ -63,8 +63,8 @@ fail('lost the child');
 
 export interface InitArgs {
   statusFile: string;
-  uid?: number;
-  gid?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
   procsFiles: readonly string[];
   file: string;
   argv0: string;

@@ -26,13 +26,13 @@ export interface LaunchRequest {
   argv0: string;
   env: Record<string, string>;
   cwd: string;
-  uid?: number;
-  gid?: number;
+  uid?: number | undefined;
+  gid?: number | undefined;
   io: ContainerIo;
   /** New pid (with its own /proc), mount, UTS and IPC namespaces; the network stays the host's. */
   newNamespaces: boolean;
   /** A session: enter the namespaces of this init (host pid) instead. */
-  joinInitPid?: number;
+  joinInitPid?: number | undefined;
   /** Whether to run our init at all (false only without any isolation). */
   useInit: boolean;
   procsFiles: readonly string[];

@@ -15,12 +15,12 @@ export interface ContainerLimitation {
 /** The control files that decide and describe a memory kill, as read (undefined = unreadable). */
 export interface MemoryFiles {
   /** v1 `memory.oom_control`, v2 `memory.events`. */
-  events?: string;
+  events?: string | undefined;
   /** v1 `memory.limit_in_bytes`, v2 `memory.max`. */
-  limit?: string;
+  limit?: string | undefined;
   /** v1 `memory.max_usage_in_bytes` (v2 has no peak in Mesos' message). */
-  maxUsage?: string;
-  memoryStat?: string;
+  maxUsage?: string | undefined;
+  memoryStat?: string | undefined;
 }
 
 /** `key value` lines (memory.stat, cpu.stat, memory.events, oom_control) → numbers. */

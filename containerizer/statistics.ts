@@ -34,16 +34,16 @@ export interface ResourceStatistics {
 /** The control files statistics come from, as read (undefined = unreadable or absent). */
 export interface StatisticsFiles {
   /** v1 `cpuacct.stat`, v2 `cpu.stat`. */
-  cpuUsage?: string;
+  cpuUsage?: string | undefined;
   /** v1 `cpu.stat` (throttling); v2 takes it from `cpuUsage`. */
-  cpuThrottling?: string;
+  cpuThrottling?: string | undefined;
   /** v1 `memory.usage_in_bytes`, v2 `memory.current`. */
-  memoryUsage?: string;
-  memoryStat?: string;
-  kmemUsage?: string;
-  kmemTcpUsage?: string;
-  processes?: number;
-  threads?: number;
+  memoryUsage?: string | undefined;
+  memoryStat?: string | undefined;
+  kmemUsage?: string | undefined;
+  kmemTcpUsage?: string | undefined;
+  processes?: number | undefined;
+  threads?: number | undefined;
 }
 
 /** Host facts for "∞" limits: Mesos reports host cpus and memory there. */

@@ -18,10 +18,10 @@ export interface TaskView {
   containerId: mesos.ContainerID;
   environment: Record<string, string>;
   workingDirectory: string;
-  user?: string;
+  user?: string | undefined;
   /** Process group leader while the task runs. */
-  pid?: number;
-  tty?: TtyTap;
+  pid?: number | undefined;
+  tty?: TtyTap | undefined;
   /** Raw wait(2) status once terminated (undefined while running or when unknown). */
   readonly terminated: boolean;
   readonly waitStatus: number | undefined;
@@ -30,7 +30,7 @@ export interface TaskView {
   /** The last status update sent for the task (state, health, check result), for `ps`. */
   readonly lastStatus?: mesos.TaskStatus | undefined;
   /** When the executor accepted the task, in ms since the epoch (its clock), for `ps`. */
-  readonly launchedAt?: number;
+  readonly launchedAt?: number | undefined;
 }
 
 /** The executor's sandbox and the ids that name it in the agent's virtual file paths. */

@@ -323,9 +323,9 @@ export class Executor implements TaskRegistry {
         if (!event.acknowledged) return;
         const status = this.#updates.acknowledge(event.acknowledged.uuid);
         if (!status) {
-          log.warn({ taskId: event.acknowledged.task_id.value, uuid: Buffer.from(event.acknowledged.uuid).toString('hex') }, 'ACKNOWLEDGED for an unknown update; ignored');
+          log.warn({ task_id: event.acknowledged.task_id.value, uuid: Buffer.from(event.acknowledged.uuid).toString('hex') }, 'ACKNOWLEDGED for an unknown update; ignored');
         } else {
-          log.debug({ taskId: status.task_id.value, state: status.state }, 'update acknowledged');
+          log.debug({ task_id: status.task_id.value, state: status.state }, 'update acknowledged');
           if (isTerminalState(status.state)) this.#onTerminalAcknowledged(status.task_id.value);
         }
         return this.#maybeExit();
@@ -489,7 +489,7 @@ export class Executor implements TaskRegistry {
 
   /** A terminal update for a TaskInfo we never ran (no Task object kept). */
   #rejectUnstarted(info: mesos.TaskInfo, state: mesos.TaskState, message: string, reason?: mesos.TaskStatus.Reason): void {
-    this.#log.warn({ taskId: info.task_id.value, state, message }, 'task not started');
+    this.#log.warn({ task_id: info.task_id.value, state, message }, 'task not started');
     const status = createTaskStatus(
       { taskId: info.task_id.value, state, message, labels: [...this.#extraLabels], ...(reason ? { reason } : {}) },
       this.#config.executorId,

@@ -211,7 +211,7 @@ export function chainTooLong(certificates: number, depth: number): boolean {
 
 /** What the `legacy` check reads off the agent's certificate. */
 export interface PresentedNames {
-  commonName?: string;
+  commonName?: string | undefined;
   dnsNames: string[];
   ipAddresses: string[];
 }

@@ -7,13 +7,13 @@ export interface AuditRecord {
   principal: string;
   task: string;
   container: string;
-  command?: string;
+  command?: string | undefined;
   /** Sessions: the user the command runs as. */
   user?: string;
   tty: boolean;
   start: string;
   end?: string;
-  exit_status?: number;
+  exit_status?: number | undefined;
   bytes_in?: number;
   bytes_out?: number;
   outcome?: string;

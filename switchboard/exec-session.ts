@@ -18,7 +18,7 @@ import { runAs } from '../process/user.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
-  exitStatus?: number;
+  exitStatus?: number | undefined;
 }
 
 type SessionState =

@@ -36,7 +36,7 @@ function handoverDir(t: Test): string {
  */
 async function webTarget(t: Test, healthy: (n: number) => boolean = () => true): Promise<number> {
   let n = 0;
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     n++;
     res.writeHead(healthy(n) ? 200 : 503, { 'content-type': 'text/plain' });
     res.end(`n=${n}`);

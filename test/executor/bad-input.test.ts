@@ -1,7 +1,6 @@
 // Each bad input gets a typed reaction, a log line, and loses nothing.
 import t, { type Test } from 'tap';
 import path from 'node:path';
-import { codecs } from '../../proto/codec.js';
 import { encodeRecord } from '../../proto/recordio.js';
 import { AgentEmulator } from '../../agent/emulator.js';
 import { ENCODINGS, argvTask, fixture, logLines, quietLogger, shellTask, startExecutor, uniqueId, type Harness } from '../helpers/tasks.js';

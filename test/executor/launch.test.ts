@@ -20,7 +20,10 @@ t.test('ready: sandbox tasks/<id>, container nested in the executor, environment
     resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, allocation_info: { role: 'prod' } }],
   });
   const prepared = prepareTask(info, 3, context);
-  if (prepared.kind !== 'ready') return t.fail(prepared.kind);
+  if (prepared.kind !== 'ready') {
+    t.fail(prepared.kind);
+    return;
+  }
   const { task, spec } = prepared;
   t.equal(task.workingDirectory, '/sb/tasks/web');
   t.strictSame(task.containerId, { value: 'task-container', parent: { value: 'executor-container' } });
@@ -37,7 +40,10 @@ t.test('ready: sandbox tasks/<id>, container nested in the executor, environment
 
 t.test('refused: a terminated Task that is kept, with the field and the state to report', async (t) => {
   const prepared = prepareTask(shellTask('nocmd', ''), undefined, context);
-  if (prepared.kind !== 'refused') return t.fail(prepared.kind);
+  if (prepared.kind !== 'refused') {
+    t.fail(prepared.kind);
+    return;
+  }
   t.equal(prepared.field, 'TaskInfo.command.value');
   t.equal(prepared.state, 'TASK_FAILED');
   t.equal(prepared.message, 'Task has no command: TaskInfo.command.value is not set');

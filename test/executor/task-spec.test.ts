@@ -73,7 +73,7 @@ t.test('user, environment (SECRET left out), tty, kill policy, max completion, c
 
 // Each refusal: the input, the field named, the state reported, the message.
 const refusals: Array<[string, mesos.TaskInfo, string, 'TASK_ERROR' | 'TASK_FAILED', RegExp]> = [
-  ['no command', { ...shellTask('r1', 'x'), command: undefined }, 'TaskInfo.command', 'TASK_FAILED', /^Task has no command: TaskInfo\.command is not set$/],
+  ['no command', (({ command: _, ...rest }) => rest)(shellTask('r1', 'x')), 'TaskInfo.command', 'TASK_FAILED', /^Task has no command: TaskInfo\.command is not set$/],
   ['empty command value', shellTask('r2', ''), 'TaskInfo.command.value', 'TASK_FAILED', /^Task has no command: TaskInfo\.command\.value is not set$/],
   ['argv without value', { ...argvTask('r3', ['x']), command: { shell: false, arguments: ['x'] } }, 'TaskInfo.command.value', 'TASK_FAILED', /TaskInfo\.command\.value is not set/],
   [

@@ -112,7 +112,7 @@ t.test('terminate: cancels the escalation, records state and wait status, resolv
 });
 
 t.test('a task refused at the edge starts out terminated', async (t) => {
-  const parsed = parseTaskSpec({ ...shellTask('bad', 'x'), command: undefined }, { contentType: 'application/json' });
+  const parsed = parseTaskSpec((({ command: _, ...rest }) => rest)(shellTask('bad', 'x')), { contentType: 'application/json' });
   t.notOk(parsed.ok);
   if (parsed.ok) return;
   const task = new Task({ identity: parsed.identity, refused: parsed.error.state, containerId: { value: 'c2' }, environment: {}, workingDirectory: '/sb', launchedAt: 0 });

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { runCli, Terminal, wrap } from '../helpers/cli.js';
 import { cliEnv, processGone, startFixture, until } from './harness.js';
 
-const COOKED = /icanon\s+isig\s+echo|echo.*icanon|icanon.*echo/;
 
 t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', async (t) => {
   const fx = await startFixture(t);

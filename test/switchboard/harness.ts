@@ -23,7 +23,7 @@ export class TestTask implements TaskView {
   containerId: mesos.ContainerID;
   environment: Record<string, string>;
   workingDirectory: string;
-  pid?: number;
+  pid?: number | undefined;
   tty?: TtyTap;
   terminated = false;
   waitStatus: number | undefined;

@@ -199,7 +199,8 @@ t.test('configuration from the environment', async (t) => {
   t.equal(notSubscribed.status, 503, 'executor not subscribed yet -> 503');
   t.equal(notSubscribed.body.toString(), 'Agent has not finished recovery');
   await early.close();
-  const sb = await startSwitchboard({ registry, logger, ...options, acl: undefined });
+  const { acl: _, ...withoutAcl } = options;
+  const sb = await startSwitchboard({ registry, logger, ...withoutAcl });
   t.match(sb.url, /^http:\/\/\[::1\]:\d+$/);
   const client = new SwitchboardClient({ url: sb.url, token: options.auth.tokens![0]!.token });
   t.same((await client.tasks()).tasks, []);

@@ -6,7 +6,6 @@ import http from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { ManualClock } from '../../common/clock.js';
 import { codecs, type agent } from '../../proto/codec.js';
-import { encodeRecord } from '../../proto/recordio.js';
 import { parseAcl } from '../../switchboard/acl.js';
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { SWITCHBOARD_ENV as ENV } from '../../contracts/switchboard.js';

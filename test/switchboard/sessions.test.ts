@@ -137,7 +137,7 @@ for (const encoding of ENCODINGS) {
       const saved = task.environment.HOME;
       delete task.environment.HOME;
       t.teardown(() => {
-        task.environment.HOME = saved;
+        if (saved !== undefined) task.environment.HOME = saved;
       });
       const s = await open(sessionId(task), { value: 'echo "$HOME"' });
       t.equal((await collect(s.records)).stdout.toString(), `${userInfo().homedir}\n`);
