@@ -1,6 +1,7 @@
 // `mesos-sidecar exec` behaves like `docker exec`: the real CLI against a real switchboard
 // (test/switchboard/harness.ts), with pipes or under a node-pty terminal.
 import t from 'tap';
+import { requireRoot } from '../helpers/wait.js';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { environmentFromFlags, USAGE as EXEC_USAGE } from '../../cli/exec.js';
@@ -9,7 +10,6 @@ import { parseAcl } from '../../switchboard/acl.js';
 import { runCli, Terminal, wrap } from '../helpers/cli.js';
 import { cliEnv, processGone, startFixture, TOKEN, until } from '../switchboard/harness.js';
 
-const asRoot = process.getuid?.() === 0;
 
 t.test('without -i the remote stdin is at EOF at once: `exec TASK -- cat` ends with exit 0', async (t) => {
   const fx = await startFixture(t);
@@ -79,7 +79,8 @@ t.test('not found exits 127, not executable 126, with and without -t', async (t)
   }
 });
 
-t.test('-u USER runs as USER only with a "users" grant; the audit line names the user', { skip: asRoot ? false : 'switching users needs root' }, async (t) => {
+t.test('-u USER runs as USER only with a "users" grant; the audit line names the user', async (t) => {
+  if (!requireRoot(t, 'switching users')) return;
   const fx = await startFixture(t, {
     auth: { tokens: [{ principal: 'ops', token: TOKEN }, { principal: 'dev', token: 'dev-token-0123' }] },
     acl: parseAcl({ principals: { ops: { calls: ['*'], tasks: ['*'], users: ['nobody'] }, dev: { calls: ['*'], tasks: ['*'] } } }, 'test acl'),

@@ -1,5 +1,6 @@
 // Launch → STARTING → RUNNING → FINISHED/FAILED through the real wire, in both encodings.
 import t from 'tap';
+import { requireRoot } from '../helpers/wait.js';
 import { readFileSync, statSync } from 'node:fs';
 import { resolveUser } from '../../process/user.js';
 import path from 'node:path';
@@ -42,7 +43,8 @@ for (const encoding of ENCODINGS) {
   });
 }
 
-t.test('CommandInfo.user runs the task as that user (the executor runs as root here)', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+t.test('CommandInfo.user runs the task as that user (the executor runs as root here)', async (t) => {
+  if (!requireRoot(t, 'CommandInfo.user')) return;
   const { agent } = await startExecutor(t, 'protobuf');
   const id = uniqueId('as-nobody');
   agent.launch(shellTask(id, 'id -un; echo "$HOME"; pwd', { command: { shell: true, value: 'id -un; echo "$HOME"; pwd', user: 'nobody' } }));

@@ -50,3 +50,13 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)));
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * For tests that need root (user switching, namespaces, cgroups): without it they fail and
+ * say why, never pass by skipping. Returns false when the test must stop.
+ */
+export function requireRoot(t: { fail(message: string): void }, what: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  t.fail(`${what} needs root: run the suite as root (CI does)`);
+  return false;
+}

@@ -1,5 +1,6 @@
 // Exec sessions through the real wire in both encodings: real processes, real PTYs.
 import t from 'tap';
+import { requireRoot } from '../helpers/wait.js';
 import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -94,7 +95,8 @@ for (const encoding of ENCODINGS) {
       t.ok(audit && typeof audit.start === 'string' && typeof audit.end === 'string', 'audit has start and end');
     });
 
-    await t.test('command.user runs the session as that user, with a "users" grant only', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async (t) => {
+    await t.test('command.user runs the session as that user, with a "users" grant only', async (t) => {
+      if (!requireRoot(t, 'command.user')) return;
       const granted = await startFixture(t, { acl: parseAcl({ principals: { ops: { calls: ['*'], tasks: ['*'], users: ['nob?dy', 'no-such-*'] } } }, 'test acl') });
       const web = granted.task('web', 'sleep 1000');
       chmodSync(granted.sandbox, 0o755);
