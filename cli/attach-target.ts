@@ -2,7 +2,7 @@
 // TASK is looked up in the switchboard's read-only GET /tasks: a task id, or a container
 // id (the `value`, or the dotted `<executor>.<task container>` form).
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { mesos } from '../proto/codec.js';
 import { SwitchboardClient } from '../switchboard/client.js';
 import { containerIdText } from '../switchboard/container-id.js';
@@ -64,4 +64,28 @@ export async function resolveTask(client: SwitchboardClient, name: string): Prom
   return { taskId: t.task_id, containerId: t.container_id, tty: t.tty, terminated: t.terminated, sandboxPath: t.sandbox_path ?? null };
 }
 
-export { parseArgs };
+/** A usage error of `command`: the reason and the usage on stderr, exit 2. */
+export function usageFailure(command: string, usage: string, message: string): number {
+  process.stderr.write(`mesos-sidecar ${command}: ${message}\n${usage}\n`);
+  return 2;
+}
+
+/**
+ * The switchboard commands' argument parsing: the connection options plus `options`; a
+ * bad option is a usage failure, `--help` prints the usage and exits 0. Returns the parse,
+ * or the exit code when the command ends here.
+ */
+export function parseCommand<const O extends NonNullable<ParseArgsConfig['options']>>(command: string, usage: string, argv: string[], options: O) {
+  type Config = { args: string[]; allowPositionals: true; options: typeof CONNECTION_OPTIONS & O };
+  let parsed;
+  try {
+    parsed = parseArgs<Config>({ args: argv, allowPositionals: true, options: { ...CONNECTION_OPTIONS, ...options } });
+  } catch (err) {
+    return usageFailure(command, usage, (err as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return parsed;
+}

@@ -3,7 +3,7 @@
 // detach.
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 import { describeWaitStatus, exitCodeOf, LocalTerminal } from './terminal.js';
 
 export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [connection options] TASK
@@ -28,22 +28,10 @@ function waitBounded(wait: Promise<WaitOutcome>, ms: number): Promise<WaitOutcom
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...CONNECTION_OPTIONS, 'no-stdin': { type: 'boolean' } } });
-  } catch (err) {
-    process.stderr.write(`mesos-sidecar attach: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand('attach', USAGE, argv, { 'no-stdin': { type: 'boolean' } });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`mesos-sidecar attach: expected exactly one TASK\n${USAGE}\n`);
-    return 2;
-  }
+  if (positionals.length !== 1) return usageFailure('attach', USAGE, 'expected exactly one TASK');
   const terminal = new LocalTerminal();
   try {
     const client = clientFrom(values);

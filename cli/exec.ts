@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { mesos } from '../proto/codec.js';
 import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
 
 export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [-u USER] [-e NAME=VALUE]... [connection options] TASK -- CMD [ARGS...]
@@ -39,33 +39,16 @@ export function environmentFromFlags(flags: readonly string[], local: NodeJS.Pro
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ...CONNECTION_OPTIONS,
-        interactive: { type: 'boolean', short: 'i' },
-        tty: { type: 'boolean', short: 't' },
-        user: { type: 'string', short: 'u' },
-        env: { type: 'string', short: 'e', multiple: true },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`mesos-sidecar exec: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand('exec', USAGE, argv, {
+    interactive: { type: 'boolean', short: 'i' },
+    tty: { type: 'boolean', short: 't' },
+    user: { type: 'string', short: 'u' },
+    env: { type: 'string', short: 'e', multiple: true },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const [taskName, ...command] = positionals;
-  if (!taskName || command.length === 0) {
-    process.stderr.write(`mesos-sidecar exec: expected TASK -- CMD [ARGS...]\n${USAGE}\n`);
-    return 2;
-  }
+  if (!taskName || command.length === 0) return usageFailure('exec', USAGE, 'expected TASK -- CMD [ARGS...]');
   const terminal = new LocalTerminal();
   try {
     return await exec(values, taskName, command, terminal);

@@ -4,7 +4,7 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import { readFile, type FileChunk } from '../switchboard/files/client.js';
 import { READ_LIMIT } from '../switchboard/files/endpoints.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure, resolveTask, UsageError } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 
 export const USAGE = `usage: mesos-sidecar logs [-f] [--stderr] [--tail N] [connection options] TASK
 
@@ -103,26 +103,10 @@ function stdoutWriter(): (data: Buffer) => Promise<void> {
 }
 
 export async function main(argv: string[], clock: Clock = systemClock): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { ...CONNECTION_OPTIONS, follow: { type: 'boolean', short: 'f' }, stderr: { type: 'boolean' }, tail: { type: 'string' } },
-    });
-  } catch (err) {
-    process.stderr.write(`mesos-sidecar logs: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand('logs', USAGE, argv, { follow: { type: 'boolean', short: 'f' }, stderr: { type: 'boolean' }, tail: { type: 'string' } });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`mesos-sidecar logs: expected exactly one TASK\n${USAGE}\n`);
-    return 2;
-  }
+  if (positionals.length !== 1) return usageFailure('logs', USAGE, 'expected exactly one TASK');
   try {
     const tail = parseTail(values.tail);
     const client = clientFrom(values);

@@ -2,7 +2,7 @@
 // switchboard lists them (GET /tasks), as a table for people or JSON for scripts.
 import { containerIdText } from '../switchboard/container-id.js';
 import type { TaskEntry } from '../switchboard/task-listing.js';
-import { clientFrom, CONNECTION_HELP, CONNECTION_OPTIONS, parseArgs, reportFailure } from './attach-target.js';
+import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure } from './attach-target.js';
 
 export const USAGE = `usage: mesos-sidecar ps [--json] [connection options]
 
@@ -63,18 +63,10 @@ export function formatTable(rows: readonly PsRow[]): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } });
-  } catch (err) {
-    process.stderr.write(`mesos-sidecar ps: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommand('ps', USAGE, argv, { json: { type: 'boolean' } });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) return usageFailure('ps', USAGE, `Unexpected argument '${positionals[0]}'. This command does not take positional arguments`);
   try {
     const { tasks } = await clientFrom(values).tasks();
     const rows = psRows(tasks);

@@ -63,6 +63,17 @@ function set<K extends keyof ResourceStatistics>(s: ResourceStatistics, key: K, 
   if (v !== undefined) s[key] = v;
 }
 
+/** ResourceStatistics fields from `memory.stat`: the v1 key, the v2 key (none: v2 has no such figure). */
+const MEMORY_STAT_FIELDS: ReadonlyArray<[keyof ResourceStatistics, string, string | undefined]> = [
+  ['mem_file_bytes', 'total_cache', 'file'],
+  ['mem_cache_bytes', 'total_cache', 'file'],
+  ['mem_anon_bytes', 'total_rss', 'anon'],
+  ['mem_rss_bytes', 'total_rss', 'anon'],
+  ['mem_mapped_file_bytes', 'total_mapped_file', 'file_mapped'],
+  ['mem_swap_bytes', 'total_swap', undefined],
+  ['mem_unevictable_bytes', 'total_unevictable', 'unevictable'],
+];
+
 /** Pure: the files and the container's own requests/limits → ResourceStatistics. */
 export function buildStatistics(
   version: HierarchyVersion, files: StatisticsFiles, res: ContainerResources, policy: CgroupPolicy, host: HostFacts, nowMs: number,
@@ -85,16 +96,8 @@ export function buildStatistics(
       const ns = t.get('throttled_time');
       set(s, 'cpus_throttled_time_secs', ns === undefined ? undefined : ns / 1e9);
     }
-    set(s, 'mem_total_bytes', num(files.memoryUsage));
     set(s, 'mem_kmem_usage_bytes', num(files.kmemUsage));
     set(s, 'mem_kmem_tcp_usage_bytes', num(files.kmemTcpUsage));
-    set(s, 'mem_file_bytes', mem.get('total_cache'));
-    set(s, 'mem_cache_bytes', mem.get('total_cache'));
-    set(s, 'mem_anon_bytes', mem.get('total_rss'));
-    set(s, 'mem_rss_bytes', mem.get('total_rss'));
-    set(s, 'mem_mapped_file_bytes', mem.get('total_mapped_file'));
-    set(s, 'mem_swap_bytes', mem.get('total_swap'));
-    set(s, 'mem_unevictable_bytes', mem.get('total_unevictable'));
   } else {
     const user = cpu.get('user_usec');
     const system = cpu.get('system_usec');
@@ -104,15 +107,13 @@ export function buildStatistics(
     set(s, 'cpus_nr_throttled', cpu.get('nr_throttled'));
     const us = cpu.get('throttled_usec');
     set(s, 'cpus_throttled_time_secs', us === undefined ? undefined : us / 1e6);
-    set(s, 'mem_total_bytes', num(files.memoryUsage));
     set(s, 'mem_kmem_usage_bytes', mem.get('kernel'));
     set(s, 'mem_kmem_tcp_usage_bytes', mem.get('sock'));
-    set(s, 'mem_file_bytes', mem.get('file'));
-    set(s, 'mem_cache_bytes', mem.get('file'));
-    set(s, 'mem_anon_bytes', mem.get('anon'));
-    set(s, 'mem_rss_bytes', mem.get('anon'));
-    set(s, 'mem_mapped_file_bytes', mem.get('file_mapped'));
-    set(s, 'mem_unevictable_bytes', mem.get('unevictable'));
+  }
+  set(s, 'mem_total_bytes', num(files.memoryUsage));
+  for (const [field, v1Key, v2Key] of MEMORY_STAT_FIELDS) {
+    const key = version === 'v1' ? v1Key : v2Key;
+    if (key) set(s, field, mem.get(key));
   }
   // The containerizer's own fields (mesos/containerizer.cpp `_usage`).
   set(s, 'cpus_soft_limit', res.cpus);

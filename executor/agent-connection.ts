@@ -182,6 +182,15 @@ export class AgentConnection<S> implements AgentTransport {
     await this.#subscribe(generation);
   }
 
+  /** SUBSCRIBE again on the same connection after SUBSCRIBE_RETRY_MS (a refusal, or our own encoding failure). */
+  #resubscribeLater(generation: number): void {
+    this.#state = { kind: 'connected', generation };
+    this.#retryTimer = this.#o.clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#subscribe(generation);
+    }, SUBSCRIBE_RETRY_MS);
+  }
+
   async #subscribe(generation: number): Promise<void> {
     const client = this.#subscriptionClient;
     if (!client || generation !== this.#generation) return;
@@ -195,11 +204,7 @@ export class AgentConnection<S> implements AgentTransport {
       // buildSubscribe leaves out what cannot be encoded, so this is our bug; throwing here
       // would end the process and every task with it. Try again as after a refusal.
       log.error({ err }, `cannot encode SUBSCRIBE; retrying in ${SUBSCRIBE_RETRY_MS} ms`);
-      this.#state = { kind: 'connected', generation };
-      this.#retryTimer = this.#o.clock.setTimeout(() => {
-        this.#retryTimer = undefined;
-        void this.#subscribe(generation);
-      }, SUBSCRIBE_RETRY_MS);
+      this.#resubscribeLater(generation);
       return;
     }
     let res: ResponseData;
@@ -226,11 +231,7 @@ export class AgentConnection<S> implements AgentTransport {
       const level = res.statusCode === 503 || res.statusCode === 404 ? 'info' : 'error';
       log[level]({ status: res.statusCode, body: text.slice(0, 500) }, 'agent refused SUBSCRIBE; resending in 1 s');
       if (generation !== this.#generation) return;
-      this.#state = { kind: 'connected', generation };
-      this.#retryTimer = this.#o.clock.setTimeout(() => {
-        this.#retryTimer = undefined;
-        void this.#subscribe(generation);
-      }, SUBSCRIBE_RETRY_MS);
+      this.#resubscribeLater(generation);
       return;
     }
     const responseType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();

@@ -11,17 +11,11 @@ import { parseExecutorEnvironment } from '../../executor/env.js';
 import { KillEscalation, killGracePeriodMs } from '../../executor/kill-policy.js';
 import { SWITCHBOARD_ENV } from '../../contracts/switchboard.js';
 import { MAX_HEARTBEAT_INTERVAL_MS, switchboardOptionsFromEnv } from '../../switchboard/config.js';
-import { killPolicy } from '../helpers/tasks.js';
+import { killPolicy, REQUIRED_EXECUTOR_ENV } from '../helpers/tasks.js';
 
 const DAY_MS = 86_400_000;
 
-const base = {
-  MESOS_FRAMEWORK_ID: 'F',
-  MESOS_EXECUTOR_ID: 'E',
-  MESOS_AGENT_ENDPOINT: '127.0.0.1:5051',
-  MESOS_SANDBOX: '/tmp/sb',
-  MESOS_CHECKPOINT: '1',
-};
+const base = REQUIRED_EXECUTOR_ENV;
 
 const ENV_SETTINGS = [
   ['MESOS_RECOVERY_TIMEOUT', 'recoveryTimeoutMs'],

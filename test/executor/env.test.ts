@@ -1,12 +1,9 @@
 import t from 'tap';
 import { parseExecutorEnvironment } from '../../executor/env.js';
+import { REQUIRED_EXECUTOR_ENV } from '../helpers/tasks.js';
 
 const base = {
-  MESOS_FRAMEWORK_ID: 'F',
-  MESOS_EXECUTOR_ID: 'E',
-  MESOS_AGENT_ENDPOINT: '127.0.0.1:5051',
-  MESOS_SANDBOX: '/tmp/sb',
-  MESOS_CHECKPOINT: '1',
+  ...REQUIRED_EXECUTOR_ENV,
   MESOS_RECOVERY_TIMEOUT: '15mins',
   MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
   MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',

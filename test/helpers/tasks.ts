@@ -121,3 +121,12 @@ export async function startInProcessExecutor<C extends Clock = ManualClock>(
   await subscribed;
   return { agent, clock, executor, exited };
 }
+
+/** The MESOS_* variables an executor cannot start without (checkpointing on). */
+export const REQUIRED_EXECUTOR_ENV = {
+  MESOS_FRAMEWORK_ID: 'F',
+  MESOS_EXECUTOR_ID: 'E',
+  MESOS_AGENT_ENDPOINT: '127.0.0.1:5051',
+  MESOS_SANDBOX: '/tmp/sb',
+  MESOS_CHECKPOINT: '1',
+} as const;

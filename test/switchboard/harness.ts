@@ -11,7 +11,7 @@ import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js'
 import type { mesos } from '../../proto/codec.js';
 import type { ExecutorSandbox, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
-import { SwitchboardClient } from '../../switchboard/client.js';
+import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
 
@@ -221,5 +221,14 @@ export function launchCall(id: mesos.ContainerID, command: mesos.CommandInfo, tt
   return {
     type: 'LAUNCH_NESTED_CONTAINER_SESSION',
     launch_nested_container_session: { container_id: id, command, ...(tty ? { container: { type: 'MESOS', tty_info: tty } } : {}) },
+  };
+}
+
+/** Launches sessions through `fx` in `encoding`: the output stream, or a throw with the refusal. */
+export function sessionOpener(fx: Fixture, encoding: (typeof ENCODINGS)[number]): (...args: Parameters<typeof launchCall>) => Promise<OutputStreamHandle> {
+  return async (...args) => {
+    const s = await fx.client.openOutput(launchCall(...args), { encoding });
+    if (!isOutputStream(s)) throw new Error(`launch answered ${s.status}: ${s.body}`);
+    return s;
   };
 }

@@ -8,8 +8,8 @@ import { createLogger } from '../../common/logger.js';
 import { signalGroup } from '../../common/process.js';
 import { RealProcessLauncher } from '../../executor/process-launcher.js';
 import { containerIdText } from '../../switchboard/container-id.js';
-import { isOutputStream, stdinRecord, type OutputStreamHandle } from '../../switchboard/client.js';
-import { collect, ENCODINGS, launchCall, sessionId, startFixture, until } from './harness.js';
+import { stdinRecord } from '../../switchboard/client.js';
+import { collect, ENCODINGS, sessionId, sessionOpener, startFixture, until } from './harness.js';
 
 const NOT_READING = 'stty raw -echo; echo ready; sleep 900';
 
@@ -17,11 +17,7 @@ for (const encoding of ENCODINGS) {
   t.test(`${encoding}: terminal input`, async (t) => {
     const fx = await startFixture(t);
     const task = fx.task('web', 'sleep 1000');
-    const open = async (...args: Parameters<typeof launchCall>): Promise<OutputStreamHandle> => {
-      const s = await fx.client.openOutput(launchCall(...args), { encoding });
-      if (!isOutputStream(s)) throw new Error(`launch answered ${s.status}: ${s.body}`);
-      return s;
-    };
+    const open = sessionOpener(fx, encoding);
 
     await t.test('EOT and the empty STDIN record after the session ended: 200, not 500', async (t) => {
       const id = sessionId(task);

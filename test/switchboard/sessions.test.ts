@@ -7,19 +7,15 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../../common/clock.js';
 import type { mesos } from '../../proto/codec.js';
 import { parseAcl } from '../../switchboard/acl.js';
-import { isOutputStream, stdinRecord, ttyInfoRecord, type OutputStreamHandle } from '../../switchboard/client.js';
-import { collect, ENCODINGS, launchCall, processGone, sessionId, startFixture, until } from './harness.js';
+import { isOutputStream, stdinRecord, ttyInfoRecord } from '../../switchboard/client.js';
+import { collect, ENCODINGS, launchCall, processGone, sessionId, sessionOpener, startFixture, until } from './harness.js';
 
 for (const encoding of ENCODINGS) {
   t.test(`${encoding}: sessions`, async (t) => {
     const fx = await startFixture(t);
     const task = fx.task('web', 'sleep 1000');
 
-    const open = async (...args: Parameters<typeof launchCall>): Promise<OutputStreamHandle> => {
-      const s = await fx.client.openOutput(launchCall(...args), { encoding });
-      if (!isOutputStream(s)) throw new Error(`launch answered ${s.status}: ${s.body}`);
-      return s;
-    };
+    const open = sessionOpener(fx, encoding);
 
     await t.test('tty and stty size reflect the requested window', async (t) => {
       const id = sessionId(task);
