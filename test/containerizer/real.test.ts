@@ -184,6 +184,10 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     t.teardown(() => h.remove(`${ROOT}-sibling`));
     // A survivor of the crash, still running in a leftover cgroup.
     const survivor = await c.launch({ id: 'survivor', file: '/bin/sleep', args: ['300'], env: {}, cwd: '/tmp', io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' } });
+    // launch() returns once the init exists; it joins its cgroups right after. A crashed
+    // run's survivor sits in all of them, so wait for that before playing the crash.
+    const inEvery = (): boolean => h.dirs(survivor.cgroup!).every((d) => readFileSync(`${d}/cgroup.procs`, 'utf8').includes(`${survivor.pid}\n`));
+    await until(inEvery, 'the survivor in every one of its cgroups');
     const survivorPids = h.pids(survivor.cgroup!);
     c.forget('survivor');
     const removed = await c.recover();
