@@ -7,7 +7,6 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type * as Pty from 'node-pty';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { rawWaitStatus, signalNumber } from '../common/process.js';
 import { CgroupsIsolator } from './cgroups-isolator.js';
@@ -17,6 +16,7 @@ import { LaunchError } from '../common/errors.js';
 import type { CgroupHierarchy } from './hierarchy.js';
 import { parseInitStatus } from './init.js';
 import type { Isolation } from './isolation.js';
+import type { Terminal } from '../process/terminal.js';
 import { findInit, spawnOuter, type ContainerIo, type OuterExit } from './launcher.js';
 import type { ContainerLimitation } from './memory-limitation.js';
 import type { ContainerResources } from './resources.js';
@@ -82,8 +82,8 @@ export interface Container {
   readonly isolation: Isolation;
   /** With io `pipe`. */
   readonly child: ChildProcess | undefined;
-  /** With io `pty`. */
-  readonly pty: Pty.IPty | undefined;
+  /** With io `pty`: the process module's terminal (drained output, input backpressure). */
+  readonly terminal: Terminal | undefined;
   /** Resolves once the command exited and the container is cleaned up. */
   wait(): Promise<ContainerTermination>;
   /** Sends `signal` to the command (through the init); false once it is gone. */
@@ -198,7 +198,7 @@ export class Containerizer {
           throw err;
         }
       }
-      const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.pty, exitedP);
+      const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.terminal, exitedP);
       this.#live.set(spec.id, c);
       parent?.sessions.add(c);
       c.start();
@@ -252,7 +252,7 @@ class ContainerImpl implements Container {
     readonly cgroup: string | undefined,
     readonly statusFile: string,
     readonly child: ChildProcess | undefined,
-    readonly pty: Pty.IPty | undefined,
+    readonly terminal: Terminal | undefined,
     readonly exited: Promise<OuterExit>,
   ) {}
 

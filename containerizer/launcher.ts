@@ -3,12 +3,11 @@
 // its table test pins the exact unshare/nsenter flags.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import type * as Pty from 'node-pty';
-import { createRequire } from 'node:module';
 import type { Clock } from '../common/clock.js';
 import { LaunchError } from '../common/errors.js';
 import { errnoOf } from './errors.js';
 import { initArgv } from './init.js';
+import { spawnTerminal, type Terminal } from '../process/terminal.js';
 
 export const UNSHARE = '/usr/bin/unshare';
 export const NSENTER = '/usr/bin/nsenter';
@@ -70,25 +69,18 @@ export interface Launched {
   outerPid: number;
   exited: Promise<OuterExit>;
   child?: ChildProcess;
-  pty?: Pty.IPty;
+  terminal?: Terminal;
 }
-
-const require = createRequire(import.meta.url);
 
 export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
   const argv = launchArgv(r);
   // The init drops to uid/gid itself; without an init the process is started as the user.
   const ids = r.useInit ? {} : { ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) };
   if (r.io.type === 'pty') {
-    const pty = require('node-pty') as typeof Pty;
-    let p: Pty.IPty;
-    try {
-      p = pty.spawn(argv.file, argv.args, { name: 'xterm', cols: r.io.columns, rows: r.io.rows, cwd: r.cwd, env: r.env, ...ids });
-    } catch (err) {
-      throw new LaunchError(`Failed to execute '${argv.file}': ${(err as Error).message}`, { cause: err });
-    }
-    const exited = new Promise<OuterExit>((resolve) => p.onExit(({ exitCode, signal }) => resolve({ code: signal ? null : exitCode, signal: signal || null })));
-    return { outerPid: p.pid, exited, pty: p };
+    // The process module's terminal: output read to its real EOF, input with backpressure.
+    const terminal = spawnTerminal({ file: argv.file, args: argv.args, env: r.env, cwd: r.cwd, columns: r.io.columns, rows: r.io.rows, ...ids });
+    const exited = new Promise<OuterExit>((resolve) => terminal.onExit(({ code, signal }) => resolve({ code, signal })));
+    return { outerPid: terminal.pid, exited, terminal };
   }
   const stdio = r.io.type === 'pipe' ? (['pipe', 'pipe', 'pipe'] as const) : ([r.io.stdin ?? 'ignore', r.io.stdout, r.io.stderr] as const);
   // detached: its own process group, so a terminal's ^C to the executor does not reach it.

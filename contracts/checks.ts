@@ -4,6 +4,7 @@
 import type { Logger } from '../common/logger.js';
 import type { Clock } from '../common/clock.js';
 import type { mesos } from '../proto/codec.js';
+import type { Container, Containerizer } from '../containerizer/containerizer.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -19,6 +20,12 @@ export interface TaskCheckContext {
   environment: Record<string, string>;
   workingDirectory: string;
   user?: string;
+  /**
+   * The task's container: COMMAND checks run as containers nested in it (its namespaces
+   * and cgroup, so their cost is charged to the task), as Mesos runs them. Absent: they
+   * run as plain children of the executor.
+   */
+  container?: { containerizer: Containerizer; parent: Container };
   logger: Logger;
   clock: Clock;
   reportHealth(report: HealthReport): void;

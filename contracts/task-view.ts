@@ -1,5 +1,6 @@
 // What the executor exposes about its tasks to the IO switchboard (switchboard/).
 import type { mesos } from '../proto/codec.js';
+import type { Container } from '../containerizer/containerizer.js';
 
 /** Live access to the terminal of a task launched with ContainerInfo.tty_info. */
 export interface TtyTap {
@@ -21,6 +22,11 @@ export interface TaskView {
   user?: string | undefined;
   /** Process group leader while the task runs. */
   pid?: number | undefined;
+  /**
+   * The task's container while it runs (containerizer/): exec sessions and COMMAND checks
+   * are launched nested in it (`parent`), and its stats() feed GET_CONTAINERS and `ps`.
+   */
+  readonly container?: Container | undefined;
   tty?: TtyTap | undefined;
   /** Raw wait(2) status once terminated (undefined while running or when unknown). */
   readonly terminated: boolean;

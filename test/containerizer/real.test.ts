@@ -86,9 +86,9 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { ctr } = await run(c, 'task-pty', 'exec sleep 300');
     const s = await c.launch({ id: 'sess-pty', parent: ctr, file: '/bin/sh', args: [], env: { PATH: '/usr/bin:/bin', PS1: '$ ' }, cwd: '/tmp', io: { type: 'pty', columns: 80, rows: 24 } });
     let out = '';
-    s.pty!.onData((d) => (out += d));
-    s.pty!.resize(100, 30);
-    s.pty!.write('tty; stty size; echo "pid=$$ ppid=$PPID"; exit 7\r');
+    s.terminal!.onData((d) => (out += d.toString()));
+    s.terminal!.resize(100, 30);
+    void s.terminal!.write(Buffer.from('tty; stty size; echo "pid=$$ ppid=$PPID"; exit 7\r'));
     const end = await s.wait();
     t.equal(end.exitCode, 7, 'the shell\'s exit code');
     t.match(out, /\/dev\/pts\/\d+/, 'stdin is a terminal');
