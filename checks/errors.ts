@@ -28,8 +28,3 @@ export class ReadinessLabelError extends SidecarError {
 export class CheckFileError extends SidecarError {
   readonly code = 'E_CHECK_FILE';
 }
-
-/** The metrics endpoint address is malformed or not loopback. */
-export class MetricsAddressError extends SidecarError {
-  readonly code = 'E_METRICS_ADDRESS';
-}

@@ -14,10 +14,11 @@ import { HealthInterpreter } from './health.js';
 import { GeneralCheckReporter } from './general.js';
 import { READINESS_BODY_BYTES, ReadinessInterpreter } from './readiness.js';
 import { CheckHistory, describeHealthKill, recordOf } from './results.js';
-import { CheckMetrics, startMetricsFromEnv, type CheckKind, type MetricsEndpoint, type ProbeSeries } from './metrics.js';
+import type { Registry } from 'prom-client';
+import { CheckMetrics, type CheckKind, type ProbeSeries } from './metrics.js';
 import { describeOutcome, type ProbeOutcome } from './outcome.js';
 
-export { CheckMetrics, startMetricsServer, startMetricsFromEnv, METRICS_ADDRESS_ENV } from './metrics.js';
+export { CheckMetrics } from './metrics.js';
 export { READINESS_CHECK_LABEL } from './definitions.js';
 export { READINESS_LABELS } from './readiness.js';
 export { CheckScheduler } from './scheduler.js';
@@ -29,30 +30,25 @@ export interface TaskCheckFactoryOptions {
   random?: () => number;
   /** Probes in flight per executor; more due probes wait their turn. */
   maxInFlight?: number;
+  /** Default: a CheckMetrics on `registry`. */
   metrics?: CheckMetrics;
   /** Runs kept per check for explanations. */
   historySize?: number;
   /** Performs probes; tests swap in a fake, as kubelet's prober tests do. */
   probe?: typeof runProbe;
-  /**
-   * Where to read MESOS_SIDECAR_METRICS_ADDRESS from (the executor passes process.env):
-   * when it is set, the Prometheus endpoint starts, unref'd, so that the executor gets
-   * metrics without knowing about them. Unset: no endpoint.
-   */
-  metricsEnvironment?: NodeJS.ProcessEnv;
+  /** The executor's metrics registry (metrics/endpoint.ts serves it); default: one of their own. */
+  registry?: Registry;
 }
 
 export interface SidecarTaskCheckFactory extends TaskCheckFactory {
   readonly metrics: CheckMetrics;
   /** The scheduler, once a task has created it. */
   readonly scheduler: CheckScheduler | undefined;
-  /** The metrics endpoint started from `metricsEnvironment`, once it listens. */
-  readonly metricsEndpoint: Promise<MetricsEndpoint | undefined>;
   create(context: TaskCheckContext): TaskChecks | undefined;
 }
 
 export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): SidecarTaskCheckFactory {
-  const metrics = options.metrics ?? new CheckMetrics();
+  const metrics = options.metrics ?? new CheckMetrics(options.registry);
   let scheduler = options.scheduler;
   const schedulerFor = (clock: Clock): CheckScheduler => {
     scheduler ??= new CheckScheduler({
@@ -63,15 +59,8 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
     });
     return scheduler;
   };
-  const env = options.metricsEnvironment;
-  const metricsEndpoint = !env ? Promise.resolve(undefined) : startMetricsFromEnv(metrics, env, { unref: true }).catch((err: Error) => {
-    // A bad address must not take the tasks down with it: say so on stderr and go on.
-    process.stderr.write(`mesos-sidecar: metrics endpoint not started: ${err.message}\n`);
-    return undefined;
-  });
   return {
     metrics,
-    metricsEndpoint,
     get scheduler() {
       return scheduler;
     },

@@ -1,15 +1,9 @@
-// Prometheus metrics of the checks, on a registry of our own (never prom-client's global
-// one): probe counts and latency per task, check kind and probe type, and the scheduler's
-// lateness. Served on a loopback-only endpoint, MESOS_SIDECAR_METRICS_ADDRESS=host:port,
-// at GET /metrics.
-import { createServer, type Server } from 'node:http';
+// Prometheus metrics of the checks: probe counts and latency per task, check kind and
+// probe type, and the scheduler's lateness, registered into the executor's registry
+// (metrics/endpoint.ts serves it).
 import { Counter, Registry, type Metric } from 'prom-client';
-import { MetricsAddressError } from './errors.js';
-import { parseHostPort } from '../common/host-port.js';
 
 export type CheckKind = 'health' | 'check' | 'readiness';
-
-export const METRICS_ADDRESS_ENV = 'MESOS_SIDECAR_METRICS_ADDRESS';
 
 /**
  * Bucket counts of one histogram series. Observing is a bucket search and three additions:
@@ -110,41 +104,50 @@ export class ProbeSeries {
 }
 
 export class CheckMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   /** Per task: its probe series by check kind and type. */
   readonly #probeSeries = new Map<string, Map<string, ProbeSeries>>();
-  readonly probes = new Counter({
-    name: 'mesos_sidecar_check_probes_total',
-    help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error)',
-    labelNames: ['task_id', 'check', 'type', 'outcome'] as const,
-    registers: [this.registry],
-    // Counted in ProbeSeries (plain additions per probe), copied here when scraped.
-    collect: () => {
-      this.probes.reset();
-      for (const perTask of this.#probeSeries.values()) {
-        for (const s of perTask.values()) {
-          for (const outcome of ['result', 'error'] as const) {
-            const n = s.outcomes[outcome];
-            if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
+  readonly probes: Counter<'task_id' | 'check' | 'type' | 'outcome'>;
+  readonly verdicts: Counter<'task_id' | 'check' | 'verdict'>;
+  readonly latency: FastHistogram<'task_id' | 'check' | 'type'>;
+  readonly lateness: HistogramSeries;
+
+  /** Registers into the executor's registry (metrics/endpoint.ts), or one of its own. */
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    this.probes = new Counter({
+      name: 'mesos_sidecar_check_probes_total',
+      help: 'Probes run, by task, check kind (health, check, readiness), probe type and outcome (result, error)',
+      labelNames: ['task_id', 'check', 'type', 'outcome'] as const,
+      registers: [registry],
+      // Counted in ProbeSeries (plain additions per probe), copied here when scraped.
+      collect: () => {
+        this.probes.reset();
+        for (const perTask of this.#probeSeries.values()) {
+          for (const s of perTask.values()) {
+            for (const outcome of ['result', 'error'] as const) {
+              const n = s.outcomes[outcome];
+              if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
+            }
           }
         }
-      }
-    },
-  });
-  readonly verdicts = new Counter({
-    name: 'mesos_sidecar_check_verdicts_total',
-    help: 'Interpreted results: health checks healthy/unhealthy, readiness ready/not_ready',
-    labelNames: ['task_id', 'check', 'verdict'] as const,
-    registers: [this.registry],
-  });
-  readonly latency = new FastHistogram(
-    'mesos_sidecar_check_probe_duration_seconds',
-    'Probe duration from start to outcome, by task, check kind and probe type',
-    ['task_id', 'check', 'type'] as const,
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    this.registry,
-  );
-  readonly lateness = new FastHistogram('mesos_sidecar_check_scheduler_lateness_seconds', 'How late probes started relative to their due time', [], [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], this.registry).series({});
+      },
+    });
+    this.verdicts = new Counter({
+      name: 'mesos_sidecar_check_verdicts_total',
+      help: 'Interpreted results: health checks healthy/unhealthy, readiness ready/not_ready',
+      labelNames: ['task_id', 'check', 'verdict'] as const,
+      registers: [registry],
+    });
+    this.latency = new FastHistogram(
+      'mesos_sidecar_check_probe_duration_seconds',
+      'Probe duration from start to outcome, by task, check kind and probe type',
+      ['task_id', 'check', 'type'] as const,
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registry,
+    );
+    this.lateness = new FastHistogram('mesos_sidecar_check_scheduler_lateness_seconds', 'How late probes started relative to their due time', [], [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registry).series({});
+  }
 
   // Verdict label sets used per task, so that forgetTask can remove exactly those series.
   readonly #verdictSeries = new Map<string, Map<string, () => void>>();
@@ -178,52 +181,4 @@ export class CheckMetrics {
     for (const remove of this.#verdictSeries.get(taskId)?.values() ?? []) remove();
     this.#verdictSeries.delete(taskId);
   }
-}
-
-export interface MetricsEndpoint {
-  url: string;
-  close(): Promise<void>;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export function parseMetricsAddress(text: string): { host: string; port: number } {
-  const address = parseHostPort(text.trim());
-  if (!address) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)`);
-  if (!LOOPBACK.has(address.host)) throw new MetricsAddressError(`${METRICS_ADDRESS_ENV}: host ${JSON.stringify(address.host)} is not loopback (127.0.0.1, ::1 or localhost)`);
-  return address;
-}
-
-/** Serves `registry` at GET /metrics on a loopback address. */
-export async function startMetricsServer(registry: Registry, address: string, options: { unref?: boolean } = {}): Promise<MetricsEndpoint> {
-  const { host, port } = parseMetricsAddress(address);
-  const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try GET /metrics\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  if (options.unref) server.unref();
-  const a = server.address();
-  const actual = typeof a === 'object' && a ? a.port : port;
-  const shown = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${shown}:${actual}/metrics`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Starts the endpoint when MESOS_SIDECAR_METRICS_ADDRESS is set; undefined otherwise. */
-export async function startMetricsFromEnv(metrics: CheckMetrics, env: NodeJS.ProcessEnv = process.env, options: { unref?: boolean } = {}): Promise<MetricsEndpoint | undefined> {
-  const address = env[METRICS_ADDRESS_ENV];
-  if (!address) return undefined;
-  return startMetricsServer(metrics.registry, address, options);
 }

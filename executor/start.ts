@@ -13,6 +13,7 @@ import { Executor } from './executor.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
+import { METRICS_ADDRESS_ENV, type MetricsEndpoint } from '../metrics/endpoint.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
@@ -50,15 +51,34 @@ async function main(): Promise<number> {
   // Tasks and checks must not inherit the agent's token (the upstream library does the same).
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
+  // Metrics are opt-in; prom-client loads only then. The checks engine and the container
+  // statistics register into this one registry.
+  const metricsAddress = process.env[METRICS_ADDRESS_ENV];
+  const registry = metricsAddress ? new (await import('prom-client')).Registry() : undefined;
+
   // The checks engine is the largest module (time and memory): it loads when the first
   // task that declares checks arrives, and events wait for it in order.
   const checkFactory = async (): Promise<TaskCheckFactory> => {
     allowOptimizingCompiler();
-    return (await import('../checks/index.js')).createTaskCheckFactory({ metricsEnvironment: process.env });
+    return (await import('../checks/index.js')).createTaskCheckFactory(registry ? { registry } : {});
   };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
   const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, ...(tls ? { tls } : {}) });
+
+  let metrics: MetricsEndpoint | undefined;
+  if (registry && metricsAddress) {
+    const [{ startMetricsServer }, { registerContainerMetrics }] = await Promise.all([import('../metrics/endpoint.js'), import('../metrics/container-statistics.js')]);
+    registerContainerMetrics(registry, () => executor.tasks());
+    try {
+      // unref: a scrape in progress must not keep a finished executor alive.
+      metrics = await startMetricsServer(registry, metricsAddress, { unref: true });
+      logger.info({ address: `${metrics.address.host}:${metrics.address.port}`, url: metrics.url }, 'metrics endpoint listening');
+    } catch (err) {
+      // A bad or taken address must not take the tasks down with it: say so and go on.
+      logger.error({ err, variable: METRICS_ADDRESS_ENV }, `metrics endpoint not started: ${(err as Error).message}`);
+    }
+  }
 
   let switchboard: Switchboard | undefined;
   // A remote shell is opt-in: served only when the operator configured credentials.
@@ -114,6 +134,7 @@ async function main(): Promise<number> {
     }
   }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
+  await metrics?.close();
   return code;
 }
 

@@ -1,7 +1,6 @@
 // Checks end to end: the executor as a real child process against the agent emulator, with
 // the checks factory it loads (checks/index.js), real tasks and real probes.
 import t, { type Test } from 'tap';
-import { createServer as createNetServer } from 'node:net';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
@@ -9,18 +8,8 @@ import type { mesos } from '../../proto/codec.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { killPolicy, logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { killPolicy, logLines, metricsUrlOf, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { until } from '../helpers/wait.js';
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 /** A fresh directory for files a test and its task use to hand over control. */
 function handoverDir(t: Test): string {
@@ -205,14 +194,15 @@ t.test('protobuf: in a task group, a health kill takes the sibling down too, bot
 });
 
 t.test('json: the executor serves check metrics on MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
-  // The executor does not report the port it bound, so this one is found free first.
-  const metricsPort = await freePort();
-  const { agent } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
+  // Port 0: the executor binds one and names it in its log.
+  const { agent, exec } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_METRICS_ADDRESS: '127.0.0.1:0' });
+  const metricsUrl = await metricsUrlOf(exec);
+  t.match(logLines(exec).find((l) => l.msg === 'metrics endpoint listening'), { address: /^127\.0\.0\.1:[1-9]\d*$/ }, 'logged once with the bound address');
   const id = uniqueId('metrics');
   const port = await webTarget(t);
   agent.launch(shellTask(id, WEB_TASK, { health_check: { type: 'TCP', tcp: { port }, delay_seconds: 0, interval_seconds: 0.05, grace_period_seconds: 30 } }));
   await agent.waitForUpdate((s) => health(id, s) && s.healthy === true);
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  const res = await fetch(metricsUrl);
   t.equal(res.status, 200);
   const text = await res.text();
   t.match(text, new RegExp(`mesos_sidecar_check_probes_total\\{task_id="${id}",check="health",type="TCP",outcome="result"\\} [1-9]`));

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { request } from 'undici';
 import { ManualClock } from '../../common/clock.js';
-import { CheckMetrics, parseMetricsAddress, startMetricsServer } from '../../checks/metrics.js';
+import { Registry } from 'prom-client';
+import { CheckMetrics } from '../../checks/metrics.js';
+import { startMetricsServer } from '../../metrics/endpoint.js';
 import { createTaskCheckFactory } from '../../checks/index.js';
 import { advance, http, recordingContext, scriptedProbe, task } from './helpers.js';
 
@@ -42,21 +44,11 @@ t.test('metrics: counts and latency per task, check kind and type, served at GET
   t.notMatch(after, 'task_id="web-1"', 'a stopped task drops its series');
 });
 
-t.test('metrics address: loopback only, host:port, named errors', async (t) => {
-  t.same(parseMetricsAddress('127.0.0.1:9100'), { host: '127.0.0.1', port: 9100 });
-  t.same(parseMetricsAddress('[::1]:0'), { host: '::1', port: 0 });
-  t.throws(() => parseMetricsAddress('0.0.0.0:9100'), { code: 'E_METRICS_ADDRESS', message: 'MESOS_SIDECAR_METRICS_ADDRESS: host "0.0.0.0" is not loopback (127.0.0.1, ::1 or localhost)' });
-  t.throws(() => parseMetricsAddress('9100'), { code: 'E_METRICS_ADDRESS', message: 'MESOS_SIDECAR_METRICS_ADDRESS="9100" is not host:port (e.g. 127.0.0.1:9100 or [::1]:0)' });
-});
-
-t.test('the factory starts the endpoint from MESOS_SIDECAR_METRICS_ADDRESS in metricsEnvironment, and only then', async (t) => {
-  t.equal(await createTaskCheckFactory({}).metricsEndpoint, undefined, 'no environment: no endpoint');
-  t.equal(await createTaskCheckFactory({ metricsEnvironment: {} }).metricsEndpoint, undefined, 'no address: no endpoint');
-  const factory = createTaskCheckFactory({ metricsEnvironment: { MESOS_SIDECAR_METRICS_ADDRESS: '127.0.0.1:0' } });
-  const endpoint = await factory.metricsEndpoint;
-  t.ok(endpoint);
-  t.teardown(() => endpoint!.close());
-  const res = await request(endpoint!.url);
-  t.equal(res.statusCode, 200);
-  t.match(await res.body.text(), '# TYPE mesos_sidecar_check_probes_total counter');
+t.test('the factory registers the check series into the registry it is given (the executor\'s)', async (t) => {
+  const registry = new Registry();
+  const factory = createTaskCheckFactory({ registry });
+  t.equal(factory.metrics.registry, registry);
+  t.match(await registry.metrics(), '# TYPE mesos_sidecar_check_probes_total counter');
+  t.match(await registry.metrics(), '# TYPE mesos_sidecar_check_scheduler_lateness_seconds histogram');
+  t.not(createTaskCheckFactory({}).metrics.registry, registry, 'without one: a registry of its own');
 });

@@ -2,7 +2,7 @@
 // switchboard's address and the metrics address; each caller words its own error and rule.
 import t from 'tap';
 import { formatHostPort, parseHostPort } from '../../common/host-port.js';
-import { parseMetricsAddress } from '../../checks/metrics.js';
+import { parseMetricsAddress } from '../../metrics/endpoint.js';
 import { switchboardOptionsFromEnv } from '../../switchboard/config.js';
 
 t.test('parseHostPort: names, IPv4, bracketed IPv6; everything else undefined', async (t) => {

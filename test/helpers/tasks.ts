@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../common/logger.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor, type ExecutorOptions } from '../../executor/executor.js';
 import type { mesos } from '../../proto/codec.js';
+import { until } from './wait.js';
 
 export const ENCODINGS = ['json', 'protobuf'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
@@ -80,6 +81,17 @@ export function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The URL of the executor's metrics endpoint, from its `metrics endpoint listening` line:
+ * run with MESOS_SIDECAR_METRICS_ADDRESS=127.0.0.1:0, the kernel's port is learnt here
+ * (a port found free first and released could be taken before the executor binds it).
+ */
+export async function metricsUrlOf(exec: ExecutorProcess): Promise<string> {
+  const listening = () => logLines(exec).find((l) => l.msg === 'metrics endpoint listening');
+  await until(() => listening() !== undefined, 'the executor\'s "metrics endpoint listening" log line');
+  return String(listening()!.url);
 }
 
 /** Parsed pino lines of the executor's stderr. */

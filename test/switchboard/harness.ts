@@ -14,6 +14,8 @@ import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/ind
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
+import type { Container, Containerizer } from '../../containerizer/containerizer.js';
+import type { ContainerResources } from '../../containerizer/resources.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -25,6 +27,7 @@ export class TestTask implements TaskView {
   workingDirectory: string;
   pid?: number | undefined;
   tty?: TtyTap;
+  container?: Container;
   terminated = false;
   waitStatus: number | undefined;
   exited: Promise<void>;
@@ -70,8 +73,24 @@ export class TestTask implements TaskView {
     });
   }
 
+  /** The task in a real container (as the executor launches it), its output ignored. */
+  async startContainer(containerizer: Containerizer, command: string, resources: ContainerResources = { cpus: 0.5, mem: 128, limits: {} }): Promise<Container> {
+    const container = await containerizer.launch({
+      id: this.containerId.value, file: '/bin/sh', args: ['-c', command], argv0: 'sh', env: this.environment, cwd: this.workingDirectory,
+      io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' }, resources,
+    });
+    [this.container, this.pid] = [container, container.pid];
+    void container.wait().then((end) => {
+      this.waitStatus = end.waitStatus;
+      this.terminated = true;
+      this.#resolveExited();
+    });
+    return container;
+  }
+
   kill(): void {
-    if (this.pid && !this.terminated) signalGroup(this.pid, 'SIGKILL');
+    if (this.container) void this.container.destroy();
+    else if (this.pid && !this.terminated) signalGroup(this.pid, 'SIGKILL');
   }
 }
 

@@ -1,0 +1,33 @@
+// A real Containerizer for tests outside test/containerizer: namespaces and cgroups under
+// <own cgroup>/mesos-sidecar-test-<pid>-<n>/ (containerizer/README.md), shut down in
+// teardown, which then checks by path that no cgroup of it is left.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Test } from 'tap';
+import { Containerizer } from '../../containerizer/containerizer.js';
+import { chooseIsolation, probeIsolationFacts } from '../../containerizer/isolation.js';
+import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
+import { requireRoot } from './wait.js';
+
+let roots = 0;
+
+/** undefined (and the test failed, saying why) without root, namespaces or writable cgroups. */
+export function testContainerizer(t: Test): { containerizer: Containerizer; hierarchy: CgroupHierarchy; root: string } | undefined {
+  if (!requireRoot(t, 'a real container (namespaces, cgroups)')) return undefined;
+  const { facts, hierarchy } = probeIsolationFacts();
+  const choice = chooseIsolation(facts, { mode: 'auto' });
+  if (!choice.namespaces || !choice.cgroups || !hierarchy) {
+    t.fail(`real containers need namespaces and writable cgroups: ${choice.reason}`);
+    return undefined;
+  }
+  const root = `mesos-sidecar-test-${process.pid}-${++roots}`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ctr-test-'));
+  const containerizer = new Containerizer({ isolation: choice, hierarchy, cgroupRoot: root, runtimeDir: path.join(dir, 'run'), memoryWatchMs: 50 });
+  t.teardown(async () => {
+    await containerizer.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+    if (hierarchy.exists(root)) throw new Error(`cgroup ${root} is left behind: ${hierarchy.dirs(root).join(', ')}`);
+  });
+  return { containerizer, hierarchy, root };
+}
