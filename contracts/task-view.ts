@@ -43,6 +43,8 @@ export interface TaskView {
 export interface ExecutorSandbox {
   frameworkId: string;
   executorId: string;
+  /** ExecutorInfo.name from SUBSCRIBED, when it has one (GET_CONTAINERS' executor_name). */
+  executorName?: string | undefined;
   /** The sandbox directory (MESOS_SANDBOX); task sandboxes are `tasks/<task_id>` in it. */
   directory: string;
 }

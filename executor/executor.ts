@@ -222,7 +222,7 @@ export class Executor implements TaskRegistry {
   }
 
   sandbox(): ExecutorSandbox {
-    return { frameworkId: this.#config.frameworkId, executorId: this.#config.executorId, directory: this.#config.sandbox };
+    return { frameworkId: this.#config.frameworkId, executorId: this.#config.executorId, executorName: this.#subscribed?.executor_info.name, directory: this.#config.sandbox };
   }
 
   // --- connection -------------------------------------------------------------------------

@@ -30,6 +30,8 @@ export const ACL_CALLS = [
   'KILL_CONTAINER',
   'REMOVE_CONTAINER',
   'GET_TASKS',
+  // Lists the containers of the tasks it matches (the agent's VIEW_CONTAINER).
+  'GET_CONTAINERS',
   // The agent's authorization action for its files API on a sandbox (/files/*).
   'ACCESS_SANDBOX',
 ] as const;

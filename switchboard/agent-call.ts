@@ -25,6 +25,8 @@ export type AgentCall =
   | { type: 'wait'; name: 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER'; container: mesos.ContainerID }
   | { type: 'kill'; name: 'KILL_CONTAINER' | 'KILL_NESTED_CONTAINER'; container: mesos.ContainerID; signal: number }
   | { type: 'remove'; name: 'REMOVE_CONTAINER' | 'REMOVE_NESTED_CONTAINER'; container: mesos.ContainerID }
+  /** `get_containers` is optional: both flags default to false, as the agent reads them. */
+  | { type: 'get-containers'; name: 'GET_CONTAINERS'; showNested: boolean; showStandalone: boolean }
   /** A valid call the switchboard does not serve (UNKNOWN included): answered 501. */
   | { type: 'not-served'; name: CallName };
 
@@ -141,6 +143,8 @@ export function parseAgentCall(call: agent.Call): AgentCall {
       return { type: 'remove', name, container: containerId('remove_nested_container', present('remove_nested_container', call.remove_nested_container).container_id, true) };
     case 'REMOVE_CONTAINER':
       return { type: 'remove', name, container: containerId('remove_container', present('remove_container', call.remove_container).container_id, false) };
+    case 'GET_CONTAINERS':
+      return { type: 'get-containers', name, showNested: call.get_containers?.show_nested ?? false, showStandalone: call.get_containers?.show_standalone ?? false };
     default:
       return { type: 'not-served', name };
   }

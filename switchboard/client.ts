@@ -96,6 +96,14 @@ export class SwitchboardClient {
     return JSON.parse(res.body.toString());
   }
 
+  /** GET_CONTAINERS: the containers with their status and statistics. */
+  async containers(options: { showNested?: boolean; encoding?: MessageContentType } = {}): Promise<agent.Response.GetContainers.Container[]> {
+    const encoding = options.encoding ?? JSON_TYPE;
+    const res = await this.call({ type: 'GET_CONTAINERS', get_containers: { show_nested: options.showNested ?? false } }, encoding);
+    if (res.status !== 200) throw new SwitchboardClientError(res.status, res.body.toString(), 'GET_CONTAINERS');
+    return codecs.agent.Response.decode(res.body, encoding).get_containers?.containers ?? [];
+  }
+
   /** WAIT_CONTAINER (or WAIT_NESTED_CONTAINER): the raw wait status, undefined if unknown. */
   async wait(containerId: mesos.ContainerID, type: 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER' = 'WAIT_CONTAINER', encoding: MessageContentType = JSON_TYPE): Promise<number | undefined> {
     const call: agent.Call = type === 'WAIT_CONTAINER' ? { type, wait_container: { container_id: containerId } } : { type, wait_nested_container: { container_id: containerId } };

@@ -11,6 +11,7 @@ import { authenticate, type AuthConfig } from './auth.js';
 import { AgentCallError, parseAgentCall, type AgentCall } from './agent-call.js';
 import { attachInput, type InputBody } from './calls/attach-input.js';
 import { attachOutput } from './calls/attach-output.js';
+import { getContainers } from './calls/get-containers.js';
 import type { CallContext, SwitchboardState } from './calls/context.js';
 import { killContainer } from './calls/kill.js';
 import { launchSession } from './calls/launch-session.js';
@@ -138,6 +139,8 @@ export function createRequestHandler(state: SwitchboardState, auth: AuthConfig):
         return killContainer(state, ctx, call);
       case 'remove':
         return removeContainer(state, ctx, call);
+      case 'get-containers':
+        return getContainers(state, ctx, call);
       case 'not-served':
         if (type === 'UNKNOWN') throw notImplemented();
         throw new SwitchboardHttpError('E_NOT_IMPLEMENTED', 501, `${type} is not served by the mesos-sidecar switchboard`);

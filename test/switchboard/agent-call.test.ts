@@ -37,6 +37,8 @@ t.test('every call the switchboard serves becomes one typed value', async (t) =>
     ],
     ['attach output', { type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: root } }, { type: 'attach-output', name: 'ATTACH_CONTAINER_OUTPUT', container: root }],
     ['wait', { type: 'WAIT_CONTAINER', wait_container: { container_id: root } }, { type: 'wait', name: 'WAIT_CONTAINER', container: root }],
+    ['get containers without get_containers: both flags false', { type: 'GET_CONTAINERS' }, { type: 'get-containers', name: 'GET_CONTAINERS', showNested: false, showStandalone: false }],
+    ['get containers, nested', { type: 'GET_CONTAINERS', get_containers: { show_nested: true } }, { type: 'get-containers', name: 'GET_CONTAINERS', showNested: true, showStandalone: false }],
     ['wait nested', { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: nested } }, { type: 'wait', name: 'WAIT_NESTED_CONTAINER', container: nested }],
     ['kill without a signal: SIGKILL', { type: 'KILL_CONTAINER', kill_container: { container_id: nested } }, { type: 'kill', name: 'KILL_CONTAINER', container: nested, signal: 9 }],
     ['kill nested with SIGTERM', { type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: nested, signal: 15 } }, { type: 'kill', name: 'KILL_NESTED_CONTAINER', container: nested, signal: 15 }],

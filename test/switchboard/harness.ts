@@ -96,6 +96,7 @@ export class TestTask implements TaskView {
 
 export const FRAMEWORK_ID = 'fw-test';
 export const EXECUTOR_ID = 'exec-test';
+export const EXECUTOR_NAME = 'Test Executor';
 
 export class TestRegistry implements TaskRegistry {
   readonly byContainer = new Map<string, TestTask>();
@@ -104,7 +105,7 @@ export class TestRegistry implements TaskRegistry {
     this.#sandbox = sandbox;
   }
   sandbox(): ExecutorSandbox {
-    return { frameworkId: FRAMEWORK_ID, executorId: EXECUTOR_ID, directory: this.#sandbox };
+    return { frameworkId: FRAMEWORK_ID, executorId: EXECUTOR_ID, executorName: EXECUTOR_NAME, directory: this.#sandbox };
   }
   executorContainerId(): mesos.ContainerID {
     return EXECUTOR_CONTAINER;
