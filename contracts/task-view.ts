@@ -2,6 +2,9 @@
 import type { mesos } from '../proto/codec.js';
 import type { Container } from '../containerizer/containerizer.js';
 
+/** Task label (on its status updates) with the isolation its container got: `describe(isolation)`. */
+export const ISOLATION_LABEL = 'mesos-sidecar.isolation';
+
 /** Live access to the terminal of a task launched with ContainerInfo.tty_info. */
 export interface TtyTap {
   /** Live output only (no replay). Returns a function that removes the listener. */

@@ -1,7 +1,8 @@
 // One task as GET /tasks lists it: what `exec` and `attach` resolve TASK with, and what
 // `ps` shows (state, health, last check result, age, sandbox). Built from the executor's
 // TaskView by pure functions; the JSON keys are stable snake_case.
-import type { ExecutorSandbox, TaskView } from '../contracts/task-view.js';
+import { describe } from '../containerizer/isolation.js';
+import { ISOLATION_LABEL, type ExecutorSandbox, type TaskView } from '../contracts/task-view.js';
 import type { mesos } from '../proto/codec.js';
 import { virtualTaskPath } from './files/sandbox-paths.js';
 
@@ -21,6 +22,8 @@ export interface TaskEntry {
   age_seconds: number | null;
   /** The task's sandbox as a /files path, when the switchboard serves files. */
   sandbox_path: string | null;
+  /** The isolation its container got (`namespaces,cgroups`, ..., `none`), null when unknown. */
+  isolation: string | null;
 }
 
 const MAX_CHECK_TEXT = 60;
@@ -38,6 +41,12 @@ export function describeLastCheck(status: mesos.TaskStatus | undefined): string 
   return null;
 }
 
+/** The label the executor put on the task's updates, else what its container says. */
+function isolationOf(task: TaskView): string | null {
+  const label = task.lastStatus?.labels?.labels?.find((l) => l.key === ISOLATION_LABEL)?.value;
+  return label ?? (task.container ? describe(task.container.isolation) : null);
+}
+
 export function taskEntry(task: TaskView, nowMs: number, sandbox: ExecutorSandbox | undefined): TaskEntry {
   const status = task.lastStatus;
   return {
@@ -50,5 +59,6 @@ export function taskEntry(task: TaskView, nowMs: number, sandbox: ExecutorSandbo
     last_check: describeLastCheck(status),
     age_seconds: task.launchedAt === undefined ? null : Math.max(0, Math.floor((nowMs - task.launchedAt) / 1000)),
     sandbox_path: sandbox ? virtualTaskPath(sandbox, task.taskId) : null,
+    isolation: isolationOf(task),
   };
 }

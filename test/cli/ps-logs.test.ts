@@ -71,16 +71,16 @@ for (const encoding of ENCODINGS) {
 
     t.equal(await table.exited, 0, `ps exits 0 (${table.stderr})`);
     const lines = table.stdout.trimEnd().split('\n');
-    t.match(lines[0], /^TASK ID +STATE +HEALTHY +LAST CHECK +AGE +TTY +CONTAINER ID$/, 'the header');
+    t.match(lines[0], /^TASK ID +STATE +HEALTHY +LAST CHECK +AGE +TTY +CPU +MEM \(RSS \/ LIMIT\) +PROCS +ISOLATION +CONTAINER ID$/, 'the header');
     const keepLine = lines.find((l) => l.startsWith(keep));
-    t.match(keepLine, new RegExp(`^${keep} +TASK_RUNNING +true +\\S.* +\\d+s +no +[\\w-]+\\.[\\w-]+$`), 'the healthy task: state, healthy, a check result, age, TTY, container id');
+    t.match(keepLine, new RegExp(`^${keep} +TASK_RUNNING +true +\\S.* +\\d+s +no +\\S+ +\\S+( / \\S+)? +\\S+ +\\S+ +[\\w-]+\\.[\\w-]+$`), 'the healthy task: state, healthy, a check result, age, TTY, CPU, memory, processes, isolation, container id');
     t.equal(lines[0]!.indexOf('STATE'), keepLine!.indexOf('TASK_RUNNING'), 'columns aligned');
 
     t.equal(await json.exited, 0);
     const rows = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     const row = rows.find((r) => r.task_id === keep);
     t.match(row, { task_id: keep, state: 'TASK_RUNNING', healthy: true, last_check: String, age_seconds: Number, tty: false, container_id: /\./ }, '--json: one object per task');
-    t.same(Object.keys(row!), ['task_id', 'state', 'healthy', 'last_check', 'age_seconds', 'tty', 'container_id'], '--json keys');
+    t.same(Object.keys(row!), ['task_id', 'state', 'healthy', 'last_check', 'age_seconds', 'tty', 'container_id', 'cpu_seconds', 'mem_rss_bytes', 'mem_limit_bytes', 'processes', 'isolation'], '--json keys');
     t.match(rows.find((r) => r.task_id === web), { healthy: null, last_check: null }, 'a task without checks');
 
     await within(follow.printed('first\n'), 'logs -f printed the first line', follow);

@@ -6,8 +6,10 @@ import { parseAcl } from '../../switchboard/acl.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { statisticsMessage } from '../../switchboard/calls/get-containers.js';
 import { codecs, type agent } from '../../proto/codec.js';
+import type { PsRow } from '../../cli/ps.js';
+import { runCli } from '../helpers/cli.js';
 import { testContainerizer } from '../helpers/containers.js';
-import { ENCODINGS, EXECUTOR_CONTAINER, EXECUTOR_ID, EXECUTOR_NAME, FRAMEWORK_ID, TestTask, TOKEN, sessionId, sessionOpener, startFixture, until } from './harness.js';
+import { cliEnv, ENCODINGS, EXECUTOR_CONTAINER, EXECUTOR_ID, EXECUTOR_NAME, FRAMEWORK_ID, TestTask, TOKEN, sessionId, sessionOpener, startFixture, until } from './harness.js';
 
 const MiB = 2 ** 20;
 
@@ -58,6 +60,19 @@ t.test('real containers: GET_CONTAINERS lists each running task container with s
     t.equal(s!.container_status!.container_id!.parent!.value, 'busy-cid');
     t.equal(nested.length, 3);
   }
+
+  // `ps` reads the same figures (and the isolation from the container, without a label).
+  const ps = await runCli(['ps', '--json'], cliEnv(fx));
+  t.equal(ps.code, 0, ps.stderr);
+  const rows = JSON.parse(ps.stdout) as PsRow[];
+  const busyRow = rows.find((r) => r.task_id === 'busy')!;
+  t.ok(busyRow.cpu_seconds! >= 0.2, `ps: busy CPU seconds ${busyRow.cpu_seconds}`);
+  t.match(busyRow, { isolation: 'namespaces,cgroups', processes: Number, mem_limit_bytes: 64 * MiB });
+  const allocRow = rows.find((r) => r.task_id === 'alloc')!;
+  t.ok(allocRow.mem_rss_bytes! >= 40 * MiB, `ps: allocation rss ${allocRow.mem_rss_bytes}`);
+  t.equal(allocRow.processes, 2);
+  const table = await runCli(['ps'], cliEnv(fx));
+  t.match(table.stdout.split('\n').find((l) => l.startsWith('alloc ')), /^alloc +- +- +- +- +no +\d+\.\d\ds +\d+M \/ 128M +2 +namespaces,cgroups +executor-cid\.alloc-cid$/, 'ps: the table row (the harness sends no status updates: no state)');
 });
 
 t.test('GET_CONTAINERS and the ACL: entries the principal may not see are left out, never refused', async (t) => {
