@@ -67,8 +67,26 @@ export function executorTable(r: Doc | undefined): string {
     ['executor RSS, subscribed, idle', num(r, 'rss.subscribedIdleMiB', ' MiB'), '', ''],
     ['executor RSS, 1 running task', num(r, 'rss.oneTaskMiB', ' MiB'), '', ''],
     [`executor RSS, ${at(r, 'rss.manyTasks') ?? 100} running tasks`, num(r, 'rss.manyTasksMiB', ' MiB'), '< 60 MB', verdict(at(r, 'rss.met'))],
+    ...isolationRows(r),
   ];
   return table(`Executor (\`bench/executor\`, ${measuredOn(r)}; ${at(r, 'launchToRunning.executor.samples') ?? '?'} launches of \`/bin/true\`)`, rows);
+}
+
+/** Issue 10's rows, once a run measured them (results without `isolation` show none). */
+function isolationRows(r: Doc | undefined): string[][] {
+  if (!at(r, 'isolation')) return [];
+  const wanted = String(at(r, 'isolation.isolation'));
+  const reported = at(r, 'isolation.launchToRunning.reported.isolated');
+  const note = reported === wanted ? '' : ` (the executor reported ${reported === null ? 'no isolation label' : `isolation ${String(reported)}`}: both executors timed the same path)`;
+  const launch = (p: 'p50' | 'p99') =>
+    `${num(r, `isolation.launchToRunning.isolated.${p}Ms`, ' ms', 2)} (\`none\` ${num(r, `isolation.launchToRunning.none.${p}Ms`, ' ms', 2)}, direct spawn ${num(r, `isolation.launchToRunning.directSpawn.${p}Ms`, ' ms', 2)})`;
+  return [
+    [`LAUNCH → TASK_RUNNING p50, isolation ${wanted}`, `${launch('p50')}${note}`, '', ''],
+    [`LAUNCH → TASK_RUNNING p99, isolation ${wanted}`, launch('p99'), '', ''],
+    ['isolation overhead p50 (isolated − none)', num(r, 'isolation.launchToRunning.overheadP50Ms', ' ms', 2), '< 10 ms', verdict(at(r, 'isolation.launchToRunning.met'))],
+    ['`Containerizer.launch()` p50, isolated / none', `${num(r, 'isolation.containerizerLaunch.isolated.p50Ms', ' ms', 2)} / ${num(r, 'isolation.containerizerLaunch.none.p50Ms', ' ms', 2)}`, '', ''],
+    [`executor RSS, ${at(r, 'isolation.rss.tasks') ?? 100} isolated tasks`, num(r, 'isolation.rss.executorMiB', ' MiB'), '< 64 MiB', verdict(at(r, 'isolation.rss.met'))],
+  ];
 }
 
 export function checksTable(r: Doc | undefined): string {

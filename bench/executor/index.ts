@@ -12,13 +12,12 @@
 // < 150 ms; RSS < 60 MB with 100 tasks.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../../agent/emulator.js';
 import { createLogger, type Logger } from '../../common/logger.js';
-import { signalGroup } from '../../common/process.js';
-import type { mesos } from '../../proto/codec.js';
 import { ms, percentile, summarize, type LatencySummary } from '../stats.js';
+import { AGENT_ID, directSpawnMs, nextUpdateAt, rssMiB, SLEEP, stopExecutor, task, TRUE, withExecutor } from './harness.js';
+import { benchIsolation, type IsolationBenchResult } from './isolation.js';
 
 export interface ExecutorBenchOptions {
   /** LAUNCH -> RUNNING samples (each also a direct spawn sample). Default 200. */
@@ -31,6 +30,8 @@ export interface ExecutorBenchOptions {
   manyTasks?: number;
   encoding?: 'json' | 'protobuf';
   logger?: Logger;
+  /** Also measure what isolation costs (./isolation.ts, the same counts). Default true. */
+  isolation?: boolean;
 }
 
 export interface ExecutorBenchResult {
@@ -63,77 +64,7 @@ export interface ExecutorBenchResult {
     targetMiB: number;
     met: boolean;
   };
-}
-
-const AGENT_ID = 'bench-agent';
-const TRUE = { argv: ['/bin/true'], command: { shell: false, value: '/bin/true', arguments: ['true'] } };
-const SLEEP = { shell: false, value: '/bin/sleep', arguments: ['sleep', '600'] };
-
-function task(id: string, command: mesos.CommandInfo): mesos.TaskInfo {
-  return { name: 'bench', task_id: { value: id }, agent_id: { value: AGENT_ID }, command };
-}
-
-/** VmRSS of a live process in MiB. */
-export function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Math.round((Number(m[1]) / 1024) * 10) / 10;
-}
-
-/** Resolves with performance.now() of the first update matching `pred`. */
-function nextUpdateAt(emulator: AgentEmulator, pred: (s: mesos.TaskStatus) => boolean): Promise<number> {
-  return new Promise((resolve) => {
-    const onUpdate = (u: ReceivedUpdate): void => {
-      if (u.duplicate || !pred(u.status)) return;
-      const at = performance.now();
-      emulator.off('update', onUpdate);
-      resolve(at);
-    };
-    emulator.on('update', onUpdate);
-  });
-}
-
-/** One emulator plus one subscribed executor, torn down whatever happens. */
-async function withExecutor<T>(options: ExecutorBenchOptions, logger: Logger, body: (emulator: AgentEmulator, exec: ExecutorProcess) => Promise<T>): Promise<T> {
-  const emulator = await AgentEmulator.start({ logger, agentId: AGENT_ID, autoAcknowledge: true });
-  let exec: ExecutorProcess | undefined;
-  try {
-    exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error' }, stdio: 'pipe' });
-    await emulator.waitForSubscribed();
-    return await body(emulator, exec);
-  } finally {
-    if (exec) await stopExecutor(emulator, exec);
-    await emulator.close();
-  }
-}
-
-// SHUTDOWN lets the executor kill its tasks and leave; SIGKILL to its group only if it
-// does not, so that a failed run leaves nothing behind either.
-async function stopExecutor(emulator: AgentEmulator, exec: ExecutorProcess): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const exited = await Promise.race([
-    exec.exited.then(() => true),
-    (async () => {
-      emulator.shutdown();
-      return new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000)));
-    })(),
-  ]);
-  clearTimeout(timer);
-  if (!exited) {
-    signalGroup(exec.pid, 'SIGKILL');
-    await exec.exited;
-  }
-}
-
-async function directSpawnMs(argv: string[]): Promise<number> {
-  const t0 = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
-  const exit = once(child, 'exit');
-  await once(child, 'spawn');
-  const t1 = performance.now();
-  await exit;
-  return t1 - t0;
+  isolation?: IsolationBenchResult;
 }
 
 async function launchToRunning(emulator: AgentEmulator, id: string): Promise<number> {
@@ -255,6 +186,7 @@ export async function run(options: ExecutorBenchOptions = {}): Promise<ExecutorB
   const launchResult = await benchLaunches(options, logger);
   const coldStart = await benchColdStart(options, logger);
   const rss = await benchRss(options, logger);
+  const isolation = options.isolation === false ? undefined : await benchIsolation(options, logger);
   return {
     encoding: options.encoding ?? 'protobuf',
     setup:
@@ -264,5 +196,6 @@ export async function run(options: ExecutorBenchOptions = {}): Promise<ExecutorB
     launchToRunning: launchResult,
     coldStartToSubscribe: coldStart,
     rss,
+    ...(isolation ? { isolation } : {}),
   };
 }

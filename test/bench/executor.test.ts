@@ -45,4 +45,14 @@ t.test('executor bench with tiny N', async (t) => {
   t.ok(r.coldStartToSubscribe.nodeStartupMedianMs > 0);
   t.equal(r.rss.manyTasks, 3);
   t.ok(r.rss.oneTaskMiB > 10 && r.rss.manyTasksMiB > 10, 'RSS of a node process is tens of MiB');
+  // Isolation (issue 10): the three launch paths and the containerizer itself, same counts.
+  const iso = r.isolation!;
+  t.ok(iso.available, `this machine can isolate (the suite runs as root): ${iso.reason}`);
+  for (const path of [iso.launchToRunning.isolated, iso.launchToRunning.none, iso.launchToRunning.directSpawn, iso.containerizerLaunch.isolated!, iso.containerizerLaunch.none]) {
+    t.equal(path.samples, 3);
+    t.ok(path.p50Ms > 0);
+  }
+  t.equal(iso.launchToRunning.reported.none === null || iso.launchToRunning.reported.none === 'none', true, 'the none executor never reports isolation');
+  t.equal(iso.rss.tasks, 3);
+  t.ok(iso.rss.executorMiB > 10);
 });

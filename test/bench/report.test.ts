@@ -26,6 +26,31 @@ t.test('tables show the figures of the results files, and "–" where there are 
   t.match(md, '| CPU per HTTP probe | – in-process vs – forking curl (×–) | ≥ 40× less | – |');
 });
 
+t.test('the isolation rows (issue 10) appear once executor.json has an isolation block, and say when the executor did not isolate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = { launchToRunning: { executor: { p50Ms: 4.5, samples: 200 } }, meta: { started: '2026-01-02T03:04:05.000Z' } };
+  const isolation = (reported: string | null, met: boolean) => ({
+    isolation: 'namespaces,cgroups',
+    launchToRunning: { isolated: { p50Ms: 12.5, p99Ms: 20 }, none: { p50Ms: 5, p99Ms: 9 }, directSpawn: { p50Ms: 2, p99Ms: 4 }, overheadP50Ms: 7.5, met, reported: { isolated: reported, none: 'none' } },
+    containerizerLaunch: { isolated: { p50Ms: 9.5 }, none: { p50Ms: 3.25 } },
+    rss: { tasks: 100, executorMiB: 58.2, met },
+  });
+  writeFileSync(join(dir, 'executor.json'), JSON.stringify(base));
+  t.notMatch(renderBenchmarks(dir), 'isolation', 'results without it: no isolation rows (no placeholders)');
+  writeFileSync(join(dir, 'executor.json'), JSON.stringify({ ...base, isolation: isolation('namespaces,cgroups', true) }));
+  const md = renderBenchmarks(dir);
+  t.match(md, '| LAUNCH → TASK_RUNNING p50, isolation namespaces,cgroups | 12.50 ms (`none` 5.00 ms, direct spawn 2.00 ms) |  |  |');
+  t.match(md, '| isolation overhead p50 (isolated − none) | 7.50 ms | < 10 ms | met |');
+  t.match(md, '| `Containerizer.launch()` p50, isolated / none | 9.50 ms / 3.25 ms |  |  |');
+  t.match(md, '| executor RSS, 100 isolated tasks | 58.2 MiB | < 64 MiB | met |');
+  // input: a run whose executor sent no isolation label → the row says so, the verdict is not met
+  writeFileSync(join(dir, 'executor.json'), JSON.stringify({ ...base, isolation: isolation(null, false) }));
+  const unwired = renderBenchmarks(dir);
+  t.match(unwired, '(the executor reported no isolation label: both executors timed the same path)');
+  t.match(unwired, '| isolation overhead p50 (isolated − none) | 7.50 ms | < 10 ms | **not met** |');
+});
+
 t.test('replaceSection swaps only the named part and refuses a file without its markers', async (t) => {
   const text = 'intro\n<!-- bench:begin summary -->\nold\n<!-- bench:end summary -->\noutro\n';
   t.equal(replaceSection(text, 'summary', 'new'), 'intro\n<!-- bench:begin summary -->\nnew\n<!-- bench:end summary -->\noutro\n');
