@@ -13,7 +13,8 @@ import { Executor } from './executor.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
-import { METRICS_ADDRESS_ENV, type MetricsEndpoint } from '../metrics/endpoint.js';
+import { METRICS_ADDRESS_ENV, startMetricsServer, type MetricsEndpoint } from '../metrics/endpoint.js';
+import { registerContainerMetrics } from '../metrics/container-statistics.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
@@ -68,7 +69,6 @@ async function main(): Promise<number> {
 
   let metrics: MetricsEndpoint | undefined;
   if (registry && metricsAddress) {
-    const [{ startMetricsServer }, { registerContainerMetrics }] = await Promise.all([import('../metrics/endpoint.js'), import('../metrics/container-statistics.js')]);
     registerContainerMetrics(registry, () => executor.tasks());
     try {
       // unref: a scrape in progress must not keep a finished executor alive.
