@@ -1,6 +1,7 @@
 // A real Containerizer for tests outside test/containerizer: namespaces and cgroups under
 // <own cgroup>/mesos-sidecar-test-<pid>-<n>/ (containerizer/README.md), shut down in
-// teardown, which then checks by path that no cgroup of it is left.
+// teardown, which then checks by path that no cgroup of it is left and by pid that none
+// of its processes is.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import type { Test } from 'tap';
 import { Containerizer } from '../../containerizer/containerizer.js';
 import { chooseIsolation, probeIsolationFacts } from '../../containerizer/isolation.js';
 import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
-import { requireRoot } from './wait.js';
+import { processGone, requireRoot } from './wait.js';
 
 let roots = 0;
 
@@ -25,9 +26,12 @@ export function testContainerizer(t: Test): { containerizer: Containerizer; hier
   const dir = mkdtempSync(path.join(tmpdir(), 'ctr-test-'));
   const containerizer = new Containerizer({ isolation: choice, hierarchy, cgroupRoot: root, runtimeDir: path.join(dir, 'run'), memoryWatchMs: 50 });
   t.teardown(async () => {
+    const pids = hierarchy.exists(root) ? hierarchy.pids(root) : [];
     await containerizer.shutdown();
     rmSync(dir, { recursive: true, force: true });
     if (hierarchy.exists(root)) throw new Error(`cgroup ${root} is left behind: ${hierarchy.dirs(root).join(', ')}`);
+    const alive = pids.filter((p) => !processGone(p));
+    if (alive.length > 0) throw new Error(`processes of ${root} are left behind: ${alive.join(', ')}`);
   });
   return { containerizer, hierarchy, root };
 }

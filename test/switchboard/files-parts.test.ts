@@ -9,7 +9,8 @@ import { jsonStringOfBytes } from '../../switchboard/files/json-bytes.js';
 import { parseInteger, parseReadQuery } from '../../switchboard/files/query.js';
 import { sandboxNames, suffixBelow, taskIdOf } from '../../switchboard/files/sandbox-paths.js';
 import { describeLastCheck, taskEntry } from '../../switchboard/task-listing.js';
-import type { TaskView } from '../../contracts/task-view.js';
+import { ISOLATION_LABEL, type TaskView } from '../../contracts/task-view.js';
+import type { Container } from '../../containerizer/containerizer.js';
 import type { mesos } from '../../proto/codec.js';
 
 t.test('parseInteger reads what numify<int64> reads', async (t) => {
@@ -150,7 +151,13 @@ t.test('describeLastCheck and the GET /tasks entry', async (t) => {
     last_check: 'ok',
     age_seconds: 125,
     sandbox_path: '/frameworks/F/executors/E/runs/latest/tasks/web',
+    isolation: null,
   });
   const bare = taskEntry({ ...view, lastStatus: undefined, launchedAt: undefined }, 0, undefined);
   t.match(bare, { state: null, healthy: null, last_check: null, age_seconds: null, sandbox_path: null }, 'a view without the ps fields');
+  // The isolation: the task's label wins over what its container says.
+  const labelled = { ...view, lastStatus: { ...base, labels: { labels: [{ key: ISOLATION_LABEL, value: 'namespaces' }] } } };
+  t.equal(taskEntry(labelled, 0, undefined).isolation, 'namespaces', 'from the mesos-sidecar.isolation label');
+  const contained = { ...view, container: { isolation: { namespaces: true, cgroups: true } } as unknown as Container };
+  t.equal(taskEntry(contained, 0, undefined).isolation, 'namespaces,cgroups', 'without a label: describe(container.isolation)');
 });
