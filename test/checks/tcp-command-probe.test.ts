@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeTcp, useTcpWrapForTests } from '../../checks/tcp-probe.js';
+import { probeTcp } from '../../checks/tcp-probe.js';
+import { useRawTcpForTests } from '../../checks/raw-tcp.js';
 import { probeCommand, OutputTail } from '../../checks/command-probe.js';
 import { parseCommandInfo } from '../../checks/definitions.js';
 import { CheckScheduler } from '../../checks/scheduler.js';
@@ -17,8 +18,8 @@ import { processGone, until } from '../helpers/wait.js';
 const never = () => new AbortController().signal;
 
 for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'libuv handle' : 'node:net fallback'}): accepted connects and closes; refused is a result succeeded:false, not an error`, async (t) => {
-  useTcpWrapForTests(path);
-  t.teardown(() => useTcpWrapForTests('auto'));
+  useRawTcpForTests(path);
+  t.teardown(() => useRawTcpForTests('auto'));
   let accepted = 0;
   const server = createServer((s) => {
     accepted++;
