@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test bench fuzz soak docs dist clean
+.PHONY: all install build run test bench bench-deps fuzz soak docs dist clean
 
 all: build
 
@@ -25,7 +25,12 @@ run: build
 test: build
 	npx tap 'dist/test/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
 
-bench: build
+# What the benchmarks need besides node_modules: Debian's Go builds the kubelet-prober
+# baseline of bench/checks (shared/anchors/kubelet-prober) in the same run.
+bench-deps:
+	@command -v go >/dev/null || { apt-get update -qq && apt-get install -y -qq golang-go; }
+
+bench: build bench-deps
 	node dist/bench/run.js
 
 # Full-size robustness suites (a short fixed-seed slice of each runs in make test).

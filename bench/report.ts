@@ -91,8 +91,10 @@ function isolationRows(r: Doc | undefined): string[][] {
 
 export function checksTable(r: Doc | undefined): string {
   const rows = [
-    ['CPU per HTTP probe', `${num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3)} in-process vs ${num(r, 'cpuPerProbe.http.forkedCurl.cpuMsPerProbe', ' ms', 2)} forking curl (×${num(r, 'cpuPerProbe.http.cpuRatio')})`, '≥ 40× less', verdict(at(r, 'cpuPerProbe.http.met'))],
+    ['CPU per HTTP probe', `${num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3)} in-process vs ${num(r, 'cpuPerProbe.http.forkedCurl.cpuMsPerProbe', ' ms', 2)} forking curl (×${num(r, 'cpuPerProbe.http.cpuRatio')})`, `≥ ${at(r, 'cpuPerProbe.http.target') ?? '–'}× less`, verdict(at(r, 'cpuPerProbe.http.met'))],
+    ['… vs kubelet\'s way (Go net/http, same run)', `${num(r, 'cpuPerProbe.http.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)} kubelet (ours ×${num(r, 'cpuPerProbe.http.versusKubelet.cpuRatio', '', 2)})`, `≤ ${at(r, 'cpuPerProbe.http.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.versusKubelet.met'))],
     ['CPU per TCP probe', `${num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3)} in-process vs ${num(r, 'cpuPerProbe.tcp.forkedHelper.cpuMsPerProbe', ' ms', 2)} forked helper (×${num(r, 'cpuPerProbe.tcp.cpuRatio')})`, '', ''],
+    ['… vs kubelet\'s way (Go net.Dial, same run)', `${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)} kubelet (ours ×${num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '', 2)})`, `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
     [`${at(r, 'load.tasks') ?? 1000} tasks × 1 s HTTP health check: CPU`, `${num(r, 'load.cpuShareOfOneCore', '', 3)} of one core (${num(r, 'load.probesPerSecond', ' probes/s')})`, '< 0.15', verdict(at(r, 'load.met.cpu'))],
     ['… probe lateness p99', num(r, 'load.lateness.p99Ms', ' ms'), '< 50 ms', verdict(at(r, 'load.met.lateness'))],
   ];
@@ -118,7 +120,9 @@ export function checksCostTable(r: Doc | undefined): string {
   const percent = (v: unknown) => (typeof v === 'number' ? `${plain(v * 100, 1)} %` : '–');
   const rows = [
     ['CPU per HTTP probe', num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.http.forkedCurl', 'curl'), num(r, 'cpuPerProbe.http.cpuRatio', '×'), `≥ ${at(r, 'cpuPerProbe.http.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.met'))],
+    ['CPU per HTTP probe vs kubelet\'s way', num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3), `kubelet ${num(r, 'cpuPerProbe.http.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)}`, num(r, 'cpuPerProbe.http.versusKubelet.cpuRatio', '×', 2), `≤ ${at(r, 'cpuPerProbe.http.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.versusKubelet.met'))],
     ['CPU per TCP probe', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.tcp.forkedHelper', 'bash'), num(r, 'cpuPerProbe.tcp.cpuRatio', '×'), '–', '–'],
+    ['CPU per TCP probe vs kubelet\'s way', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), `kubelet ${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)}`, num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '×', 2), `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
     [`${count(at(r, 'load.tasks'))} tasks × ${at(r, 'load.intervalSeconds') ?? '?'} s HTTP check: CPU`, `${percent(share)} of one core at ${num(r, 'load.probesPerSecond', ' probes/s', 0)} (${num(r, 'load.cpuMsPerProbe', ' ms', 3)}/probe, all included)`, '–', '–', `< ${percent(shareTarget)}`, verdict(at(r, 'load.met.cpu'))],
     [`${count(at(r, 'load.tasks'))} tasks × ${at(r, 'load.intervalSeconds') ?? '?'} s HTTP check: lateness`, `p50 ${num(r, 'load.lateness.p50Ms', ' ms', 2)}, p99 ${num(r, 'load.lateness.p99Ms', ' ms', 1)}, max ${num(r, 'load.lateness.maxMs', ' ms', 0)}`, '–', '–', `p99 < ${at(r, 'load.targets.p99LatenessMs') ?? '–'} ms`, verdict(at(r, 'load.met.lateness'))],
   ];

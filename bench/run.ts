@@ -48,6 +48,13 @@ export async function main(argv: string[]): Promise<number> {
       writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify({ [name]: result }, null, 2)}\n`);
       process.stderr.write(`bench: ${name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s -> ${file}\n`);
+      // A suite that could not measure a row it must report (a missing baseline) says so in
+      // its results and fails the run; the row is not silently left out.
+      const incomplete = (result as { incomplete?: unknown }).incomplete;
+      if (Array.isArray(incomplete) && incomplete.length > 0) {
+        failed += 1;
+        for (const why of incomplete) process.stderr.write(`bench: ${name} incomplete: ${String(why)}\n`);
+      }
     } catch (err) {
       failed += 1;
       process.stderr.write(`bench: ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -30,6 +30,7 @@ import { CheckScheduler } from '../../checks/scheduler.js';
 import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
 import type { HttpSpec, TcpSpec } from '../../checks/definitions.js';
 import { percentile, runMeta, summarize } from '../stats.js';
+import { KubeletProber, KubeletProberUnavailable, type KubeletProbeCost } from './kubelet-prober.js';
 
 export interface ChecksBenchOptions {
   quick?: boolean;
@@ -42,6 +43,8 @@ export interface ChecksBenchOptions {
   /** Wait before each phase until fewer sockets are in TIME_WAIT (default 8000; Infinity: never). */
   quietTimeWaitLimit?: number;
 }
+
+const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'); // from dist/bench/checks
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; /proc times are in these ticks
 
@@ -128,7 +131,13 @@ async function measure(probes: number, one: () => Promise<void>, warmup: number)
   };
 }
 
-async function cpuPerProbe(port: number, inProcess: number, forked: number) {
+/** Ours against kubelet's way: CPU per probe, ours / theirs (targets: HTTP <= 0.5, TCP <= 0.8). */
+function versusKubelet(ours: CpuPerProbe, kubelet: KubeletProbeCost, target: number) {
+  const ratio = Math.round((ours.cpuMsPerProbe / kubelet.cpuMsPerProbe) * 1000) / 1000;
+  return { kubelet, cpuRatio: ratio, target, met: ratio <= target };
+}
+
+async function cpuPerProbe(port: number, inProcess: number, forked: number, kubelet: KubeletProber) {
   const never = new AbortController().signal;
   const http: HttpSpec = { type: 'HTTP', scheme: 'http', host: '127.0.0.1', port, path: '/health', followRedirects: true };
   const tcp: TcpSpec = { type: 'TCP', host: '127.0.0.1', port };
@@ -137,6 +146,9 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number) {
     const o = await probeHttp(http, { signal: never });
     if (o.kind !== 'result' || o.result.type !== 'HTTP' || o.result.statusCode !== 200) throw new Error(`in-process HTTP probe failed: ${JSON.stringify(o)}`);
   }, 500);
+  // kubelet's way right after ours, against the same target: the pair is what the ratio compares.
+  await waitForQuietPorts();
+  const httpKubelet = await kubelet.http(url, inProcess);
   const httpForked = await measure(forked, async () => {
     const out = await execFileP('curl', ['-s', '-S', '-L', '-k', '-w', '%{http_code}', '-o', '/dev/null', '-g', url]);
     if (out !== '200') throw new Error(`curl printed ${JSON.stringify(out)}`);
@@ -145,13 +157,28 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number) {
     const o = await probeTcp(tcp, { signal: never });
     if (o.kind !== 'result' || o.result.type !== 'TCP' || !o.result.succeeded) throw new Error(`in-process TCP probe failed: ${JSON.stringify(o)}`);
   }, 500);
+  await waitForQuietPorts();
+  const tcpKubelet = await kubelet.tcp(`127.0.0.1:${port}`, inProcess);
   const tcpForked = await measure(forked, async () => {
     await execFileP('bash', ['--norc', '--noprofile', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
   }, 20);
   const ratio = (a: CpuPerProbe, b: CpuPerProbe) => Math.round((b.cpuMsPerProbe / a.cpuMsPerProbe) * 10) / 10;
   return {
-    http: { inProcess: httpIn, forkedCurl: httpForked, cpuRatio: ratio(httpIn, httpForked), target: 40, met: ratio(httpIn, httpForked) >= 40 },
-    tcp: { inProcess: tcpIn, forkedHelper: { helper: "bash --norc --noprofile -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked }, cpuRatio: ratio(tcpIn, tcpForked) },
+    kubeletProber: { go: kubelet.goVersion },
+    http: {
+      inProcess: httpIn,
+      forkedCurl: httpForked,
+      cpuRatio: ratio(httpIn, httpForked),
+      target: 50,
+      met: ratio(httpIn, httpForked) >= 50,
+      versusKubelet: versusKubelet(httpIn, httpKubelet, 0.5),
+    },
+    tcp: {
+      inProcess: tcpIn,
+      forkedHelper: { helper: "bash --norc --noprofile -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked },
+      cpuRatio: ratio(tcpIn, tcpForked),
+      versusKubelet: versusKubelet(tcpIn, tcpKubelet, 0.8),
+    },
   };
 }
 
@@ -230,10 +257,19 @@ async function load(port: number, tasks: number, durationSeconds: number, settle
 export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   const quick = options.quick ?? process.env.MESOS_SIDECAR_BENCH_QUICK === '1';
   quietLimit = options.quietTimeWaitLimit ?? 8000;
+  // Without the baseline the headline ratios cannot be stated: say so and fail the suite
+  // (bench/run.ts exits non-zero on `incomplete`), rather than drop the row.
+  let kubelet: KubeletProber;
+  try {
+    kubelet = await KubeletProber.build(repoDir);
+  } catch (err) {
+    if (!(err instanceof KubeletProberUnavailable)) throw err;
+    return { quick, incomplete: [`kubelet baseline: ${err.message}`] };
+  }
   const target = await startTarget();
   const loadBefore = loadavg();
   try {
-    const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300));
+    const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), kubelet);
     const loaded = await load(target.port, options.tasks ?? (quick ? 100 : 1000), options.durationSeconds ?? (quick ? 3 : 60), options.settleSeconds ?? (quick ? 1 : 3));
     return {
       quick,
@@ -241,9 +277,10 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       load: loaded,
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close).',
+      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes.',
     };
   } finally {
+    kubelet.dispose();
     await target.stop();
   }
 }

@@ -295,8 +295,13 @@ t.test('an aborted probe destroys its socket and says so, also on a signal that 
   t.same(await probeHttp(spec(port, '/ok'), { signal: controller.signal }), { kind: 'error', code: 'ABORTED', message: 'probe aborted' }, 'an aborted signal starts nothing');
 });
 
-t.test('closed sockets are reused for new connections, never after an error or an abort', async (t) => {
+t.test('node:net fallback: closed sockets are reused for new connections, never after an error or an abort', async (t) => {
   const { idleSocketCount, MAX_IDLE_SOCKETS } = await import('../../checks/http-probe.js');
+  // The pool serves only where libuv's handles are not available to us (raw-tcp.ts).
+  const { rawTcpAvailable, useRawTcpForTests } = await import('../../checks/raw-tcp.js');
+  const before = rawTcpAvailable() ? 'auto' : 'off';
+  useRawTcpForTests('off');
+  t.teardown(() => useRawTcpForTests(before));
   const connections: Socket[] = [];
   const port = await rawServe(t, (s, request) => {
     connections.push(s);

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeTcp } from '../../checks/tcp-probe.js';
+import { useRawTcpForTests } from '../../checks/raw-tcp.js';
 import { probeCommand, OutputTail } from '../../checks/command-probe.js';
 import { parseCommandInfo } from '../../checks/definitions.js';
 import { CheckScheduler } from '../../checks/scheduler.js';
@@ -16,7 +17,9 @@ import { processGone, until } from '../helpers/wait.js';
 
 const never = () => new AbortController().signal;
 
-t.test('TCP: accepted connects and closes; refused is a result succeeded:false, not an error', async (t) => {
+for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'libuv handle' : 'node:net fallback'}): accepted connects and closes; refused is a result succeeded:false, not an error`, async (t) => {
+  useRawTcpForTests(path);
+  t.teardown(() => useRawTcpForTests('auto'));
   let accepted = 0;
   const server = createServer((s) => {
     accepted++;
@@ -38,6 +41,12 @@ t.test('TCP: accepted connects and closes; refused is a result succeeded:false, 
   const aborted = new AbortController();
   aborted.abort();
   t.match(await probeTcp({ type: 'TCP', host: '127.0.0.1', port }, { signal: aborted.signal }), { kind: 'error', code: 'ABORTED' });
+  // Aborted while the connect is pending: the handle is closed, the late completion (ECANCELED) ignored.
+  const midway = new AbortController();
+  const pending = probeTcp({ type: 'TCP', host: '::1', port: (v6.address() as { port: number }).port }, { signal: midway.signal });
+  midway.abort();
+  t.match(await pending, { kind: 'error', code: 'ABORTED' }, 'abort during the connect');
+  await new Promise((resolve) => setImmediate(resolve));
 });
 
 function tmp(t: { teardown(fn: () => unknown): void }): string {
