@@ -60,6 +60,13 @@ export class HealthKillGate {
   readonly #tasks = new Map<string, TrackedTask>();
   #storm: Storm = { kind: 'calm' };
   #nextHoldId = 0;
+  /**
+   * Health-checked tasks, and those of them whose last report was unhealthy however old:
+   * an upper bound on the failing ones, so a calm executor decides without a scan (a
+   * thousand tasks reporting must not cost a thousand steps each).
+   */
+  #checked = 0;
+  #unhealthy = 0;
 
   constructor(settings: KillStormSettings = DEFAULT_KILL_STORM) {
     this.settings = settings;
@@ -68,13 +75,35 @@ export class HealthKillGate {
   /** A task whose health check started; `windowMs` from healthReportWindowMs(). */
   track(taskId: string, windowMs: number): void {
     const task = this.#tasks.get(taskId);
-    if (task) task.windowMs = windowMs;
-    else this.#tasks.set(taskId, { windowMs, healthy: undefined, lastReportMs: 0, holds: new Map() });
+    if (!task) return this.#add(taskId, { windowMs, healthy: undefined, lastReportMs: 0, holds: new Map() });
+    this.#uncount(task);
+    task.windowMs = windowMs;
+    this.#count1(task);
   }
 
   /** The task ended: it no longer counts, and its holds are gone. */
   forget(taskId: string): void {
+    const task = this.#tasks.get(taskId);
+    if (!task) return;
+    this.#uncount(task);
     this.#tasks.delete(taskId);
+  }
+
+  #add(taskId: string, task: TrackedTask): void {
+    this.#tasks.set(taskId, task);
+    this.#count1(task);
+  }
+
+  #count1(task: TrackedTask): void {
+    if (task.windowMs === 0) return;
+    this.#checked++;
+    if (task.healthy === false) this.#unhealthy++;
+  }
+
+  #uncount(task: TrackedTask): void {
+    if (task.windowMs === 0) return;
+    this.#checked--;
+    if (task.healthy === false) this.#unhealthy--;
   }
 
   /** Returns the hold's id for removeHold(); a task not tracked yet is tracked with no checks. */
@@ -82,7 +111,7 @@ export class HealthKillGate {
     let task = this.#tasks.get(taskId);
     if (!task) {
       task = { windowMs: 0, healthy: undefined, lastReportMs: 0, holds: new Map() };
-      this.#tasks.set(taskId, task);
+      this.#add(taskId, task);
     }
     const id = ++this.#nextHoldId;
     task.holds.set(id, hold);
@@ -109,8 +138,10 @@ export class HealthKillGate {
   onHealth(taskId: string, healthy: boolean, nowMs: number): StormChange | undefined {
     const task = this.#tasks.get(taskId);
     if (task) {
+      this.#uncount(task);
       task.healthy = healthy;
       task.lastReportMs = nowMs;
+      this.#count1(task);
     }
     return this.#evaluate(nowMs);
   }
@@ -139,8 +170,9 @@ export class HealthKillGate {
   }
 
   #evaluate(nowMs: number): StormChange | undefined {
-    const { failing, checked } = this.#count(nowMs);
     const { share, minTasks, holdOffMs } = this.settings;
+    if (this.#storm.kind === 'calm' && (this.#unhealthy < minTasks || this.#unhealthy <= share * this.#checked)) return undefined;
+    const { failing, checked } = this.#count(nowMs);
     const storming = failing >= minTasks && failing > share * checked;
     switch (this.#storm.kind) {
       case 'calm':

@@ -117,3 +117,20 @@ t.test('window, label and message', async (t) => {
   t.equal(describeHeldKill({ kind: 'hold', why: 'debug', hold }, settings), 'kill held by alice until 2026-01-02T03:04:05.000Z (exec --hold-checks)');
   t.match(describeHeldKill({ kind: 'hold', why: 'storm', failing: 3, checked: 4, untilMs: hold.untilMs }, settings), /^kill held: 3 of 4 health-checked tasks .*more than 50% and at least 3.*at 2026-01-02T03:04:05.000Z$/);
 });
+
+t.test('tasks that end no longer count; a task tracked later does', async (t) => {
+  const gate = run(t, {}, ['a', 'b', 'c', 'd'], [
+    { at: 0, report: 'a', healthy: false },
+    { at: 0, report: 'b', healthy: false },
+  ]);
+  gate.forget('c');
+  gate.forget('d');
+  t.equal(gate.onHealth('a', false, 1), undefined, '2 of 2 failing: fewer than 3 tasks, no storm');
+  gate.track('e', WINDOW);
+  t.same(gate.onHealth('e', false, 2), { kind: 'started', failing: 3, checked: 3, atMs: 2 }, 'a third task failing: 3 of 3');
+  gate.forget('e');
+  t.same(gate.onHealth('b', false, 3), { kind: 'lifted', failing: 2, checked: 2 }, 'it ended: 2 of 2 again');
+  const hold = gate.addHold('f', { principal: 'p', untilMs: 100 });
+  t.same(gate.onHealth('f', false, 4), undefined, 'a held task without a health check is not counted');
+  t.equal(gate.removeHold('f', hold), true);
+});
