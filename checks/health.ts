@@ -39,6 +39,11 @@ export class HealthInterpreter {
     return this.#failures;
   }
 
+  /** Counting starts over (a held kill, the end of a hold); the grace period does not come back. */
+  resetFailures(): void {
+    this.#failures = 0;
+  }
+
   onOutcome(outcome: ProbeOutcome, now: number): HealthDecision {
     const what = `${this.definition.probe.type} health check`;
     const cause = describeOutcome(outcome);

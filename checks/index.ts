@@ -61,6 +61,10 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
   };
   return {
     metrics,
+    healthKillMetrics: {
+      killHeld: (why) => metrics.healthKillsHeld.inc({ why }),
+      stormDetected: () => metrics.killStorms.inc(),
+    },
     get scheduler() {
       return scheduler;
     },
@@ -106,6 +110,7 @@ export class TaskChecks implements TaskCheckRunner {
   readonly #entries: Array<{ kind: CheckKind; entry: ScheduledCheck }> = [];
   /** Set once a health report asked for the kill; health probing never resumes then. */
   #killMessage: string | undefined;
+  #health: HealthInterpreter | undefined;
   #readinessDone = false;
   readonly healthHistory: CheckHistory;
   readonly checkHistory: CheckHistory;
@@ -144,6 +149,7 @@ export class TaskChecks implements TaskCheckRunner {
     const log = this.#context.logger.child({ task_id: this.#taskId, check: 'health', type: def.probe.type });
     const series = this.#metrics.probeSeries(this.#taskId, 'health', def.probe.type);
     const health = new HealthInterpreter(def, t0);
+    this.#health = health;
     const what = `${def.probe.type} health check`;
     const entry = this.#scheduler.add(
       {
@@ -158,12 +164,14 @@ export class TaskChecks implements TaskCheckRunner {
           this.#metrics.observeVerdict(this.#taskId, 'health', decision.healthy ? 'healthy' : 'unhealthy');
           if (decision.healthy) log.info({ cause: describeOutcome(outcome) }, decision.message);
           else log.warn({ cause: describeOutcome(outcome), failures: decision.failures, output: this.healthHistory.last()?.outputTail }, decision.message);
-          if (decision.kill) {
-            this.#killMessage = describeHealthKill(what, decision.failures, def.consecutiveFailures, this.healthHistory);
-            // No check or health update may follow the kill: stop probing before reporting.
-            this.pause();
+          if (decision.kill) this.#killMessage = describeHealthKill(what, decision.failures, def.consecutiveFailures, this.healthHistory);
+          try {
+            this.#context.reportHealth({ healthy: decision.healthy, kill: decision.kill, message: decision.message });
+          } finally {
+            // No check or health update may follow the kill: stop probing, unless the
+            // executor held the kill during the report (resetHealthFailures() cleared it).
+            if (decision.kill && this.#killMessage !== undefined) this.pause();
           }
-          this.#context.reportHealth({ healthy: decision.healthy, kill: decision.kill, message: decision.message });
         }),
       },
       def,
@@ -252,6 +260,11 @@ export class TaskChecks implements TaskCheckRunner {
     this.#state = 'stopped';
     for (const { entry } of this.#entries) entry.stop();
     this.#metrics.forgetTask(this.#taskId);
+  }
+
+  resetHealthFailures(): void {
+    this.#health?.resetFailures();
+    this.#killMessage = undefined;
   }
 
   describeKill(): string {

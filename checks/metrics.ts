@@ -111,6 +111,8 @@ export class CheckMetrics {
   readonly verdicts: Counter<'task_id' | 'check' | 'verdict'>;
   readonly latency: FastHistogram<'task_id' | 'check' | 'type'>;
   readonly lateness: HistogramSeries;
+  readonly healthKillsHeld: Counter<'why'>;
+  readonly killStorms: Counter;
 
   /** Registers into the executor's registry (metrics/endpoint.ts), or one of its own. */
   constructor(registry: Registry = new Registry()) {
@@ -147,6 +149,17 @@ export class CheckMetrics {
       registry,
     );
     this.lateness = new FastHistogram('mesos_sidecar_check_scheduler_lateness_seconds', 'How late probes started relative to their due time', [], [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registry).series({});
+    this.healthKillsHeld = new Counter({
+      name: 'mesos_sidecar_health_kills_held_total',
+      help: 'Health kills the executor held instead of killing, by why: debug (exec --hold-checks) or storm (kill-storm guard)',
+      labelNames: ['why'] as const,
+      registers: [registry],
+    });
+    this.killStorms = new Counter({
+      name: 'mesos_sidecar_health_kill_storms_total',
+      help: 'Times the kill-storm guard found most health-checked tasks failing together and held their kills',
+      registers: [registry],
+    });
   }
 
   // Verdict label sets used per task, so that forgetTask can remove exactly those series.

@@ -5,14 +5,17 @@ import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 import { describeWaitStatus, exitCodeOf, LocalTerminal } from './terminal.js';
+import { SWITCHBOARD_HEADERS } from '../contracts/switchboard.js';
 
-export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [connection options] TASK
+export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [--tail N] [connection options] TASK
 
 Shows the live output of TASK (launched with a TTY) and, unless --no-stdin, types into it.
 Ctrl-P Ctrl-Q detaches and leaves the task running. When the task ends, attach says so and
 exits with its status (the exit code, or 128 + signal).
 
   --no-stdin         only watch the output
+  --tail N           first show the last N bytes TASK printed before attaching (as
+                     much as the switchboard keeps, 64 KiB by default)
 ${CONNECTION_HELP}`;
 
 const NO_TTY = 'I/O switchboard server was disabled for this container';
@@ -28,15 +31,17 @@ function waitBounded(wait: Promise<WaitOutcome>, ms: number): Promise<WaitOutcom
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommand('attach', USAGE, argv, { 'no-stdin': { type: 'boolean' } });
+  const parsed = parseCommand('attach', USAGE, argv, { 'no-stdin': { type: 'boolean' }, tail: { type: 'string' } });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) return usageFailure('attach', USAGE, 'expected exactly one TASK');
+  if (values.tail !== undefined && !/^\d+$/.test(values.tail)) return usageFailure('attach', USAGE, `--tail expects a number of bytes, got '${values.tail}'`);
+  const headers: Record<string, string> = values.tail !== undefined ? { [SWITCHBOARD_HEADERS.outputTail]: values.tail } : {};
   const terminal = new LocalTerminal();
   try {
     const client = clientFrom(values);
     const task = await resolveTask(client, positionals[0]!);
-    const output = await client.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, { encoding: WIRE_ENCODING });
+    const output = await client.openOutput({ type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: task.containerId } }, { encoding: WIRE_ENCODING, headers });
     if (!isOutputStream(output)) {
       const body = output.body.toString();
       if (output.status === 500 && body === NO_TTY) throw new Error('Unable to attach to a task launched without a TTY');

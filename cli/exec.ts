@@ -8,6 +8,9 @@ import { isOutputStream } from '../switchboard/client.js';
 import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './attach-io.js';
 import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 import { exitCodeOf, LocalTerminal } from './terminal.js';
+import { parseDuration } from '../common/duration.js';
+import { SidecarError } from '../common/errors.js';
+import { SWITCHBOARD_HEADERS } from '../contracts/switchboard.js';
 
 export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [-u USER] [-e NAME=VALUE]... [connection options] TASK -- CMD [ARGS...]
 
@@ -23,6 +26,10 @@ Without -i, CMD's stdin is at end of file from the start.
                      grant in the switchboard's ACL)
   -e, --env NAME=VALUE  set a variable for CMD (repeatable); -e NAME passes the local
                      value of NAME, if it is set
+  --hold-checks DURATION  while this session lives, and for at most DURATION (a Mesos
+                     duration: 30mins, 2hrs), the task's failing health checks are
+                     reported but do not kill it (capped by the operator's maximum;
+                     needs HOLD_HEALTH_KILLS in the switchboard's ACL)
 ${CONNECTION_HELP}`;
 
 /** `-e` values as CommandInfo.environment variables, docker's way: `NAME=VALUE`, or `NAME` for the local value. */
@@ -44,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     tty: { type: 'boolean', short: 't' },
     user: { type: 'string', short: 'u' },
     env: { type: 'string', short: 'e', multiple: true },
+    'hold-checks': { type: 'string' },
   });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -60,7 +68,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-type ExecFlags = Parameters<typeof clientFrom>[0] & { interactive?: boolean; tty?: boolean; user?: string; env?: string[] };
+type ExecFlags = Parameters<typeof clientFrom>[0] & { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; 'hold-checks'?: string };
+
+/** --hold-checks as the header the switchboard reads; checked here so a typo fails before connecting. */
+export function holdHeaders(value: string | undefined): Record<string, string> {
+  if (value === undefined) return {};
+  let ms: number;
+  try {
+    ms = parseDuration(value, '--hold-checks');
+  } catch (err) {
+    if (err instanceof SidecarError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (ms <= 0) throw new UsageError(`--hold-checks: expected a duration above 0, got '${value}'`);
+  return { [SWITCHBOARD_HEADERS.holdHealthKills]: value };
+}
 
 async function exec(values: ExecFlags, taskName: string, command: string[], terminal: LocalTerminal): Promise<number> {
   const tty = values.tty === true;
@@ -69,6 +91,7 @@ async function exec(values: ExecFlags, taskName: string, command: string[], term
   if (tty && interactive && !terminal.isTerminal) throw new UsageError('-i -t needs a local terminal on stdin');
   if (values.user === '') throw new UsageError('-u expects a user name');
   const variables = environmentFromFlags(values.env ?? []);
+  const headers = holdHeaders(values['hold-checks']);
   const client = clientFrom(values);
   const task = await resolveTask(client, taskName);
   if (task.terminated) throw new Error(`task '${task.taskId}' is not running`);
@@ -89,9 +112,13 @@ async function exec(values: ExecFlags, taskName: string, command: string[], term
         ...(tty ? { container: { type: 'MESOS', tty_info: {} } } : {}),
       },
     },
-    { encoding: WIRE_ENCODING },
+    { encoding: WIRE_ENCODING, headers },
   );
   if (!isOutputStream(output)) throw new Error(`could not start the command (${output.status}): ${output.body.toString().trim() || 'no details'}`);
+  const heldUntil = output.headers[SWITCHBOARD_HEADERS.healthKillsHeldUntil.toLowerCase()];
+  if (values['hold-checks'] !== undefined) {
+    process.stderr.write(heldUntil ? `mesos-sidecar exec: health kills of ${task.taskId} held until ${String(heldUntil)} or the end of this session\n` : `mesos-sidecar exec: the switchboard did not hold the health kills of ${task.taskId}\n`);
+  }
 
   if (interactive && tty) terminal.enterRawMode();
   const input: InputSession = await attachInput(client, containerId, terminal, { tty, ...(interactive ? { stdin: process.stdin } : {}) });

@@ -44,6 +44,17 @@ export interface TaskCheckRunner {
   stop(): void;
   /** For the terminal update's message after a health kill: which check, failures, last output. */
   describeKill(): string;
+  /**
+   * Consecutive health failures count from zero again. Called during a report whose kill
+   * the executor held (health probing then goes on instead of stopping) and when a hold ends.
+   */
+  resetHealthFailures(): void;
+}
+
+/** Counters for held health kills, on the checks engine's metrics registry. */
+export interface HealthKillMetrics {
+  killHeld(why: 'debug' | 'storm'): void;
+  stormDetected(): void;
 }
 
 export interface TaskCheckFactory {
@@ -51,4 +62,5 @@ export interface TaskCheckFactory {
   validate(task: mesos.TaskInfo): string | undefined;
   /** undefined when the task declares no checks. Called right before TASK_RUNNING. */
   create(context: TaskCheckContext): TaskCheckRunner | undefined;
+  readonly healthKillMetrics?: HealthKillMetrics;
 }

@@ -21,6 +21,21 @@ export const SWITCHBOARD_ENV = {
   maxConnections: 'MESOS_SIDECAR_SWITCHBOARD_MAX_CONNECTIONS',
   fdReserve: 'MESOS_SIDECAR_SWITCHBOARD_FD_RESERVE',
   heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
+  maxHealthKillHold: 'MESOS_SIDECAR_SWITCHBOARD_MAX_HEALTH_KILL_HOLD',
+} as const;
+
+/**
+ * Our request headers on agent API calls (docs/switchboard.md explains why headers and
+ * not fields): a Mesos agent ignores them, and a Mesos client that sends none gets
+ * exactly Mesos' behaviour.
+ */
+export const SWITCHBOARD_HEADERS = {
+  /** On LAUNCH_NESTED_CONTAINER_SESSION: a Mesos duration (`30mins`) to hold the task's health kills for. */
+  holdHealthKills: 'Mesos-Sidecar-Hold-Health-Kills',
+  /** Answer to the above: when the hold ends at the latest (ISO 8601), after the operator's cap. */
+  healthKillsHeldUntil: 'Mesos-Sidecar-Health-Kills-Held-Until',
+  /** On ATTACH_CONTAINER_OUTPUT: replay up to this many bytes of recent output first. */
+  outputTail: 'Mesos-Sidecar-Output-Tail',
 } as const;
 
 export function switchboardConfigured(env: NodeJS.ProcessEnv): boolean {

@@ -14,6 +14,8 @@ export interface TtyTap {
   /** Resolves once the terminal took the bytes (input backpressure); dropped after the end. */
   write(data: Buffer | string): Promise<void>;
   resize(columns: number, rows: number): void;
+  /** The last output, at most `maxBytes` (and at most what the tap keeps), for attach with a tail. */
+  recentOutput?(maxBytes: number): Buffer;
 }
 
 export interface TaskView {
@@ -63,6 +65,17 @@ export interface SwitchboardKill {
   principal: string;
 }
 
+/** Health kills of a task held while someone debugs it (`exec --hold-checks`). */
+export interface HealthKillHold {
+  /** Who holds them, for the status update's message and the log. */
+  principal: string;
+  /** When the hold ends at the latest, in ms since the epoch (the executor's clock). */
+  untilMs: number;
+}
+
+/** Status label with the end of a hold (ISO 8601) on the task's updates while it lasts. */
+export const HEALTH_KILL_HOLD_LABEL = 'mesos-sidecar.health-kills.held-until';
+
 export interface TaskRegistry {
   /** The executor's own container (SUBSCRIBED.container_id), once subscribed. */
   executorContainerId(): mesos.ContainerID | undefined;
@@ -71,6 +84,12 @@ export interface TaskRegistry {
   tasks(): Iterable<TaskView>;
   /** Kills a task at the switchboard's request; false when the task is unknown or already terminated. */
   killTask(taskId: string, request: SwitchboardKill): boolean;
+  /**
+   * Holds the task's health kills until `hold.untilMs` or until the returned release is
+   * called, whichever comes first; its checks keep running and reporting. undefined when
+   * the task is unknown or already terminated.
+   */
+  holdHealthKills?(taskId: string, hold: HealthKillHold): (() => void) | undefined;
   /** The sandbox the switchboard's /files API serves; without it /files answers 404. */
   sandbox?(): ExecutorSandbox;
 }

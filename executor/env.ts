@@ -6,6 +6,8 @@ import { parseDuration } from '../common/duration.js';
 import { formatHostPort, parseHostPort } from '../common/host-port.js';
 import { JSON_TYPE, PROTOBUF_TYPE, type MessageContentType } from '../proto/codec.js';
 import { parseLibprocessSsl, type LibprocessSsl } from './tls-config.js';
+import { DEFAULT_KILL_STORM, type KillStormSettings } from './health-kill-gate.js';
+import { outputTailBytesFromEnv } from '../process/output-ring.js';
 
 export interface ExecutorConfig {
   frameworkId: string;
@@ -33,6 +35,45 @@ export interface ExecutorConfig {
    * LIBPROCESS_SSL_* variables stay in, so a libprocess task talks TLS like we do.
    */
   taskEnvironment: Record<string, string>;
+  /** The kill-storm guard (MESOS_SIDECAR_KILL_STORM_*, docs/checks.md). */
+  killStorm: KillStormSettings;
+  /** Output bytes kept per TTY task for attach with a tail (0: none). */
+  outputTailBytes: number;
+}
+
+/** The kill-storm guard's settings (docs/checks.md, "The kill-storm guard"). */
+export const KILL_STORM_ENV = {
+  share: 'MESOS_SIDECAR_KILL_STORM_SHARE',
+  minTasks: 'MESOS_SIDECAR_KILL_STORM_MIN_TASKS',
+  holdOff: 'MESOS_SIDECAR_KILL_STORM_HOLD_OFF',
+} as const;
+
+/** The longest hold-off: a day of held kills is already a broken agent nobody looked at. */
+export const MAX_KILL_STORM_HOLD_OFF_MS = 86_400_000;
+export const MAX_KILL_STORM_MIN_TASKS = 100_000;
+
+export function parseKillStorm(env: NodeJS.ProcessEnv): KillStormSettings {
+  const settings = { ...DEFAULT_KILL_STORM };
+  const share = env[KILL_STORM_ENV.share];
+  if (share !== undefined && share !== '') {
+    const value = /^\d+(\.\d+)?$/.test(share) ? Number(share) : NaN;
+    if (!(value > 0 && value <= 1)) throw new EnvironmentError(KILL_STORM_ENV.share, `expected a fraction above 0 and at most 1 (e.g. 0.5; 1 turns the guard off), got '${share}'`);
+    settings.share = value;
+  }
+  const minTasks = env[KILL_STORM_ENV.minTasks];
+  if (minTasks !== undefined && minTasks !== '') {
+    if (!/^\d+$/.test(minTasks) || Number(minTasks) < 1 || Number(minTasks) > MAX_KILL_STORM_MIN_TASKS) {
+      throw new EnvironmentError(KILL_STORM_ENV.minTasks, `expected an integer from 1 to ${MAX_KILL_STORM_MIN_TASKS}, got '${minTasks}'`);
+    }
+    settings.minTasks = Number(minTasks);
+  }
+  const holdOff = env[KILL_STORM_ENV.holdOff];
+  if (holdOff !== undefined && holdOff !== '') {
+    const ms = parseDuration(holdOff, KILL_STORM_ENV.holdOff);
+    if (ms > MAX_KILL_STORM_HOLD_OFF_MS) throw new EnvironmentError(KILL_STORM_ENV.holdOff, `must be at most 1days, got '${holdOff}'`);
+    settings.holdOffMs = ms;
+  }
+  return settings;
 }
 
 const DEFAULT_RECOVERY_TIMEOUT = '15mins';
@@ -126,6 +167,8 @@ export function parseExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorConfig
     ssl,
     sslWarnings,
     taskEnvironment,
+    killStorm: parseKillStorm(env),
+    outputTailBytes: outputTailBytesFromEnv(env),
   };
   if (env.MESOS_SLAVE_ID) config.agentId = env.MESOS_SLAVE_ID;
   if (env.MESOS_DOMAIN_SOCKET) config.socketPath = env.MESOS_DOMAIN_SOCKET;

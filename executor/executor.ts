@@ -19,7 +19,8 @@ import { isTerminalState } from '../proto/task-state.js';
 import { Recovery, type RecoveryAction, type RecoveryState } from './recovery.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields, type UpdateSnapshot } from './status-updates.js';
 import { buildSubscribe } from './subscribe-call.js';
-import type { ExecutorSandbox, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
+import type { ExecutorSandbox, HealthKillHold, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
+import { HealthKills } from './health-kills.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
 import { TaskGroups } from './task-groups.js';
@@ -100,6 +101,8 @@ export class Executor implements TaskRegistry {
   readonly #prunable = new Set<Task>();
   readonly #groups = new TaskGroups<Task>();
   readonly #killEffects: KillEffects;
+  /** Held health kills: debug holds from the switchboard and the kill-storm guard. */
+  readonly #healthKills: HealthKills;
   /** Some task was ever launched: from then on, no live task means time to go. */
   #hadTasks = false;
   readonly #terminatedTasksKept: number;
@@ -116,7 +119,7 @@ export class Executor implements TaskRegistry {
     this.#log = options.logger.child({ executorId: options.config.executorId, frameworkId: options.config.frameworkId });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#launcher = options.launcher ?? new RealProcessLauncher();
+    this.#launcher = options.launcher ?? new RealProcessLauncher({ recentOutputBytes: this.#config.outputTailBytes });
     this.#signalGroup = options.signalGroup ?? signalGroup;
     const factory = options.checkFactory;
     if (factory instanceof Promise) this.#awaitCheckFactory(factory);
@@ -127,6 +130,7 @@ export class Executor implements TaskRegistry {
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
     this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
+    this.#healthKills = new HealthKills({ settings: this.#config.killStorm, clock: this.#clock, logger: this.#log, metrics: () => this.#checkFactory?.healthKillMetrics });
     this.#killEffects = {
       clock: this.#clock,
       log: this.#log,
@@ -219,6 +223,14 @@ export class Executor implements TaskRegistry {
     const graceMs = request.signal === constants.signals.SIGKILL ? 0 : spec.killGraceMs;
     this.#killRequested(task, { graceMs, cause: { kind: 'switchboard', principal: request.principal } });
     return true;
+  }
+
+  holdHealthKills(taskId: string, hold: HealthKillHold): (() => void) | undefined {
+    const task = this.#tasks.get(taskId);
+    if (!task?.live) return undefined;
+    return this.#healthKills.hold(taskId, hold, () => {
+      if (task.phase.kind === 'running') task.checks?.resetHealthFailures();
+    });
   }
 
   sandbox(): ExecutorSandbox {
@@ -389,6 +401,8 @@ export class Executor implements TaskRegistry {
   }
 
   #deliver(task: Task, status: mesos.TaskStatus): void {
+    const labels = this.#healthKills.labels(task.taskId, status.labels);
+    if (labels) status.labels = labels;
     task.lastStatus = status;
     this.#log.info(
       { taskId: task.taskId, state: status.state, reason: status.reason, healthy: status.healthy, message: status.message },
@@ -404,9 +418,12 @@ export class Executor implements TaskRegistry {
 
   #onHealth(task: Task, report: HealthReport): void {
     if (!this.#checksMaySpeak(task)) return;
-    this.#deliver(task, healthUpdate(task.lastStatus!, report, this.#clock));
+    const verdict = this.#healthKills.onHealth(task.taskId, report);
+    // During the report: the checks then go on probing instead of stopping for the kill.
+    if (verdict.held) task.checks?.resetHealthFailures();
+    this.#deliver(task, healthUpdate(task.lastStatus!, { ...report, kill: verdict.kill, message: verdict.message }, this.#clock));
     const spec = task.spec;
-    if (report.kill && spec) {
+    if (verdict.kill && spec) {
       const description = task.checks?.describeKill() ?? report.message;
       this.#kill(task, { graceMs: spec.killGraceMs, cause: { kind: 'health', description } });
     }
@@ -530,6 +547,7 @@ export class Executor implements TaskRegistry {
     }
     if (this.#checkFactory && spec.needsChecks) {
       task.checks = this.#createChecks(task, log);
+      if (task.checks && task.info.health_check) this.#healthKills.track(task.taskId, task.info.health_check);
     } else if (spec.needsChecks) {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
@@ -619,6 +637,7 @@ export class Executor implements TaskRegistry {
 
   #terminate(task: Task, state: mesos.TaskState, waitStatus: number | undefined): void {
     task.terminate(state, waitStatus);
+    this.#healthKills.forget(task.taskId);
     this.#liveTasks.delete(task);
     this.#terminatedCount++;
   }

@@ -51,6 +51,12 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export class RealProcessLauncher implements ProcessLauncher {
   /** The previous launch's turn: launches take one event-loop turn each, in order. */
   #turn: Promise<void> = Promise.resolve();
+  /** Output a TTY task's tap keeps for attach with a tail. */
+  readonly #recentOutputBytes: number | undefined;
+
+  constructor(options: { recentOutputBytes?: number } = {}) {
+    this.#recentOutputBytes = options.recentOutputBytes;
+  }
 
   async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
     // Spawning blocks the loop for a millisecond or more (fork, exec, the sandbox files):
@@ -126,7 +132,7 @@ export class RealProcessLauncher implements ProcessLauncher {
       output.destroy();
       throw e;
     }
-    const { tap, exited } = tapTerminal(terminal, output);
+    const { tap, exited } = tapTerminal(terminal, output, this.#recentOutputBytes);
     spec.logger.debug({ pid: terminal.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
     return { pid: terminal.pid, exited, tty: tap };
   }

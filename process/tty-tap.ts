@@ -8,6 +8,7 @@
 import type { Writable } from 'node:stream';
 import type { TtyTap } from '../contracts/task-view.js';
 import type { Terminal, TerminalExit } from './terminal.js';
+import { DEFAULT_OUTPUT_TAIL_BYTES, OutputRing } from './output-ring.js';
 
 export interface TappedTerminal {
   tap: TtyTap;
@@ -15,11 +16,14 @@ export interface TappedTerminal {
   exited: Promise<TerminalExit>;
 }
 
-export function tapTerminal(terminal: Terminal, sink: Writable): TappedTerminal {
+/** `recentBytes`: how much of the latest output the tap keeps for recentOutput() (0: none). */
+export function tapTerminal(terminal: Terminal, sink: Writable, recentBytes = DEFAULT_OUTPUT_TAIL_BYTES): TappedTerminal {
+  const recent = new OutputRing(recentBytes);
   const dataListeners = new Set<(chunk: Buffer) => void>();
   const endListeners = new Set<() => void>();
   let ended = false;
   terminal.onData((chunk) => {
+    recent.push(chunk);
     for (const l of dataListeners) l(chunk);
     // A slow sink pauses the terminal, and with it the task, like a full pipe would.
     if (!sink.write(chunk)) {
@@ -56,6 +60,9 @@ export function tapTerminal(terminal: Terminal, sink: Writable): TappedTerminal 
     },
     resize(columns, rows) {
       terminal.resize(columns, rows);
+    },
+    recentOutput(maxBytes) {
+      return Buffer.concat(recent.tail(maxBytes).map((r) => r.chunk));
     },
   };
   return { tap, exited };

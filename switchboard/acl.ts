@@ -34,6 +34,8 @@ export const ACL_CALLS = [
   'GET_CONTAINERS',
   // The agent's authorization action for its files API on a sandbox (/files/*).
   'ACCESS_SANDBOX',
+  // Ours, not Mesos': holding a task's health kills during a session (exec --hold-checks).
+  'HOLD_HEALTH_KILLS',
 ] as const;
 
 function globToRegExp(glob: string): RegExp {

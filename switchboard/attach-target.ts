@@ -2,6 +2,10 @@
 // (through the executor's TtyTap) or an exec session. One shape so both share the code.
 export type OutputStream = 'STDOUT' | 'STDERR';
 export type OutputListener = (stream: OutputStream, chunk: Buffer) => void;
+export interface RecentOutput {
+  stream: OutputStream;
+  chunk: Buffer;
+}
 
 export interface AttachTarget {
   /** Mesos text form of the container id. */
@@ -12,6 +16,8 @@ export interface AttachTarget {
   readonly outputEnded: boolean;
   /** Live output only; returns the unsubscribe function. */
   onOutput(listener: OutputListener): () => void;
+  /** The last output before now, at most `maxBytes`, oldest first (attach with a tail). */
+  recentOutput(maxBytes: number): RecentOutput[];
   /** Called once the output has ended; at once if it already has. */
   onOutputEnd(listener: () => void): () => void;
   /** Resolves when the bytes were handed to the process (stdin backpressure). */

@@ -3,7 +3,7 @@
 import type { Logger } from '../common/logger.js';
 
 export interface AuditRecord {
-  event: 'session' | 'attach-input' | 'attach-output';
+  event: 'session' | 'attach-input' | 'attach-output' | 'health-kill-hold';
   principal: string;
   task: string;
   container: string;
@@ -17,6 +17,12 @@ export interface AuditRecord {
   bytes_in?: number;
   bytes_out?: number;
   outcome?: string;
+  /** Holds: what the client asked for and what it got after the operator's cap. */
+  requested_ms?: number;
+  duration_ms?: number;
+  until?: string;
+  /** Attach: the recent output asked for (Mesos-Sidecar-Output-Tail). */
+  tail_bytes?: number;
 }
 
 export class AuditLog {
@@ -32,6 +38,11 @@ export class AuditLog {
 
   ended(record: AuditRecord): void {
     this.#logger.info(record, `${record.event} ended`);
+  }
+
+  /** Asked for and not granted (the ACL said no): start and end are the moment of asking. */
+  refused(record: AuditRecord): void {
+    this.#logger.warn(record, `${record.event} refused`);
   }
 }
 

@@ -117,10 +117,10 @@ export class SwitchboardClient {
    * LAUNCH_NESTED_CONTAINER_SESSION or ATTACH_CONTAINER_OUTPUT with a RecordIO response.
    * A non-200 answer comes back with its body in `error`.
    */
-  async openOutput(call: agent.Call, options: { encoding?: MessageContentType; messageEncoding?: MessageContentType; maxRecordSize?: number } = {}): Promise<OutputStreamHandle | RawResponse> {
+  async openOutput(call: agent.Call, options: { encoding?: MessageContentType; messageEncoding?: MessageContentType; maxRecordSize?: number; headers?: Record<string, string> } = {}): Promise<OutputStreamHandle | RawResponse> {
     const encoding = options.encoding ?? JSON_TYPE;
     const messageEncoding = options.messageEncoding ?? encoding;
-    const req = this.open('POST', this.apiPath, { 'Content-Type': encoding, Accept: RECORDIO_TYPE, 'Message-Accept': messageEncoding });
+    const req = this.open('POST', this.apiPath, { ...options.headers, 'Content-Type': encoding, Accept: RECORDIO_TYPE, 'Message-Accept': messageEncoding });
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
       req.on('error', reject);

@@ -7,10 +7,15 @@ import type { AuthConfig, BearerToken, Credential } from './auth.js';
 import { LIMIT_MAXIMA, type Limits } from './limits.js';
 import { SwitchboardConfigError } from './errors.js';
 import { parseHostPort } from '../common/host-port.js';
+import { parseDuration } from '../common/duration.js';
+import { outputTailBytesFromEnv } from '../process/output-ring.js';
 import { SWITCHBOARD_ENV as ENV } from '../contracts/switchboard.js';
 
 
 export const MAX_HEARTBEAT_INTERVAL_MS = 3_600_000;
+/** The operator's cap on `exec --hold-checks` unless set, and the largest cap accepted. */
+export const DEFAULT_MAX_HEALTH_KILL_HOLD_MS = 3_600_000;
+export const MAX_HEALTH_KILL_HOLD_MS = 7 * 86_400_000;
 
 /**
  * `principal:token` per line, or a bare token (principal `default`); `#` comments. An
@@ -93,6 +98,8 @@ export interface EnvOptions {
   acl?: Acl;
   limits: Partial<Limits>;
   heartbeatIntervalMs?: number;
+  maxHealthKillHoldMs?: number;
+  outputTailBytes: number;
 }
 
 /**
@@ -101,7 +108,13 @@ export interface EnvOptions {
  * `mesos-sidecar run`) gets a locked-down switchboard without writing a secret by hand.
  */
 export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
-  const options: EnvOptions = { auth: {}, limits: {} };
+  const options: EnvOptions = { auth: {}, limits: {}, outputTailBytes: outputTailBytesFromEnv(env) };
+  const maxHold = env[ENV.maxHealthKillHold];
+  if (maxHold) {
+    const ms = parseDuration(maxHold, ENV.maxHealthKillHold);
+    if (ms <= 0 || ms > MAX_HEALTH_KILL_HOLD_MS) throw new SwitchboardConfigError(ENV.maxHealthKillHold, `expected a duration above 0 and at most 7days, got '${maxHold}'`);
+    options.maxHealthKillHoldMs = ms;
+  }
   const address = env[ENV.address];
   if (address) {
     const hostPort = parseHostPort(address);

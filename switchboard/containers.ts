@@ -2,7 +2,7 @@
 // a live exec session, or a session whose termination is kept until REMOVE_*.
 import type { mesos } from '../proto/codec.js';
 import type { TaskRegistry, TaskView, TtyTap } from '../contracts/task-view.js';
-import type { AttachTarget, OutputListener } from './attach-target.js';
+import type { AttachTarget, OutputListener, RecentOutput } from './attach-target.js';
 import { containerIdText, rootContainerId, sameContainerId } from './container-id.js';
 import type { ExecSession, Termination } from './exec-session.js';
 
@@ -53,6 +53,11 @@ class TaskTerminal implements AttachTarget {
 
   onOutput(listener: OutputListener): () => void {
     return this.#tap.onData((chunk) => listener('STDOUT', chunk));
+  }
+
+  recentOutput(maxBytes: number): RecentOutput[] {
+    const chunk = this.#tap.recentOutput?.(maxBytes);
+    return chunk?.length ? [{ stream: 'STDOUT', chunk }] : [];
   }
 
   onOutputEnd(listener: () => void): () => void {

@@ -9,7 +9,8 @@ import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskView } from '../contracts/task-view.js';
-import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
+import type { AttachTarget, OutputListener, OutputStream, RecentOutput } from './attach-target.js';
+import { DEFAULT_OUTPUT_TAIL_BYTES, OutputRing } from '../process/output-ring.js';
 import { containerIdText } from './container-id.js';
 import { badRequest, internalError } from './errors.js';
 import { CommandValueMissingError, DEFAULT_PATH, commandArgv, locateExecutable, type Argv, type ExecutableMissing } from '../process/command.js';
@@ -44,6 +45,8 @@ export interface SessionLaunch {
   ttyInfo?: mesos.TTYInfo;
   logger: Logger;
   clock: Clock;
+  /** Output kept for attach with a tail (0: none). */
+  recentOutputBytes?: number;
 }
 
 /** argv of the session's command; a missing value is the caller's error, worded as Mesos does. */
@@ -105,9 +108,11 @@ export class ExecSession implements AttachTarget {
   #resolveTerminated!: (t: Termination) => void;
 
   readonly #clock: Clock;
+  readonly #recent: OutputRing<OutputStream>;
 
   constructor(launch: SessionLaunch) {
     this.#clock = launch.clock;
+    this.#recent = new OutputRing(launch.recentOutputBytes ?? DEFAULT_OUTPUT_TAIL_BYTES);
     const now = launch.clock.now();
     this.containerId = launch.containerId;
     this.containerText = containerIdText(launch.containerId);
@@ -261,6 +266,7 @@ export class ExecSession implements AttachTarget {
   #emit(stream: OutputStream, chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.bytesOut += chunk.length;
+    this.#recent.push(chunk, stream);
     for (const listener of this.#listeners) listener(stream, chunk);
   }
 
@@ -285,6 +291,10 @@ export class ExecSession implements AttachTarget {
   onOutput(listener: OutputListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  recentOutput(maxBytes: number): RecentOutput[] {
+    return this.#recent.tail(maxBytes);
   }
 
   onOutputEnd(listener: () => void): () => void {

@@ -13,6 +13,8 @@ import { SwitchboardConfigError } from './errors.js';
 import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Limits } from './limits.js';
 import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
+import { DEFAULT_MAX_HEALTH_KILL_HOLD_MS } from './config.js';
+import { DEFAULT_OUTPUT_TAIL_BYTES } from '../process/output-ring.js';
 
 export { switchboardOptionsFromEnv } from './config.js';
 export { SWITCHBOARD_ENV } from '../contracts/switchboard.js';
@@ -38,6 +40,10 @@ export interface SwitchboardOptions {
   heartbeatIntervalMs?: number;
   /** Grace between drained output and the answer to a still-open input stream. */
   inputGraceMs?: number;
+  /** The longest health-kill hold a session gets; default DEFAULT_MAX_HEALTH_KILL_HOLD_MS. */
+  maxHealthKillHoldMs?: number;
+  /** Output kept per session for attach with a tail; default DEFAULT_OUTPUT_TAIL_BYTES. */
+  outputTailBytes?: number;
   /** RLIMIT_NOFILE as the connection cap sees it (read from /proc/self/limits by default). */
   openFiles?: number;
 }
@@ -69,6 +75,8 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     readers: new OutputReaders(limits),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     inputGraceMs: options.inputGraceMs ?? 1000,
+    maxHealthKillHoldMs: options.maxHealthKillHoldMs ?? DEFAULT_MAX_HEALTH_KILL_HOLD_MS,
+    outputTailBytes: options.outputTailBytes ?? DEFAULT_OUTPUT_TAIL_BYTES,
   };
   const server = createHttpServer(state, options.auth, cap.maxConnections);
   const sockets = new Set<Socket>();

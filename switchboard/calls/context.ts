@@ -27,6 +27,10 @@ export interface SwitchboardState {
   heartbeatIntervalMs: number;
   /** How long an input stream may outlive the drained output (Mesos: about 1 s). */
   inputGraceMs: number;
+  /** The longest health-kill hold a session gets (MESOS_SIDECAR_SWITCHBOARD_MAX_HEALTH_KILL_HOLD). */
+  maxHealthKillHoldMs: number;
+  /** Output kept per session, and the most an attach can replay (MESOS_SIDECAR_SWITCHBOARD_OUTPUT_TAIL_BYTES). */
+  outputTailBytes: number;
 }
 
 export interface CallContext {

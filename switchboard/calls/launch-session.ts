@@ -1,12 +1,14 @@
 // LAUNCH_NESTED_CONTAINER_SESSION: a command under a task's container whose lifetime is the
 // connection (attach-exec.md §6), answered as src/slave/http.cpp answers it.
-import { mayRunAs } from '../acl.js';
+import { authorized, mayRunAs } from '../acl.js';
+import { SWITCHBOARD_HEADERS } from '../../contracts/switchboard.js';
 import type { AgentCall } from '../agent-call.js';
 import { describeCommand } from '../audit.js';
 import { containerIdText } from '../container-id.js';
 import { badRequest, forbidden, tooManySessions } from '../errors.js';
 import { ExecSession, taskUser } from '../exec-session.js';
 import { ProcessIOStream } from '../process-io-stream.js';
+import { holdRequest, type HoldRequest } from '../request-extensions.js';
 import { authorize, cannotBeFound, type CallContext, type SwitchboardState } from './context.js';
 
 export async function launchSession(state: SwitchboardState, ctx: CallContext, call: Extract<AgentCall, { type: 'launch-session' }>): Promise<void> {
@@ -37,17 +39,28 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
     state.logger.warn({ principal: ctx.principal, task_id: task.taskId, user, task_user: ownUser }, 'session user not granted by the ACL');
     throw forbidden(`Principal '${ctx.principal}' may not run sessions as user '${user}' (task '${task.taskId}' runs as '${ownUser}'); that needs a "users" grant in the switchboard ACL`);
   }
+  const hold = holdRequest(ctx.req.headers, state.maxHealthKillHoldMs);
+  if (hold) {
+    const start = new Date(state.clock.now()).toISOString();
+    if (!authorized(state.acl, ctx.principal, 'HOLD_HEALTH_KILLS', task.taskId)) {
+      state.logger.warn({ principal: ctx.principal, task_id: task.taskId, requested_ms: hold.requestedMs }, 'health-kill hold not authorized by the ACL');
+      state.audit.refused({ event: 'health-kill-hold', principal: ctx.principal, task: task.taskId, container: containerIdText(id), tty: call.tty !== undefined, start, end: start, requested_ms: hold.requestedMs, duration_ms: 0, outcome: 'forbidden' });
+      throw forbidden(`Principal '${ctx.principal}' may not hold the health kills of task '${task.taskId}'; that needs HOLD_HEALTH_KILLS in the switchboard ACL`);
+    }
+    if (!state.containers.registry.holdHealthKills) throw badRequest(`This executor cannot hold health kills (${SWITCHBOARD_HEADERS.holdHealthKills})`);
+  }
   if (state.containers.liveSessions >= state.limits.maxSessions) {
     throw tooManySessions(`Too many exec sessions: the limit of ${state.limits.maxSessions} concurrent sessions is reached`);
   }
 
   const text = containerIdText(id);
   const logger = state.logger.child({ session: text, task_id: task.taskId });
-  const session = new ExecSession({ containerId: id, task, command, ...(call.tty ? { ttyInfo: call.tty } : {}), logger, clock: state.clock });
+  const session = new ExecSession({ containerId: id, task, command, ...(call.tty ? { ttyInfo: call.tty } : {}), logger, clock: state.clock, recentOutputBytes: state.outputTailBytes });
   state.containers.add(session);
   const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(command), user: session.user, tty: session.tty, start: new Date(session.startedAt).toISOString() };
   state.audit.started(audit);
   logger.info({ pid: session.pid, tty: session.tty }, 'exec session started');
+  if (hold) holdHealthKills(state, ctx, session, hold);
 
   const stream = new ProcessIOStream(ctx.res, ctx.types, {
     clock: state.clock,
@@ -67,4 +80,20 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
   });
   const termination = await session.terminated;
   state.audit.ended({ ...audit, end: new Date(state.clock.now()).toISOString(), exit_status: termination.exitStatus, bytes_in: session.bytesIn, bytes_out: session.bytesOut });
+}
+
+/** The session's hold: from now until the session ends or the granted duration passes. */
+function holdHealthKills(state: SwitchboardState, ctx: CallContext, session: ExecSession, hold: HoldRequest): void {
+  const startMs = state.clock.now();
+  const untilMs = startMs + hold.grantedMs;
+  const release = state.containers.registry.holdHealthKills!(session.taskId, { principal: ctx.principal, untilMs });
+  if (!release) return;
+  const until = new Date(untilMs).toISOString();
+  ctx.res.setHeader(SWITCHBOARD_HEADERS.healthKillsHeldUntil, until);
+  const audit = { event: 'health-kill-hold' as const, principal: ctx.principal, task: session.taskId, container: session.containerText, tty: session.tty, start: new Date(startMs).toISOString(), requested_ms: hold.requestedMs, duration_ms: hold.grantedMs, until };
+  state.audit.started(audit);
+  void session.terminated.then(() => {
+    release();
+    state.audit.ended({ ...audit, end: new Date(Math.min(state.clock.now(), untilMs)).toISOString(), outcome: state.clock.now() >= untilMs ? 'expired' : 'session ended' });
+  });
 }

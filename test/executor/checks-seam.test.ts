@@ -44,6 +44,7 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
         resume: () => record('resume'),
         stop: () => record('stop'),
         describeKill: () => 'HTTP health check failed 3 of 3: status 503',
+        resetHealthFailures: () => record('reset'),
       };
     },
   };

@@ -32,7 +32,7 @@ t.test('running: checks paused, TASK_KILLING, SIGTERM now, SIGKILL at the grace,
   const { clock, events, effects, task, process } = setup();
   task.start(process);
   let paused = 0;
-  task.checks = { pause: () => void paused++, resume: () => {}, stop: () => {}, describeKill: () => '' } satisfies TaskCheckRunner;
+  task.checks = { pause: () => void paused++, resume: () => {}, stop: () => {}, describeKill: () => '', resetHealthFailures: () => {} } satisfies TaskCheckRunner;
   killTask(task, scheduler(3000), effects);
   t.equal(paused, 1);
   t.strictSame(events, ['KILLING k1 scheduler', 'SIGTERM 77@1000']);

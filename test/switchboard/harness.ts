@@ -9,7 +9,7 @@ import type { Test } from 'tap';
 import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
 import type { mesos } from '../../proto/codec.js';
-import type { ExecutorSandbox, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
+import type { ExecutorSandbox, HealthKillHold, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
 import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
@@ -123,6 +123,13 @@ export class TestRegistry implements TaskRegistry {
     if (!task?.pid || task.terminated) return false;
     this.kills.push({ taskId, ...request });
     return signalGroup(task.pid, request.signal);
+  }
+  /** Health-kill holds asked for (TaskRegistry.holdHealthKills), and whether each was released. */
+  readonly holds: Array<{ taskId: string; hold: HealthKillHold; released: boolean }> = [];
+  holdHealthKills(taskId: string, hold: HealthKillHold): (() => void) | undefined {
+    const entry = { taskId, hold, released: false };
+    this.holds.push(entry);
+    return () => void (entry.released = true);
   }
   add(task: TestTask): TestTask {
     this.byContainer.set(task.containerId.value, task);
