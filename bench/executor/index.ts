@@ -53,7 +53,9 @@ export interface ExecutorBenchResult {
     medianMs: number;
     p90Ms: number;
     nodeStartupMedianMs: number;
-    targetMs: number;
+    /** medianMs − nodeStartupMedianMs: what the executor adds to a bare Node start. */
+    overNodeMs: number;
+    targetOverNodeMs: number;
     met: boolean;
   };
   rss: {
@@ -139,7 +141,11 @@ async function benchColdStart(options: ExecutorBenchOptions, logger: Logger): Pr
     node.push(await nodeStartupMs());
   }
   const medianMs = ms(percentile(samples, 50));
-  return { runs, medianMs, p90Ms: ms(percentile(samples, 90)), nodeStartupMedianMs: ms(percentile(node, 50)), targetMs: 150, met: medianMs < 150 };
+  const nodeStartupMedianMs = ms(percentile(node, 50));
+  // Against a bare Node start measured in the same run, turn about: the machine's speed
+  // and load move both alike (issue 11: at most 40 ms more).
+  const overNodeMs = ms(medianMs - nodeStartupMedianMs);
+  return { runs, medianMs, p90Ms: ms(percentile(samples, 90)), nodeStartupMedianMs, overNodeMs, targetOverNodeMs: 40, met: overNodeMs < 40 };
 }
 
 async function benchRss(options: ExecutorBenchOptions, logger: Logger): Promise<ExecutorBenchResult['rss']> {
