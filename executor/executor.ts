@@ -9,7 +9,7 @@ import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type AgentConnectionOptions, type AgentTransport, type ConnectionEvent, type SubscribeRequest } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
-import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
+import type { HealthReport, TaskCheckDefinitions, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
 import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
 import { killTask, type KillEffects } from './kill-task.js';
@@ -458,9 +458,10 @@ export class Executor implements TaskRegistry {
 
   /** Registers the task; returns it with its spec if it is to be started, undefined if it ended already. */
   #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): [Task, TaskSpec] | undefined {
+    const checks = this.#checkFactory;
     const prepared = prepareTask(info, groupId, {
       contentType: this.#config.contentType,
-      validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)),
+      parseChecks: checks && ((i) => checks.parse(i)),
       executorSandbox: this.#config.sandbox,
       executorEnvironment: this.#config.taskEnvironment,
       executorContainerId: this.#subscribed?.container_id,
@@ -528,9 +529,9 @@ export class Executor implements TaskRegistry {
         this.#kill(task, { graceMs: 0, cause: { kind: 'max-completion' } });
       }, maxCompletionMs);
     }
-    if (this.#checkFactory && spec.needsChecks) {
-      task.checks = this.#createChecks(task, log);
-    } else if (spec.needsChecks) {
+    if (spec.checks.kind === 'parsed') {
+      task.checks = this.#createChecks(task, spec.checks.definitions, log);
+    } else if (spec.checks.kind === 'unsupported') {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });
@@ -538,10 +539,10 @@ export class Executor implements TaskRegistry {
     if (pendingKill) this.#kill(task, pendingKill);
   }
 
-  #createChecks(task: Task, log: Logger): TaskCheckRunner | undefined {
+  #createChecks(task: Task, definitions: TaskCheckDefinitions, log: Logger): TaskCheckRunner | undefined {
     try {
-      return this.#checkFactory!.create({
-        task: task.info,
+      return this.#checkFactory!.create(definitions, {
+        taskId: task.taskId,
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(task.user ? { user: task.user } : {}),
@@ -552,7 +553,7 @@ export class Executor implements TaskRegistry {
         reportReadiness: (labels, message) => this.#onReadiness(task, labels, message),
       });
     } catch (err) {
-      // validate() accepted the definitions, so this is our bug, not the task's: keep the
+      // parse() accepted the definitions, so this is our bug, not the task's: keep the
       // task (the scheduler asked for it) and say loudly that it runs unchecked.
       log.error({ err }, 'cannot start the checks of this task; it runs without them');
       return undefined;

@@ -150,15 +150,20 @@ t.test('protobuf: a general COMMAND check reports only changes, with check_statu
   t.equal(terminal.healthy, undefined, 'a general check never touches healthy');
 });
 
-t.test('json: an invalid health check is TASK_ERROR naming the field and value', async (t) => {
-  const { agent } = await startExecutor(t, 'json');
-  const id = uniqueId('bad');
-  agent.launch(shellTask(id, 'sleep 1000', { health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } }));
-  const terminal = await agent.waitForTerminal(id);
-  t.equal(terminal.state, 'TASK_ERROR');
-  t.equal(terminal.reason, 'REASON_TASK_INVALID');
-  t.equal(terminal.message, 'health_check.interval_seconds must be >= 0, got -1');
-});
+for (const encoding of ['json', 'protobuf'] as const) {
+  t.test(`${encoding}: an invalid health check is TASK_ERROR naming the field and value`, async (t) => {
+    const { agent, exec } = await startExecutor(t, encoding);
+    const id = uniqueId('bad');
+    // Input: interval_seconds -1. Error: TASK_ERROR whose message and log line name TaskInfo.health_check.interval_seconds.
+    agent.launch(shellTask(id, 'sleep 1000', { health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } }));
+    const terminal = await agent.waitForTerminal(id);
+    t.equal(terminal.state, 'TASK_ERROR');
+    t.equal(terminal.reason, 'REASON_TASK_INVALID');
+    t.equal(terminal.message, 'TaskInfo.health_check.interval_seconds must be >= 0, got -1');
+    await until(() => logLines(exec).some((l) => l.msg === 'invalid task' && l.task_id === id), 'the invalid-task log line');
+    t.equal(logLines(exec).find((l) => l.msg === 'invalid task' && l.task_id === id)?.field, 'TaskInfo.health_check.interval_seconds');
+  });
+}
 
 t.test('json: a task with only a readiness check (COMMAND) goes ready once', async (t) => {
   const { agent } = await startExecutor(t, 'json');

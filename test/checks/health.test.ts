@@ -56,8 +56,8 @@ t.test('through the factory: spec §7.1 example (delay 0, interval 10, grace 15,
   const clock = new ManualClock(0);
   const { probe, calls } = scriptedProbe(clock, [refused]);
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 10, timeout_seconds: 20, grace_period_seconds: 15, consecutive_failures: 3 }));
-  const runner = factory.create(context)!;
+  const { context, definitions, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 10, timeout_seconds: 20, grace_period_seconds: 15, consecutive_failures: 3 }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 60000, 1000);
   t.same(calls.map((c) => c.at), [0, 10000, 20000, 30000, 40000], 'no probes after the kill decision');
   t.same(
@@ -79,8 +79,8 @@ t.test('through the factory: delay, grace 10 boundary measured (a 1 ms probe aft
   const clock = new ManualClock(0);
   const { probe, calls } = scriptedProbe(clock, [refused], 1);
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'TCP', tcp: { port: 1 }, delay_seconds: 5, interval_seconds: 5 - 0.001, grace_period_seconds: 10, consecutive_failures: 2 }));
-  const runner = factory.create(context)!;
+  const { context, definitions, reports } = recordingContext(clock, healthTask({ type: 'TCP', tcp: { port: 1 }, delay_seconds: 5, interval_seconds: 5 - 0.001, grace_period_seconds: 10, consecutive_failures: 2 }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 4999, 1);
   t.equal(calls.length, 0, 'delay respected');
   await advance(clock, 20000, 1);
@@ -94,8 +94,8 @@ t.test('through the factory: command output tail reaches the kill message; succe
   const clock = new ManualClock(0);
   const { probe } = scriptedProbe(clock, (n) => (n < 3 ? exit(0) : exit(2, 'db down\n')));
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'COMMAND', command: { value: './check' }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 2 }));
-  const runner = factory.create(context)!;
+  const { context, definitions, reports } = recordingContext(clock, healthTask({ type: 'COMMAND', command: { value: './check' }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 2 }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 10000, 100);
   t.same(reports.map((r) => r.kind === 'health' && [r.at, r.healthy, r.kill]), [[0, true, false], [3000, false, false], [4000, false, true]]);
   t.equal(runner.describeKill(), 'COMMAND health check failed 2 of 2: exit 2, exit 2 (last output: db down)');
@@ -106,8 +106,8 @@ t.test('through the factory: timeout counts as a failure; pause discards; resume
   const clock = new ManualClock(0);
   const { probe, calls } = scriptedProbe(clock, [http(200)], 5000); // every probe takes 5 s
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, timeout_seconds: 2, grace_period_seconds: 0, consecutive_failures: 5 }));
-  const runner = factory.create(context)!;
+  const { context, definitions, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, timeout_seconds: 2, grace_period_seconds: 0, consecutive_failures: 5 }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 3500, 100);
   t.same(reports.map((r) => r.kind === 'health' && r.message), ['HTTP health check failed 1 of 5: timed out after 2s']);
   runner.pause();
@@ -125,12 +125,12 @@ t.test('a report callback that throws is logged with the task and check; probing
   const clock = new ManualClock(0);
   const { probe, calls } = scriptedProbe(clock, [http(200), http(500)]);
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, logLines } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 9 }), {
+  const { context, definitions, logLines } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 9 }), {
     reportHealth: () => {
       throw new Error('executor bug');
     },
   });
-  const runner = factory.create(context)!;
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 3000, 500);
   t.equal(calls.length, 4);
   const errors = logLines.filter((l) => l.msg === 'handling a check outcome failed');

@@ -1,4 +1,5 @@
-// Shared test helpers for checks: a TaskCheckContext that records reports, a scripted fake
+// Shared test helpers for checks: a TaskCheckContext that records reports (with the task's
+// parsed definitions), a scripted fake
 // probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
 import { Writable } from 'node:stream';
 import type { ManualClock } from '../../common/clock.js';
@@ -6,7 +7,7 @@ import { createLogger } from '../../common/logger.js';
 import type { HealthReport, TaskCheckContext } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
-import type { ProbeSpec } from '../../checks/definitions.js';
+import { parseTaskChecks, type ProbeSpec } from '../../checks/definitions.js';
 
 export const flush = () => new Promise<void>((r) => setImmediate(r));
 
@@ -40,7 +41,7 @@ export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overr
     },
   });
   const context: TaskCheckContext = {
-    task,
+    taskId: task.task_id.value,
     environment: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     workingDirectory: process.cwd(),
     logger: createLogger({ name: 'test', level: 'debug', destination: sink }),
@@ -50,7 +51,7 @@ export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overr
     reportReadiness: (labels, message) => reports.push({ kind: 'readiness', at: clock.now(), labels: Object.fromEntries(labels.map((l) => [l.key, l.value ?? ''])), message }),
     ...overrides,
   };
-  return { context, reports, logLines };
+  return { context, definitions: parseTaskChecks(task), reports, logLines };
 }
 
 /** A fake probe answering from a script (the last entry repeats); `durationMs` on the manual clock. */

@@ -10,8 +10,8 @@ t.test('metrics: counts and latency per task, check kind and type, served at GET
   const metrics = new CheckMetrics();
   const { probe } = scriptedProbe(clock, [http(200), http(503)], 7);
   const factory = createTaskCheckFactory({ random: () => 0, probe, metrics });
-  const { context } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
-  const runner = factory.create(context)!;
+  const { context, definitions } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 2500, 1);
   const endpoint = await startMetricsServer(metrics.registry, '127.0.0.1:0');
   t.teardown(() => endpoint.close());

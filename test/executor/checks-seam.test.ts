@@ -24,9 +24,12 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
   const runners = new Map<string, FakeRunner>();
   const waiting = new Map<string, (r: FakeRunner) => void>();
   const factory: TaskCheckFactory = {
-    validate: (task) => (task.labels?.labels?.some((l) => l.key === 'broken-check') ? 'HealthCheck.http.port: required field is missing' : undefined),
-    create: (context) => {
-      if (context.task.labels?.labels?.some((l) => l.key === 'explode')) throw new Error('checker bug');
+    parse: (task) =>
+      task.labels?.labels?.some((l) => l.key === 'broken-check')
+        ? { ok: false, field: 'TaskInfo.health_check.http.port', message: 'TaskInfo.health_check.http.port is required' }
+        : { ok: true, definitions: {} },
+    create: (_definitions, context) => {
+      if (context.taskId.startsWith('unchecked')) throw new Error('checker bug');
       const listeners: Array<[string, () => void]> = [];
       const record = (call: string) => {
         runner.calls.push(call);
@@ -37,8 +40,8 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
         calls: [],
         told: (call) => new Promise((resolve) => (runner.calls.includes(call) ? resolve() : listeners.push([call, resolve]))),
       };
-      runners.set(context.task.task_id.value, runner);
-      waiting.get(context.task.task_id.value)?.(runner);
+      runners.set(context.taskId, runner);
+      waiting.get(context.taskId)?.(runner);
       return {
         pause: () => record('pause'),
         resume: () => record('resume'),
@@ -180,7 +183,7 @@ t.test('an invalid check definition: TASK_ERROR, REASON_TASK_INVALID, message na
   const s = await agent.waitForTerminal(id);
   t.equal(s.state, 'TASK_ERROR');
   t.equal(s.reason, 'REASON_TASK_INVALID');
-  t.equal(s.message, 'HealthCheck.http.port: required field is missing');
+  t.equal(s.message, 'TaskInfo.health_check.http.port is required');
   t.equal(agent.updates.length, 1, 'no TASK_STARTING');
   t.equal(runners.size, 0, 'no checker created');
   t.equal(await exited, 0);
@@ -248,7 +251,8 @@ t.test('a check factory still loading holds events back, in order, until it is t
 t.test('a checker that throws on create: the task still runs, unchecked, and the log says so', async (t) => {
   const { agent, runners } = await inProcess(t, 'json');
   const id = uniqueId('unchecked');
-  agent.launch(shellTask(id, 'true', { check: httpCheck, labels: { labels: [{ key: 'explode' }] } }));
+  // The fake checker throws for task ids starting 'unchecked'.
+  agent.launch(shellTask(id, 'true', { check: httpCheck }));
   t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
   t.same(agent.updates.map((u) => u.status.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
   t.equal(runners.size, 0);
