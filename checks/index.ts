@@ -133,6 +133,7 @@ export class TaskChecks implements TaskCheckRunner {
       environment: context.environment,
       workingDirectory: context.workingDirectory,
       ...(context.user !== undefined ? { user: context.user } : {}),
+      ...(context.container ? { container: context.container } : {}),
       clock: scheduler.clock,
     };
     const t0 = scheduler.clock.now();

@@ -2,6 +2,7 @@
 import type { Clock } from '../common/clock.js';
 import type { ProbeSpec } from './definitions.js';
 import type { ProbeOutcome } from './outcome.js';
+import type { TaskCheckContext } from '../contracts/checks.js';
 import { probeHttp } from './http-probe.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeCommand } from './command-probe.js';
@@ -11,6 +12,8 @@ export interface ProbeContext {
   environment: Record<string, string>;
   workingDirectory: string;
   user?: string;
+  /** The task's container: COMMAND probes run nested in it. */
+  container?: TaskCheckContext['container'];
   clock?: Clock;
   captureBodyBytes?: number;
   headersTimeoutMs?: number;
@@ -33,6 +36,7 @@ export function runProbe(spec: ProbeSpec, signal: AbortSignal, ctx: ProbeContext
         environment: ctx.environment,
         workingDirectory: ctx.workingDirectory,
         ...(ctx.user !== undefined ? { user: ctx.user } : {}),
+        ...(ctx.container ? { container: ctx.container } : {}),
         ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
       });
   }

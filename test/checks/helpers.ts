@@ -1,8 +1,7 @@
 // Shared test helpers for checks: a TaskCheckContext that records reports (with the task's
-// parsed definitions), a scripted fake
-// probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
+// parsed definitions), a scripted fake probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
 import { Writable } from 'node:stream';
-import type { ManualClock } from '../../common/clock.js';
+import type { Clock, ManualClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
 import type { HealthReport, TaskCheckContext } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
@@ -31,7 +30,7 @@ export type Report =
   | { kind: 'check'; at: number; status: mesos.CheckStatusInfo; message: string }
   | { kind: 'readiness'; at: number; labels: Record<string, string>; message: string };
 
-export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overrides: Partial<TaskCheckContext> = {}) {
+export function recordingContext(clock: Clock, task: mesos.TaskInfo, overrides: Partial<TaskCheckContext> = {}) {
   const reports: Report[] = [];
   const logLines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
