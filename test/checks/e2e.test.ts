@@ -1,7 +1,6 @@
 // Checks end to end: the executor as a real child process against the agent emulator, with
 // the checks factory it loads (checks/index.js), real tasks and real probes.
 import t, { type Test } from 'tap';
-import { createServer as createNetServer } from 'node:net';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
@@ -11,16 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killPolicy, logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { until } from '../helpers/wait.js';
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
+import { releasedPort } from '../helpers/ports.js';
 
 /** A fresh directory for files a test and its task use to hand over control. */
 function handoverDir(t: Test): string {
@@ -211,7 +201,7 @@ t.test('protobuf: in a task group, a health kill takes the sibling down too, bot
 
 t.test('json: the executor serves check metrics on MESOS_SIDECAR_METRICS_ADDRESS', async (t) => {
   // The executor does not report the port it bound, so this one is found free first.
-  const metricsPort = await freePort();
+  const metricsPort = await releasedPort();
   const { agent } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
   const id = uniqueId('metrics');
   const port = await webTarget(t);
