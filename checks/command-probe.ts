@@ -9,7 +9,8 @@
 // checks; abort destroys that container, and its exit destroys whatever it left.
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
-import type { Container, ContainerTermination, Containerizer } from '../containerizer/containerizer.js';
+import type { Container, ContainerTermination } from '../containerizer/containerizer.js';
+import type { TaskCheckContext } from '../contracts/checks.js';
 import type { CommandSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
 import { signalGroup, signalName, signalNumber } from '../common/process.js';
@@ -17,13 +18,9 @@ import { userSpawnOptions } from '../process/user.js';
 
 export const OUTPUT_TAIL_BYTES = 4096;
 
-export interface CommandProbeOptions {
+/** The task's environment, working directory, user and container (nested in it when given). */
+export interface CommandProbeOptions extends Pick<TaskCheckContext, 'environment' | 'workingDirectory' | 'user' | 'container'> {
   signal: AbortSignal;
-  environment: Record<string, string>;
-  workingDirectory: string;
-  user?: string;
-  /** The task's container: the command runs nested in it. Absent: a child of the executor. */
-  container?: { containerizer: Containerizer; parent: Container };
   /** Called with the pid once the command runs (its container's init when nested). */
   onSpawn?: (pid: number) => void;
 }

@@ -7,13 +7,8 @@ import { probeHttp } from './http-probe.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeCommand } from './command-probe.js';
 
-export interface ProbeContext {
-  /** The task's environment, working directory and user (COMMAND probes). */
-  environment: Record<string, string>;
-  workingDirectory: string;
-  user?: string;
-  /** The task's container: COMMAND probes run nested in it. */
-  container?: TaskCheckContext['container'];
+/** The task's environment, working directory, user and container are for COMMAND probes. */
+export interface ProbeContext extends Pick<TaskCheckContext, 'environment' | 'workingDirectory' | 'user' | 'container'> {
   clock?: Clock;
   captureBodyBytes?: number;
   headersTimeoutMs?: number;
