@@ -10,7 +10,8 @@ import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
-import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+import { fixture, killPolicy, quietLogger, shellTask, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
+import { systemClock } from '../../common/clock.js';
 import { waitForFile } from '../helpers/wait.js';
 
 interface FakeRunner {
@@ -205,8 +206,6 @@ t.test('checks pause while the agent is away and resume after SUBSCRIBED', async
 });
 
 t.test('a check factory still loading holds events back, in order, until it is there', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
   const fake = fakeFactory();
   let provide!: (f: TaskCheckFactory) => void;
   // The executor's log lines, parsed, as a sink the test can wait on.
@@ -224,14 +223,11 @@ t.test('a check factory still loading holds events back, in order, until it is t
       done();
     },
   });
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
+  const { agent, exited } = await startInProcessExecutor(t, 'protobuf', {}, {
+    clock: systemClock,
     logger: createLogger({ name: 'executor', level: 'debug', destination: sink }),
     checkFactory: new Promise<TaskCheckFactory>((resolve) => (provide = resolve)),
   });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
   const id = uniqueId('deferred');
   agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck }));
   agent.kill(id, 0);
@@ -259,21 +255,13 @@ t.test('a checker that throws on create: the task still runs, unchecked, and the
 });
 
 t.test('a lazy check factory loads only when the first task declaring checks arrives', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
   const fake = fakeFactory();
   let loads = 0;
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    checkFactory: async () => {
-      loads++;
-      return fake.factory;
-    },
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
+  const checkFactory = async () => {
+    loads++;
+    return fake.factory;
+  };
+  const { agent, exited } = await startInProcessExecutor(t, 'json', {}, { clock: systemClock, checkFactory });
   const plain = uniqueId('plain');
   agent.launch(shellTask(plain, `exec ${fixture('sleeper.sh')}`));
   await agent.waitForUpdate((s) => s.task_id.value === plain && s.state === 'TASK_RUNNING');
@@ -292,16 +280,7 @@ t.test('a lazy check factory loads only when the first task declaring checks arr
 });
 
 t.test('acknowledged terminated tasks beyond the limit are forgotten, oldest first; live ones never', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    terminatedTasksKept: 2,
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
+  const { agent, executor, exited } = await startInProcessExecutor(t, 'json', {}, { clock: systemClock, terminatedTasksKept: 2 });
   const keeper = uniqueId('keeper');
   agent.launch(shellTask(keeper, `exec ${fixture('sleeper.sh')}`));
   const short = [1, 2, 3, 4].map((i) => uniqueId(`short${i}`));
