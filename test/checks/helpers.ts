@@ -1,7 +1,8 @@
 // Shared test helpers for checks: a TaskCheckContext that records reports (with the task's
 // parsed definitions), a scripted fake probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
 import { Writable } from 'node:stream';
-import type { Clock, ManualClock } from '../../common/clock.js';
+import { ManualClock, type Clock } from '../../common/clock.js';
+import { createTaskCheckFactory, type TaskCheckFactoryOptions } from '../../checks/index.js';
 import { createLogger } from '../../common/logger.js';
 import type { HealthReport, TaskCheckContext } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
@@ -51,6 +52,22 @@ export function recordingContext(clock: Clock, task: mesos.TaskInfo, overrides: 
     ...overrides,
   };
   return { context, definitions: parseTaskChecks(task), reports, logLines };
+}
+
+/**
+ * A task's checks as the executor gets them from the factory, with one dependency swapped:
+ * probes answer from `script` (each taking `durationMs` on a ManualClock starting at 0).
+ */
+export function scriptedChecks(
+  info: mesos.TaskInfo,
+  script: ProbeOutcome[] | ((n: number) => ProbeOutcome),
+  options: { durationMs?: number; factory?: TaskCheckFactoryOptions; context?: Partial<TaskCheckContext> } = {},
+) {
+  const clock = new ManualClock(0);
+  const { probe, calls } = scriptedProbe(clock, script, options.durationMs);
+  const { context, definitions, reports, logLines } = recordingContext(clock, info, options.context);
+  const runner = createTaskCheckFactory({ random: () => 0, probe, ...options.factory }).create(definitions, context)!;
+  return { clock, calls, reports, logLines, runner };
 }
 
 /** A fake probe answering from a script (the last entry repeats); `durationMs` on the manual clock. */

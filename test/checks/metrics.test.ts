@@ -1,17 +1,13 @@
 import t from 'tap';
 import { request } from 'undici';
-import { ManualClock } from '../../common/clock.js';
 import { CheckMetrics, parseMetricsAddress, startMetricsServer } from '../../checks/metrics.js';
 import { createTaskCheckFactory } from '../../checks/index.js';
-import { advance, http, recordingContext, scriptedProbe, task } from './helpers.js';
+import { advance, http, scriptedChecks, task } from './helpers.js';
 
 t.test('metrics: counts and latency per task, check kind and type, served at GET /metrics on loopback', async (t) => {
-  const clock = new ManualClock(0);
   const metrics = new CheckMetrics();
-  const { probe } = scriptedProbe(clock, [http(200), http(503)], 7);
-  const factory = createTaskCheckFactory({ random: () => 0, probe, metrics });
-  const { context, definitions } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
-  const runner = factory.create(definitions, context)!;
+  const hc = { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } as const;
+  const { clock, runner } = scriptedChecks(task({ health_check: hc }), [http(200), http(503)], { durationMs: 7, factory: { metrics } });
   await advance(clock, 2500, 1);
   const endpoint = await startMetricsServer(metrics.registry, '127.0.0.1:0');
   t.teardown(() => endpoint.close());
