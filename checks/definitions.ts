@@ -4,82 +4,13 @@
 // CheckDefinitionError naming the field path and the bad value.
 import { durationProblem } from '../common/duration.js';
 import { Codec, codecs, unknownEnumMessage, type mesos } from '../proto/codec.js';
+import type { CheckType, CommandSpec, GeneralCheckDefinition, HealthCheckDefinition, ProbeSpec, ReadinessCheckDefinition, TaskCheckDefinitions } from '../contracts/check-definitions.js';
 import { CheckDefinitionError, ReadinessLabelError } from './errors.js';
 
 /** The TaskInfo label that holds a Marathon readiness check as JSON (docs/checks.md). */
 export const READINESS_CHECK_LABEL = 'mesos-sidecar.readiness-check';
 
-export type CheckType = 'COMMAND' | 'HTTP' | 'TCP';
-
-export interface CommandSpec {
-  type: 'COMMAND';
-  /** true: `/bin/sh -c value`; false: exec `value` with `argv`. */
-  shell: boolean;
-  value: string;
-  /** Full argv for the exec form (argv[0] included), as CommandInfo.arguments. */
-  argv: string[];
-  /** CommandInfo.environment, overlaid on the task's environment when the probe runs. */
-  environment: Record<string, string>;
-}
-
-export interface HttpSpec {
-  type: 'HTTP';
-  scheme: 'http' | 'https';
-  host: '127.0.0.1' | '::1';
-  port: number;
-  /** Always starts with '/'. */
-  path: string;
-  /** Redirects to the same host and port are followed (limit 50); readiness follows none. */
-  followRedirects: boolean;
-}
-
-export interface TcpSpec {
-  type: 'TCP';
-  host: '127.0.0.1' | '::1';
-  port: number;
-}
-
-export type ProbeSpec = CommandSpec | HttpSpec | TcpSpec;
-
-export interface CheckTiming {
-  delayMs: number;
-  intervalMs: number;
-  /** 0 = no timeout. */
-  timeoutMs: number;
-}
-
-export interface HealthCheckDefinition extends CheckTiming {
-  kind: 'health';
-  probe: ProbeSpec;
-  consecutiveFailures: number;
-  gracePeriodMs: number;
-  /** HTTP only: status codes counted as healthy; empty = the 200..399 rule. */
-  statuses: number[];
-}
-
-export interface GeneralCheckDefinition extends CheckTiming {
-  kind: 'check';
-  probe: ProbeSpec;
-}
-
-export interface ReadinessCheckDefinition {
-  kind: 'readiness';
-  name: string;
-  probe: ProbeSpec;
-  /** The Marathon protocol as written (HTTP, HTTPS, TCP, COMMAND). */
-  protocol: 'HTTP' | 'HTTPS' | 'TCP' | 'COMMAND';
-  portName?: string;
-  intervalMs: number;
-  timeoutMs: number;
-  httpStatusCodesForReady: number[];
-  preserveLastResponse: boolean;
-}
-
-export interface TaskCheckDefinitions {
-  health?: HealthCheckDefinition;
-  check?: GeneralCheckDefinition;
-  readiness?: ReadinessCheckDefinition;
-}
+export type { CheckType, CommandSpec, HttpSpec, TcpSpec, ProbeSpec, CheckTiming, HealthCheckDefinition, GeneralCheckDefinition, ReadinessCheckDefinition, TaskCheckDefinitions } from '../contracts/check-definitions.js';
 
 const VariableCodec = new Codec<mesos.Environment.Variable>('mesos.v1.Environment.Variable');
 const SecretCodec = new Codec<mesos.Secret>('mesos.v1.Secret');
@@ -271,8 +202,16 @@ export const READINESS_DEFAULTS = {
 const READINESS_PROTOCOLS: ReadonlyArray<ReadinessCheckDefinition['protocol']> = ['HTTP', 'HTTPS', 'TCP', 'COMMAND'];
 const READINESS_KEYS = new Set(['name', 'protocol', 'path', 'portName', 'intervalSeconds', 'timeoutSeconds', 'httpStatusCodesForReady', 'preserveLastResponse', 'command']);
 
-/** Parses the Marathon readiness JSON; `ports` maps DiscoveryInfo port names to numbers. */
-export function parseReadinessCheck(json: unknown, ports: ReadonlyMap<string, number>, prefix = `labels[${READINESS_CHECK_LABEL}]`): ReadinessCheckDefinition {
+/**
+ * Parses the Marathon readiness JSON; `ports` maps DiscoveryInfo port names to numbers, and
+ * `portsField` is where they sit (for the message when `portName` names none).
+ */
+export function parseReadinessCheck(
+  json: unknown,
+  ports: ReadonlyMap<string, number>,
+  prefix = `labels[${READINESS_CHECK_LABEL}]`,
+  portsField = 'discovery.ports',
+): ReadinessCheckDefinition {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) invalid(prefix, `${prefix} must be a JSON object`);
   const o = json as Record<string, unknown>;
   for (const key of Object.keys(o)) if (!READINESS_KEYS.has(key)) invalid(`${prefix}.${key}`, `${prefix}.${key} is not a readiness check field`);
@@ -321,9 +260,9 @@ export function parseReadinessCheck(json: unknown, ports: ReadonlyMap<string, nu
     const number = ports.get(portName);
     if (number === undefined) {
       const known = [...ports.keys()];
-      invalid(`${prefix}.portName`, `${prefix}.portName ${JSON.stringify(portName)} names no port in discovery.ports (${known.length ? known.map((k) => JSON.stringify(k)).join(', ') : 'none named'})`);
+      invalid(`${prefix}.portName`, `${prefix}.portName ${JSON.stringify(portName)} names no port in ${portsField} (${known.length ? known.map((k) => JSON.stringify(k)).join(', ') : 'none named'})`);
     }
-    const p = port(`discovery.ports[${portName}].number`, number);
+    const p = port(`${portsField}[${portName}].number`, number);
     probe =
       protocol === 'TCP'
         ? { type: 'TCP', host: '127.0.0.1', port: p }
@@ -349,10 +288,10 @@ export function namedPorts(task: mesos.TaskInfo): Map<string, number> {
   return out;
 }
 
-function readinessFromLabels(task: mesos.TaskInfo): ReadinessCheckDefinition | undefined {
+function readinessFromLabels(task: mesos.TaskInfo, root: string): ReadinessCheckDefinition | undefined {
   const labels = (task.labels?.labels ?? []).filter((l) => l.key === READINESS_CHECK_LABEL);
   if (labels.length === 0) return undefined;
-  const field = `labels[${READINESS_CHECK_LABEL}]`;
+  const field = `${root}.labels[${READINESS_CHECK_LABEL}]`;
   // Marathon allows one readiness check per application; so do we.
   if (labels.length > 1) invalid(field, `${field} appears ${labels.length} times; one readiness check per task`);
   let json: unknown;
@@ -361,15 +300,18 @@ function readinessFromLabels(task: mesos.TaskInfo): ReadinessCheckDefinition | u
   } catch (err) {
     throw new ReadinessLabelError(field, `${field} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseReadinessCheck(json, namedPorts(task), field);
+  return parseReadinessCheck(json, namedPorts(task), field, `${root}.discovery.ports`);
 }
 
-/** Every check the task declares, parsed; throws CheckDefinitionError/ReadinessLabelError. */
-export function parseTaskChecks(task: mesos.TaskInfo): TaskCheckDefinitions {
+/**
+ * Every check the task declares, parsed; throws CheckDefinitionError/ReadinessLabelError
+ * whose field is a path from `root` (e.g. `TaskInfo.health_check.http.port`).
+ */
+export function parseTaskChecks(task: mesos.TaskInfo, root = 'TaskInfo'): TaskCheckDefinitions {
   const out: TaskCheckDefinitions = {};
-  if (task.health_check) out.health = parseHealthCheck(task.health_check);
-  if (task.check) out.check = parseCheckInfo(task.check);
-  const readiness = readinessFromLabels(task);
+  if (task.health_check) out.health = parseHealthCheck(task.health_check, `${root}.health_check`);
+  if (task.check) out.check = parseCheckInfo(task.check, `${root}.check`);
+  const readiness = readinessFromLabels(task, root);
   if (readiness) out.readiness = readiness;
   return out;
 }

@@ -1,12 +1,12 @@
-// The TaskCheckFactory the executor uses (contracts/checks.ts): validates a task's
-// check definitions at launch and, right before TASK_RUNNING, starts its health check,
+// The TaskCheckFactory the executor uses (contracts/checks.ts): parses a task's check
+// definitions at launch and, right before TASK_RUNNING, starts its health check,
 // general check and readiness check on the executor-wide scheduler, turning outcomes into
 // reportHealth / reportCheck / reportReadiness calls.
-import type { TaskCheckContext, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
+import type { ParsedTaskChecks, TaskCheckContext, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { mesos } from '../proto/codec.js';
-import { SidecarError } from '../common/errors.js';
+import { CheckDefinitionError, ReadinessLabelError } from './errors.js';
 import { parseTaskChecks, type GeneralCheckDefinition, type HealthCheckDefinition, type ReadinessCheckDefinition, type TaskCheckDefinitions } from './definitions.js';
 import { CheckScheduler, type ProbeRun, type ScheduledCheck } from './scheduler.js';
 import { runProbe, type ProbeContext } from './probe.js';
@@ -44,7 +44,7 @@ export interface SidecarTaskCheckFactory extends TaskCheckFactory {
   readonly metrics: CheckMetrics;
   /** The scheduler, once a task has created it. */
   readonly scheduler: CheckScheduler | undefined;
-  create(context: TaskCheckContext): TaskChecks | undefined;
+  create(definitions: TaskCheckDefinitions, context: TaskCheckContext): TaskChecks | undefined;
 }
 
 export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): SidecarTaskCheckFactory {
@@ -68,19 +68,17 @@ export function createTaskCheckFactory(options: TaskCheckFactoryOptions = {}): S
     get scheduler() {
       return scheduler;
     },
-    validate(task: mesos.TaskInfo): string | undefined {
+    parse(task: mesos.TaskInfo): ParsedTaskChecks {
       try {
-        parseTaskChecks(task);
-        return undefined;
+        return { ok: true, definitions: parseTaskChecks(task) };
       } catch (err) {
-        if (err instanceof SidecarError) return err.message;
+        if (err instanceof CheckDefinitionError || err instanceof ReadinessLabelError) return { ok: false, field: err.field, message: err.message };
         throw err;
       }
     },
-    create(context: TaskCheckContext): TaskChecks | undefined {
-      const defs = parseTaskChecks(context.task);
-      if (!defs.health && !defs.check && !defs.readiness) return undefined;
-      return new TaskChecks(context, defs, schedulerFor(context.clock), metrics, options.historySize ?? 10, options.probe ?? runProbe);
+    create(definitions: TaskCheckDefinitions, context: TaskCheckContext): TaskChecks | undefined {
+      if (!definitions.health && !definitions.check && !definitions.readiness) return undefined;
+      return new TaskChecks(context, definitions, schedulerFor(context.clock), metrics, options.historySize ?? 10, options.probe ?? runProbe);
     },
   };
 }
@@ -121,7 +119,7 @@ export class TaskChecks implements TaskCheckRunner {
     this.#runProbe = probe;
     this.#scheduler = scheduler;
     this.#metrics = metrics;
-    this.#taskId = context.task.task_id.value;
+    this.#taskId = context.taskId;
     this.healthHistory = new CheckHistory(historySize);
     this.checkHistory = new CheckHistory(historySize);
     this.readinessHistory = new CheckHistory(historySize);
@@ -129,6 +127,7 @@ export class TaskChecks implements TaskCheckRunner {
       environment: context.environment,
       workingDirectory: context.workingDirectory,
       ...(context.user !== undefined ? { user: context.user } : {}),
+      ...(context.container ? { container: context.container } : {}),
       clock: scheduler.clock,
     };
     const t0 = scheduler.clock.now();

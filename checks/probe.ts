@@ -2,15 +2,13 @@
 import type { Clock } from '../common/clock.js';
 import type { ProbeSpec } from './definitions.js';
 import type { ProbeOutcome } from './outcome.js';
+import type { TaskCheckContext } from '../contracts/checks.js';
 import { probeHttp } from './http-probe.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeCommand } from './command-probe.js';
 
-export interface ProbeContext {
-  /** The task's environment, working directory and user (COMMAND probes). */
-  environment: Record<string, string>;
-  workingDirectory: string;
-  user?: string;
+/** The task's environment, working directory, user and container are for COMMAND probes. */
+export interface ProbeContext extends Pick<TaskCheckContext, 'environment' | 'workingDirectory' | 'user' | 'container'> {
   clock?: Clock;
   captureBodyBytes?: number;
   headersTimeoutMs?: number;
@@ -33,6 +31,7 @@ export function runProbe(spec: ProbeSpec, signal: AbortSignal, ctx: ProbeContext
         environment: ctx.environment,
         workingDirectory: ctx.workingDirectory,
         ...(ctx.user !== undefined ? { user: ctx.user } : {}),
+        ...(ctx.container ? { container: ctx.container } : {}),
         ...(ctx.onSpawn ? { onSpawn: ctx.onSpawn } : {}),
       });
   }

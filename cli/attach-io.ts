@@ -3,7 +3,7 @@
 // the Ctrl-P Ctrl-Q detach sequence.
 import type { agent, mesos } from '../proto/codec.js';
 import { heartbeatRecord, stdinRecord, ttyInfoRecord, type InputStreamHandle, type SwitchboardClient } from '../switchboard/client.js';
-import { SwitchboardClientError } from '../switchboard/errors.js';
+import { UnexpectedAnswerError } from '../common/errors.js';
 import type { LocalTerminal } from './terminal.js';
 
 export const DETACH_SEQUENCE = Buffer.from([0x10, 0x11]);
@@ -60,7 +60,7 @@ export async function attachInput(client: SwitchboardClient, containerId: mesos.
   const probe = client.openInput(containerId, WIRE_ENCODING);
   probe.end();
   const answer = await probe.response;
-  if (answer.status !== 200 && answer.status !== 500) throw new SwitchboardClientError(answer.status, answer.body.toString(), 'ATTACH_CONTAINER_INPUT');
+  if (answer.status !== 200 && answer.status !== 500) throw new UnexpectedAnswerError('switchboard', answer.status, answer.body.toString(), 'ATTACH_CONTAINER_INPUT');
   // 500: the command is gone already (its output ends by itself); a stream would only be
   // refused the same way, and its answer could race the end of the output.
   if (answer.status === 500) return { detached: new Promise<never>(() => {}), stop: () => {} };

@@ -3,7 +3,7 @@
 // a table for people or JSON for scripts.
 import type { agent } from '../proto/codec.js';
 import { containerIdText } from '../switchboard/container-id.js';
-import { SwitchboardClientError } from '../switchboard/errors.js';
+import { UnexpectedAnswerError } from '../common/errors.js';
 import type { TaskEntry } from '../switchboard/task-listing.js';
 import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure } from './attach-target.js';
 
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     // Statistics are extra: a switchboard that refuses GET_CONTAINERS (an older one answers
     // 501) still gets its task list, with '-' where the figures would be.
     const statistics = client.containers().catch((err: unknown) => {
-      if (err instanceof SwitchboardClientError) return [];
+      if (err instanceof UnexpectedAnswerError) return [];
       throw err;
     });
     const [{ tasks }, containers] = await Promise.all([client.tasks(), statistics]);

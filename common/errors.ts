@@ -22,14 +22,22 @@ export class RecordIOError extends SidecarError {
   }
 }
 
-/** A `MESOS_*` (or other) environment variable is missing or malformed. */
-export class EnvironmentError extends SidecarError {
-  readonly code = 'E_ENVIRONMENT';
+/** A setting (environment variable, option) is missing or malformed; the message starts with its name. */
+export abstract class SettingError extends SidecarError {
   constructor(
-    readonly variable: string,
+    readonly setting: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${setting}: ${message}`);
+  }
+}
+
+/** A `MESOS_*` (or other) environment variable is missing or malformed. */
+export class EnvironmentError extends SettingError {
+  readonly code = 'E_ENVIRONMENT';
+  /** The variable's name: the setting at fault. */
+  get variable(): string {
+    return this.setting;
   }
 }
 
@@ -43,15 +51,20 @@ export class LaunchError extends SidecarError {
   readonly code = 'E_LAUNCH';
 }
 
-/** The agent answered a call with an unexpected HTTP status. */
-export class AgentHttpError extends SidecarError {
-  readonly code = 'E_AGENT_HTTP';
+/**
+ * The agent (executor side) or a switchboard (CLI side) answered a call with an unexpected
+ * HTTP status; the message quotes the start of its body.
+ */
+export class UnexpectedAnswerError extends SidecarError {
+  readonly code: 'E_AGENT_HTTP' | 'E_SWITCHBOARD_CLIENT';
   constructor(
+    readonly server: 'agent' | 'switchboard',
     readonly status: number,
     readonly body: string,
-    call: string,
+    readonly call: string,
   ) {
-    super(`agent answered ${call} with ${status}${body ? `: ${body.trim().slice(0, 500)}` : ''}`);
+    super(`${server} answered ${call} with ${status}${body ? `: ${body.trim().slice(0, 500)}` : ''}`);
+    this.code = server === 'agent' ? 'E_AGENT_HTTP' : 'E_SWITCHBOARD_CLIENT';
   }
 }
 

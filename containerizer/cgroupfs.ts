@@ -22,23 +22,18 @@ export const realCgroupFs: CgroupFs = {
   write: (file, value) => writeFileSync(file, value),
   read: (file) => readFileSync(file, 'utf8'),
   subdirs: (dir) => readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name),
-  exists: (p) => {
-    try {
-      accessSync(p, constants.F_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  writable: (dir) => {
-    try {
-      accessSync(dir, constants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  exists: (p) => accessible(p, constants.F_OK),
+  writable: (dir) => accessible(dir, constants.W_OK),
 };
+
+function accessible(p: string, mode: number): boolean {
+  try {
+    accessSync(p, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Where each hierarchy is mounted and where this process sits in it. */
 export interface CgroupLayout {

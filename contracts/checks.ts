@@ -5,6 +5,9 @@ import type { Logger } from '../common/logger.js';
 import type { Clock } from '../common/clock.js';
 import type { mesos } from '../proto/codec.js';
 import type { Container, Containerizer } from '../containerizer/containerizer.js';
+import type { TaskCheckDefinitions } from './check-definitions.js';
+
+export type { TaskCheckDefinitions } from './check-definitions.js';
 
 export interface HealthReport {
   healthy: boolean;
@@ -15,7 +18,7 @@ export interface HealthReport {
 }
 
 export interface TaskCheckContext {
-  task: mesos.TaskInfo;
+  taskId: string;
   /** Environment, working directory and user the task itself was started with. */
   environment: Record<string, string>;
   workingDirectory: string;
@@ -57,10 +60,16 @@ export interface HealthKillMetrics {
   stormDetected(): void;
 }
 
+/** A task's checks parsed at the edge, or the refusal naming the TaskInfo field at fault. */
+export type ParsedTaskChecks =
+  | { ok: true; definitions: TaskCheckDefinitions }
+  /** `field` e.g. `TaskInfo.health_check.http.port`; `message` names it and the bad value. */
+  | { ok: false; field: string; message: string };
+
 export interface TaskCheckFactory {
-  /** undefined when every check of the task is valid, else a message naming the field and value. */
-  validate(task: mesos.TaskInfo): string | undefined;
-  /** undefined when the task declares no checks. Called right before TASK_RUNNING. */
-  create(context: TaskCheckContext): TaskCheckRunner | undefined;
+  /** Called once per TaskInfo, at launch; nothing reads the TaskInfo for checks after it. */
+  parse(task: mesos.TaskInfo): ParsedTaskChecks;
+  /** undefined when the definitions hold no check. Called right before TASK_RUNNING. */
+  create(definitions: TaskCheckDefinitions, context: TaskCheckContext): TaskCheckRunner | undefined;
   readonly healthKillMetrics?: HealthKillMetrics;
 }

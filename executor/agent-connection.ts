@@ -6,7 +6,7 @@
 import { Client, type ResponseData } from './http-client.js';
 import type { TlsConnector } from './tls-connector.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { AgentHttpError, AgentTlsError, SidecarError } from '../common/errors.js';
+import { AgentTlsError, SidecarError, UnexpectedAnswerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { codecs, type executor, type MessageContentType } from '../proto/codec.js';
 import { DEFAULT_MAX_RECORD_SIZE, readRecords } from '../proto/recordio.js';
@@ -136,7 +136,7 @@ export class AgentConnection<S> implements AgentTransport {
     const body = codecs.executor.Call.encode(call, this.#o.contentType);
     const res = await client.request({ method: 'POST', path: this.#o.apiPath, headers: this.#headers(false), body });
     const text = await res.body.text();
-    if (res.statusCode < 200 || res.statusCode > 299) throw new AgentHttpError(res.statusCode, text, call.type ?? 'call');
+    if (res.statusCode < 200 || res.statusCode > 299) throw new UnexpectedAnswerError('agent', res.statusCode, text, call.type ?? 'call');
   }
 
   #headers(subscribe: boolean): Record<string, string> {

@@ -9,12 +9,13 @@ import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type AgentConnectionOptions, type AgentTransport, type ConnectionEvent, type SubscribeRequest } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
-import type { HealthReport, TaskCheckFactory, TaskCheckRunner } from '../contracts/checks.js';
+import type { HealthReport, TaskCheckDefinitions, TaskCheckRunner } from '../contracts/checks.js';
 import type { ExecutorConfig } from './env.js';
 import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
 import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
-import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
+import { checkUpdate, healthUpdate, readinessUpdate } from './check-updates.js';
+import { ChecksGate, type CheckFactorySource } from './checks-gate.js';
 import { isTerminalState } from '../proto/task-state.js';
 import { Recovery, type RecoveryAction, type RecoveryState } from './recovery.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields, type UpdateSnapshot } from './status-updates.js';
@@ -24,6 +25,7 @@ import { HealthKills } from './health-kills.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
 import { TaskGroups } from './task-groups.js';
+import { TaskTable } from './task-table.js';
 import { commandInfoOf, type TaskSpec } from './task-spec.js';
 import { prepareTask } from './launch.js';
 import { killSendsKilling, type KillRequest } from './kill-cause.js';
@@ -50,13 +52,8 @@ export interface ExecutorOptions {
   signalGroup?: (pid: number, signal: NodeJS.Signals) => void;
   /** The link to the agent; default an AgentConnection over HTTP (tests inject a fake). */
   transport?: (options: AgentConnectionOptions<UpdateSnapshot>) => AgentTransport;
-  /**
-   * The checks engine. A promise lets the entry point subscribe before the (large) checks
-   * module has loaded; a function loads it when the first task that declares checks
-   * arrives (an executor whose tasks have none never pays for it). Either way, events
-   * wait, in order, until it is there.
-   */
-  checkFactory?: TaskCheckFactory | Promise<TaskCheckFactory | undefined> | (() => Promise<TaskCheckFactory | undefined>);
+  /** The checks engine, or a promise or loader of it (executor/checks-gate.ts). */
+  checkFactory?: CheckFactorySource;
   /** Added to every status update's labels (e.g. where the IO switchboard listens). */
   extraStatusLabels?: mesos.Label[];
   /** Framework messages (MESSAGE events); ignored when absent, as the built-ins do. */
@@ -80,32 +77,18 @@ export class Executor implements TaskRegistry {
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
   readonly #signalGroup: (pid: number, signal: NodeJS.Signals) => void;
-  #checkFactory: TaskCheckFactory | undefined;
-  /** Loads the checks engine on first need; unset once loading started. */
-  #loadCheckFactory: (() => Promise<TaskCheckFactory | undefined>) | undefined;
-  /** Events that arrived while the check factory was still loading, in arrival order. */
-  #deferredEvents: executor.Event[] | undefined;
+  readonly #checksGate: ChecksGate;
   readonly #extraLabels: mesos.Label[];
   readonly #onMessage: ((data: Buffer) => void) | undefined;
   readonly #connection: AgentTransport;
   readonly #recovery: Recovery;
   readonly #updates: StatusUpdateManager;
   readonly #backoff: SubscriptionBackoff;
-  readonly #tasks = new Map<string, Task>();
-  readonly #tasksByContainer = new Map<string, Task>();
-  /** Tasks not yet terminated: exit and shutdown decisions without scanning every task. */
-  readonly #liveTasks = new Set<Task>();
-  /** Terminated tasks still kept (live ones are #tasks minus these). */
-  #terminatedCount = 0;
-  /** Terminated tasks whose terminal update is acknowledged, oldest first: may be forgotten. */
-  readonly #prunable = new Set<Task>();
+  readonly #tasks: TaskTable<Task>;
   readonly #groups = new TaskGroups<Task>();
   readonly #killEffects: KillEffects;
   /** Held health kills: debug holds from the switchboard and the kill-storm guard. */
   readonly #healthKills: HealthKills;
-  /** Some task was ever launched: from then on, no live task means time to go. */
-  #hadTasks = false;
-  readonly #terminatedTasksKept: number;
   #subscribed: executor.Event.Subscribed | undefined;
   #lifecycle: Lifecycle = { kind: 'running' };
   #failsafeTimer: TimerHandle | undefined;
@@ -121,16 +104,18 @@ export class Executor implements TaskRegistry {
     this.#random = options.random ?? Math.random;
     this.#launcher = options.launcher ?? new RealProcessLauncher({ recentOutputBytes: this.#config.outputTailBytes });
     this.#signalGroup = options.signalGroup ?? signalGroup;
-    const factory = options.checkFactory;
-    if (factory instanceof Promise) this.#awaitCheckFactory(factory);
-    else if (typeof factory === 'function') this.#loadCheckFactory = factory;
-    else this.#checkFactory = factory;
+    this.#checksGate = new ChecksGate({
+      source: options.checkFactory,
+      deliver: (event) => this.#onEvent(event),
+      stopped: () => this.#lifecycle.kind === 'exited',
+      log: this.#log,
+    });
     this.#extraLabels = options.extraStatusLabels ?? [];
-    this.#terminatedTasksKept = options.terminatedTasksKept ?? TERMINATED_TASKS_KEPT;
+    this.#tasks = new TaskTable(options.terminatedTasksKept ?? TERMINATED_TASKS_KEPT);
     this.#onMessage = options.onMessage;
     this.#backoff = new SubscriptionBackoff(this.#config.subscriptionBackoffMaxMs, this.#random);
     this.#exitCode = new Promise((resolve) => (this.#exited = resolve));
-    this.#healthKills = new HealthKills({ settings: this.#config.killStorm, clock: this.#clock, logger: this.#log, metrics: () => this.#checkFactory?.healthKillMetrics });
+    this.#healthKills = new HealthKills({ settings: this.#config.killStorm, clock: this.#clock, logger: this.#log, metrics: () => this.#checksGate.factory?.healthKillMetrics });
     this.#killEffects = {
       clock: this.#clock,
       log: this.#log,
@@ -157,17 +142,7 @@ export class Executor implements TaskRegistry {
       ...(this.#config.authToken ? { authToken: this.#config.authToken } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
       buildSubscribe: () => this.#subscribeCall(),
-      onEvent: (event) => {
-        // The first task that needs checks loads the engine; it and every later event wait.
-        if (!this.#deferredEvents && this.#loadCheckFactory && launchNeedsChecks(event)) {
-          const load = this.#loadCheckFactory;
-          this.#loadCheckFactory = undefined;
-          this.#awaitCheckFactory(Promise.resolve().then(load));
-        }
-        if (!this.#deferredEvents) return this.#onEvent(event);
-        this.#log.debug({ type: event.type }, 'event held until the checks engine has loaded');
-        this.#deferredEvents.push(event);
-      },
+      onEvent: (event) => this.#checksGate.offer(event),
       onConnection: (event) => this.#onConnection(event),
     });
   }
@@ -179,27 +154,6 @@ export class Executor implements TaskRegistry {
     return this.#exitCode;
   }
 
-  #awaitCheckFactory(factory: Promise<TaskCheckFactory | undefined>): void {
-    this.#deferredEvents = [];
-    factory.then(
-      (f) => this.#onCheckFactory(f),
-      (err: unknown) => {
-        this.#log.error({ err }, 'checks engine failed to load; tasks run without checks');
-        this.#onCheckFactory(undefined);
-      },
-    );
-  }
-
-  #onCheckFactory(factory: TaskCheckFactory | undefined): void {
-    this.#checkFactory = factory;
-    const deferred = this.#deferredEvents ?? [];
-    this.#deferredEvents = undefined;
-    for (const event of deferred) {
-      if (this.#lifecycle.kind === 'exited') return;
-      this.#onEvent(event);
-    }
-  }
-
   // --- TaskRegistry -----------------------------------------------------------------------
 
   executorContainerId(): mesos.ContainerID | undefined {
@@ -207,11 +161,11 @@ export class Executor implements TaskRegistry {
   }
 
   taskByContainerId(value: string): Task | undefined {
-    return this.#tasksByContainer.get(value);
+    return this.#tasks.byContainer(value);
   }
 
   tasks(): Iterable<Task> {
-    return this.#tasks.values();
+    return this.#tasks.all();
   }
 
   killTask(taskId: string, request: SwitchboardKill): boolean {
@@ -246,7 +200,7 @@ export class Executor implements TaskRegistry {
   #subscribeCall(): SubscribeRequest<UpdateSnapshot> {
     // Tasks with no acknowledged update yet; the agent turns queued tasks missing from
     // this list into TASK_DROPPED/TASK_LOST.
-    const unacknowledgedTasks = [...this.#tasks.values()].filter((t) => !this.#updates.isTaskAcknowledged(t.taskId)).map((t) => t.info);
+    const unacknowledgedTasks = [...this.#tasks.all()].filter((t) => !this.#updates.isTaskAcknowledged(t.taskId)).map((t) => t.info);
     const carried = this.#updates.snapshot();
     const build = buildSubscribe({ unacknowledgedTasks, unacknowledgedUpdates: [...carried.updates] }, this.#config.contentType);
     for (const { original, repaired, error } of build.repairedUpdates) {
@@ -274,12 +228,12 @@ export class Executor implements TaskRegistry {
         this.#updates.onSubscribed(event.carried);
         // Checks were paused when the last subscription ended or when their task started
         // while unsubscribed; a killing task's checks stay paused.
-        for (const task of this.#liveTasks) if (task.phase.kind === 'running') task.checks?.resume();
+        for (const task of this.#tasks.live()) if (task.phase.kind === 'running') task.checks?.resume();
         return;
       case 'disconnected': {
         this.#updates.onDisconnected();
         this.#clock.clearTimeout(this.#heartbeatTimer);
-        if (event.cause.subscribed) for (const task of this.#liveTasks) if (task.phase.kind === 'running') task.checks?.pause();
+        if (event.cause.subscribed) for (const task of this.#tasks.live()) if (task.phase.kind === 'running') task.checks?.pause();
         if (this.#lifecycle.kind === 'exited') return;
         if (this.#lifecycle.kind === 'shutting-down' && !this.#lifecycle.reportable) return;
         return this.#recovery.feed({ kind: 'disconnected', reached: event.cause.connected, reason: event.cause.reason });
@@ -475,9 +429,10 @@ export class Executor implements TaskRegistry {
 
   /** Registers the task; returns it with its spec if it is to be started, undefined if it ended already. */
   #prepareTask(info: mesos.TaskInfo, groupId: number | undefined): [Task, TaskSpec] | undefined {
+    const checks = this.#checksGate.factory;
     const prepared = prepareTask(info, groupId, {
       contentType: this.#config.contentType,
-      validateChecks: this.#checkFactory && ((i) => this.#checkFactory?.validate(i)),
+      parseChecks: checks && ((i) => checks.parse(i)),
       executorSandbox: this.#config.sandbox,
       executorEnvironment: this.#config.taskEnvironment,
       executorContainerId: this.#subscribed?.container_id,
@@ -489,17 +444,13 @@ export class Executor implements TaskRegistry {
       return undefined;
     }
     const task = prepared.task;
-    this.#tasks.set(task.taskId, task);
-    this.#hadTasks = true;
-    this.#tasksByContainer.set(task.containerId.value, task);
+    this.#tasks.add(task, prepared.kind === 'ready');
     this.#groups.add(task);
     if (prepared.kind === 'refused') {
       this.#log.error({ task_id: task.taskId, field: prepared.field, error: prepared.message }, 'invalid task');
-      this.#terminatedCount++;
       this.#sendStatus(task, { state: prepared.state, message: prepared.message, reason: 'REASON_TASK_INVALID' });
       return undefined;
     }
-    this.#liveTasks.add(task);
     this.#sendStatus(task, { state: 'TASK_STARTING' });
     return [task, prepared.spec];
   }
@@ -545,10 +496,10 @@ export class Executor implements TaskRegistry {
         this.#kill(task, { graceMs: 0, cause: { kind: 'max-completion' } });
       }, maxCompletionMs);
     }
-    if (this.#checkFactory && spec.needsChecks) {
-      task.checks = this.#createChecks(task, log);
-      if (task.checks && task.info.health_check) this.#healthKills.track(task.taskId, task.info.health_check);
-    } else if (spec.needsChecks) {
+    if (spec.checks.kind === 'parsed') {
+      task.checks = this.#createChecks(task, spec.checks.definitions, log);
+      if (task.checks && spec.checks.definitions.health) this.#healthKills.track(task.taskId, spec.checks.definitions.health);
+    } else if (spec.checks.kind === 'unsupported') {
       log.warn('task declares checks but this executor has no check support configured; running it without checks');
     }
     this.#sendStatus(task, { state: 'TASK_RUNNING' });
@@ -556,10 +507,10 @@ export class Executor implements TaskRegistry {
     if (pendingKill) this.#kill(task, pendingKill);
   }
 
-  #createChecks(task: Task, log: Logger): TaskCheckRunner | undefined {
+  #createChecks(task: Task, definitions: TaskCheckDefinitions, log: Logger): TaskCheckRunner | undefined {
     try {
-      return this.#checkFactory!.create({
-        task: task.info,
+      return this.#checksGate.factory!.create(definitions, {
+        taskId: task.taskId,
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(task.user ? { user: task.user } : {}),
@@ -570,7 +521,7 @@ export class Executor implements TaskRegistry {
         reportReadiness: (labels, message) => this.#onReadiness(task, labels, message),
       });
     } catch (err) {
-      // validate() accepted the definitions, so this is our bug, not the task's: keep the
+      // parse() accepted the definitions, so this is our bug, not the task's: keep the
       // task (the scheduler asked for it) and say loudly that it runs unchecked.
       log.error({ err }, 'cannot start the checks of this task; it runs without them');
       return undefined;
@@ -638,31 +589,15 @@ export class Executor implements TaskRegistry {
   #terminate(task: Task, state: mesos.TaskState, waitStatus: number | undefined): void {
     task.terminate(state, waitStatus);
     this.#healthKills.forget(task.taskId);
-    this.#liveTasks.delete(task);
-    this.#terminatedCount++;
+    this.#tasks.terminated(task);
   }
 
   #onTerminalAcknowledged(taskId: string): void {
     const task = this.#tasks.get(taskId);
-    if (task && !task.live && !this.#updates.hasUnacknowledgedTerminal(taskId)) this.#prunable.add(task);
-    this.#forgetOldTasks();
-  }
-
-  /**
-   * A long-lived executor runs many tasks over time: keep the most recent terminated ones
-   * (the switchboard may still ask for their exit status) and forget the oldest whose
-   * terminal update is acknowledged. O(1) per acknowledgement: kill-all of thousands of
-   * tasks was quadratic while this scanned every task.
-   */
-  #forgetOldTasks(): void {
-    for (const task of this.#prunable) {
-      if (this.#terminatedCount <= this.#terminatedTasksKept) return;
-      this.#prunable.delete(task);
-      this.#tasks.delete(task.taskId);
-      this.#tasksByContainer.delete(task.containerId.value);
-      this.#terminatedCount--;
-      this.#updates.forgetTask(task.taskId);
-      this.#groups.forget(task);
+    if (task && !this.#updates.hasUnacknowledgedTerminal(taskId)) this.#tasks.mayForget(task);
+    for (const old of this.#tasks.forgetOld()) {
+      this.#updates.forgetTask(old.taskId);
+      this.#groups.forget(old);
     }
   }
 
@@ -679,10 +614,10 @@ export class Executor implements TaskRegistry {
     // The agent destroys us SHUTDOWN_GRACE after the event; be gone by then whatever happens.
     this.#shutdownDeadline = this.#clock.setTimeout(() => {
       this.#log.error('shutdown grace period over with work outstanding; exiting');
-      for (const task of this.#tasks.values()) if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
+      for (const task of this.#tasks.all()) if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
-    for (const task of [...this.#liveTasks]) {
+    for (const task of [...this.#tasks.live()]) {
       const spec = task.spec;
       if (spec) this.#kill(task, { graceMs: shutdownGraceMs(spec.killGraceMs, this.#config.shutdownGracePeriodMs), cause: { kind: 'shutdown' } });
     }
@@ -691,12 +626,12 @@ export class Executor implements TaskRegistry {
 
   #maybeExit(): void {
     if (this.#lifecycle.kind === 'exited') return;
-    if (this.#liveTasks.size > 0) return;
+    if (this.#tasks.live().size > 0) return;
     const lifecycle = this.#lifecycle;
     const shuttingDown = lifecycle.kind === 'shutting-down';
     if (lifecycle.kind === 'shutting-down' && !lifecycle.reportable) return this.#exit(lifecycle.exitCode);
     // An executor that never got a task waits for one (the agent decides when it goes).
-    if (!this.#hadTasks && !shuttingDown) return;
+    if (!this.#tasks.everAdded && !shuttingDown) return;
     if (this.#updates.size === 0) return this.#exit(lifecycle.kind === 'shutting-down' ? lifecycle.exitCode : EXIT_OK);
     if (!this.#failsafeTimer) {
       this.#failsafeTimer = this.#clock.setTimeout(() => {
@@ -711,7 +646,7 @@ export class Executor implements TaskRegistry {
     this.#lifecycle = { kind: 'exited', code };
     this.#recovery.stop();
     for (const t of [this.#failsafeTimer, this.#shutdownDeadline, this.#heartbeatTimer]) this.#clock.clearTimeout(t);
-    for (const task of this.#tasks.values()) {
+    for (const task of this.#tasks.all()) {
       this.#clock.clearTimeout(task.completionTimer);
       task.checks?.stop();
       if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');

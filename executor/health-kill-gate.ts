@@ -12,6 +12,7 @@
 // Pure: the caller passes every clock reading and applies the verdicts (logs, metrics,
 // status updates, the actual kill).
 import type { mesos } from '../proto/codec.js';
+import type { CheckTiming } from '../contracts/check-definitions.js';
 import { HEALTH_KILL_HOLD_LABEL as HOLD_LABEL, type HealthKillHold } from '../contracts/task-view.js';
 
 export interface KillStormSettings {
@@ -49,10 +50,8 @@ type Storm = { kind: 'calm' } | { kind: 'storm'; sinceMs: number } | { kind: 'ex
  * plus the scheduler's jitter (10 %) plus a probe that runs into its timeout. Defaults as
  * in mesos.proto (interval 10 s, timeout 20 s).
  */
-export function healthReportWindowMs(check: mesos.HealthCheck | undefined): number {
-  const intervalMs = (check?.interval_seconds ?? 10) * 1000;
-  const timeoutMs = (check?.timeout_seconds ?? 20) * 1000;
-  return intervalMs * 1.1 + timeoutMs;
+export function healthReportWindowMs(check: Pick<CheckTiming, 'intervalMs' | 'timeoutMs'>): number {
+  return check.intervalMs * 1.1 + check.timeoutMs;
 }
 
 export class HealthKillGate {

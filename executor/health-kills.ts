@@ -4,6 +4,7 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { mesos } from '../proto/codec.js';
+import type { CheckTiming } from '../contracts/check-definitions.js';
 import type { HealthKillMetrics, HealthReport } from '../contracts/checks.js';
 import type { HealthKillHold } from '../contracts/task-view.js';
 import { describeHeldKill, HealthKillGate, healthReportWindowMs, withHoldLabel, type KillStormSettings, type StormChange } from './health-kill-gate.js';
@@ -40,7 +41,7 @@ export class HealthKills {
   }
 
   /** A task whose health check runs from now on. */
-  track(taskId: string, check: mesos.HealthCheck): void {
+  track(taskId: string, check: CheckTiming): void {
     this.#gate.track(taskId, healthReportWindowMs(check));
   }
 

@@ -1,9 +1,10 @@
 // The edge for tasks: a TaskInfo from LAUNCH or LAUNCH_GROUP becomes a typed TaskSpec here,
 // once, and every refusal names the TaskInfo field at fault. Nothing after this reads the
-// protobuf; the TaskInfo itself travels on only as an opaque value (SUBSCRIBE resends it,
-// and the checks engine parses its own definitions from it).
+// protobuf; the TaskInfo itself travels on only as an opaque value (SUBSCRIBE resends it).
+// The checks engine parses the check definitions here too, and the spec carries them.
 import { TaskInvalidError } from '../common/errors.js';
 import { durationInfoToMs } from '../common/duration.js';
+import type { ParsedTaskChecks, TaskCheckDefinitions } from '../contracts/checks.js';
 import type { mesos, MessageContentType } from '../proto/codec.js';
 import { emptyCheckStatus, taskNeedsChecks } from './check-updates.js';
 import { killGracePeriodMs } from './kill-policy.js';
@@ -13,10 +14,17 @@ import { allocationRole } from './task-environment.js';
 /** `CommandInfo.shell` true (the default) runs `/bin/sh -c script`; false runs `file` with `argv` as the full argv. */
 export type TaskCommand = { kind: 'shell'; script: string } | { kind: 'argv'; file: string; argv: string[] };
 
+/** What a task's checks became at the edge. */
+export type TaskChecksSpec =
+  | { kind: 'none' }
+  /** Declared, but this executor has no checks engine: the task runs unchecked (and the log says so). */
+  | { kind: 'unsupported' }
+  | { kind: 'parsed'; definitions: TaskCheckDefinitions };
+
 /** What every task has, valid or not: enough to report on it and to resend it. */
 export interface TaskIdentity {
   readonly taskId: string;
-  /** Opaque: for SUBSCRIBE's unacknowledged_tasks and the checks engine only. */
+  /** Opaque: for SUBSCRIBE's unacknowledged_tasks only. */
   readonly info: mesos.TaskInfo;
   /** Put into every update built from scratch when the task has a general check (checks.md §7). */
   readonly checkStatus: mesos.CheckStatusInfo | undefined;
@@ -34,8 +42,8 @@ export interface TaskSpec extends TaskIdentity {
   readonly killGraceMs: number;
   /** TaskInfo.max_completion_time when > 0. */
   readonly maxCompletionMs: number | undefined;
-  /** A health check, a general check or a readiness label: the checks engine is needed. */
-  readonly needsChecks: boolean;
+  /** Its health check, general check and readiness label, as the checks engine parsed them. */
+  readonly checks: TaskChecksSpec;
   /** Role of the first resource's allocation_info (MESOS_ALLOCATION_ROLE). */
   readonly allocationRole: string | undefined;
 }
@@ -56,8 +64,8 @@ export class TaskSpecError extends TaskInvalidError {
 export interface TaskSpecOptions {
   /** The executor's encoding: a TaskInfo that cannot be encoded again cannot be resent. */
   contentType: MessageContentType;
-  /** The checks engine's validation, when it is loaded; a message naming the check field. */
-  validateChecks?: ((info: mesos.TaskInfo) => string | undefined) | undefined;
+  /** The checks engine's parser, when it is loaded. */
+  parseChecks?: ((info: mesos.TaskInfo) => ParsedTaskChecks) | undefined;
 }
 
 export type ParsedTask = { ok: true; spec: TaskSpec } | { ok: false; identity: TaskIdentity; error: TaskSpecError };
@@ -92,10 +100,7 @@ function parseFields(info: mesos.TaskInfo, options: TaskSpecOptions): Omit<TaskS
   if (maxCompletion && maxCompletion.nanoseconds < 0n) {
     throw new TaskSpecError('TaskInfo.max_completion_time', 'TASK_ERROR', `TaskInfo.max_completion_time must be >= 0, got ${maxCompletion.nanoseconds}ns`);
   }
-  const needsChecks = taskNeedsChecks(info);
-  const checksProblem = needsChecks ? options.validateChecks?.(info) : undefined;
-  // The checks engine's message names the check field (e.g. TaskInfo.health_check.http.port).
-  if (checksProblem) throw new TaskSpecError('TaskInfo.health_check|check|labels', 'TASK_ERROR', checksProblem);
+  const checks = parseChecks(info, options.parseChecks);
   const maxCompletionMs = durationInfoToMs(maxCompletion);
   return {
     command,
@@ -104,7 +109,7 @@ function parseFields(info: mesos.TaskInfo, options: TaskSpecOptions): Omit<TaskS
     tty: parseTty(info.container?.tty_info),
     killGraceMs: killGracePeriodMs(undefined, info.kill_policy),
     maxCompletionMs: maxCompletionMs !== undefined && maxCompletionMs > 0 ? maxCompletionMs : undefined,
-    needsChecks,
+    checks,
     allocationRole: allocationRole(info),
   };
 }
@@ -115,6 +120,15 @@ function parseCommand(command: mesos.CommandInfo | undefined): TaskCommand {
   // `shell` has [default = true]: absent means the shell form.
   if (command.shell !== false) return { kind: 'shell', script: command.value };
   return { kind: 'argv', file: command.value, argv: command.arguments ?? [] };
+}
+
+function parseChecks(info: mesos.TaskInfo, parse: TaskSpecOptions['parseChecks']): TaskChecksSpec {
+  if (!taskNeedsChecks(info)) return { kind: 'none' };
+  if (!parse) return { kind: 'unsupported' };
+  const parsed = parse(info);
+  // A check the master would have refused: TASK_ERROR naming the field (TaskInfo.health_check.http.port, ...).
+  if (!parsed.ok) throw new TaskSpecError(parsed.field, 'TASK_ERROR', parsed.message);
+  return { kind: 'parsed', definitions: parsed.definitions };
 }
 
 function parseTty(tty: mesos.TTYInfo | undefined): TaskSpec['tty'] {

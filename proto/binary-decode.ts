@@ -13,6 +13,7 @@
 import protobuf from 'protobufjs';
 import { CodecError } from '../common/errors.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
+import { scalarValue } from './scalar-types.js';
 import { entryPath, fail, own, setEntry, type Plain } from './plain.js';
 
 const WIRE_VARINT = 0;
@@ -37,33 +38,18 @@ function toBigInt(value: { high: number; low: number } | number, unsigned: boole
   return unsigned ? bits : BigInt.asIntN(64, bits);
 }
 
+type Reads<R> = { [K in keyof Reader]: Reader[K] extends () => R ? K : never }[keyof Reader];
+
 /** One scalar of protobuf type `type` (not an enum, not a message). */
 function readScalar(reader: Reader, type: string): unknown {
-  switch (type) {
-    case 'double':
-      return reader.double();
+  const value = scalarValue(type);
+  switch (value.kind) {
+    case 'integer':
+      // The reader's method is named after the type (int32(), sfixed64(), ...).
+      if (value.bits === 64) return toBigInt(reader[type as Reads<protobuf.Long>](), !value.signed);
+      return reader[type as Reads<number>]();
     case 'float':
-      return reader.float();
-    case 'int32':
-      return reader.int32();
-    case 'uint32':
-      return reader.uint32();
-    case 'sint32':
-      return reader.sint32();
-    case 'fixed32':
-      return reader.fixed32();
-    case 'sfixed32':
-      return reader.sfixed32();
-    case 'int64':
-      return toBigInt(reader.int64(), false);
-    case 'uint64':
-      return toBigInt(reader.uint64(), true);
-    case 'sint64':
-      return toBigInt(reader.sint64(), false);
-    case 'fixed64':
-      return toBigInt(reader.fixed64(), true);
-    case 'sfixed64':
-      return toBigInt(reader.sfixed64(), false);
+      return reader[type as 'double' | 'float']();
     case 'bool':
       return reader.bool();
     case 'string':
@@ -73,7 +59,6 @@ function readScalar(reader: Reader, type: string): unknown {
     case 'bytes':
       return asBuffer(reader.bytes());
   }
-  throw new Error(`unsupported protobuf type ${type}`);
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

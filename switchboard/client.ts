@@ -6,9 +6,9 @@ import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type mesos, type MessageC
 import { encodeRecord } from '../proto/recordio.js';
 import { ProcessIOReader } from './process-io-reader.js';
 import { itemsOf } from './record-stream.js';
-import { SidecarError } from '../common/errors.js';
+import { SidecarError, UnexpectedAnswerError } from '../common/errors.js';
 import { readBody } from '../common/read-body.js';
-import { StreamCutError, SwitchboardClientError } from './errors.js';
+import { StreamCutError } from './errors.js';
 import type { TaskEntry } from './task-listing.js';
 
 export interface ClientOptions {
@@ -92,7 +92,7 @@ export class SwitchboardClient {
   /** GET /tasks; fields beyond task_id, container_id, tty and terminated may be absent from older switchboards. */
   async tasks(): Promise<{ executor_container_id: mesos.ContainerID | null; tasks: TaskEntry[] }> {
     const res = await this.raw('GET', '/tasks', { Accept: JSON_TYPE });
-    if (res.status !== 200) throw new SwitchboardClientError(res.status, res.body.toString(), 'GET /tasks');
+    if (res.status !== 200) throw new UnexpectedAnswerError('switchboard', res.status, res.body.toString(), 'GET /tasks');
     return JSON.parse(res.body.toString());
   }
 
@@ -100,7 +100,7 @@ export class SwitchboardClient {
   async containers(options: { showNested?: boolean; encoding?: MessageContentType } = {}): Promise<agent.Response.GetContainers.Container[]> {
     const encoding = options.encoding ?? JSON_TYPE;
     const res = await this.call({ type: 'GET_CONTAINERS', get_containers: { show_nested: options.showNested ?? false } }, encoding);
-    if (res.status !== 200) throw new SwitchboardClientError(res.status, res.body.toString(), 'GET_CONTAINERS');
+    if (res.status !== 200) throw new UnexpectedAnswerError('switchboard', res.status, res.body.toString(), 'GET_CONTAINERS');
     return codecs.agent.Response.decode(res.body, encoding).get_containers?.containers ?? [];
   }
 
@@ -108,7 +108,7 @@ export class SwitchboardClient {
   async wait(containerId: mesos.ContainerID, type: 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER' = 'WAIT_CONTAINER', encoding: MessageContentType = JSON_TYPE): Promise<number | undefined> {
     const call: agent.Call = type === 'WAIT_CONTAINER' ? { type, wait_container: { container_id: containerId } } : { type, wait_nested_container: { container_id: containerId } };
     const res = await this.call(call, encoding);
-    if (res.status !== 200) throw new SwitchboardClientError(res.status, res.body.toString(), type);
+    if (res.status !== 200) throw new UnexpectedAnswerError('switchboard', res.status, res.body.toString(), type);
     const response = codecs.agent.Response.decode(res.body, encoding);
     return (response.wait_container ?? response.wait_nested_container)?.exit_status;
   }

@@ -1,6 +1,6 @@
 // Typed failures of the switchboard. Each carries the HTTP status and body that Mesos
 // answers for the same situation, so handlers can throw and the server maps once.
-import { SidecarError } from '../common/errors.js';
+import { SettingError, SidecarError } from '../common/errors.js';
 
 export class SwitchboardHttpError extends SidecarError {
   constructor(
@@ -32,26 +32,8 @@ export const internalError = (body: string) => new SwitchboardHttpError('E_INTER
 export const notImplemented = () => new SwitchboardHttpError('E_NOT_IMPLEMENTED', 501, '');
 
 /** The operator's switchboard configuration (env, files) is unusable. */
-export class SwitchboardConfigError extends SidecarError {
+export class SwitchboardConfigError extends SettingError {
   readonly code = 'E_SWITCHBOARD_CONFIG';
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`${setting}: ${message}`);
-  }
-}
-
-/** The switchboard answered a client call with an unexpected status (CLI side). */
-export class SwitchboardClientError extends SidecarError {
-  readonly code = 'E_SWITCHBOARD_CLIENT';
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    readonly call: string,
-  ) {
-    super(`switchboard answered ${call} with ${status}${body ? `: ${body.trim().slice(0, 500)}` : ''}`);
-  }
 }
 
 /** An output stream ended without its normal end (reset, server gone, reader cut off). */

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Clock } from '../common/clock.js';
+import { drainedOrClosed } from '../common/drained.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
@@ -236,20 +237,11 @@ export class ExecSession implements AttachTarget {
     child.on('close', () => this.#finish());
     return {
       pid,
-      write: (data) =>
-        new Promise<void>((resolve, reject) => {
-          const stdin = child.stdin!;
-          if (stdin.writableEnded || stdin.destroyed) return reject(new Error('stdin is closed'));
-          if (stdin.write(data)) return resolve();
-          // a destroyed stdin never drains: do not leave the input stream hanging
-          const done = () => {
-            stdin.off('drain', done);
-            stdin.off('close', done);
-            resolve();
-          };
-          stdin.on('drain', done);
-          stdin.on('close', done);
-        }),
+      write: async (data) => {
+        const stdin = child.stdin!;
+        if (stdin.writableEnded || stdin.destroyed) throw new Error('stdin is closed');
+        if (!stdin.write(data)) await drainedOrClosed(stdin);
+      },
       closeStdin: () => child.stdin!.end(),
       resize: () => {},
       pause: () => {

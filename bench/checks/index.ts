@@ -28,7 +28,7 @@ import { probeHttp } from '../../checks/http-probe.js';
 import { probeTcp } from '../../checks/tcp-probe.js';
 import { CheckScheduler } from '../../checks/scheduler.js';
 import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
-import type { HttpSpec, TcpSpec } from '../../checks/definitions.js';
+import { parseHealthCheck, type HttpSpec, type TcpSpec } from '../../checks/definitions.js';
 import { percentile, runMeta, summarize } from '../stats.js';
 import { KubeletProber, KubeletProberUnavailable, type KubeletProbeCost } from './kubelet-prober.js';
 
@@ -212,14 +212,10 @@ async function load(port: number, scenario: LoadScenario) {
   let healthy = 0;
   let unhealthy = 0;
   const runners: TaskChecks[] = [];
+  const definitions = { health: parseHealthCheck({ type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: intervalSeconds, timeout_seconds: 5, grace_period_seconds: 10 }) };
   for (let i = 0; i < tasks; i++) {
-    const runner = factory.create({
-      task: {
-        name: `t${i}`,
-        task_id: { value: `task-${i}` },
-        agent_id: { value: 'bench' },
-        health_check: { type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: intervalSeconds, timeout_seconds: 5, grace_period_seconds: 10 },
-      },
+    const runner = factory.create(definitions, {
+      taskId: `task-${i}`,
       environment: {},
       workingDirectory: process.cwd(),
       logger,

@@ -57,21 +57,17 @@ export function parseDownloadQuery(query: URLSearchParams): { path: string } {
 
 export function parseReadQuery(query: URLSearchParams): ReadRequest {
   const path = requirePath(query);
-  let offset: bigint | 'size' = 'size';
-  const offsetText = query.get('offset');
-  if (offsetText !== null) {
-    const value = parseInteger(offsetText);
-    if (typeof value === 'string') throw badRequest(`Failed to parse offset: ${value}.\n`);
-    if (value < -1n) throw badRequest(`Negative offset provided: ${value}.\n`);
-    if (value !== -1n) offset = value;
-  }
-  let length: bigint | undefined;
-  const lengthText = query.get('length');
-  if (lengthText !== null) {
-    const value = parseInteger(lengthText);
-    if (typeof value === 'string') throw badRequest(`Failed to parse length: ${value}.\n`);
-    if (value < -1n) throw badRequest(`Negative length provided: ${value}.\n`);
-    if (value !== -1n) length = value;
-  }
+  const offset = optionalCount(query, 'offset') ?? 'size';
+  const length = optionalCount(query, 'length');
   return { path, offset, length, jsonp: jsonpOf(query) };
+}
+
+/** `offset` or `length`: absent or -1 is undefined (Mesos' files/read: "not given"). */
+function optionalCount(query: URLSearchParams, name: 'offset' | 'length'): bigint | undefined {
+  const text = query.get(name);
+  if (text === null) return undefined;
+  const value = parseInteger(text);
+  if (typeof value === 'string') throw badRequest(`Failed to parse ${name}: ${value}.\n`);
+  if (value < -1n) throw badRequest(`Negative ${name} provided: ${value}.\n`);
+  return value === -1n ? undefined : value;
 }

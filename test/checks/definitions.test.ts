@@ -93,13 +93,24 @@ t.test('invalid CheckInfos are rejected with the field and value named', async (
   for (const [ci, message] of cases) t.throws(() => parseCheckInfo(ci), { code: 'E_CHECK_INVALID', message }, message);
 });
 
-t.test('factory.validate returns the message for TASK_ERROR, undefined when valid', async (t) => {
+// factory.parse: input -> the typed definitions, or the refusal naming the TaskInfo field.
+t.test('factory.parse returns the definitions, or the field and message for TASK_ERROR', async (t) => {
   const f = createTaskCheckFactory();
-  t.equal(f.validate(task({})), undefined, 'no checks');
-  t.equal(f.validate(task({ health_check: { type: 'HTTP', http: { port: 80 } } })), undefined);
-  t.equal(f.validate(task({ health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } })), 'health_check.interval_seconds must be >= 0, got -1');
-  t.equal(f.validate(task({ check: { type: 'TCP' } })), 'check.tcp is required for a TCP check');
-  t.equal(f.create({ task: task({}) } as never), undefined, 'create: no checks, no runner');
+  t.strictSame(f.parse(task({})), { ok: true, definitions: {} }, 'no checks');
+  const ok = f.parse(task({ health_check: { type: 'HTTP', http: { port: 80 } } }));
+  t.equal(ok.ok && ok.definitions.health?.probe.type, 'HTTP');
+  t.strictSame(f.parse(task({ health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } })), {
+    ok: false,
+    field: 'TaskInfo.health_check.interval_seconds',
+    message: 'TaskInfo.health_check.interval_seconds must be >= 0, got -1',
+  });
+  t.strictSame(f.parse(task({ health_check: { type: 'HTTP', http: { port: 0 } } })), {
+    ok: false,
+    field: 'TaskInfo.health_check.http.port',
+    message: 'TaskInfo.health_check.http.port must be in 1..65535, got 0',
+  });
+  t.strictSame(f.parse(task({ check: { type: 'TCP' } })), { ok: false, field: 'TaskInfo.check.tcp', message: 'TaskInfo.check.tcp is required for a TCP check' });
+  t.equal(f.create({}, { taskId: 'x' } as never), undefined, 'create: no checks, no runner');
 });
 
 t.test('a decoded JSON TaskInfo with a health check keeps proto names', async (t) => {
@@ -134,20 +145,22 @@ t.test('readiness check from the task label, portName resolved from discovery.po
   t.same(cmd.probe, { type: 'COMMAND', shell: true, value: 'test -f ready', argv: [], environment: {} });
 
   const f = createTaskCheckFactory();
-  const bad: Array<[unknown, string]> = [
-    [{ portName: 'nope' }, `labels[${READINESS_CHECK_LABEL}].portName "nope" names no port in discovery.ports ("http-api", "admin")`],
-    [{ protocol: 'UDP' }, `labels[${READINESS_CHECK_LABEL}].protocol: unknown enum value "UDP" (expected one of HTTP, HTTPS, TCP, COMMAND)`],
-    [{ intervalSeconds: 5, timeoutSeconds: 5 }, `labels[${READINESS_CHECK_LABEL}].timeoutSeconds must be less than intervalSeconds (5), got 5`],
-    [{ httpStatusCodesForReady: [] }, `labels[${READINESS_CHECK_LABEL}].httpStatusCodesForReady must be a non-empty array, got []`],
-    [{ path: 'ready' }, `labels[${READINESS_CHECK_LABEL}].path must start with '/', got "ready"`],
-    [{ preserveLastResponse: 'yes' }, `labels[${READINESS_CHECK_LABEL}].preserveLastResponse must be a boolean, got "yes"`],
-    [{ protocol: 'COMMAND' }, `labels[${READINESS_CHECK_LABEL}].command is required for a COMMAND readiness check`],
-    [{ colour: 'red' }, `labels[${READINESS_CHECK_LABEL}].colour is not a readiness check field`],
+  const L = `TaskInfo.labels[${READINESS_CHECK_LABEL}]`;
+  const bad: Array<[unknown, string, string]> = [
+    [{ portName: 'nope' }, `${L}.portName`, `${L}.portName "nope" names no port in TaskInfo.discovery.ports ("http-api", "admin")`],
+    [{ protocol: 'UDP' }, `${L}.protocol`, `${L}.protocol: unknown enum value "UDP" (expected one of HTTP, HTTPS, TCP, COMMAND)`],
+    [{ intervalSeconds: 5, timeoutSeconds: 5 }, `${L}.timeoutSeconds`, `${L}.timeoutSeconds must be less than intervalSeconds (5), got 5`],
+    [{ httpStatusCodesForReady: [] }, `${L}.httpStatusCodesForReady`, `${L}.httpStatusCodesForReady must be a non-empty array, got []`],
+    [{ path: 'ready' }, `${L}.path`, `${L}.path must start with '/', got "ready"`],
+    [{ preserveLastResponse: 'yes' }, `${L}.preserveLastResponse`, `${L}.preserveLastResponse must be a boolean, got "yes"`],
+    [{ protocol: 'COMMAND' }, `${L}.command`, `${L}.command is required for a COMMAND readiness check`],
+    [{ colour: 'red' }, `${L}.colour`, `${L}.colour is not a readiness check field`],
   ];
-  for (const [json, message] of bad) t.equal(f.validate(task({ discovery, labels: label(json) })), message, message);
-  t.match(
-    f.validate(task({ labels: { labels: [{ key: READINESS_CHECK_LABEL, value: '{not json' }] } })),
-    new RegExp(`^labels\\[${READINESS_CHECK_LABEL}\\] is not valid JSON`),
-    'label value that is not JSON',
-  );
+  const refusal = (info: mesos.TaskInfo) => {
+    const parsed = f.parse(info);
+    return parsed.ok ? 'accepted' : `${parsed.field}: ${parsed.message}`;
+  };
+  for (const [json, field, message] of bad) t.equal(refusal(task({ discovery, labels: label(json) })), `${field}: ${message}`, message);
+  const notJson = refusal(task({ labels: { labels: [{ key: READINESS_CHECK_LABEL, value: '{not json' }] } }));
+  t.ok(notJson.startsWith(`${L}: ${L} is not valid JSON`), `label value that is not JSON: ${notJson}`);
 });

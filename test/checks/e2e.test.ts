@@ -5,17 +5,24 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { READINESS_CHECK_LABEL } from '../../checks/definitions.js';
 import type { mesos } from '../../proto/codec.js';
+import type { AgentEmulator } from '../../agent/emulator.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killPolicy, logLines, metricsUrlOf, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { until } from '../helpers/wait.js';
 
-/** A fresh directory for files a test and its task use to hand over control. */
-function handoverDir(t: Test): string {
+/**
+ * Launches `exec sleep 1000` with the checks `checks` builds around a `test -f FLAG`
+ * command: its answer flips once, exit 1 until the test creates FLAG (returned), then exit
+ * 0. FLAG lives in a fresh directory removed in teardown.
+ */
+function launchFlagged(t: Test, agent: AgentEmulator, id: string, checks: (testCommand: string) => Partial<mesos.TaskInfo>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mesos-sidecar-e2e-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  const flag = path.join(dir, 'flag');
+  agent.launch(shellTask(id, 'exec sleep 1000', checks(`test -f ${flag}`)));
+  return flag;
 }
 
 /**
@@ -119,13 +126,7 @@ t.test('json: failures inside the grace period are ignored (target ready late)',
 t.test('protobuf: a general COMMAND check reports only changes, with check_status in every update', async (t) => {
   const { agent } = await startExecutor(t, 'protobuf');
   const id = uniqueId('gen');
-  // The check's answer flips once: exit 1 until the test creates the file, then exit 0.
-  const ready = path.join(handoverDir(t), 'ready');
-  agent.launch(
-    shellTask(id, 'exec sleep 1000', {
-      check: { type: 'COMMAND', command: { command: { value: `test -f ${ready}` } }, delay_seconds: 0, interval_seconds: 0.05 },
-    }),
-  );
+  const ready = launchFlagged(t, agent, id, (test) => ({ check: { type: 'COMMAND', command: { command: { value: test } }, delay_seconds: 0, interval_seconds: 0.05 } }));
   const running = await agent.waitForUpdate((s) => s.task_id.value === id && s.state === 'TASK_RUNNING' && s.reason === undefined);
   t.same(running.check_status, { type: 'COMMAND', command: {} }, 'TASK_RUNNING carries the empty check status');
   const a = await agent.waitForUpdate((s) => s.task_id.value === id && s.reason === 'REASON_TASK_CHECK_STATUS_UPDATED');
@@ -139,25 +140,27 @@ t.test('protobuf: a general COMMAND check reports only changes, with check_statu
   t.equal(terminal.healthy, undefined, 'a general check never touches healthy');
 });
 
-t.test('json: an invalid health check is TASK_ERROR naming the field and value', async (t) => {
-  const { agent } = await startExecutor(t, 'json');
-  const id = uniqueId('bad');
-  agent.launch(shellTask(id, 'sleep 1000', { health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } }));
-  const terminal = await agent.waitForTerminal(id);
-  t.equal(terminal.state, 'TASK_ERROR');
-  t.equal(terminal.reason, 'REASON_TASK_INVALID');
-  t.equal(terminal.message, 'health_check.interval_seconds must be >= 0, got -1');
-});
+for (const encoding of ['json', 'protobuf'] as const) {
+  t.test(`${encoding}: an invalid health check is TASK_ERROR naming the field and value`, async (t) => {
+    const { agent, exec } = await startExecutor(t, encoding);
+    const id = uniqueId('bad');
+    // Input: interval_seconds -1. Error: TASK_ERROR whose message and log line name TaskInfo.health_check.interval_seconds.
+    agent.launch(shellTask(id, 'sleep 1000', { health_check: { type: 'HTTP', http: { port: 80 }, interval_seconds: -1 } }));
+    const terminal = await agent.waitForTerminal(id);
+    t.equal(terminal.state, 'TASK_ERROR');
+    t.equal(terminal.reason, 'REASON_TASK_INVALID');
+    t.equal(terminal.message, 'TaskInfo.health_check.interval_seconds must be >= 0, got -1');
+    await until(() => logLines(exec).some((l) => l.msg === 'invalid task' && l.task_id === id), 'the invalid-task log line');
+    t.equal(logLines(exec).find((l) => l.msg === 'invalid task' && l.task_id === id)?.field, 'TaskInfo.health_check.interval_seconds');
+  });
+}
 
 t.test('json: a task with only a readiness check (COMMAND) goes ready once', async (t) => {
   const { agent } = await startExecutor(t, 'json');
   const id = uniqueId('ready');
-  const warmed = path.join(handoverDir(t), 'warmed');
-  agent.launch(
-    shellTask(id, 'exec sleep 1000', {
-      labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ name: 'warm', protocol: 'COMMAND', command: { value: `test -f ${warmed}` }, intervalSeconds: 0.5, timeoutSeconds: 0.4 }) }] },
-    }),
-  );
+  const warmed = launchFlagged(t, agent, id, (test) => ({
+    labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify({ name: 'warm', protocol: 'COMMAND', command: { value: test }, intervalSeconds: 0.5, timeoutSeconds: 0.4 }) }] },
+  }));
   const notReady = await agent.waitForUpdate((s) => s.task_id.value === id && !!s.labels?.labels?.some((l) => l.key === 'mesos-sidecar.readiness/ready' && l.value === 'false'));
   t.equal(notReady.message, "readiness check 'warm' not ready: exit 1");
   writeFileSync(warmed, '');

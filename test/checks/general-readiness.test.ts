@@ -6,7 +6,7 @@ import { GeneralCheckReporter } from '../../checks/general.js';
 import { createTaskCheckFactory, READINESS_CHECK_LABEL } from '../../checks/index.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
 import type { mesos } from '../../proto/codec.js';
-import { advance, exit, http, recordingContext, refused, scriptedProbe, task, tcp } from './helpers.js';
+import { advance, exit, http, recordingContext, refused, scriptedChecks, task, tcp, type Report } from './helpers.js';
 
 const timeout: ProbeOutcome = { kind: 'error', code: 'TIMEOUT', message: 'timed out after 20s' };
 
@@ -23,12 +23,8 @@ t.test('general check candidates: reported only when the value or its presence c
 });
 
 t.test('through the factory: general check updates only on change, never kills, never touches health', async (t) => {
-  const clock = new ManualClock(0);
   const script = [http(200), http(200), http(503), http(503), timeout, http(200)];
-  const { probe, calls } = scriptedProbe(clock, script);
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, task({ check: { type: 'HTTP', http: { port: 80, path: '/status' }, delay_seconds: 1, interval_seconds: 2 } }));
-  const runner = factory.create(context)!;
+  const { clock, calls, runner, reports } = scriptedChecks(task({ check: { type: 'HTTP', http: { port: 80, path: '/status' }, delay_seconds: 1, interval_seconds: 2 } }), script);
   await advance(clock, 12000, 500);
   t.same(calls.map((c) => c.at), [1000, 3000, 5000, 7000, 9000, 11000]);
   t.same(
@@ -48,11 +44,7 @@ const readinessTask = (json: unknown, ports: mesos.Port[] = [{ number: 8080, nam
   task({ discovery: { visibility: 'FRAMEWORK', ports: { ports } }, labels: { labels: [{ key: READINESS_CHECK_LABEL, value: JSON.stringify(json) }] } });
 
 t.test('readiness: immediate first probe, reports on change, goes ready once and stops probing', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe, calls } = scriptedProbe(clock, [http(503), http(503), refused, http(200)]);
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, readinessTask({ name: 'warmup', intervalSeconds: 5, timeoutSeconds: 1, path: '/ready' }));
-  const runner = factory.create(context)!;
+  const { clock, calls, runner, reports } = scriptedChecks(readinessTask({ name: 'warmup', intervalSeconds: 5, timeoutSeconds: 1, path: '/ready' }), [http(503), http(503), refused, http(200)]);
   await advance(clock, 60000, 500);
   t.same(calls.map((c) => c.at), [0, 5000, 10000, 15000], 'no probe after the first ready result');
   t.same(calls[0]!.spec, { type: 'HTTP', scheme: 'http', host: '127.0.0.1', port: 8080, path: '/ready', followRedirects: false });
@@ -72,26 +64,21 @@ t.test('readiness: immediate first probe, reports on change, goes ready once and
 });
 
 t.test('readiness: httpStatusCodesForReady, TCP and COMMAND variants', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe } = scriptedProbe(clock, [http(200), http(204)]);
-  const { context, reports } = recordingContext(clock, readinessTask({ httpStatusCodesForReady: [204], intervalSeconds: 2, timeoutSeconds: 1 }));
-  createTaskCheckFactory({ random: () => 0, probe }).create(context);
-  await advance(clock, 10000, 500);
-  t.same(reports.map((r) => r.kind === 'readiness' && r.labels['mesos-sidecar.readiness/ready']), ['false', 'true'], '200 is not ready when only 204 is');
+  const ready = (reports: Report[]) => reports.map((r) => r.kind === 'readiness' && r.labels['mesos-sidecar.readiness/ready']);
+  const codes = scriptedChecks(readinessTask({ httpStatusCodesForReady: [204], intervalSeconds: 2, timeoutSeconds: 1 }), [http(200), http(204)]);
+  await advance(codes.clock, 10000, 500);
+  t.same(ready(codes.reports), ['false', 'true'], '200 is not ready when only 204 is');
 
-  const tcpProbe = scriptedProbe(clock, [tcp(false), tcp(true)]);
-  const tcpCtx = recordingContext(clock, readinessTask({ protocol: 'TCP', portName: 'admin', intervalSeconds: 2, timeoutSeconds: 1 }, [{ number: 9000, name: 'admin' }]));
-  createTaskCheckFactory({ random: () => 0, probe: tcpProbe.probe }).create(tcpCtx.context);
-  await advance(clock, 10000, 500);
-  t.same(tcpProbe.calls[0]!.spec, { type: 'TCP', host: '127.0.0.1', port: 9000 });
-  t.same(tcpCtx.reports.map((r) => r.kind === 'readiness' && r.message), ["readiness check 'readinessCheck' not ready: connect failed (connection refused)", "readiness check 'readinessCheck' ready: connected"]);
+  const tcpRun = scriptedChecks(readinessTask({ protocol: 'TCP', portName: 'admin', intervalSeconds: 2, timeoutSeconds: 1 }, [{ number: 9000, name: 'admin' }]), [tcp(false), tcp(true)]);
+  await advance(tcpRun.clock, 10000, 500);
+  t.same(tcpRun.calls[0]!.spec, { type: 'TCP', host: '127.0.0.1', port: 9000 });
+  t.same(tcpRun.reports.map((r) => r.kind === 'readiness' && r.message), ["readiness check 'readinessCheck' not ready: connect failed (connection refused)", "readiness check 'readinessCheck' ready: connected"]);
 
-  const cmdProbe = scriptedProbe(clock, [exit(1), exit(0)]);
-  const cmdCtx = recordingContext(clock, readinessTask({ protocol: 'COMMAND', command: { value: 'test -f /tmp/ready' }, intervalSeconds: 2, timeoutSeconds: 1 }));
-  createTaskCheckFactory({ random: () => 0, probe: cmdProbe.probe }).create(cmdCtx.context);
-  await advance(clock, 10000, 500);
-  t.equal(cmdProbe.calls.length, 2);
-  t.same(cmdCtx.reports.map((r) => r.kind === 'readiness' && r.labels['mesos-sidecar.readiness/ready']), ['false', 'true']);
+  const cmdRun = scriptedChecks(readinessTask({ protocol: 'COMMAND', command: { value: 'test -f /tmp/ready' }, intervalSeconds: 2, timeoutSeconds: 1 }), [exit(1), exit(0)]);
+  await advance(cmdRun.clock, 10000, 500);
+  t.equal(cmdRun.calls.length, 2);
+  t.same(ready(cmdRun.reports), ['false', 'true']);
+  for (const run of [codes, tcpRun, cmdRun]) run.runner.stop();
 });
 
 t.test('readiness against a real server: preserveLastResponse carries content type and a bounded body', async (t) => {
@@ -106,9 +93,9 @@ t.test('readiness against a real server: preserveLastResponse carries content ty
   t.teardown(() => server.close());
   const port = (server.address() as { port: number }).port;
   const clock = new ManualClock(0);
-  const { context, reports } = recordingContext(clock, readinessTask({ preserveLastResponse: true, intervalSeconds: 2, timeoutSeconds: 1 }, [{ number: port, name: 'http-api' }]), {});
+  const { context, definitions, reports } = recordingContext(clock, readinessTask({ preserveLastResponse: true, intervalSeconds: 2, timeoutSeconds: 1 }, [{ number: port, name: 'http-api' }]), {});
   // Real probes, manual scheduling clock: the probe runs for real, the interval is stepped.
-  const runner = createTaskCheckFactory({ random: () => 0, clock }).create(context)!;
+  const runner = createTaskCheckFactory({ random: () => 0, clock }).create(definitions, context)!;
   const waitFor = async (count: number) => {
     while (reports.length < count) {
       clock.advance(0);

@@ -14,14 +14,14 @@ t.test('a kill held during the report (reset inside reportHealth): probing goes 
   const { probe, calls } = scriptedProbe(clock, [refused]);
   const factory = createTaskCheckFactory({ random: () => 0, probe });
   let runner: TaskCheckRunner | undefined;
-  const { context, reports } = recordingContext(clock, task({ health_check: hc }));
+  const { context, definitions, reports } = recordingContext(clock, task({ health_check: hc }));
   const record = context.reportHealth;
   // As the executor does with a held kill: reset while handling the report.
   context.reportHealth = (r) => {
     record(r);
     if (r.kill) runner!.resetHealthFailures();
   };
-  runner = factory.create(context)!;
+  runner = factory.create(definitions, context)!;
   await advance(clock, 40_000, 1000);
   t.same(calls.map((c) => c.at), [0, 10_000, 20_000, 30_000, 40_000], 'the health check kept probing after each held kill');
   t.same(
@@ -36,8 +36,8 @@ t.test('a reset between reports (a hold ending) restarts the count; without one 
   const clock = new ManualClock(0);
   const { probe, calls } = scriptedProbe(clock, [refused]);
   const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, task({ health_check: hc }));
-  const runner = factory.create(context)!;
+  const { context, definitions, reports } = recordingContext(clock, task({ health_check: hc }));
+  const runner = factory.create(definitions, context)!;
   await advance(clock, 0);
   runner.resetHealthFailures();
   await advance(clock, 10_000, 1000);

@@ -1,10 +1,8 @@
 import t from 'tap';
-import { ManualClock } from '../../common/clock.js';
 import { HealthInterpreter, isHealthy } from '../../checks/health.js';
 import { parseHealthCheck } from '../../checks/definitions.js';
-import { createTaskCheckFactory } from '../../checks/index.js';
 import type { mesos } from '../../proto/codec.js';
-import { advance, exit, http, recordingContext, refused, scriptedProbe, task, tcp } from './helpers.js';
+import { advance, exit, http, refused, scriptedChecks, task, tcp } from './helpers.js';
 
 t.test('success criteria: exit 0, HTTP 200..399 (or statuses when given), TCP connected; errors fail', async (t) => {
   t.ok(isHealthy(exit(0)));
@@ -53,11 +51,7 @@ t.test('interpreter: grace boundary is now - start <= grace, and ends at the fir
 const healthTask = (hc: mesos.HealthCheck) => task({ health_check: hc });
 
 t.test('through the factory: spec §7.1 example (delay 0, interval 10, grace 15, 3 failures, refused)', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe, calls } = scriptedProbe(clock, [refused]);
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 10, timeout_seconds: 20, grace_period_seconds: 15, consecutive_failures: 3 }));
-  const runner = factory.create(context)!;
+  const { clock, calls, runner, reports } = scriptedChecks(healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 10, timeout_seconds: 20, grace_period_seconds: 15, consecutive_failures: 3 }), [refused]);
   await advance(clock, 60000, 1000);
   t.same(calls.map((c) => c.at), [0, 10000, 20000, 30000, 40000], 'no probes after the kill decision');
   t.same(
@@ -76,11 +70,7 @@ t.test('through the factory: spec §7.1 example (delay 0, interval 10, grace 15,
 });
 
 t.test('through the factory: delay, grace 10 boundary measured (a 1 ms probe after t0+10 counts)', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe, calls } = scriptedProbe(clock, [refused], 1);
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'TCP', tcp: { port: 1 }, delay_seconds: 5, interval_seconds: 5 - 0.001, grace_period_seconds: 10, consecutive_failures: 2 }));
-  const runner = factory.create(context)!;
+  const { clock, calls, runner, reports } = scriptedChecks(healthTask({ type: 'TCP', tcp: { port: 1 }, delay_seconds: 5, interval_seconds: 5 - 0.001, grace_period_seconds: 10, consecutive_failures: 2 }), [refused], { durationMs: 1 });
   await advance(clock, 4999, 1);
   t.equal(calls.length, 0, 'delay respected');
   await advance(clock, 20000, 1);
@@ -91,11 +81,7 @@ t.test('through the factory: delay, grace 10 boundary measured (a 1 ms probe aft
 });
 
 t.test('through the factory: command output tail reaches the kill message; successes are silent', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe } = scriptedProbe(clock, (n) => (n < 3 ? exit(0) : exit(2, 'db down\n')));
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'COMMAND', command: { value: './check' }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 2 }));
-  const runner = factory.create(context)!;
+  const { clock, runner, reports } = scriptedChecks(healthTask({ type: 'COMMAND', command: { value: './check' }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 2 }), (n) => (n < 3 ? exit(0) : exit(2, 'db down\n')));
   await advance(clock, 10000, 100);
   t.same(reports.map((r) => r.kind === 'health' && [r.at, r.healthy, r.kill]), [[0, true, false], [3000, false, false], [4000, false, true]]);
   t.equal(runner.describeKill(), 'COMMAND health check failed 2 of 2: exit 2, exit 2 (last output: db down)');
@@ -103,11 +89,7 @@ t.test('through the factory: command output tail reaches the kill message; succe
 });
 
 t.test('through the factory: timeout counts as a failure; pause discards; resume probes at once', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe, calls } = scriptedProbe(clock, [http(200)], 5000); // every probe takes 5 s
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, reports } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, timeout_seconds: 2, grace_period_seconds: 0, consecutive_failures: 5 }));
-  const runner = factory.create(context)!;
+  const { clock, calls, runner, reports } = scriptedChecks(healthTask({ type: 'HTTP', http: { port: 8080 }, delay_seconds: 0, interval_seconds: 1, timeout_seconds: 2, grace_period_seconds: 0, consecutive_failures: 5 }), [http(200)], { durationMs: 5000 }); // every probe takes 5 s
   await advance(clock, 3500, 100);
   t.same(reports.map((r) => r.kind === 'health' && r.message), ['HTTP health check failed 1 of 5: timed out after 2s']);
   runner.pause();
@@ -122,15 +104,11 @@ t.test('through the factory: timeout counts as a failure; pause discards; resume
 });
 
 t.test('a report callback that throws is logged with the task and check; probing goes on', async (t) => {
-  const clock = new ManualClock(0);
-  const { probe, calls } = scriptedProbe(clock, [http(200), http(500)]);
-  const factory = createTaskCheckFactory({ random: () => 0, probe });
-  const { context, logLines } = recordingContext(clock, healthTask({ type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 9 }), {
-    reportHealth: () => {
-      throw new Error('executor bug');
-    },
-  });
-  const runner = factory.create(context)!;
+  const reportHealth = () => {
+    throw new Error('executor bug');
+  };
+  const hc: mesos.HealthCheck = { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 9 };
+  const { clock, calls, runner, logLines } = scriptedChecks(healthTask(hc), [http(200), http(500)], { context: { reportHealth } });
   await advance(clock, 3000, 500);
   t.equal(calls.length, 4);
   const errors = logLines.filter((l) => l.msg === 'handling a check outcome failed');

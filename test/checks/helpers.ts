@@ -1,12 +1,13 @@
-// Shared test helpers for checks: a TaskCheckContext that records reports, a scripted fake
-// probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
+// Shared test helpers for checks: a TaskCheckContext that records reports (with the task's
+// parsed definitions), a scripted fake probe, and a way to settle promise callbacks on a ManualClock without wall-clock waits.
 import { Writable } from 'node:stream';
-import type { ManualClock } from '../../common/clock.js';
+import { ManualClock, type Clock } from '../../common/clock.js';
+import { createTaskCheckFactory, type TaskCheckFactoryOptions } from '../../checks/index.js';
 import { createLogger } from '../../common/logger.js';
 import type { HealthReport, TaskCheckContext } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
-import type { ProbeSpec } from '../../checks/definitions.js';
+import { parseTaskChecks, type ProbeSpec } from '../../checks/definitions.js';
 
 export const flush = () => new Promise<void>((r) => setImmediate(r));
 
@@ -30,7 +31,7 @@ export type Report =
   | { kind: 'check'; at: number; status: mesos.CheckStatusInfo; message: string }
   | { kind: 'readiness'; at: number; labels: Record<string, string>; message: string };
 
-export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overrides: Partial<TaskCheckContext> = {}) {
+export function recordingContext(clock: Clock, task: mesos.TaskInfo, overrides: Partial<TaskCheckContext> = {}) {
   const reports: Report[] = [];
   const logLines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -40,7 +41,7 @@ export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overr
     },
   });
   const context: TaskCheckContext = {
-    task,
+    taskId: task.task_id.value,
     environment: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     workingDirectory: process.cwd(),
     logger: createLogger({ name: 'test', level: 'debug', destination: sink }),
@@ -50,7 +51,23 @@ export function recordingContext(clock: ManualClock, task: mesos.TaskInfo, overr
     reportReadiness: (labels, message) => reports.push({ kind: 'readiness', at: clock.now(), labels: Object.fromEntries(labels.map((l) => [l.key, l.value ?? ''])), message }),
     ...overrides,
   };
-  return { context, reports, logLines };
+  return { context, definitions: parseTaskChecks(task), reports, logLines };
+}
+
+/**
+ * A task's checks as the executor gets them from the factory, with one dependency swapped:
+ * probes answer from `script` (each taking `durationMs` on a ManualClock starting at 0).
+ */
+export function scriptedChecks(
+  info: mesos.TaskInfo,
+  script: ProbeOutcome[] | ((n: number) => ProbeOutcome),
+  options: { durationMs?: number; factory?: TaskCheckFactoryOptions; context?: Partial<TaskCheckContext> } = {},
+) {
+  const clock = new ManualClock(0);
+  const { probe, calls } = scriptedProbe(clock, script, options.durationMs);
+  const { context, definitions, reports, logLines } = recordingContext(clock, info, options.context);
+  const runner = createTaskCheckFactory({ random: () => 0, probe, ...options.factory }).create(definitions, context)!;
+  return { clock, calls, reports, logLines, runner };
 }
 
 /** A fake probe answering from a script (the last entry repeats); `durationMs` on the manual clock. */

@@ -13,6 +13,8 @@ import { CheckScheduler } from '../../checks/scheduler.js';
 import { systemClock } from '../../common/clock.js';
 import type { HttpSpec } from '../../checks/definitions.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
+import { drainedOrClosed } from '../../common/drained.js';
+import { releasedPort } from '../helpers/ports.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -80,12 +82,7 @@ t.test('redirects: same host followed (relative Location), other host refused, l
 });
 
 t.test('connection refused is an error; garbage reply is a protocol error', async (t) => {
-  const closed = createNetServer();
-  closed.listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  const deadPort = (closed.address() as { port: number }).port;
-  closed.close();
-  await once(closed, 'close');
+  const deadPort = await releasedPort();
   t.same(await probe(spec(deadPort)), { kind: 'error', code: 'REFUSED', message: 'connection refused' });
 
   const garbage: NetServer = createNetServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
@@ -135,15 +132,7 @@ t.test('a never-ending body ends at the timeout; the server stops writing (backp
     while (!res.destroyed) {
       written += chunk.length;
       if (!res.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.once('drain', done);
-          res.once('close', done);
-        });
+        await drainedOrClosed(res);
       }
     }
   });
@@ -309,12 +298,7 @@ t.test('node:net fallback: closed sockets are reused for new connections, never 
     s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   });
   const garbage = await rawServe(t, (s) => void s.end('garbage\r\n\r\n'));
-  const closed = createNetServer();
-  closed.listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  const deadPort = (closed.address() as { port: number }).port;
-  closed.close();
-  await once(closed, 'close');
+  const deadPort = await releasedPort();
 
   const ok = async () => t.same(await probe(spec(port)), { kind: 'result', result: { type: 'HTTP', statusCode: 200, redirects: 0, bodyBytes: 2 } });
   await ok();

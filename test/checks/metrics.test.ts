@@ -1,19 +1,15 @@
 import t from 'tap';
 import { request } from 'undici';
-import { ManualClock } from '../../common/clock.js';
 import { Registry } from 'prom-client';
 import { CheckMetrics } from '../../checks/metrics.js';
 import { startMetricsServer } from '../../metrics/endpoint.js';
 import { createTaskCheckFactory } from '../../checks/index.js';
-import { advance, http, recordingContext, scriptedProbe, task } from './helpers.js';
+import { advance, http, scriptedChecks, task } from './helpers.js';
 
 t.test('metrics: counts and latency per task, check kind and type, served at GET /metrics on loopback', async (t) => {
-  const clock = new ManualClock(0);
   const metrics = new CheckMetrics();
-  const { probe } = scriptedProbe(clock, [http(200), http(503)], 7);
-  const factory = createTaskCheckFactory({ random: () => 0, probe, metrics });
-  const { context } = recordingContext(clock, task({ health_check: { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } }));
-  const runner = factory.create(context)!;
+  const hc = { type: 'HTTP', http: { port: 80 }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 0, consecutive_failures: 10 } as const;
+  const { clock, runner } = scriptedChecks(task({ health_check: hc }), [http(200), http(503)], { durationMs: 7, factory: { metrics } });
   await advance(clock, 2500, 1);
   const endpoint = await startMetricsServer(metrics.registry, '127.0.0.1:0');
   t.teardown(() => endpoint.close());
@@ -21,18 +17,20 @@ t.test('metrics: counts and latency per task, check kind and type, served at GET
   const res = await request(endpoint.url);
   t.equal(res.statusCode, 200);
   const text = await res.body.text();
-  t.match(text, 'mesos_sidecar_check_probes_total{task_id="web-1",check="health",type="HTTP",outcome="result"} 3');
-  t.match(text, 'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="healthy"} 1');
-  t.match(text, 'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="unhealthy"} 2');
-  t.match(text, 'mesos_sidecar_check_probe_duration_seconds_bucket{le="0.01",task_id="web-1",check="health",type="HTTP"} 3');
-  t.match(text, 'mesos_sidecar_check_scheduler_lateness_seconds_count 3');
-  // The histograms are ours (FastHistogram), in prom-client's exposition format.
-  t.match(text, '# TYPE mesos_sidecar_check_probe_duration_seconds histogram');
-  t.match(text, 'mesos_sidecar_check_probe_duration_seconds_bucket{le="0.005",task_id="web-1",check="health",type="HTTP"} 0');
-  t.match(text, 'mesos_sidecar_check_probe_duration_seconds_bucket{le="+Inf",task_id="web-1",check="health",type="HTTP"} 3');
-  t.match(text, /mesos_sidecar_check_probe_duration_seconds_sum\{task_id="web-1",check="health",type="HTTP"\} 0\.02\d*\n/);
-  t.match(text, 'mesos_sidecar_check_probe_duration_seconds_count{task_id="web-1",check="health",type="HTTP"} 3');
-  t.match(text, 'mesos_sidecar_check_scheduler_lateness_seconds_bucket{le="0.0005"} 3');
+  for (const expected of [
+    'mesos_sidecar_check_probes_total{task_id="web-1",check="health",type="HTTP",outcome="result"} 3',
+    'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="healthy"} 1',
+    'mesos_sidecar_check_verdicts_total{task_id="web-1",check="health",verdict="unhealthy"} 2',
+    'mesos_sidecar_check_probe_duration_seconds_bucket{le="0.01",task_id="web-1",check="health",type="HTTP"} 3',
+    'mesos_sidecar_check_scheduler_lateness_seconds_count 3',
+    // The histograms are ours (FastHistogram), in prom-client's exposition format.
+    '# TYPE mesos_sidecar_check_probe_duration_seconds histogram',
+    'mesos_sidecar_check_probe_duration_seconds_bucket{le="0.005",task_id="web-1",check="health",type="HTTP"} 0',
+    'mesos_sidecar_check_probe_duration_seconds_bucket{le="+Inf",task_id="web-1",check="health",type="HTTP"} 3',
+    /mesos_sidecar_check_probe_duration_seconds_sum\{task_id="web-1",check="health",type="HTTP"\} 0\.02\d*\n/,
+    'mesos_sidecar_check_probe_duration_seconds_count{task_id="web-1",check="health",type="HTTP"} 3',
+    'mesos_sidecar_check_scheduler_lateness_seconds_bucket{le="0.0005"} 3',
+  ]) t.match(text, expected);
   const json = (await metrics.registry.getMetricsAsJSON()) as Array<{ name: string; values: Array<{ labels: Record<string, unknown>; value: number }> }>;
   const probes = json.find((m) => m.name === 'mesos_sidecar_check_probes_total')!;
   t.same(probes.values, [{ labels: { task_id: 'web-1', check: 'health', type: 'HTTP', outcome: 'result' }, value: 3 }], 'probe counts are copied into the counter when scraped');

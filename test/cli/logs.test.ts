@@ -3,7 +3,6 @@
 import t from 'tap';
 import { IDLE_BACKOFF, streamLog, tailOffset, type LogSource } from '../../cli/logs.js';
 import { parseReadBody } from '../../switchboard/files/client.js';
-import { SwitchboardClientError } from '../../switchboard/errors.js';
 
 /** A task's stdout as /files/read serves it, with the agent's offset semantics. */
 class ScriptedFile implements LogSource {
@@ -127,6 +126,6 @@ t.test('parseReadBody: the agent reply into bytes; anything else is a clear erro
   ];
   for (const [body, message] of bad) {
     t.throws(() => parseReadBody(Buffer.from(body)), { message }, body);
-    t.throws(() => parseReadBody(Buffer.from(body)), SwitchboardClientError, `${body}: a SwitchboardClientError`);
+    t.throws(() => parseReadBody(Buffer.from(body)), { code: 'E_SWITCHBOARD_CLIENT' }, `${body}: an UnexpectedAnswerError from the switchboard`);
   }
 });

@@ -5,12 +5,12 @@ import t, { type Test } from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { groupAlive, signalGroup } from '../../common/process.js';
+import { releasedPort } from '../helpers/ports.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(root, 'bin', 'mesos-sidecar');
@@ -103,16 +103,6 @@ function tempDir(t: Test): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 for (const encoding of ['protobuf', 'json']) {
   t.test(`hello.json finishes: STARTING, RUNNING, FINISHED, exit 0 (${encoding})`, async (t) => {
     const keep = tempDir(t);
@@ -203,7 +193,7 @@ t.test('task-group.json: migrate fails, its siblings are killed, exit 1', async 
 t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TASK_KILLED, exit 0', async (t) => {
   // The example on a free port, so that the test does not collide with `make run`.
   const dir = tempDir(t);
-  const port = await freePort();
+  const port = await releasedPort();
   const web = readFileSync(example('web-server.json'), 'utf8').replaceAll('8480', String(port));
   writeFileSync(join(dir, 'web.json'), web);
   const cli = startCli(t, ['run', join(dir, 'web.json')]);

@@ -10,7 +10,8 @@ import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
-import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
+import { fixture, killPolicy, quietLogger, shellTask, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
+import { systemClock } from '../../common/clock.js';
 import { waitForFile } from '../helpers/wait.js';
 
 interface FakeRunner {
@@ -24,9 +25,12 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
   const runners = new Map<string, FakeRunner>();
   const waiting = new Map<string, (r: FakeRunner) => void>();
   const factory: TaskCheckFactory = {
-    validate: (task) => (task.labels?.labels?.some((l) => l.key === 'broken-check') ? 'HealthCheck.http.port: required field is missing' : undefined),
-    create: (context) => {
-      if (context.task.labels?.labels?.some((l) => l.key === 'explode')) throw new Error('checker bug');
+    parse: (task) =>
+      task.labels?.labels?.some((l) => l.key === 'broken-check')
+        ? { ok: false, field: 'TaskInfo.health_check.http.port', message: 'TaskInfo.health_check.http.port is required' }
+        : { ok: true, definitions: {} },
+    create: (_definitions, context) => {
+      if (context.taskId.startsWith('unchecked')) throw new Error('checker bug');
       const listeners: Array<[string, () => void]> = [];
       const record = (call: string) => {
         runner.calls.push(call);
@@ -37,8 +41,8 @@ function fakeFactory(): { factory: TaskCheckFactory; runners: Map<string, FakeRu
         calls: [],
         told: (call) => new Promise((resolve) => (runner.calls.includes(call) ? resolve() : listeners.push([call, resolve]))),
       };
-      runners.set(context.task.task_id.value, runner);
-      waiting.get(context.task.task_id.value)?.(runner);
+      runners.set(context.taskId, runner);
+      waiting.get(context.taskId)?.(runner);
       return {
         pause: () => record('pause'),
         resume: () => record('resume'),
@@ -181,7 +185,7 @@ t.test('an invalid check definition: TASK_ERROR, REASON_TASK_INVALID, message na
   const s = await agent.waitForTerminal(id);
   t.equal(s.state, 'TASK_ERROR');
   t.equal(s.reason, 'REASON_TASK_INVALID');
-  t.equal(s.message, 'HealthCheck.http.port: required field is missing');
+  t.equal(s.message, 'TaskInfo.health_check.http.port is required');
   t.equal(agent.updates.length, 1, 'no TASK_STARTING');
   t.equal(runners.size, 0, 'no checker created');
   t.equal(await exited, 0);
@@ -203,8 +207,6 @@ t.test('checks pause while the agent is away and resume after SUBSCRIBED', async
 });
 
 t.test('a check factory still loading holds events back, in order, until it is there', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
   const fake = fakeFactory();
   let provide!: (f: TaskCheckFactory) => void;
   // The executor's log lines, parsed, as a sink the test can wait on.
@@ -222,14 +224,11 @@ t.test('a check factory still loading holds events back, in order, until it is t
       done();
     },
   });
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'protobuf' })),
+  const { agent, exited } = await startInProcessExecutor(t, 'protobuf', {}, {
+    clock: systemClock,
     logger: createLogger({ name: 'executor', level: 'debug', destination: sink }),
     checkFactory: new Promise<TaskCheckFactory>((resolve) => (provide = resolve)),
   });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
   const id = uniqueId('deferred');
   agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck }));
   agent.kill(id, 0);
@@ -249,28 +248,21 @@ t.test('a check factory still loading holds events back, in order, until it is t
 t.test('a checker that throws on create: the task still runs, unchecked, and the log says so', async (t) => {
   const { agent, runners } = await inProcess(t, 'json');
   const id = uniqueId('unchecked');
-  agent.launch(shellTask(id, 'true', { check: httpCheck, labels: { labels: [{ key: 'explode' }] } }));
+  // The fake checker throws for task ids starting 'unchecked'.
+  agent.launch(shellTask(id, 'true', { check: httpCheck }));
   t.equal((await agent.waitForTerminal(id)).state, 'TASK_FINISHED');
   t.same(agent.updates.map((u) => u.status.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
   t.equal(runners.size, 0);
 });
 
 t.test('a lazy check factory loads only when the first task declaring checks arrives', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
   const fake = fakeFactory();
   let loads = 0;
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    checkFactory: async () => {
-      loads++;
-      return fake.factory;
-    },
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
+  const checkFactory = async () => {
+    loads++;
+    return fake.factory;
+  };
+  const { agent, exited } = await startInProcessExecutor(t, 'json', {}, { clock: systemClock, checkFactory });
   const plain = uniqueId('plain');
   agent.launch(shellTask(plain, `exec ${fixture('sleeper.sh')}`));
   await agent.waitForUpdate((s) => s.task_id.value === plain && s.state === 'TASK_RUNNING');
@@ -289,16 +281,7 @@ t.test('a lazy check factory loads only when the first task declaring checks arr
 });
 
 t.test('acknowledged terminated tasks beyond the limit are forgotten, oldest first; live ones never', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-    terminatedTasksKept: 2,
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
+  const { agent, executor, exited } = await startInProcessExecutor(t, 'json', {}, { clock: systemClock, terminatedTasksKept: 2 });
   const keeper = uniqueId('keeper');
   agent.launch(shellTask(keeper, `exec ${fixture('sleeper.sh')}`));
   const short = [1, 2, 3, 4].map((i) => uniqueId(`short${i}`));

@@ -32,19 +32,23 @@ t.test('only "1" turns checkpointing on; the UPID is a fallback for the endpoint
 });
 
 t.test('each missing or malformed variable is an EnvironmentError naming it', async (t) => {
+  // Each variable with the values refused for it (undefined: unset).
+  const refused: Record<string, Array<string | undefined>> = {
+    MESOS_FRAMEWORK_ID: [undefined, ''],
+    MESOS_EXECUTOR_ID: [''],
+    MESOS_AGENT_ENDPOINT: ['localhost', '127.0.0.1', '127.0.0.1:99999'],
+    MESOS_SANDBOX: [undefined],
+    MESOS_CHECKPOINT: ['true', 'yes'],
+    MESOS_RECOVERY_TIMEOUT: ['1 hour', '15 minutes'],
+    MESOS_SUBSCRIPTION_BACKOFF_MAX: ['2', '-2secs'],
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: ['5s', 'soon'],
+    MESOS_SIDECAR_ENCODING: ['xml'],
+    LIBPROCESS_SSL_ENABLED: ['yes'],
+  };
   const cases: Array<[string, Record<string, string | undefined>]> = [
-    ['MESOS_FRAMEWORK_ID', { MESOS_FRAMEWORK_ID: undefined }],
-    ['MESOS_EXECUTOR_ID', { MESOS_EXECUTOR_ID: '' }],
-    ['MESOS_AGENT_ENDPOINT', { MESOS_AGENT_ENDPOINT: '127.0.0.1' }],
-    ['MESOS_AGENT_ENDPOINT', { MESOS_AGENT_ENDPOINT: '127.0.0.1:99999' }],
+    ...Object.entries(refused).flatMap(([variable, values]) => values.map((value): [string, Record<string, string | undefined>] => [variable, { [variable]: value }])),
+    // Named after the variable at fault, not the one set.
     ['MESOS_SLAVE_PID', { MESOS_AGENT_ENDPOINT: undefined, MESOS_SLAVE_PID: '10.0.0.5:5051' }],
-    ['MESOS_SANDBOX', { MESOS_SANDBOX: undefined }],
-    ['MESOS_CHECKPOINT', { MESOS_CHECKPOINT: 'true' }],
-    ['MESOS_RECOVERY_TIMEOUT', { MESOS_RECOVERY_TIMEOUT: '1 hour' }],
-    ['MESOS_SUBSCRIPTION_BACKOFF_MAX', { MESOS_SUBSCRIPTION_BACKOFF_MAX: '2' }],
-    ['MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD', { MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5s' }],
-    ['MESOS_SIDECAR_ENCODING', { MESOS_SIDECAR_ENCODING: 'xml' }],
-    ['LIBPROCESS_SSL_ENABLED', { LIBPROCESS_SSL_ENABLED: 'yes' }],
     ['LIBPROCESS_SSL_KEY_FILE', { SSL_ENABLED: '1' }],
   ];
   for (const [variable, patch] of cases) {

@@ -107,8 +107,8 @@ t.test('share 1 turns the guard off', async (t) => {
 });
 
 t.test('window, label and message', async (t) => {
-  t.equal(healthReportWindowMs(undefined), 31_000, 'defaults: interval 10 s + 10 % jitter + timeout 20 s');
-  t.equal(healthReportWindowMs({ type: 'TCP', interval_seconds: 1, timeout_seconds: 0.5 }), 1_600);
+  t.equal(healthReportWindowMs({ intervalMs: 10_000, timeoutMs: 20_000 }), 31_000, 'Mesos defaults: interval 10 s + 10 % jitter + timeout 20 s');
+  t.equal(healthReportWindowMs({ intervalMs: 1000, timeoutMs: 500 }), 1_600);
   const hold = { principal: 'alice', untilMs: Date.UTC(2026, 0, 2, 3, 4, 5) };
   t.same(withHoldLabel({ labels: [{ key: 'x', value: 'y' }] }, hold), { labels: [{ key: 'x', value: 'y' }, { key: HEALTH_KILL_HOLD_LABEL, value: '2026-01-02T03:04:05.000Z' }] });
   t.same(withHoldLabel({ labels: [{ key: HEALTH_KILL_HOLD_LABEL, value: 'old' }] }, undefined), { labels: [] }, 'removed once the hold is over');

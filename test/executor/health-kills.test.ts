@@ -2,6 +2,7 @@
 // ManualClock): debug holds through TaskRegistry.holdHealthKills and the kill-storm guard,
 // with the updates, labels, logs, metrics and failure-count resets they cause.
 import t from 'tap';
+import { parseTaskChecks } from '../../checks/definitions.js';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../common/logger.js';
 import type { HealthReport, TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
@@ -22,9 +23,10 @@ function fakeChecks(): Checks {
   const calls = new Map<string, string[]>();
   const metrics: string[] = [];
   const factory: TaskCheckFactory = {
-    validate: () => undefined,
-    create: (context) => {
-      const id = context.task.task_id.value;
+    // The real parsing: the executor tracks the health checks it finds in the definitions.
+    parse: (task) => ({ ok: true, definitions: parseTaskChecks(task) }),
+    create: (_definitions, context) => {
+      const id = context.taskId;
       contexts.set(id, context);
       const record = (call: string) => () => void (calls.get(id) ?? calls.set(id, []).get(id)!).push(call);
       return { pause: record('pause'), resume: record('resume'), stop: record('stop'), describeKill: () => 'HTTP health check failed 3 of 3: status 503', resetHealthFailures: record('reset') };

@@ -2,6 +2,7 @@
 // on a ManualClock against the agent emulator, real task processes, and a checks factory
 // whose reports the test makes (the gate's timing is the clock's, not the probes').
 import t from 'tap';
+import { parseTaskChecks } from '../../checks/definitions.js';
 import type { HealthReport, TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import { ENCODINGS, killPolicy, shellTask, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
@@ -9,9 +10,10 @@ import { ENCODINGS, killPolicy, shellTask, startInProcessExecutor, uniqueId } fr
 function reportingChecks(): { factory: TaskCheckFactory; contexts: Map<string, TaskCheckContext> } {
   const contexts = new Map<string, TaskCheckContext>();
   const factory: TaskCheckFactory = {
-    validate: () => undefined,
-    create: (context) => {
-      contexts.set(context.task.task_id.value, context);
+    // The real parsing: the executor tracks the health checks it finds in the definitions.
+    parse: (task) => ({ ok: true, definitions: parseTaskChecks(task) }),
+    create: (_definitions, context) => {
+      contexts.set(context.taskId, context);
       return { pause: () => {}, resume: () => {}, stop: () => {}, describeKill: () => 'HTTP health check failed 3 of 3: status 503', resetHealthFailures: () => {} };
     },
   };

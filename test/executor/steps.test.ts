@@ -246,7 +246,7 @@ function recordingChecks(): { factory: TaskCheckFactory; contexts: TaskCheckCont
   const calls: string[] = [];
   const record = (call: string) => () => void calls.push(call);
   const runner = { pause: record('pause'), resume: record('resume'), stop: record('stop'), describeKill: () => 'HTTP health check failed 3 of 3: status 503', resetHealthFailures: record('reset') };
-  const factory: TaskCheckFactory = { validate: () => undefined, create: (context) => (contexts.push(context), runner) };
+  const factory: TaskCheckFactory = { parse: () => ({ ok: true, definitions: {} }), create: (_definitions, context) => (contexts.push(context), runner) };
   return { factory, contexts, calls };
 }
 

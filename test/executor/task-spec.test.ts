@@ -2,6 +2,7 @@
 // the state reported and the message (input → error, one row each).
 import t from 'tap';
 import { msToDurationInfo } from '../../common/duration.js';
+import type { ParsedTaskChecks } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import { commandInfoOf, parseTaskSpec, TaskSpecError, type TaskSpecOptions } from '../../executor/task-spec.js';
 import { argvTask, killPolicy, shellTask } from '../helpers/tasks.js';
@@ -22,7 +23,7 @@ t.test('a shell task: defaults everywhere', async (t) => {
   t.equal(s.tty, undefined);
   t.equal(s.killGraceMs, 3000, 'the 3 s default of both built-in executors');
   t.equal(s.maxCompletionMs, undefined);
-  t.equal(s.needsChecks, false);
+  t.strictSame(s.checks, { kind: 'none' });
   t.equal(s.checkStatus, undefined);
   t.strictSame(s.environment, []);
 });
@@ -64,7 +65,7 @@ t.test('user, environment (SECRET left out), tty, kill policy, max completion, c
   t.strictSame(s.tty, { columns: 132, rows: 40 });
   t.equal(s.killGraceMs, 7000);
   t.equal(s.maxCompletionMs, 1500);
-  t.equal(s.needsChecks, true);
+  t.strictSame(s.checks, { kind: 'unsupported' }, 'checks declared, no engine to parse them');
   t.strictSame(s.checkStatus, { type: 'TCP', tcp: {} }, 'the empty check status every update from scratch carries');
   t.equal(s.allocationRole, 'web');
   t.strictSame(spec(shellTask('tty', 'true', { container: { type: 'MESOS', tty_info: {} } })).tty, { columns: 80, rows: 24 }, 'no window size: 80×24');
@@ -122,20 +123,25 @@ t.test('every refusal names its field', async (t) => {
   }
 });
 
-t.test('the checks engine refuses a definition: TASK_ERROR with its message; not asked for tasks without checks', async (t) => {
+t.test('the checks engine parses the definitions into the spec, or refuses naming the field; not asked for tasks without checks', async (t) => {
   const asked: string[] = [];
-  const validateChecks = (info: mesos.TaskInfo) => {
+  const definitions = { check: { kind: 'check', probe: { type: 'TCP', host: '127.0.0.1', port: 80 }, delayMs: 0, intervalMs: 1000, timeoutMs: 0 } } as const;
+  const parseChecks = (info: mesos.TaskInfo): ParsedTaskChecks => {
     asked.push(info.task_id.value);
-    return 'TaskInfo.health_check.http.port must be 1..65535, got 0';
+    return info.health_check
+      ? { ok: false, field: 'TaskInfo.health_check.http.port', message: 'TaskInfo.health_check.http.port must be in 1..65535, got 0' }
+      : { ok: true, definitions };
   };
-  const parsed = parseTaskSpec(shellTask('hc', 'true', { health_check: { type: 'HTTP', http: { port: 0 } } }), { ...json, validateChecks });
+  const parsed = parseTaskSpec(shellTask('hc', 'true', { health_check: { type: 'HTTP', http: { port: 0 } } }), { ...json, parseChecks });
   t.notOk(parsed.ok);
   if (!parsed.ok) {
     t.equal(parsed.error.state, 'TASK_ERROR');
-    t.equal(parsed.error.message, 'TaskInfo.health_check.http.port must be 1..65535, got 0');
+    t.equal(parsed.error.field, 'TaskInfo.health_check.http.port', 'the field the checks engine named, not a placeholder');
+    t.equal(parsed.error.message, 'TaskInfo.health_check.http.port must be in 1..65535, got 0');
   }
-  t.ok(parseTaskSpec(shellTask('plain', 'true'), { ...json, validateChecks }).ok);
-  t.strictSame(asked, ['hc']);
+  t.strictSame(spec(shellTask('tcp', 'true', { check: { type: 'TCP', tcp: { port: 80 } } }), { ...json, parseChecks }).checks, { kind: 'parsed', definitions });
+  t.strictSame(spec(shellTask('plain', 'true'), { ...json, parseChecks }).checks, { kind: 'none' });
+  t.strictSame(asked, ['hc', 'tcp']);
 });
 
 t.test('a TaskInfo that cannot be encoded again is refused with TASK_ERROR (it could not be resent in SUBSCRIBE)', async (t) => {

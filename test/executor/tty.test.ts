@@ -3,12 +3,9 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AgentEmulator } from '../../agent/emulator.js';
-import { createLogger } from '../../common/logger.js';
+import { systemClock } from '../../common/clock.js';
 import type { mesos } from '../../proto/codec.js';
-import { parseExecutorEnvironment } from '../../executor/env.js';
-import { Executor } from '../../executor/executor.js';
-import { ENCODINGS, quietLogger, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { ENCODINGS, shellTask, startExecutor, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
 
 const tty = (rows: number, columns: number): mesos.ContainerInfo => ({ type: 'MESOS', tty_info: { window_size: { rows, columns } } });
 
@@ -24,15 +21,7 @@ for (const encoding of ENCODINGS) {
 }
 
 t.test('the TtyTap streams live output and types into the task', async (t) => {
-  const agent = await AgentEmulator.start({ logger: quietLogger() });
-  t.teardown(() => agent.close());
-  const executor = new Executor({
-    config: parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: 'json' })),
-    logger: createLogger({ name: 'executor', level: 'silent' }),
-  });
-  const subscribed = agent.waitForSubscribed();
-  const exited = executor.run();
-  await subscribed;
+  const { agent, executor, exited } = await startInProcessExecutor(t, 'json', {}, { clock: systemClock });
   const id = uniqueId('interactive');
   // Live output only (no replay): the task waits for input, so nothing is missed.
   agent.launch(shellTask(id, 'read line; echo "got $line"; stty size', { container: tty(24, 80) }));

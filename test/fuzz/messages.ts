@@ -5,46 +5,33 @@ import fc from 'fast-check';
 import { messageSchema, type FieldSchema } from '../../proto/codec.js';
 
 import type { Plain } from '../../proto/plain.js';
+import { scalarValue } from '../../proto/scalar-types.js';
 
 // Below this depth only required fields are generated: it keeps a TaskInfo (whose closure
 // reaches CSI volumes and Docker parameters) to a few hundred bytes on average.
 const OPTIONAL_DEPTH = 5;
 
-const INT32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-const UINT32 = fc.integer({ min: 0, max: 2 ** 32 - 1 });
-const INT64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
-const UINT64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 // Valid Unicode only: a lone surrogate cannot be sent as UTF-8 and would not round-trip.
 const STRING = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 4 }));
 
 function scalar(type: string): fc.Arbitrary<unknown> {
-  switch (type) {
+  const value = scalarValue(type);
+  switch (value.kind) {
+    case 'integer': {
+      const min = value.signed ? -(2n ** BigInt(value.bits - 1)) : 0n;
+      const max = (value.signed ? 2n ** BigInt(value.bits - 1) : 2n ** BigInt(value.bits)) - 1n;
+      // 64-bit integers are bigints in plain shapes, 32-bit ones numbers.
+      return value.bits === 64 ? fc.bigInt({ min, max }) : fc.integer({ min: Number(min), max: Number(max) });
+    }
+    case 'float':
+      return value.bits === 64 ? fc.double() : fc.float();
+    case 'bool':
+      return fc.boolean();
     case 'string':
       return STRING;
     case 'bytes':
       return fc.uint8Array({ maxLength: 16 }).map((a) => Buffer.from(a));
-    case 'bool':
-      return fc.boolean();
-    case 'double':
-      return fc.double();
-    case 'float':
-      return fc.float();
-    case 'int32':
-    case 'sint32':
-    case 'sfixed32':
-      return INT32;
-    case 'uint32':
-    case 'fixed32':
-      return UINT32;
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-      return INT64;
-    case 'uint64':
-    case 'fixed64':
-      return UINT64;
   }
-  throw new Error(`no generator for protobuf type ${type}`);
 }
 
 const cache = new Map<string, fc.Arbitrary<Plain>>();

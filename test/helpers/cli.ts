@@ -42,6 +42,21 @@ export class Terminal {
     });
   }
 
+  /** Types `input` (Enter is \r) and waits for the screen to show `shows`. */
+  type(input: string, shows: string | RegExp): Promise<string> {
+    this.term.write(input);
+    return this.expect(shows);
+  }
+
+  /** Waits for the CLI to return (under `wrap`): its exit code and the modes it left the terminal in. */
+  async cliExit(): Promise<{ code: number; modes: string }> {
+    await this.expect('END');
+    const ends = [...this.text.matchAll(/rc=(\d+)([^]*?)END/g)];
+    const last = ends[ends.length - 1];
+    if (!last) throw new Error(`no exit status before END; screen:\n${this.text}`);
+    return { code: Number(last[1]), modes: last[2]!.trim() };
+  }
+
   /** The CLI: the wrapper shell's child process. */
   cliPid(): number {
     return Number(readFileSync(`/proc/${this.term.pid}/task/${this.term.pid}/children`, 'utf8').trim().split(/\s+/)[0]);

@@ -32,6 +32,17 @@ const RESULTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * Writes bench/results/<name>.json (full runs only, so `make test` never rewrites the
  * committed figures). `figures` is what the README renders.
  */
+/** mulberry32: a small seeded generator in [0, 1), so a failing run can be replayed with its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 export function writeSuiteResult(name: string, started: Date, figures: Record<string, unknown>): void {
   if (suiteScale() !== 'full') return;
   mkdirSync(RESULTS_DIR, { recursive: true });

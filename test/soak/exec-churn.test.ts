@@ -9,21 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isOutputStream, stdinRecord, type OutputStreamHandle } from '../../switchboard/client.js';
 import type { mesos } from '../../proto/codec.js';
 import { launchCall, sessionId, startFixture, until } from '../switchboard/harness.js';
-import { bySuiteScale, fuzzSeed, writeSuiteResult } from '../helpers/suite.js';
+import { bySuiteScale, fuzzSeed, seededRandom, writeSuiteResult } from '../helpers/suite.js';
 
 const started = new Date();
 const MiB = 2 ** 20;
-
-/** Small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Pids whose environment carries this run's marker. */
 function markedProcesses(marker: string): number[] {
@@ -52,7 +41,7 @@ t.test('exec sessions dropped at random points leave nothing behind', async (t) 
   const concurrency = 8;
   const maxSessions = 16;
   const seed = fuzzSeed();
-  const random = prng(seed);
+  const random = seededRandom(seed);
   t.comment(`seed ${seed}`);
   const fx = await startFixture(t, { limits: { maxSessions } });
   const task = fx.task('churn', 'sleep 100000');

@@ -8,7 +8,7 @@ import t from 'tap';
 import path from 'node:path';
 import { isTerminalState } from '../../proto/task-state.js';
 import type { executor, mesos } from '../../proto/codec.js';
-import { bySuiteScale, fuzzSeed, writeSuiteResult } from '../helpers/suite.js';
+import { bySuiteScale, fuzzSeed, seededRandom, writeSuiteResult } from '../helpers/suite.js';
 import { alive, ENCODINGS, fixture, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { waitForFile, within } from '../helpers/wait.js';
 
@@ -18,17 +18,6 @@ const LONG_TASKS = 3;
 const RANK: Record<string, number> = { TASK_STARTING: 0, TASK_RUNNING: 1, TASK_KILLING: 2 };
 const rank = (state: mesos.TaskState): number => RANK[state] ?? (isTerminalState(state) ? 3 : -1);
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const key = (s: mesos.TaskStatus): string => s.uuid!.toString('hex');
 const results: Record<string, unknown> = {};
 const started = new Date();
@@ -37,7 +26,7 @@ for (const encoding of ENCODINGS) {
   t.test(`${encoding}: ${RESTARTS} agent restarts with unacknowledged updates, a flapping check, tasks coming and going`, async (t) => {
     const seed = fuzzSeed();
     t.comment(`seed ${seed} (SIDECAR_FUZZ_SEED=${seed} replays it)`);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const { agent, exec } = await startExecutor(t, encoding, { autoAcknowledge: false, subscriptionBackoffMax: '50ms' }, { MESOS_SIDECAR_LOG_LEVEL: 'info' });
     const launched: string[] = [];
     const acked = new Set<string>();

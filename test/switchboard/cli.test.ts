@@ -1,6 +1,6 @@
 // The exec/attach CLI end to end under a real terminal (a node-pty harness): raw mode
 // in and restored, window size and SIGWINCH, echo, detach, exit statuses, signals.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,15 +20,13 @@ t.test('exec -it: terminal size, resize, echo, exit status, raw mode restored', 
   term.term.resize(120, 40);
   // SIGWINCH and keystrokes race inside the CLI; type once the new size has arrived.
   await until(() => fx.logs.some((l) => l.msg === 'window size set' && l.columns === 120 && l.rows === 40), 'the TTY_INFO of the resize');
-  term.term.write('stty size\r');
-  await term.expect('40 120');
+  await term.type('stty size\r', '40 120');
   t.pass('SIGWINCH -> TTY_INFO resized the remote terminal');
   term.term.write('exit 7\r');
-  await term.expect('END');
-  t.match(term.text, 'rc=7', 'remote exit status is the CLI exit code');
-  const flags = term.text.slice(term.text.indexOf('rc=7'));
-  t.notMatch(flags, /-icanon|-echo\b|-isig/, 'canonical mode, echo and signals are back');
-  t.match(flags, /icanon/);
+  const end = await term.cliExit();
+  t.equal(end.code, 7, 'remote exit status is the CLI exit code');
+  t.notMatch(end.modes, /-icanon|-echo\b|-isig/, 'canonical mode, echo and signals are back');
+  t.match(end.modes, /icanon/);
 });
 
 t.test('exec exit codes: 0, 1, 137 for SIGKILL; stdin EOF; stderr separate', async (t) => {
@@ -65,47 +63,47 @@ t.test('attach: sees output, types into the task, detaches with Ctrl-P Ctrl-Q', 
   const term = new Terminal(wrap('attach shell'), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   // Typed before the CLI is ready, the line waits in the local terminal until it reads it.
-  term.term.write('ping\r');
-  await term.expect('task got ping');
+  await term.type('ping\r', 'task got ping');
   t.pass('typed line reached the task and its output came back');
   term.term.write('\x10\x11');
-  await term.expect('END');
-  t.match(term.text, 'rc=0', 'detach exits 0');
-  t.notMatch(term.text.slice(term.text.indexOf('rc=0')), /-icanon|-echo\b/, 'terminal restored after detach');
+  const detached = await term.cliExit();
+  t.equal(detached.code, 0, 'detach exits 0');
+  t.notMatch(detached.modes, /-icanon|-echo\b/, 'terminal restored after detach');
   t.notOk(task.terminated, 'the task keeps running after a detach');
 
   const plain = new Terminal(wrap('attach plain'), cliEnv(fx));
   t.teardown(() => plain.term.kill('SIGKILL'));
-  await plain.expect('END');
+  t.equal((await plain.cliExit()).code, 1);
   t.match(plain.text, 'Unable to attach to a task launched without a TTY');
-  t.match(plain.text, 'rc=1');
 });
 
-t.test('a signal to the CLI restores the terminal and kills the session', async (t) => {
+/** `exec -it` into a task, the remote command a sleep that printed its pid first. */
+async function execRemoteSleep(t: Test) {
   const fx = await startFixture(t);
   fx.task('web', 'sleep 1000');
   const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), cliEnv(fx));
   t.teardown(() => term.term.kill('SIGKILL'));
   const pid = Number((await term.expect(/pid=\d+/)).slice(4));
+  return { fx, term, pid };
+}
+
+t.test('a signal to the CLI restores the terminal and kills the session', async (t) => {
+  const { term, pid } = await execRemoteSleep(t);
   process.kill(term.cliPid(), 'SIGTERM');
-  await term.expect('END');
-  t.match(term.text, 'rc=143', '128 + SIGTERM');
-  t.notMatch(term.text.slice(term.text.indexOf('rc=143')), /-icanon|-echo\b|-isig/, 'terminal restored on the signal path');
+  const end = await term.cliExit();
+  t.equal(end.code, 143, '128 + SIGTERM');
+  t.notMatch(end.modes, /-icanon|-echo\b|-isig/, 'terminal restored on the signal path');
   await until(() => processGone(pid), 'the remote sleep to die with the connection');
   t.pass('remote process gone');
 });
 
 t.test('an error while the terminal is raw (switchboard gone) restores it', async (t) => {
-  const fx = await startFixture(t);
-  fx.task('web', 'sleep 1000');
-  const term = new Terminal(wrap("exec -it web -- sh -c 'echo pid=$$; exec sleep 1000'"), cliEnv(fx));
-  t.teardown(() => term.term.kill('SIGKILL'));
-  const pid = Number((await term.expect(/pid=\d+/)).slice(4));
+  const { fx, term, pid } = await execRemoteSleep(t);
   await fx.close();
-  await term.expect('END');
+  const end = await term.cliExit();
+  t.equal(end.code, 1);
   t.match(term.text, 'mesos-sidecar exec: the output stream was cut off before its end', 'the CLI says the stream broke');
-  t.match(term.text, 'rc=1');
-  t.notMatch(term.text.slice(term.text.indexOf('rc=1')), /-icanon|-echo\b|-isig/, 'terminal restored on the error path');
+  t.notMatch(end.modes, /-icanon|-echo\b|-isig/, 'terminal restored on the error path');
   await until(() => processGone(pid), 'the remote sleep to be killed with the switchboard');
   t.pass('remote process gone');
 });
