@@ -198,6 +198,24 @@ export class Containerizer {
           throw err;
         }
       }
+      // The init joins its cgroups itself before it forks, but only once perl has started:
+      // moving it here too means launch() resolves with the whole container in its
+      // cgroups (what it forks inherits them), at the cost of a few writes.
+      if (this.#cgroups && cgroup && !exited) {
+        try {
+          this.#cgroups.join(cgroup, pid);
+        } catch (err) {
+          for (const p of new Set([pid, launched.outerPid])) {
+            try {
+              process.kill(p, 'SIGKILL');
+            } catch {
+              // already gone
+            }
+          }
+          await exitedP;
+          throw err;
+        }
+      }
       const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.terminal, exitedP);
       this.#live.set(spec.id, c);
       parent?.sessions.add(c);
@@ -290,6 +308,15 @@ class ContainerImpl implements Container {
     // Read the OOM state before the cgroup goes away with the cleanup below.
     if (cg && this.cgroup && !this.parent) this.#limitation ??= cg.memoryLimitation(this.cgroup);
     this.#exited = true;
+    // Without an init the command led its own process group: what it left there goes too,
+    // as the executor did before containers. The group id cannot be reused while it has members.
+    if (!this.isolation.namespaces && !this.isolation.cgroups) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: nothing was left.
+      }
+    }
     await this.#killAll();
     this.done = true;
     // Sessions end with us: their processes were in our pid namespace or cgroup tree.
@@ -305,6 +332,9 @@ class ContainerImpl implements Container {
     if (status?.kind === 'exit') [exitCode, signal] = [status.code, null];
     else if (status?.kind === 'signal') [exitCode, signal] = [null, status.signal];
     else if (status?.kind === 'error') launchFailure = status.message;
+    // A limited container is destroyed (MesosContainerizerProcess::limited): its status is
+    // SIGKILL whether the kernel's OOM kill, our destroy or the command's own exit came first.
+    if (this.#limitation) [exitCode, signal] = [null, 9];
     return {
       exitCode, signal, waitStatus: rawWaitStatus(exitCode, signal),
       ...(this.#limitation ? { limitation: this.#limitation } : {}), ...(launchFailure ? { launchFailure } : {}),

@@ -5,7 +5,6 @@ import { constants } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type AgentConnectionOptions, type AgentTransport, type ConnectionEvent, type SubscribeRequest } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
@@ -14,12 +13,13 @@ import type { ExecutorConfig } from './env.js';
 import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
 import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
+import type { Containerizer } from '../containerizer/containerizer.js';
 import { checkUpdate, healthUpdate, launchNeedsChecks, readinessUpdate } from './check-updates.js';
 import { isTerminalState } from '../proto/task-state.js';
 import { Recovery, type RecoveryAction, type RecoveryState } from './recovery.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields, type UpdateSnapshot } from './status-updates.js';
 import { buildSubscribe } from './subscribe-call.js';
-import type { ExecutorSandbox, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
+import { ISOLATION_LABEL, type ExecutorSandbox, type SwitchboardKill, type TaskRegistry } from '../contracts/task-view.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
 import { TaskGroups } from './task-groups.js';
@@ -44,9 +44,13 @@ export interface ExecutorOptions {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+  /**
+   * Starts every task as one of its containers (executor/start.ts makes the one per
+   * executor, with the isolation it probed); default: one without isolation.
+   */
+  containerizer?: Containerizer;
+  /** Replaces the containerizer's launcher (step tests' fake processes). */
   launcher?: ProcessLauncher;
-  /** Signals a task's process group (tests record signals instead of sending them). */
-  signalGroup?: (pid: number, signal: NodeJS.Signals) => void;
   /** The link to the agent; default an AgentConnection over HTTP (tests inject a fake). */
   transport?: (options: AgentConnectionOptions<UpdateSnapshot>) => AgentTransport;
   /**
@@ -78,7 +82,8 @@ export class Executor implements TaskRegistry {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
-  readonly #signalGroup: (pid: number, signal: NodeJS.Signals) => void;
+  /** Where tasks run; COMMAND checks nest in their task's container. */
+  readonly #containerizer: Containerizer | undefined;
   #checkFactory: TaskCheckFactory | undefined;
   /** Loads the checks engine on first need; unset once loading started. */
   #loadCheckFactory: (() => Promise<TaskCheckFactory | undefined>) | undefined;
@@ -116,8 +121,8 @@ export class Executor implements TaskRegistry {
     this.#log = options.logger.child({ executorId: options.config.executorId, frameworkId: options.config.frameworkId });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#launcher = options.launcher ?? new RealProcessLauncher();
-    this.#signalGroup = options.signalGroup ?? signalGroup;
+    this.#containerizer = options.containerizer;
+    this.#launcher = options.launcher ?? new RealProcessLauncher(options.containerizer);
     const factory = options.checkFactory;
     if (factory instanceof Promise) this.#awaitCheckFactory(factory);
     else if (typeof factory === 'function') this.#loadCheckFactory = factory;
@@ -130,7 +135,6 @@ export class Executor implements TaskRegistry {
     this.#killEffects = {
       clock: this.#clock,
       log: this.#log,
-      signalGroup: this.#signalGroup,
       onKilling: (task, request) => {
         if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
       },
@@ -377,7 +381,7 @@ export class Executor implements TaskRegistry {
     const status = createTaskStatus(
       {
         ...(task.checkStatus ? { checkStatus: task.checkStatus } : {}),
-        labels: [...this.#extraLabels],
+        labels: [...this.#extraLabels, { key: ISOLATION_LABEL, value: this.#launcher.isolation }],
         ...fields,
         taskId: task.taskId,
         containerId: task.containerId,
@@ -504,11 +508,13 @@ export class Executor implements TaskRegistry {
     try {
       launched = await this.#launcher.launch({
         taskId: task.taskId,
+        containerId: task.containerId.value,
         command: commandInfoOf(spec.command),
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(spec.user ? { user: spec.user } : {}),
         ...(spec.tty ? { tty: spec.tty } : {}),
+        resources: spec.resources,
         logger: log,
       });
     } catch (err) {
@@ -545,6 +551,7 @@ export class Executor implements TaskRegistry {
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(task.user ? { user: task.user } : {}),
+        ...(this.#containerizer && task.container ? { container: { containerizer: this.#containerizer, parent: task.container } } : {}),
         logger: log.child({ component: 'checks' }),
         clock: this.#clock,
         reportHealth: (report) => this.#onHealth(task, report),
@@ -598,14 +605,13 @@ export class Executor implements TaskRegistry {
     const log = this.#log.child({ task_id: task.taskId });
     this.#clock.clearTimeout(task.completionTimer);
     task.completionTimer = undefined;
-    // The leader is gone; whatever it left in its group would outlive the task (Mesos
-    // destroys the whole container at this point).
-    this.#signalGroup(phase.process.pid, 'SIGKILL');
+    // Whatever the command left behind is gone by now: its container is destroyed once the
+    // command exits, before `exited` resolves (as Mesos destroys the container).
     task.checks?.stop();
     const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
     const groupUnhealthy = this.#groups.unhealthy(task);
-    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy });
-    log.info({ state: update.state, code: exit.code, signal: exit.signal }, 'task process exited');
+    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy, limitation: exit.limitation, launchFailure: exit.launchFailure });
+    log.info({ state: update.state, code: exit.code, signal: exit.signal, reason: update.reason }, 'task process exited');
     this.#finish(task, update, exit.waitStatus, killCause?.kind === 'health');
   }
 
@@ -660,7 +666,7 @@ export class Executor implements TaskRegistry {
     // The agent destroys us SHUTDOWN_GRACE after the event; be gone by then whatever happens.
     this.#shutdownDeadline = this.#clock.setTimeout(() => {
       this.#log.error('shutdown grace period over with work outstanding; exiting');
-      for (const task of this.#tasks.values()) if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
+      for (const task of this.#liveTasks) task.process?.destroy();
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
     for (const task of [...this.#liveTasks]) {
@@ -695,7 +701,7 @@ export class Executor implements TaskRegistry {
     for (const task of this.#tasks.values()) {
       this.#clock.clearTimeout(task.completionTimer);
       task.checks?.stop();
-      if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
+      task.process?.destroy();
     }
     this.#connection.close();
     this.#log.info({ code }, 'executor exiting');
