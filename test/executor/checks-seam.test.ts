@@ -8,6 +8,7 @@ import { AgentEmulator } from '../../agent/emulator.js';
 import { createLogger } from '../../common/logger.js';
 import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
+import { ISOLATION_LABEL } from '../../contracts/task-view.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
 import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
@@ -96,7 +97,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const starting = agent.updates[0]!.status;
     for (const s of [starting, running]) {
       t.same(s.check_status, { type: 'HTTP', http: {} }, `${s.state} carries the empty check status`);
-      t.same(s.labels?.labels, [SWITCHBOARD_LABEL], `${s.state} carries the extra label`);
+      t.same(s.labels?.labels, [SWITCHBOARD_LABEL, { key: ISOLATION_LABEL, value: 'none' }], `${s.state} carries the extra label and the task's isolation`);
       t.notOk('healthy' in s);
     }
     t.equal(runner.context.workingDirectory, path.join(agent.sandbox, 'tasks', id), 'checks run in the task sandbox');
@@ -118,7 +119,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const ready = await agent.waitForUpdate((s) => s.task_id.value === id && s.message === 'ready');
     t.notOk('reason' in ready, 'readiness updates carry no reason');
     t.equal(ready.healthy, true, 'and keep the last health');
-    t.same(ready.labels?.labels?.map((l) => l.key), [SWITCHBOARD_LABEL.key, 'mesos-sidecar.readiness.ready'], 'labels merged');
+    t.same(ready.labels?.labels?.map((l) => l.key), [SWITCHBOARD_LABEL.key, ISOLATION_LABEL, 'mesos-sidecar.readiness.ready'], 'labels merged');
 
     // The switchboard seam sees the same task.
     const containerId = running.container_status!.container_id!;
