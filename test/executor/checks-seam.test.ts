@@ -9,6 +9,7 @@ import { createLogger } from '../../common/logger.js';
 import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import { ISOLATION_LABEL } from '../../contracts/task-view.js';
+import { Containerizer } from '../../containerizer/containerizer.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
 import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
@@ -63,12 +64,14 @@ async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = 
   const agent = await AgentEmulator.start({ logger: quietLogger(), subscriptionBackoffMax: '100ms', ...agentOptions });
   t.teardown(() => agent.close());
   const fake = fakeFactory();
+  const containerizer = new Containerizer({ isolation: { namespaces: false, cgroups: false } });
   const config = parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding }));
   const executor = new Executor({
     config,
     logger: createLogger({ name: 'executor', level: process.env.MESOS_SIDECAR_TEST_LOG_LEVEL ?? 'silent' }),
     checkFactory: fake.factory,
     extraStatusLabels: [SWITCHBOARD_LABEL],
+    containerizer,
   });
   const subscribed = agent.waitForSubscribed();
   const exited = executor.run();
@@ -81,7 +84,7 @@ async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = 
     }
   });
   await subscribed;
-  return { agent, executor, exited, ...fake };
+  return { agent, executor, exited, containerizer, ...fake };
 }
 
 const httpCheck: mesos.CheckInfo = { type: 'HTTP', http: { port: 1 } };
@@ -89,7 +92,7 @@ const healthCheck: mesos.HealthCheck = { type: 'COMMAND', command: { value: 'tru
 
 for (const encoding of ['json', 'protobuf'] as const) {
   t.test(`${encoding}: check, health and readiness updates are copies of the last status`, async (t) => {
-    const { agent, created, exited, executor } = await inProcess(t, encoding);
+    const { agent, created, exited, executor, containerizer } = await inProcess(t, encoding);
     const id = uniqueId('checked');
     agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck, health_check: healthCheck }));
     const runner = await created(id);
@@ -128,6 +131,9 @@ for (const encoding of ['json', 'protobuf'] as const) {
     t.equal(view?.taskId, id);
     t.ok(view?.pid && view.pid > 0, 'a running task exposes its process group leader');
     t.equal(view?.terminated, false);
+    t.equal(runner.context.container?.containerizer, containerizer, "COMMAND checks get the executor's containerizer");
+    t.equal(runner.context.container?.parent, view?.container, "and the task's container as their parent");
+    t.equal(view?.container?.id, containerId.value, 'the container is named by the task container id');
 
     agent.kill(id);
     const killed = await agent.waitForTerminal(id);
