@@ -10,7 +10,7 @@ import type { Logger } from '../common/logger.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
 import { Containerizer, type Container, type ContainerSpec, type ContainerTermination } from '../containerizer/containerizer.js';
-import { describe } from '../containerizer/isolation.js';
+import { describe, NO_ISOLATION } from '../containerizer/isolation.js';
 import type { ContainerLimitation } from '../containerizer/memory-limitation.js';
 import type { ContainerResources } from '../containerizer/resources.js';
 import { commandArgv, resolveExecutable } from '../process/command.js';
@@ -90,7 +90,7 @@ export class RealProcessLauncher implements ProcessLauncher {
   #turn: Promise<void> = Promise.resolve();
 
   /** Without a containerizer: one without isolation (tasks as plain process groups). */
-  constructor(containerizer: Containerizer = new Containerizer({ isolation: { namespaces: false, cgroups: false } })) {
+  constructor(containerizer: Containerizer = new Containerizer({ isolation: NO_ISOLATION })) {
     this.#containerizer = containerizer;
   }
 

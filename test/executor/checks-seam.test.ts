@@ -10,6 +10,7 @@ import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
 import { ISOLATION_LABEL } from '../../contracts/task-view.js';
 import { Containerizer } from '../../containerizer/containerizer.js';
+import { NO_ISOLATION } from '../../containerizer/isolation.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
 import { fixture, killPolicy, quietLogger, shellTask, uniqueId } from '../helpers/tasks.js';
@@ -64,7 +65,7 @@ async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = 
   const agent = await AgentEmulator.start({ logger: quietLogger(), subscriptionBackoffMax: '100ms', ...agentOptions });
   t.teardown(() => agent.close());
   const fake = fakeFactory();
-  const containerizer = new Containerizer({ isolation: { namespaces: false, cgroups: false } });
+  const containerizer = new Containerizer({ isolation: NO_ISOLATION });
   const config = parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding }));
   const executor = new Executor({
     config,
