@@ -6,7 +6,7 @@ import t from 'tap';
 import { CgroupError } from '../../containerizer/errors.js';
 import type { ContainerLimitation } from '../../containerizer/memory-limitation.js';
 import { ISOLATION_LABEL } from '../../contracts/task-view.js';
-import { killPolicy, shellTask } from '../helpers/tasks.js';
+import { killPolicy, scalarResource, shellTask } from '../helpers/tasks.js';
 import { startStepExecutor } from '../helpers/step-executor.js';
 
 const OOM: ContainerLimitation = {
@@ -60,7 +60,7 @@ t.test("input: the init could not exec the command → TASK_FAILED in the init's
 
 t.test('input: resources that make no sense → TASK_ERROR naming the field; nothing launched', async (t) => {
   const h = await startStepExecutor();
-  await h.launch(shellTask('neg', 'x', { resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: -64 } }] }));
+  await h.launch(shellTask('neg', 'x', { resources: [scalarResource('mem', -64)] }));
   t.same(h.states('neg'), ['TASK_ERROR']);
   t.equal(h.terminal('neg')!.message, "Invalid resource 'TaskInfo.resources.mem': must not be negative, got -64");
   t.equal(h.launcher.processes.size, 0, 'the launcher was never asked');
@@ -68,7 +68,7 @@ t.test('input: resources that make no sense → TASK_ERROR naming the field; not
 
 t.test('the launcher gets the task\'s container id and parsed resources; every update carries the isolation label', async (t) => {
   const h = await startStepExecutor();
-  await h.launch(shellTask('r', 'x', { resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }], limits: { mem: { value: 128 } } }));
+  await h.launch(shellTask('r', 'x', { resources: [scalarResource('cpus', 0.5), scalarResource('mem', 64)], limits: { mem: { value: 128 } } }));
   const spec = h.launcher.processes.get('r')!.spec;
   t.same(spec.resources, { limits: { mem: 128 }, cpus: 0.5, mem: 64 });
   t.equal(spec.containerId, h.terminal('r')!.container_status!.container_id!.value);

@@ -12,14 +12,14 @@ import { chooseIsolation, probeIsolationFacts } from '../../containerizer/isolat
 import type { mesos } from '../../proto/codec.js';
 import { ISOLATION_LABEL } from '../../contracts/task-view.js';
 import { AgentEmulator } from '../../agent/emulator.js';
-import { ENCODINGS, killPolicy, logLines, quietLogger, shellTask, startExecutor, uniqueId, type Encoding, type Harness } from '../helpers/tasks.js';
+import { ENCODINGS, killPolicy, logLines, quietLogger, scalarResource, shellTask, startExecutor, uniqueId, type Encoding, type Harness } from '../helpers/tasks.js';
 import { processGone, requireRoot, until } from '../helpers/wait.js';
 
 const { facts, hierarchy } = probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
 let roots = 0;
 
-const scalar = (name: string, value: number): mesos.Resource => ({ name, type: 'SCALAR', scalar: { value } });
+const scalar = scalarResource;
 const label = (s: mesos.TaskStatus, key: string): string | undefined => s.labels?.labels?.find((l) => l.key === key)?.value;
 const containerOf = (agent: AgentEmulator, taskId: string): string => agent.updates.find((u) => u.status.task_id.value === taskId)!.status.container_status!.container_id!.value;
 const stdoutOf = (agent: AgentEmulator, taskId: string): string => readFileSync(path.join(agent.sandbox, 'tasks', taskId, 'stdout'), 'utf8');

@@ -4,11 +4,11 @@ import t from 'tap';
 import { msToDurationInfo } from '../../common/duration.js';
 import type { mesos } from '../../proto/codec.js';
 import { commandInfoOf, parseTaskSpec, TaskSpecError, type TaskSpecOptions } from '../../executor/task-spec.js';
-import { argvTask, killPolicy, shellTask } from '../helpers/tasks.js';
+import { argvTask, killPolicy, scalarResource, shellTask } from '../helpers/tasks.js';
 
 const json: TaskSpecOptions = { contentType: 'application/json' };
 
-const scalar = (name: string, value: number): mesos.Resource => ({ name, type: 'SCALAR', scalar: { value } });
+const scalar = scalarResource;
 
 function spec(info: mesos.TaskInfo, options: TaskSpecOptions = json) {
   const parsed = parseTaskSpec(info, options);
