@@ -242,6 +242,15 @@ export class Containerizer {
   }
 }
 
+/** How long a signal waits for a starting init to install its handlers (perl starts in ms). */
+const INIT_HANDLERS_TIMEOUT_MS = 5000;
+
+/** Whether `pid` has a handler for `signal` (SigCgt in /proc/<pid>/status); true when unreadable. */
+function catchesSignal(pid: number, signal: number): boolean {
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readIfExists(`/proc/${pid}/status`) ?? '');
+  return m === null || ((BigInt(`0x${m[1]}`) >> BigInt(signal - 1)) & 1n) === 1n;
+}
+
 function readIfExists(file: string): string | undefined {
   if (!file) return undefined;
   try {
@@ -347,6 +356,14 @@ class ContainerImpl implements Container {
 
   kill(signal: NodeJS.Signals | number): boolean {
     if (this.done) return false;
+    // PID 1 of a pid namespace gets from outside only the signals it has a handler for
+    // (and SIGKILL): one sent while perl is still starting would be dropped. It waits
+    // until the init catches it; the init passes it on once the command exists.
+    const number = signalNumber(signal);
+    if (this.isolation.namespaces && number !== undefined && number !== 9 && !catchesSignal(this.pid, number)) {
+      this.#killWhenCaught(signal, number, this.owner.clock.monotonic() + INIT_HANDLERS_TIMEOUT_MS);
+      return true;
+    }
     try {
       // Without an init the command leads its own process group, as tasks did before.
       process.kill(this.isolation.namespaces || this.isolation.cgroups ? this.pid : -this.pid, signal);
@@ -354,6 +371,18 @@ class ContainerImpl implements Container {
     } catch {
       return false;
     }
+  }
+
+  #killWhenCaught(signal: NodeJS.Signals | number, number: number, deadline: number): void {
+    this.owner.clock.setTimeout(() => {
+      if (this.done || this.#exited) return;
+      if (!catchesSignal(this.pid, number) && this.owner.clock.monotonic() < deadline) return this.#killWhenCaught(signal, number, deadline);
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // gone meanwhile
+      }
+    }, 1);
   }
 
   stats(): ResourceStatistics {

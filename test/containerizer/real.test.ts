@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Containerizer, type Container, type ContainerSpec } from '../../containerizer/containerizer.js';
 import { chooseIsolation, probeIsolationFacts, type Isolation } from '../../containerizer/isolation.js';
 import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
-import { processGone, until } from '../helpers/wait.js';
+import { processGone, until, within } from '../helpers/wait.js';
 
 const { facts, hierarchy } = probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
@@ -136,6 +136,15 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
       t.same(missing, [], `${io.type}: init ${ctr.pid} is listed in every cgroup.procs when launch() resolves`);
       await ctr.destroy();
     }
+  });
+
+  t.test('a SIGTERM sent right after launch() reaches the command (the init drops nothing while perl starts)', async (t) => {
+    const { c } = setup(t);
+    const { ctr } = await run(c, 'task-early-term', 'exec sleep 300');
+    t.ok(ctr.kill('SIGTERM'), 'sent at once');
+    // Before the fix the init, PID 1 without a handler yet, silently dropped it: sleep 300 ran on.
+    const end = await within(ctr.wait(), 5000, 'the container to end on the early SIGTERM');
+    t.same({ exitCode: end.exitCode, signal: end.signal }, { exitCode: null, signal: 15 }, 'the command died of SIGTERM');
   });
 
   t.test("the init reaps orphans: a double-forked child leaves no zombie", async (t) => {
