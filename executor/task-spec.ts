@@ -123,7 +123,7 @@ function parseTaskResources(info: mesos.TaskInfo): ContainerResources {
     if (!(err instanceof ResourceInvalidError)) throw err;
     // parseResources names `cpus`, `resources[2].mem` or `limits.mem`.
     const field = `TaskInfo.${/^(resources\[|limits\.)/.test(err.field) ? err.field : `resources.${err.field}`}`;
-    throw new TaskSpecError(field, 'TASK_ERROR', `${err.message.replace(`'${err.field}'`, `'${field}'`)}`);
+    throw new TaskSpecError(field, 'TASK_ERROR', err.message.replace(`'${err.field}'`, `'${field}'`));
   }
 }
 
