@@ -200,6 +200,10 @@ export class AgentEmulator extends EventEmitter {
       MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: this.#o.shutdownGracePeriod ?? '5secs',
       MESOS_HTTP_COMMAND_EXECUTOR: '0',
       LIBPROCESS_PORT: '0',
+      // A real agent gives each executor container its own cgroup; here every executor
+      // shares ours, so each emulated executor container gets its own parent cgroup (and
+      // recover() at its start cannot touch another executor's tasks).
+      MESOS_SIDECAR_CGROUP_ROOT: `mesos-sidecar-${this.containerId.value}`,
     };
     if (checkpoint) {
       env.MESOS_RECOVERY_TIMEOUT = this.#o.recoveryTimeout ?? '15mins';
@@ -404,7 +408,7 @@ export class AgentEmulator extends EventEmitter {
 
   async #endExecutor(e: ExecutorProcess): Promise<void> {
     if (e.pid <= 0) return;
-    // SIGTERM first: the executor then SIGKILLs its tasks' process groups, which we cannot
+    // SIGTERM first: the executor then destroys its tasks' containers, which we cannot
     // see from here. SIGKILL for the executor's own group if it does not go within 5 s.
     const signal = (s: NodeJS.Signals): void => {
       try {

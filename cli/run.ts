@@ -23,6 +23,7 @@ import { isTerminalState } from '../proto/task-state.js';
 import { TaskBoard } from './task-board.js';
 import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 import { SWITCHBOARD_URL_LABEL } from '../contracts/switchboard.js';
+import { ISOLATION_LABEL } from '../contracts/task-view.js';
 import { execHint, shellQuote } from '../switchboard/index.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox] [--quiet]
@@ -48,6 +49,8 @@ level (default "warn" for this command).`;
 
 /** When a task's status carries its switchboard URL, `run` tells the user how to exec into it. */
 export const SWITCHBOARD_URL_LABELS: ReadonlySet<string> = new Set([SWITCHBOARD_URL_LABEL]);
+/** Labels every update of a task carries: said once (the URL in the exec hint), not on every line. */
+const HIDDEN_LABELS: ReadonlySet<string> = new Set([...SWITCHBOARD_URL_LABELS, ISOLATION_LABEL]);
 
 /** How long a task must stay TASK_RUNNING before `run` tells the user how to exec into it. */
 const EXEC_HINT_SETTLE_MS = 300;
@@ -141,7 +144,7 @@ function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update
   const id = status.task_id.value;
   // The task's last words come before the line that says it ended.
   if (!update.duplicate && isTerminalState(status.state)) output?.finish(id);
-  out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: SWITCHBOARD_URL_LABELS }));
+  out(formatStatusLine(status, { duplicate: update.duplicate, taskWidth, hiddenLabels: HIDDEN_LABELS }));
   if (update.duplicate) return;
   board.record(status);
   const url = switchboardUrl(status);

@@ -49,6 +49,10 @@ export class CgroupsIsolator {
     return this.hierarchy.procsFiles(rel);
   }
 
+  join(rel: string, pid: number): boolean {
+    return this.hierarchy.join(rel, pid);
+  }
+
   pids(rel: string): number[] {
     return this.hierarchy.pids(rel);
   }

@@ -198,6 +198,24 @@ export class Containerizer {
           throw err;
         }
       }
+      // The init joins its cgroups itself before it forks, but only once perl has started:
+      // moving it here too means launch() resolves with the whole container in its
+      // cgroups (what it forks inherits them), at the cost of a few writes.
+      if (this.#cgroups && cgroup && !exited) {
+        try {
+          this.#cgroups.join(cgroup, pid);
+        } catch (err) {
+          for (const p of new Set([pid, launched.outerPid])) {
+            try {
+              process.kill(p, 'SIGKILL');
+            } catch {
+              // already gone
+            }
+          }
+          await exitedP;
+          throw err;
+        }
+      }
       const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.terminal, exitedP);
       this.#live.set(spec.id, c);
       parent?.sessions.add(c);
@@ -222,6 +240,15 @@ export class Containerizer {
   /** @internal */ forget(id: string): void {
     this.#live.delete(id);
   }
+}
+
+/** How long a signal waits for a starting init to install its handlers (perl starts in ms). */
+const INIT_HANDLERS_TIMEOUT_MS = 5000;
+
+/** Whether `pid` has a handler for `signal` (SigCgt in /proc/<pid>/status); true when unreadable. */
+function catchesSignal(pid: number, signal: number): boolean {
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readIfExists(`/proc/${pid}/status`) ?? '');
+  return m === null || ((BigInt(`0x${m[1]}`) >> BigInt(signal - 1)) & 1n) === 1n;
 }
 
 function readIfExists(file: string): string | undefined {
@@ -290,6 +317,15 @@ class ContainerImpl implements Container {
     // Read the OOM state before the cgroup goes away with the cleanup below.
     if (cg && this.cgroup && !this.parent) this.#limitation ??= cg.memoryLimitation(this.cgroup);
     this.#exited = true;
+    // Without an init the command led its own process group: what it left there goes too,
+    // as the executor did before containers. The group id cannot be reused while it has members.
+    if (!this.isolation.namespaces && !this.isolation.cgroups) {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: nothing was left.
+      }
+    }
     await this.#killAll();
     this.done = true;
     // Sessions end with us: their processes were in our pid namespace or cgroup tree.
@@ -305,6 +341,9 @@ class ContainerImpl implements Container {
     if (status?.kind === 'exit') [exitCode, signal] = [status.code, null];
     else if (status?.kind === 'signal') [exitCode, signal] = [null, status.signal];
     else if (status?.kind === 'error') launchFailure = status.message;
+    // A limited container is destroyed (MesosContainerizerProcess::limited): its status is
+    // SIGKILL whether the kernel's OOM kill, our destroy or the command's own exit came first.
+    if (this.#limitation) [exitCode, signal] = [null, 9];
     return {
       exitCode, signal, waitStatus: rawWaitStatus(exitCode, signal),
       ...(this.#limitation ? { limitation: this.#limitation } : {}), ...(launchFailure ? { launchFailure } : {}),
@@ -317,6 +356,14 @@ class ContainerImpl implements Container {
 
   kill(signal: NodeJS.Signals | number): boolean {
     if (this.done) return false;
+    // PID 1 of a pid namespace gets from outside only the signals it has a handler for
+    // (and SIGKILL): one sent while perl is still starting would be dropped. It waits
+    // until the init catches it; the init passes it on once the command exists.
+    const number = signalNumber(signal);
+    if (this.isolation.namespaces && number !== undefined && number !== 9 && !catchesSignal(this.pid, number)) {
+      this.#killWhenCaught(signal, number, this.owner.clock.monotonic() + INIT_HANDLERS_TIMEOUT_MS);
+      return true;
+    }
     try {
       // Without an init the command leads its own process group, as tasks did before.
       process.kill(this.isolation.namespaces || this.isolation.cgroups ? this.pid : -this.pid, signal);
@@ -324,6 +371,18 @@ class ContainerImpl implements Container {
     } catch {
       return false;
     }
+  }
+
+  #killWhenCaught(signal: NodeJS.Signals | number, number: number, deadline: number): void {
+    this.owner.clock.setTimeout(() => {
+      if (this.done || this.#exited) return;
+      if (!catchesSignal(this.pid, number) && this.owner.clock.monotonic() < deadline) return this.#killWhenCaught(signal, number, deadline);
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // gone meanwhile
+      }
+    }, 1);
   }
 
   stats(): ResourceStatistics {

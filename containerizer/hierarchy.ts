@@ -25,6 +25,8 @@ export interface CgroupHierarchy {
   apply(rel: string, settings: readonly CgroupSetting[]): void;
   /** The files a process writes `0` to so that it joins `rel` in every hierarchy. */
   procsFiles(rel: string): string[];
+  /** Moves `pid` into `rel` in every hierarchy; false if the process is already gone. */
+  join(rel: string, pid: number): boolean;
   /** Pids in `rel` and all its sub-cgroups (host pid namespace). */
   pids(rel: string): number[];
   /** Threads in `rel` and below. */
@@ -128,6 +130,18 @@ abstract class BaseHierarchy implements CgroupHierarchy {
         fail('write', file, err, `value ${s.value}`);
       }
     }
+  }
+
+  join(rel: string, pid: number): boolean {
+    for (const file of this.procsFiles(rel)) {
+      try {
+        this.fs.write(file, `${pid}\n`);
+      } catch (err) {
+        if (errnoOf(err) === 'ESRCH') return false;
+        fail('join', file, err, `pid ${pid}`);
+      }
+    }
+    return true;
   }
 
   read(rel: string, controller: Controller, file: string): string | undefined {

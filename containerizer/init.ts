@@ -29,12 +29,18 @@ for my $f (@procs) {
 }
 my $child = 0;
 my @pending;
-for my $sig (qw(HUP INT QUIT TERM USR1 USR2 WINCH CONT ALRM)) {
+my @forwarded = qw(HUP INT QUIT TERM USR1 USR2 WINCH CONT ALRM);
+for my $sig (@forwarded) {
   $SIG{$sig} = sub { if ($child) { kill $_[0], $child } else { push @pending, $_[0] } };
 }
+my $before = @pending;
 $child = fork();
 fail("cannot fork: $!") unless defined $child;
 if ($child == 0) {
+  # The parent's handlers are inherited until exec: a signal the parent forwards at once
+  # would be swallowed here. Back to the defaults, and what was caught since the fork again.
+  $SIG{$_} = 'DEFAULT' for @forwarded;
+  kill $_, $$ for splice(@pending, $before);
   # With a terminal, the command leads a new session owning it (TIOCSCTTY, 0x540E on x86
   # and arm): the terminal's first owner sits outside the pid namespace, where a shell
   # could neither see nor restore its process group. POSIX loads only here: it costs

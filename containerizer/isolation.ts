@@ -14,6 +14,9 @@ export interface Isolation {
   cgroups: boolean;
 }
 
+/** Tasks as plain process groups: what an executor without privileges gives. */
+export const NO_ISOLATION: Readonly<Isolation> = Object.freeze({ namespaces: false, cgroups: false });
+
 /** `auto` or a fixed choice. */
 export type IsolationSetting = { mode: 'auto' } | { mode: 'fixed'; isolation: Isolation };
 
@@ -21,8 +24,8 @@ export type IsolationSetting = { mode: 'auto' } | { mode: 'fixed'; isolation: Is
 export function parseIsolationSetting(value: string | undefined): IsolationSetting {
   const v = (value ?? '').trim();
   if (v === '' || v === 'auto') return { mode: 'auto' };
-  if (v === 'none') return { mode: 'fixed', isolation: { namespaces: false, cgroups: false } };
-  const isolation: Isolation = { namespaces: false, cgroups: false };
+  if (v === 'none') return { mode: 'fixed', isolation: { ...NO_ISOLATION } };
+  const isolation: Isolation = { ...NO_ISOLATION };
   for (const part of v.split(',').map((p) => p.trim())) {
     if (part === 'namespaces') isolation.namespaces = true;
     else if (part === 'cgroups') isolation.cgroups = true;

@@ -2,7 +2,7 @@
 import type { mesos } from '../proto/codec.js';
 import type { Container } from '../containerizer/containerizer.js';
 
-/** Task label (on its status updates) with the isolation its container got: `describe(isolation)`. */
+/** Task label (on every status update of a launched task): the isolation its container got, `describe()` of containerizer/isolation.ts. */
 export const ISOLATION_LABEL = 'mesos-sidecar.isolation';
 
 /** Live access to the terminal of a task launched with ContainerInfo.tty_info. */
@@ -25,7 +25,7 @@ export interface TaskView {
   environment: Record<string, string>;
   workingDirectory: string;
   user?: string | undefined;
-  /** Process group leader while the task runs. */
+  /** The task container's init (the command's process group leader without isolation) while it runs. */
   pid?: number | undefined;
   /**
    * The task's container while it runs (containerizer/): exec sessions and COMMAND checks

@@ -5,7 +5,6 @@ import { constants } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { signalGroup } from '../common/process.js';
 import type { executor, mesos } from '../proto/codec.js';
 import { AgentConnection, type AgentConnectionOptions, type AgentTransport, type ConnectionEvent, type SubscribeRequest } from './agent-connection.js';
 import { SubscriptionBackoff, type Random } from './backoff.js';
@@ -16,11 +15,12 @@ import { killTask, type KillEffects } from './kill-task.js';
 import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
 import { checkUpdate, healthUpdate, readinessUpdate } from './check-updates.js';
 import { ChecksGate, type CheckFactorySource } from './checks-gate.js';
+import type { Containerizer } from '../containerizer/containerizer.js';
 import { isTerminalState } from '../proto/task-state.js';
 import { Recovery, type RecoveryAction, type RecoveryState } from './recovery.js';
 import { createTaskStatus, StatusUpdateManager, type StatusFields, type UpdateSnapshot } from './status-updates.js';
 import { buildSubscribe } from './subscribe-call.js';
-import type { ExecutorSandbox, HealthKillHold, SwitchboardKill, TaskRegistry } from '../contracts/task-view.js';
+import { ISOLATION_LABEL, type ExecutorSandbox, type HealthKillHold, type SwitchboardKill, type TaskRegistry } from '../contracts/task-view.js';
 import { HealthKills } from './health-kills.js';
 import type { TlsConnector } from './tls-connector.js';
 import { Task } from './task.js';
@@ -47,9 +47,13 @@ export interface ExecutorOptions {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+  /**
+   * Starts every task as one of its containers (executor/start.ts makes the one per
+   * executor, with the isolation it probed); default: one without isolation.
+   */
+  containerizer?: Containerizer;
+  /** Replaces the containerizer's launcher (step tests' fake processes). */
   launcher?: ProcessLauncher;
-  /** Signals a task's process group (tests record signals instead of sending them). */
-  signalGroup?: (pid: number, signal: NodeJS.Signals) => void;
   /** The link to the agent; default an AgentConnection over HTTP (tests inject a fake). */
   transport?: (options: AgentConnectionOptions<UpdateSnapshot>) => AgentTransport;
   /** The checks engine, or a promise or loader of it (executor/checks-gate.ts). */
@@ -76,7 +80,8 @@ export class Executor implements TaskRegistry {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
-  readonly #signalGroup: (pid: number, signal: NodeJS.Signals) => void;
+  /** Where tasks run; COMMAND checks nest in their task's container. */
+  readonly #containerizer: Containerizer | undefined;
   readonly #checksGate: ChecksGate;
   readonly #extraLabels: mesos.Label[];
   readonly #onMessage: ((data: Buffer) => void) | undefined;
@@ -102,8 +107,8 @@ export class Executor implements TaskRegistry {
     this.#log = options.logger.child({ executorId: options.config.executorId, frameworkId: options.config.frameworkId });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#launcher = options.launcher ?? new RealProcessLauncher({ recentOutputBytes: this.#config.outputTailBytes });
-    this.#signalGroup = options.signalGroup ?? signalGroup;
+    this.#containerizer = options.containerizer;
+    this.#launcher = options.launcher ?? new RealProcessLauncher(options.containerizer, { recentOutputBytes: this.#config.outputTailBytes });
     this.#checksGate = new ChecksGate({
       source: options.checkFactory,
       deliver: (event) => this.#onEvent(event),
@@ -119,7 +124,6 @@ export class Executor implements TaskRegistry {
     this.#killEffects = {
       clock: this.#clock,
       log: this.#log,
-      signalGroup: this.#signalGroup,
       onKilling: (task, request) => {
         if (this.#hasCapability('TASK_KILLING_STATE') && killSendsKilling(request.cause)) this.#sendStatus(task, { state: 'TASK_KILLING' });
       },
@@ -343,7 +347,7 @@ export class Executor implements TaskRegistry {
     const status = createTaskStatus(
       {
         ...(task.checkStatus ? { checkStatus: task.checkStatus } : {}),
-        labels: [...this.#extraLabels],
+        labels: [...this.#extraLabels, { key: ISOLATION_LABEL, value: this.#launcher.isolation }],
         ...fields,
         taskId: task.taskId,
         containerId: task.containerId,
@@ -472,11 +476,13 @@ export class Executor implements TaskRegistry {
     try {
       launched = await this.#launcher.launch({
         taskId: task.taskId,
+        containerId: task.containerId.value,
         command: commandInfoOf(spec.command),
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(spec.user ? { user: spec.user } : {}),
         ...(spec.tty ? { tty: spec.tty } : {}),
+        resources: spec.resources,
         logger: log,
       });
     } catch (err) {
@@ -514,6 +520,7 @@ export class Executor implements TaskRegistry {
         environment: task.environment,
         workingDirectory: task.workingDirectory,
         ...(task.user ? { user: task.user } : {}),
+        ...(this.#containerizer && task.container ? { container: { containerizer: this.#containerizer, parent: task.container } } : {}),
         logger: log.child({ component: 'checks' }),
         clock: this.#clock,
         reportHealth: (report) => this.#onHealth(task, report),
@@ -567,14 +574,13 @@ export class Executor implements TaskRegistry {
     const log = this.#log.child({ task_id: task.taskId });
     this.#clock.clearTimeout(task.completionTimer);
     task.completionTimer = undefined;
-    // The leader is gone; whatever it left in its group would outlive the task (Mesos
-    // destroys the whole container at this point).
-    this.#signalGroup(phase.process.pid, 'SIGKILL');
+    // Whatever the command left behind is gone by now: its container is destroyed once the
+    // command exits, before `exited` resolves (as Mesos destroys the container).
     task.checks?.stop();
     const killCause = phase.kind === 'killing' ? phase.request.cause : undefined;
     const groupUnhealthy = this.#groups.unhealthy(task);
-    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy });
-    log.info({ state: update.state, code: exit.code, signal: exit.signal }, 'task process exited');
+    const update = decideTerminalUpdate({ kind: 'exited', exit, killCause, groupUnhealthy, limitation: exit.limitation, launchFailure: exit.launchFailure });
+    log.info({ state: update.state, code: exit.code, signal: exit.signal, reason: update.reason }, 'task process exited');
     this.#finish(task, update, exit.waitStatus, killCause?.kind === 'health');
   }
 
@@ -614,7 +620,7 @@ export class Executor implements TaskRegistry {
     // The agent destroys us SHUTDOWN_GRACE after the event; be gone by then whatever happens.
     this.#shutdownDeadline = this.#clock.setTimeout(() => {
       this.#log.error('shutdown grace period over with work outstanding; exiting');
-      for (const task of this.#tasks.all()) if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
+      for (const task of this.#tasks.live()) task.process?.destroy();
       this.#exit(this.#updates.size > 0 ? EXIT_AGENT_LOST : options.exitCode);
     }, this.#config.shutdownGracePeriodMs);
     for (const task of [...this.#tasks.live()]) {
@@ -649,7 +655,7 @@ export class Executor implements TaskRegistry {
     for (const task of this.#tasks.all()) {
       this.#clock.clearTimeout(task.completionTimer);
       task.checks?.stop();
-      if (task.pid !== undefined) this.#signalGroup(task.pid, 'SIGKILL');
+      task.process?.destroy();
     }
     this.#connection.close();
     this.#log.info({ code }, 'executor exiting');

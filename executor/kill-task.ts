@@ -1,8 +1,10 @@
 // Killing one task (executor-api.md §9.2): what a kill does in each phase. A kill before
 // the process exists waits for it; a repeated kill may only bring SIGKILL forward; a kill
 // of a running task pauses its checks, says TASK_KILLING when the framework wants it, sends
-// SIGTERM to the process group and arms the SIGKILL escalation. The signals and the update
-// are injected, so step tests run it on a ManualClock without processes.
+// SIGTERM to the task's command and arms the escalation, which destroys its container (every
+// process in it, as Mesos' SIGKILL to the container does). The signals go through the
+// launched handle and the update is injected, so step tests run it on a ManualClock without
+// processes.
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { KillRequest } from './kill-cause.js';
@@ -12,8 +14,6 @@ import type { Task } from './task.js';
 export interface KillEffects {
   clock: Clock;
   log: Logger;
-  /** To the task's whole process group (common/process.ts signalGroup in production). */
-  signalGroup(pid: number, signal: 'SIGTERM' | 'SIGKILL'): void;
   /** Right before SIGTERM: send TASK_KILLING if the framework has the capability and the cause wants it. */
   onKilling(task: Task, request: KillRequest): void;
 }
@@ -34,12 +34,12 @@ export function killTask(task: Task, request: KillRequest, effects: KillEffects)
     case 'running': {
       task.checks?.pause();
       effects.onKilling(task, request);
-      const pid = phase.process.pid;
-      effects.log.info({ task_id: task.taskId, pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its process group');
-      effects.signalGroup(pid, 'SIGTERM');
+      const { process } = phase;
+      effects.log.info({ task_id: task.taskId, pid: process.pid, graceMs: request.graceMs, cause: request.cause.kind }, 'killing task: SIGTERM to its command');
+      process.kill('SIGTERM');
       const escalation = new KillEscalation(effects.clock, request.graceMs, () => {
-        effects.log.warn({ task_id: task.taskId, pid }, 'grace period over: SIGKILL to the process group');
-        effects.signalGroup(pid, 'SIGKILL');
+        effects.log.warn({ task_id: task.taskId, pid: process.pid }, 'grace period over: destroying the container (SIGKILL to all of it)');
+        process.destroy();
       });
       task.kill(escalation, request);
     }

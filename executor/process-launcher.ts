@@ -1,28 +1,34 @@
-// Starting a task's process. Behind an interface so that executor tests can swap it, with
-// one real implementation: a child in its own process group (so a kill reaches every
-// descendant), stdout/stderr appended to files in the task sandbox, or a PTY when the
-// task asked for one.
-import { spawn } from 'node:child_process';
+// Starting a task. Behind an interface so that executor tests can swap it, with one real
+// implementation: every task is a container of the executor's Containerizer (its own
+// namespaces and cgroups when the isolation allows, else a plain process group), its
+// stdout/stderr appended to files in the task sandbox, or a PTY when the task asked for one.
+import { randomUUID } from 'node:crypto';
 import { chownSync, closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { LaunchError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { rawWaitStatus } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TtyTap } from '../contracts/task-view.js';
+import { Containerizer, type Container, type ContainerSpec, type ContainerTermination } from '../containerizer/containerizer.js';
+import { describe, NO_ISOLATION } from '../containerizer/isolation.js';
+import type { ContainerLimitation } from '../containerizer/memory-limitation.js';
+import type { ContainerResources } from '../containerizer/resources.js';
 import { commandArgv, resolveExecutable } from '../process/command.js';
-import { spawnTerminal, type Terminal } from '../process/terminal.js';
 import { tapTerminal } from '../process/tty-tap.js';
 import { runAs } from '../process/user.js';
 
 export interface LaunchSpec {
   taskId: string;
+  /** The task's nested ContainerID.value, which names its container (and cgroup); default a new UUID. */
+  containerId?: string;
   command: mesos.CommandInfo;
   environment: Record<string, string>;
   workingDirectory: string;
   user?: string;
   /** Present when the task's ContainerInfo carries tty_info. */
   tty?: { columns: number; rows: number };
+  /** The task's parsed `resources` and `limits`: its cgroup limits (default none). */
+  resources?: ContainerResources;
   logger: Logger;
 }
 
@@ -31,31 +37,68 @@ export interface ProcessExit {
   signal: NodeJS.Signals | number | null;
   /** Raw wait(2) status (exit code << 8, or the signal number). */
   waitStatus: number | undefined;
+  /** The container was killed for exceeding a limit (its memory). */
+  limitation?: ContainerLimitation;
+  /** The command never ran; the container's init says why (`cannot execute '...': ...`). */
+  launchFailure?: string;
 }
 
 export interface LaunchedProcess {
-  /** Leader of the task's process group. */
+  /** The container's init (or the command, without isolation). */
   pid: number;
   exited: Promise<ProcessExit>;
   tty?: TtyTap;
+  /** The task's container, for exec sessions, COMMAND checks and statistics. */
+  container?: Container;
+  /** A signal to the task's command (through its init; to its process group without one). */
+  kill(signal: NodeJS.Signals): void;
+  /** Kills everything the task started (its whole container); `exited` follows. */
+  destroy(): void;
 }
 
 export interface ProcessLauncher {
-  /** Rejects with a LaunchError (missing executable, unknown user, ...) naming the cause. */
+  /** What isolation tasks get (`describe()`), for the task label. */
+  readonly isolation: string;
+  /** Rejects with a LaunchError (missing executable, unknown user, ...) or a CgroupError naming the cause. */
   launch(spec: LaunchSpec): Promise<LaunchedProcess>;
 }
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+function processExit(t: ContainerTermination): ProcessExit {
+  return {
+    code: t.exitCode, signal: t.signal, waitStatus: t.waitStatus,
+    ...(t.limitation ? { limitation: t.limitation } : {}), ...(t.launchFailure ? { launchFailure: t.launchFailure } : {}),
+  };
+}
+
+function launched(container: Container, exited: Promise<ProcessExit>, tty?: TtyTap): LaunchedProcess {
+  return {
+    pid: container.pid,
+    exited,
+    container,
+    ...(tty ? { tty } : {}),
+    kill: (signal) => void container.kill(signal),
+    destroy: () => void container.destroy(),
+  };
+}
+
 export class RealProcessLauncher implements ProcessLauncher {
+  readonly #containerizer: Containerizer;
   /** The previous launch's turn: launches take one event-loop turn each, in order. */
   #turn: Promise<void> = Promise.resolve();
   /** Output a TTY task's tap keeps for attach with a tail. */
   readonly #recentOutputBytes: number | undefined;
 
-  constructor(options: { recentOutputBytes?: number } = {}) {
+  /** Without a containerizer: one without isolation (tasks as plain process groups). */
+  constructor(containerizer: Containerizer = new Containerizer({ isolation: NO_ISOLATION }), options: { recentOutputBytes?: number | undefined } = {}) {
+    this.#containerizer = containerizer;
     this.#recentOutputBytes = options.recentOutputBytes;
+  }
+
+  get isolation(): string {
+    return describe(this.#containerizer.isolation);
   }
 
   async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
@@ -75,17 +118,12 @@ export class RealProcessLauncher implements ProcessLauncher {
       throw new LaunchError(`Failed to create sandbox ${spec.workingDirectory}: ${(err as Error).message}`, { cause: err });
     }
     resolveExecutable(file, env.PATH, spec.workingDirectory);
+    const base = { id: spec.containerId ?? randomUUID(), file, args, argv0, env, cwd: spec.workingDirectory, uid: ids.uid, gid: ids.gid, resources: spec.resources ?? { limits: {} } };
     const stdoutPath = path.join(spec.workingDirectory, 'stdout');
-    const stderrPath = path.join(spec.workingDirectory, 'stderr');
-    return spec.tty
-      ? this.#launchTty(spec, file, args, env, ids, stdoutPath)
-      : this.#launchPiped(spec, file, args, argv0, env, ids, stdoutPath, stderrPath);
+    return spec.tty ? this.#launchTty(spec, base, ids, stdoutPath) : this.#launchFiles(base, ids, stdoutPath, path.join(spec.workingDirectory, 'stderr'));
   }
 
-  async #launchPiped(
-    spec: LaunchSpec, file: string, args: string[], argv0: string, env: Record<string, string>,
-    ids: { uid?: number; gid?: number }, stdoutPath: string, stderrPath: string,
-  ): Promise<LaunchedProcess> {
+  async #launchFiles(base: Omit<ContainerSpec, 'io'>, ids: { uid?: number; gid?: number }, stdoutPath: string, stderrPath: string): Promise<LaunchedProcess> {
     // The files get the descriptors directly: the kernel moves the bytes and applies the
     // only backpressure there is (a full disk), and output survives the executor's death.
     const out = openSync(stdoutPath, 'a');
@@ -95,45 +133,33 @@ export class RealProcessLauncher implements ProcessLauncher {
         chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
         chownSync(stderrPath, ids.uid, ids.gid ?? -1);
       }
-      const child = spawn(file, args, {
-        argv0, env, cwd: spec.workingDirectory, detached: true, stdio: ['ignore', out, err],
-        ...(ids.uid !== undefined ? { uid: ids.uid } : {}), ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
-      });
-      const exited = new Promise<ProcessExit>((resolve) => {
-        child.once('exit', (code, signal) => resolve({ code, signal, waitStatus: rawWaitStatus(code, signal) }));
-      });
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', (e: NodeJS.ErrnoException) => {
-          reject(new LaunchError(`Failed to execute '${file}': ${e.code ?? e.message}`, { cause: e }));
-        });
-      });
-      return { pid: child.pid!, exited };
+      const container = await this.#containerizer.launch({ ...base, io: { type: 'fds', stdout: out, stderr: err } });
+      return launched(container, container.wait().then(processExit));
     } finally {
       closeSync(out);
       closeSync(err);
     }
   }
 
-  async #launchTty(
-    spec: LaunchSpec, file: string, args: string[], env: Record<string, string>,
-    ids: { uid?: number; gid?: number }, stdoutPath: string,
-  ): Promise<LaunchedProcess> {
+  async #launchTty(spec: LaunchSpec, base: Omit<ContainerSpec, 'io'>, ids: { uid?: number; gid?: number }, stdoutPath: string): Promise<LaunchedProcess> {
     const output = createWriteStream(stdoutPath, { flags: 'a' });
     await new Promise<void>((resolve, reject) => {
       output.once('open', () => resolve());
       output.once('error', reject);
     });
     if (ids.uid !== undefined) chownSync(stdoutPath, ids.uid, ids.gid ?? -1);
-    let terminal: Terminal;
+    const { columns, rows } = spec.tty!;
+    let container: Container;
     try {
-      terminal = spawnTerminal({ file, args, env, cwd: spec.workingDirectory, columns: spec.tty!.columns, rows: spec.tty!.rows, ...ids });
+      container = await this.#containerizer.launch({ ...base, io: { type: 'pty', columns, rows } });
     } catch (e) {
       output.destroy();
       throw e;
     }
-    const { tap, exited } = tapTerminal(terminal, output, this.#recentOutputBytes);
-    spec.logger.debug({ pid: terminal.pid, columns: spec.tty!.columns, rows: spec.tty!.rows }, 'task started under a terminal');
-    return { pid: terminal.pid, exited, tty: tap };
+    const { tap, exited } = tapTerminal(container.terminal!, output, this.#recentOutputBytes);
+    spec.logger.debug({ pid: container.pid, columns, rows }, 'task started under a terminal');
+    // The terminal's end comes first, so attach readers have all output before the exit.
+    const exit = Promise.all([exited, container.wait()]).then(([, t]) => processExit(t));
+    return launched(container, exit, tap);
   }
 }

@@ -1,6 +1,6 @@
-// The executor process (entered through main.ts): reads the MESOS_* environment, runs
-// the executor with the checks engine, and starts the IO switchboard when the operator
-// configured credentials for it.
+// The executor process (entered through main.ts): reads the MESOS_* environment, sets up
+// the one Containerizer every task runs in, runs the executor with the checks engine, and
+// starts the IO switchboard when the operator configured credentials for it.
 import { writeFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
@@ -10,6 +10,8 @@ import type { TaskCheckFactory } from '../contracts/checks.js';
 import { parseExecutorEnvironment } from './env.js';
 import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
+import { startContainerizer } from './containers.js';
+import type { Containerizer } from '../containerizer/containerizer.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
@@ -56,6 +58,13 @@ async function main(): Promise<number> {
   // statistics register into this one registry.
   const metricsAddress = process.env[METRICS_ADDRESS_ENV];
   const registry = metricsAddress ? new (await import('prom-client')).Registry() : undefined;
+  let containerizer: Containerizer;
+  try {
+    containerizer = await startContainerizer(process.env, config.sandbox, logger);
+  } catch (err) {
+    if (err instanceof SidecarError) return configError(logger, err);
+    throw err;
+  }
 
   // The checks engine is the largest module (time and memory): it loads when the first
   // task that declares checks arrives, and events wait for it in order.
@@ -65,7 +74,7 @@ async function main(): Promise<number> {
   };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
-  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, ...(tls ? { tls } : {}) });
+  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, containerizer, ...(tls ? { tls } : {}) });
 
   let metrics: MetricsEndpoint | undefined;
   if (registry && metricsAddress) {
@@ -93,31 +102,29 @@ async function main(): Promise<number> {
     extraStatusLabels.push({ key: SWITCHBOARD_URL_LABEL, value: switchboard.url });
   }
 
-  // Tasks live in their own process groups: whatever ends this process must take them
-  // along, or they would outlive the executor unseen by anyone.
-  const killTasks = (): void => {
-    for (const task of executor.tasks()) {
-      if (task.pid === undefined) continue;
-      try {
-        process.kill(-task.pid, 'SIGKILL');
-      } catch {
-        // the group is already gone
-      }
-    }
+  // Whatever ends this process must take the tasks' containers along, or they would
+  // outlive the executor unseen by anyone (a cgroup left behind is removed on the next
+  // start, by recover()).
+  const destroyAndExit = (code: number): void => {
+    containerizer.shutdown().then(
+      () => process.exit(code),
+      (err: unknown) => {
+        logger.error({ err }, 'containers not fully destroyed');
+        process.exit(code);
+      },
+    );
   };
   // The agent's SIGTERM on container destruction.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      logger.warn({ signal }, 'executor received a signal; killing tasks');
-      killTasks();
-      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+      logger.warn({ signal }, 'executor received a signal; destroying task containers');
+      destroyAndExit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     process.once(event, (err: unknown) => {
-      logger.fatal({ err }, `${event}; killing tasks and exiting`);
-      killTasks();
-      process.exit(1);
+      logger.fatal({ err }, `${event}; destroying task containers and exiting`);
+      destroyAndExit(1);
     });
   }
   const stats = startRunStats();
@@ -135,6 +142,7 @@ async function main(): Promise<number> {
   }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   await metrics?.close();
+  await containerizer.shutdown().catch((err: unknown) => logger.error({ err }, 'containers not fully destroyed'));
   return code;
 }
 

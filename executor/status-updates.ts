@@ -33,6 +33,8 @@ export interface StatusFields {
   labels?: mesos.Label[];
   containerId?: mesos.ContainerID;
   data?: Buffer;
+  /** Only with a REASON_CONTAINER_LIMITATION* reason (Mesos' createStatusUpdate). */
+  limitation?: mesos.TaskResourceLimitation;
 }
 
 /** A from-scratch TaskStatus: fresh uuid and timestamp, SOURCE_EXECUTOR, our executor id. */
@@ -52,6 +54,7 @@ export function createTaskStatus(fields: StatusFields, executorId: string, clock
   if (fields.labels !== undefined && fields.labels.length > 0) status.labels = { labels: fields.labels };
   if (fields.containerId !== undefined) status.container_status = { container_id: fields.containerId };
   if (fields.data !== undefined) status.data = fields.data;
+  if (fields.limitation !== undefined) status.limitation = fields.limitation;
   return status;
 }
 

@@ -10,6 +10,8 @@ import { emptyCheckStatus, taskNeedsChecks } from './check-updates.js';
 import { killGracePeriodMs } from './kill-policy.js';
 import { taskInfoEncodingError } from './subscribe-call.js';
 import { allocationRole } from './task-environment.js';
+import { ResourceInvalidError } from '../containerizer/errors.js';
+import { parseResources, type ContainerResources } from '../containerizer/resources.js';
 
 /** `CommandInfo.shell` true (the default) runs `/bin/sh -c script`; false runs `file` with `argv` as the full argv. */
 export type TaskCommand = { kind: 'shell'; script: string } | { kind: 'argv'; file: string; argv: string[] };
@@ -46,6 +48,8 @@ export interface TaskSpec extends TaskIdentity {
   readonly checks: TaskChecksSpec;
   /** Role of the first resource's allocation_info (MESOS_ALLOCATION_ROLE). */
   readonly allocationRole: string | undefined;
+  /** TaskInfo.resources and TaskInfo.limits: the limits of the task's container. */
+  readonly resources: ContainerResources;
 }
 
 /** A TaskInfo we refuse before starting anything: the state to report and the field at fault. */
@@ -100,6 +104,7 @@ function parseFields(info: mesos.TaskInfo, options: TaskSpecOptions): Omit<TaskS
   if (maxCompletion && maxCompletion.nanoseconds < 0n) {
     throw new TaskSpecError('TaskInfo.max_completion_time', 'TASK_ERROR', `TaskInfo.max_completion_time must be >= 0, got ${maxCompletion.nanoseconds}ns`);
   }
+  const resources = parseTaskResources(info);
   const checks = parseChecks(info, options.parseChecks);
   const maxCompletionMs = durationInfoToMs(maxCompletion);
   return {
@@ -111,7 +116,20 @@ function parseFields(info: mesos.TaskInfo, options: TaskSpecOptions): Omit<TaskS
     maxCompletionMs: maxCompletionMs !== undefined && maxCompletionMs > 0 ? maxCompletionMs : undefined,
     checks,
     allocationRole: allocationRole(info),
+    resources,
   };
+}
+
+/** Resources that make no sense are TASK_ERROR, as the master's validation would refuse them. */
+function parseTaskResources(info: mesos.TaskInfo): ContainerResources {
+  try {
+    return parseResources(info.resources, info.limits);
+  } catch (err) {
+    if (!(err instanceof ResourceInvalidError)) throw err;
+    // parseResources names `cpus`, `resources[2].mem` or `limits.mem`.
+    const field = `TaskInfo.${/^(resources\[|limits\.)/.test(err.field) ? err.field : `resources.${err.field}`}`;
+    throw new TaskSpecError(field, 'TASK_ERROR', err.message.replace(`'${err.field}'`, `'${field}'`));
+  }
 }
 
 function parseCommand(command: mesos.CommandInfo | undefined): TaskCommand {

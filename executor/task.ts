@@ -8,6 +8,7 @@ import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskCheckRunner } from '../contracts/checks.js';
 import type { TaskView, TtyTap } from '../contracts/task-view.js';
+import type { Container } from '../containerizer/containerizer.js';
 import type { KillRequest } from './kill-cause.js';
 import type { KillEscalation } from './kill-policy.js';
 import type { LaunchedProcess } from './process-launcher.js';
@@ -18,7 +19,7 @@ export type TaskPhase =
   | { kind: 'starting'; spec: TaskSpec; pendingKill: KillRequest | undefined }
   /** The process runs; TASK_RUNNING sent. */
   | { kind: 'running'; spec: TaskSpec; process: LaunchedProcess }
-  /** SIGTERM sent to the group; SIGKILL follows at the escalation deadline. */
+  /** SIGTERM sent to the command; its container is destroyed at the escalation deadline. */
   | { kind: 'killing'; spec: TaskSpec; process: LaunchedProcess; escalation: KillEscalation; request: KillRequest }
   /** Terminal update sent; nothing more is ever sent for this task. */
   | { kind: 'terminated'; state: mesos.TaskState; waitStatus: number | undefined };
@@ -99,13 +100,21 @@ export class Task implements TaskView {
   }
 
   get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  /** The launched task while it runs (its container's handle). */
+  get process(): LaunchedProcess | undefined {
     const p = this.#phase;
-    return p.kind === 'running' || p.kind === 'killing' ? p.process.pid : undefined;
+    return p.kind === 'running' || p.kind === 'killing' ? p.process : undefined;
+  }
+
+  get container(): Container | undefined {
+    return this.process?.container;
   }
 
   get tty(): TtyTap | undefined {
-    const p = this.#phase;
-    return p.kind === 'running' || p.kind === 'killing' ? p.process.tty : undefined;
+    return this.process?.tty;
   }
 
   get terminated(): boolean {

@@ -264,6 +264,8 @@ t.test('a second Ctrl-C shuts the executor down: a task ignoring SIGTERM with a 
   );
   const cli = startCli(t, ['run', file]);
   await cli.waitForLine(/ stubborn\.\S+\s+TASK_RUNNING/);
+  // RUNNING says the task's container exists; its shell sets the trap a moment later.
+  await cli.waitForLine(/^stubborn \| up$/);
   signalGroup(cli.pid, 'SIGINT');
   await cli.waitForLine(/ stubborn\.\S+\s+TASK_KILLING/);
   signalGroup(cli.pid, 'SIGINT');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Containerizer, type Container, type ContainerSpec } from '../../containerizer/containerizer.js';
 import { chooseIsolation, probeIsolationFacts, type Isolation } from '../../containerizer/isolation.js';
 import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
-import { processGone, until } from '../helpers/wait.js';
+import { processGone, until, within } from '../helpers/wait.js';
 
 const { facts, hierarchy } = probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
@@ -127,6 +127,26 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     });
   }
 
+  t.test('launch() resolves with the init already in its cgroups, in every hierarchy', async (t) => {
+    const { c, h } = setup(t);
+    for (const [i, io] of [{ type: 'pipe' }, { type: 'pty', columns: 80, rows: 24 }].entries()) {
+      const ctr = await c.launch({ id: `task-joined-${i}`, file: '/bin/sleep', args: ['300'], argv0: 'sleep', env: { PATH: '/usr/bin:/bin' }, cwd: '/tmp', io: io as ContainerSpec['io'], resources: { cpus: 0.5, mem: 64, limits: {} } });
+      // Read at once: before the fix the init joined only once perl had started, later.
+      const missing = h.procsFiles(ctr.cgroup!).filter((f) => !readFileSync(f, 'utf8').split('\n').includes(String(ctr.pid)));
+      t.same(missing, [], `${io.type}: init ${ctr.pid} is listed in every cgroup.procs when launch() resolves`);
+      await ctr.destroy();
+    }
+  });
+
+  t.test('a SIGTERM sent right after launch() reaches the command (the init drops nothing while perl starts)', async (t) => {
+    const { c } = setup(t);
+    const { ctr } = await run(c, 'task-early-term', 'exec sleep 300');
+    t.ok(ctr.kill('SIGTERM'), 'sent at once');
+    // Before the fix the init, PID 1 without a handler yet, silently dropped it: sleep 300 ran on.
+    const end = await within(ctr.wait(), 5000, 'the container to end on the early SIGTERM');
+    t.same({ exitCode: end.exitCode, signal: end.signal }, { exitCode: null, signal: 15 }, 'the command died of SIGTERM');
+  });
+
   t.test("the init reaps orphans: a double-forked child leaves no zombie", async (t) => {
     const { c } = setup(t);
     const { ctr, out } = await run(c, 'task-zombie', [
@@ -155,11 +175,10 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { c } = setup(t);
     const { ctr } = await run(c, 'task-oom-child', 'perl -e \'my $x = "a" x (256 * 1024 * 1024)\'; exec sleep 300', { resources: { cpus: 0.5, mem: 32, limits: { mem: 48 } } });
     // The shell goes on to `sleep 300`: wait() resolving at all means the destroy ended it.
-    // TODO(containerizer wiring): under heavy load the reported status is sometimes an exit,
-    // not SIGKILL (the init is killed before it writes its status file); settle it when
-    // tasks run in containers, where the TaskStatus depends on it.
+    // Whichever came first (the init's status line, our SIGKILL of the init), a limited
+    // container reports SIGKILL, as Mesos' destroyed container does.
     const end = await ctr.wait();
-    t.notSame({ exitCode: end.exitCode, signal: end.signal }, { exitCode: 0, signal: null }, `the surviving shell did not end by itself (${JSON.stringify(end)})`);
+    t.same({ exitCode: end.exitCode, signal: end.signal, waitStatus: end.waitStatus }, { exitCode: null, signal: 9, waitStatus: 9 }, `destroyed: SIGKILL (${JSON.stringify(end)})`);
     t.match(end.limitation?.message, /^Memory limit exceeded: Requested: 48MB Maximum Used: /);
   });
 

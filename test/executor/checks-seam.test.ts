@@ -8,6 +8,9 @@ import { AgentEmulator } from '../../agent/emulator.js';
 import { createLogger } from '../../common/logger.js';
 import type { mesos } from '../../proto/codec.js';
 import type { TaskCheckContext, TaskCheckFactory } from '../../contracts/checks.js';
+import { ISOLATION_LABEL } from '../../contracts/task-view.js';
+import { Containerizer } from '../../containerizer/containerizer.js';
+import { NO_ISOLATION } from '../../containerizer/isolation.js';
 import { parseExecutorEnvironment } from '../../executor/env.js';
 import { Executor } from '../../executor/executor.js';
 import { fixture, killPolicy, quietLogger, shellTask, startInProcessExecutor, uniqueId } from '../helpers/tasks.js';
@@ -67,12 +70,14 @@ async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = 
   const agent = await AgentEmulator.start({ logger: quietLogger(), subscriptionBackoffMax: '100ms', ...agentOptions });
   t.teardown(() => agent.close());
   const fake = fakeFactory();
+  const containerizer = new Containerizer({ isolation: NO_ISOLATION });
   const config = parseExecutorEnvironment(agent.executorEnvironment({ MESOS_SIDECAR_ENCODING: encoding }));
   const executor = new Executor({
     config,
     logger: createLogger({ name: 'executor', level: process.env.MESOS_SIDECAR_TEST_LOG_LEVEL ?? 'silent' }),
     checkFactory: fake.factory,
     extraStatusLabels: [SWITCHBOARD_LABEL],
+    containerizer,
   });
   const subscribed = agent.waitForSubscribed();
   const exited = executor.run();
@@ -85,7 +90,7 @@ async function inProcess(t: Test, encoding: 'json' | 'protobuf', agentOptions = 
     }
   });
   await subscribed;
-  return { agent, executor, exited, ...fake };
+  return { agent, executor, exited, containerizer, ...fake };
 }
 
 const httpCheck: mesos.CheckInfo = { type: 'HTTP', http: { port: 1 } };
@@ -93,7 +98,7 @@ const healthCheck: mesos.HealthCheck = { type: 'COMMAND', command: { value: 'tru
 
 for (const encoding of ['json', 'protobuf'] as const) {
   t.test(`${encoding}: check, health and readiness updates are copies of the last status`, async (t) => {
-    const { agent, created, exited, executor } = await inProcess(t, encoding);
+    const { agent, created, exited, executor, containerizer } = await inProcess(t, encoding);
     const id = uniqueId('checked');
     agent.launch(shellTask(id, `exec ${fixture('sleeper.sh')}`, { check: httpCheck, health_check: healthCheck }));
     const runner = await created(id);
@@ -101,7 +106,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const starting = agent.updates[0]!.status;
     for (const s of [starting, running]) {
       t.same(s.check_status, { type: 'HTTP', http: {} }, `${s.state} carries the empty check status`);
-      t.same(s.labels?.labels, [SWITCHBOARD_LABEL], `${s.state} carries the extra label`);
+      t.same(s.labels?.labels, [SWITCHBOARD_LABEL, { key: ISOLATION_LABEL, value: 'none' }], `${s.state} carries the extra label and the task's isolation`);
       t.notOk('healthy' in s);
     }
     t.equal(runner.context.workingDirectory, path.join(agent.sandbox, 'tasks', id), 'checks run in the task sandbox');
@@ -123,7 +128,7 @@ for (const encoding of ['json', 'protobuf'] as const) {
     const ready = await agent.waitForUpdate((s) => s.task_id.value === id && s.message === 'ready');
     t.notOk('reason' in ready, 'readiness updates carry no reason');
     t.equal(ready.healthy, true, 'and keep the last health');
-    t.same(ready.labels?.labels?.map((l) => l.key), [SWITCHBOARD_LABEL.key, 'mesos-sidecar.readiness.ready'], 'labels merged');
+    t.same(ready.labels?.labels?.map((l) => l.key), [SWITCHBOARD_LABEL.key, ISOLATION_LABEL, 'mesos-sidecar.readiness.ready'], 'labels merged');
 
     // The switchboard seam sees the same task.
     const containerId = running.container_status!.container_id!;
@@ -132,6 +137,9 @@ for (const encoding of ['json', 'protobuf'] as const) {
     t.equal(view?.taskId, id);
     t.ok(view?.pid && view.pid > 0, 'a running task exposes its process group leader');
     t.equal(view?.terminated, false);
+    t.equal(runner.context.container?.containerizer, containerizer, "COMMAND checks get the executor's containerizer");
+    t.equal(runner.context.container?.parent, view?.container, "and the task's container as their parent");
+    t.equal(view?.container?.id, containerId.value, 'the container is named by the task container id');
 
     agent.kill(id);
     const killed = await agent.waitForTerminal(id);

@@ -1,14 +1,19 @@
 // KILL through the real wire and real processes: SIGTERM to the task's process group,
 // SIGKILL after the grace period, TASK_KILLING first, TASK_KILLED last. The kill policy's
 // decisions (repeated KILL, capabilities, max_completion_time) are step tests (steps.test.ts).
+// Tasks here run without isolation (MESOS_SIDECAR_ISOLATION=none): the fixtures report their
+// pids as the host sees them, and the process-group path is the one an unprivileged
+// executor takes. Kills of real containers: containers.test.ts.
 import t from 'tap';
 import path from 'node:path';
 import { ENCODINGS, fixture, killPolicy, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { processGone, until, waitForFile } from '../helpers/wait.js';
 
+const NO_ISOLATION = { MESOS_SIDECAR_ISOLATION: 'none' };
+
 for (const encoding of ENCODINGS) {
   t.test(`${encoding}: a task ignoring SIGTERM is SIGKILLed after its 300 ms grace and ends TASK_KILLED`, async (t) => {
-    const { agent, exec } = await startExecutor(t, encoding);
+    const { agent, exec } = await startExecutor(t, encoding, {}, NO_ISOLATION);
     const id = uniqueId('stubborn');
     agent.launch(shellTask(id, `exec ${fixture('ignore-term.sh')}`, { kill_policy: killPolicy(300) }));
     const pid = Number(await waitForFile(path.join(agent.sandbox, 'tasks', id, 'pid')));
@@ -26,7 +31,7 @@ for (const encoding of ENCODINGS) {
   });
 
   t.test(`${encoding}: KILL's own kill_policy overrides the TaskInfo's, and grandchildren die too`, async (t) => {
-    const { agent } = await startExecutor(t, encoding);
+    const { agent } = await startExecutor(t, encoding, {}, NO_ISOLATION);
     const id = uniqueId('family');
     agent.launch(shellTask(id, `exec ${fixture('grandchild.sh')}`, { kill_policy: killPolicy(60_000) }));
     const grandchild = Number(await waitForFile(path.join(agent.sandbox, 'tasks', id, 'grandchild.pid')));

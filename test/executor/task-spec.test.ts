@@ -5,9 +5,11 @@ import { msToDurationInfo } from '../../common/duration.js';
 import type { ParsedTaskChecks } from '../../contracts/checks.js';
 import type { mesos } from '../../proto/codec.js';
 import { commandInfoOf, parseTaskSpec, TaskSpecError, type TaskSpecOptions } from '../../executor/task-spec.js';
-import { argvTask, killPolicy, shellTask } from '../helpers/tasks.js';
+import { argvTask, killPolicy, scalarResource, shellTask } from '../helpers/tasks.js';
 
 const json: TaskSpecOptions = { contentType: 'application/json' };
+
+const scalar = scalarResource;
 
 function spec(info: mesos.TaskInfo, options: TaskSpecOptions = json) {
   const parsed = parseTaskSpec(info, options);
@@ -26,6 +28,12 @@ t.test('a shell task: defaults everywhere', async (t) => {
   t.strictSame(s.checks, { kind: 'none' });
   t.equal(s.checkStatus, undefined);
   t.strictSame(s.environment, []);
+});
+
+t.test('resources and limits become the container\'s: summed per name, mem below 32 MB kept as asked', async (t) => {
+  const s = spec(shellTask('r', 'true', { resources: [scalar('cpus', 0.5), scalar('mem', 16), scalar('mem', 8), scalar('disk', 100)], limits: { cpus: { value: 2 } } }));
+  t.strictSame(s.resources, { limits: { cpus: 2 }, cpus: 0.5, mem: 24 });
+  t.strictSame(spec(shellTask('none', 'true')).resources, { limits: {} }, 'no resources: no limits');
 });
 
 t.test('shell absent means the shell form; shell false is an argv with arguments[0] as argv[0]', async (t) => {
@@ -105,6 +113,18 @@ const refusals: Array<[string, mesos.TaskInfo, string, 'TASK_ERROR' | 'TASK_FAIL
     'TASK_ERROR',
     /window_size\.rows must be between 1 and 65535, got 70000$/,
   ],
+  // resources: what the master's validation refuses (containerizer/resources.ts)
+  ...(
+    [
+      ['negative cpus', [scalar('cpus', -1)], undefined, 'TaskInfo.resources.cpus', /^Invalid resource 'TaskInfo\.resources\.cpus': must not be negative, got -1$/],
+      ['NaN mem', [scalar('mem', Number.NaN)], undefined, 'TaskInfo.resources.mem', /^Invalid resource 'TaskInfo\.resources\.mem': expected a number, got NaN$/],
+      ['infinite mem', [scalar('mem', Number.POSITIVE_INFINITY)], undefined, 'TaskInfo.resources.mem', /must be finite$/],
+      ['mem as a RANGES', [{ name: 'mem', type: 'RANGES' as const, ranges: { range: [] } }], undefined, 'TaskInfo.resources[0].mem', /expected a SCALAR, got RANGES$/],
+      ['a limit below its request', [scalar('mem', 64)], { mem: { value: 32 } }, 'TaskInfo.limits.mem', /^Invalid resource 'TaskInfo\.limits\.mem': limit 32 is below the request 64$/],
+      ['a limit on disk', [scalar('mem', 64)], { disk: { value: 10 } }, 'TaskInfo.limits.disk', /only 'cpus' and 'mem' may be limited$/],
+      ['a negative limit', [], { cpus: { value: -2 } }, 'TaskInfo.limits.cpus', /must not be negative, got -2$/],
+    ] as Array<[string, mesos.Resource[], mesos.TaskInfo['limits'], string, RegExp]>
+  ).map(([name, resources, limits, field, message]): [string, mesos.TaskInfo, string, 'TASK_ERROR', RegExp] => [name, shellTask('res', 'true', { resources, ...(limits ? { limits } : {}) }), field, 'TASK_ERROR', message]),
 ];
 
 t.test('every refusal names its field', async (t) => {

@@ -10,7 +10,7 @@ import type { KillRequest } from '../../executor/kill-cause.js';
 import { shellTask } from '../helpers/tasks.js';
 
 const clock = new ManualClock();
-const process: LaunchedProcess = { pid: 4242, exited: new Promise(() => {}) };
+const process: LaunchedProcess = { pid: 4242, exited: new Promise(() => {}), kill: () => {}, destroy: () => {} };
 const scheduler = (graceMs: number): KillRequest => ({ graceMs, cause: { kind: 'scheduler' } });
 
 function newTask(): Task {

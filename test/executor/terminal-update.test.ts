@@ -1,9 +1,11 @@
 // Every row of the terminal-update decision: the command executor's `reaped` and the
 // default executor's `waited` (upstream src/launcher/executor.cpp, default_executor.cpp),
-// plus the causes only mesos-sidecar has (invalid TaskInfo, group health flag).
+// plus the causes only mesos-sidecar has (invalid TaskInfo, group health flag), and the
+// container's memory limitation and launch failure.
 import t from 'tap';
 import { decideTerminalUpdate, takesGroupDown, type TaskOutcome, type TerminalUpdate } from '../../executor/terminal-update.js';
 import type { KillCause } from '../../executor/kill-cause.js';
+import type { ContainerLimitation } from '../../containerizer/memory-limitation.js';
 
 const exited0 = { code: 0, signal: null };
 const exited3 = { code: 3, signal: null };
@@ -17,6 +19,12 @@ const exit = (e: { code: number | null; signal: NodeJS.Signals | number | null }
   killCause,
   groupUnhealthy,
 });
+const OOM: ContainerLimitation = {
+  resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 47.9 }, role: '*' }],
+  message: 'Memory limit exceeded: Requested: 48MB Maximum Used: 49049600B\n\nMEMORY STATISTICS: \ncache 0\n\n',
+  reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+};
+const limited = (killCause: KillCause | undefined): TaskOutcome => ({ kind: 'exited', exit: sigkill, killCause, groupUnhealthy: false, limitation: OOM });
 const health: KillCause = { kind: 'health', description: 'HTTP health check failed 3 of 3: status 503' };
 const sibling = (siblingHealthKill: boolean): KillCause => ({ kind: 'group', siblingId: 'migrate', siblingHealthKill });
 
@@ -65,6 +73,17 @@ const rows: Array<[string, TaskOutcome, TerminalUpdate]> = [
     'unencodable TaskInfo kill → FAILED + REASON_TASK_INVALID',
     exit(sigterm, { kind: 'invalid', message: 'TaskInfo cannot be encoded: bad enum' }),
     { state: 'TASK_FAILED', message: 'Command terminated with signal Terminated (TaskInfo cannot be encoded: bad enum)', reason: 'REASON_TASK_INVALID' },
+  ],
+  // the container was destroyed for its memory limit: the agent's state, reason and
+  // limitation win over ours, its message follows the wait text (containers.md §3 step 3)
+  ['memory limitation → FAILED + reason + limitation', limited(undefined), { state: 'TASK_FAILED', message: `Command terminated with signal Killed: ${OOM.message}`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY', limitation: { resources: OOM.resources } }],
+  ['memory limitation while a KILL was under way → still FAILED', limited({ kind: 'scheduler' }), { state: 'TASK_FAILED', message: `Command terminated with signal Killed: ${OOM.message}`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY', limitation: { resources: OOM.resources } }],
+  ['memory limitation of a group member being killed → FAILED', limited(sibling(false)), { state: 'TASK_FAILED', message: `Command terminated with signal Killed: ${OOM.message}`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY', limitation: { resources: OOM.resources } }],
+  // the init could not start the command: its words
+  [
+    "the init's exec failure → FAILED with its words",
+    { kind: 'exited', exit: { code: 127, signal: null }, killCause: undefined, groupUnhealthy: false, launchFailure: "cannot execute '/sandbox/run.sh': Permission denied" },
+    { state: 'TASK_FAILED', message: "Failed to launch container: cannot execute '/sandbox/run.sh': Permission denied" },
   ],
   // start failures
   [

@@ -11,7 +11,7 @@ import type { LaunchedProcess, LaunchSpec, ProcessExit, ProcessLauncher } from '
 import type { UpdateSnapshot } from '../../executor/status-updates.js';
 import type { executor, mesos } from '../../proto/codec.js';
 
-/** How a fake process reacts to a signal to its group. */
+/** How a fake process reacts to a signal to its command (destroy() always ends it). */
 export type SignalBehaviour = 'obeys-sigterm' | 'ignores-sigterm';
 
 export interface FakeProcess {
@@ -34,6 +34,7 @@ const START = 1_700_000_000_000;
 const FIRST_FAKE_PID = 10_000_000;
 
 export class FakeLauncher implements ProcessLauncher {
+  readonly isolation = 'none';
   readonly processes = new Map<string, FakeProcess>();
   readonly #byPid = new Map<number, FakeProcess>();
   #nextPid = FIRST_FAKE_PID;
@@ -41,6 +42,12 @@ export class FakeLauncher implements ProcessLauncher {
   readonly behaviours = new Map<string, SignalBehaviour>();
   /** Task ids whose launch rejects with this error. */
   readonly failures = new Map<string, Error>();
+  /** Called for every kill(signal) of a handle; destroy() is recorded as SIGKILL (it kills all of the container). */
+  readonly #record: (pid: number, signal: NodeJS.Signals) => void;
+
+  constructor(record: (pid: number, signal: NodeJS.Signals) => void = () => {}) {
+    this.#record = record;
+  }
 
   async launch(spec: LaunchSpec): Promise<LaunchedProcess> {
     const failure = this.failures.get(spec.taskId);
@@ -53,11 +60,11 @@ export class FakeLauncher implements ProcessLauncher {
       pid,
       spec,
       behaviour: this.behaviours.get(spec.taskId) ?? 'obeys-sigterm',
-      exit: ({ code = null, signal = null }) => {
+      exit: ({ code = null, signal = null, ...rest }) => {
         if (ended) return;
         ended = true;
         const waitStatus = signal !== null ? (typeof signal === 'number' ? signal : SIGNALS[signal] ?? 0) : (code ?? 0) << 8;
-        resolve({ code, signal, waitStatus });
+        resolve({ code, signal, waitStatus, ...rest });
       },
       get ended() {
         return ended;
@@ -65,10 +72,14 @@ export class FakeLauncher implements ProcessLauncher {
     };
     this.processes.set(spec.taskId, proc);
     this.#byPid.set(pid, proc);
-    return { pid, exited };
+    const signal = (sig: NodeJS.Signals): void => {
+      this.#record(pid, sig);
+      this.deliver(pid, sig);
+    };
+    return { pid, exited, kill: signal, destroy: () => signal('SIGKILL') };
   }
 
-  /** What a signal to the group does to its fake leader. */
+  /** What a signal does to the fake process. */
   deliver(pid: number, signal: NodeJS.Signals): void {
     const proc = this.#byPid.get(pid);
     if (!proc || proc.ended) return;
@@ -187,7 +198,7 @@ export interface StepHarness {
   launchGroup(tasks: mesos.TaskInfo[]): Promise<void>;
   kill(taskId: string, graceMs?: number): Promise<void>;
   /** The task's fake process ends by itself (exit code or signal). */
-  exit(taskId: string, exit: { code?: number; signal?: NodeJS.Signals }): Promise<void>;
+  exit(taskId: string, exit: Partial<ProcessExit>): Promise<void>;
   states(taskId: string): mesos.TaskState[];
   terminal(taskId: string): mesos.TaskStatus | undefined;
 }
@@ -195,7 +206,7 @@ export interface StepHarness {
 export interface StepOptions {
   env?: Record<string, string>;
   capabilities?: mesos.FrameworkInfo.Capability.Type[];
-  executor?: Partial<Omit<ExecutorOptions, 'config' | 'clock' | 'launcher' | 'transport' | 'signalGroup'>>;
+  executor?: Partial<Omit<ExecutorOptions, 'config' | 'clock' | 'launcher' | 'transport'>>;
 }
 
 /** A subscribed executor on fakes; the first SUBSCRIBE has been answered when it resolves. */
@@ -215,8 +226,8 @@ export async function startStepExecutor(options: StepOptions = {}): Promise<Step
     MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '5secs',
     ...options.env,
   });
-  const launcher = new FakeLauncher();
   const signals: RecordedSignal[] = [];
+  const launcher = new FakeLauncher((pid, signal) => signals.push({ pid, signal, at: clock.now() - START }));
   const subscribed: executor.Event.Subscribed = {
     executor_info: { executor_id: { value: config.executorId }, command: { value: 'mesos-sidecar-executor' } },
     framework_info: {
@@ -235,10 +246,6 @@ export async function startStepExecutor(options: StepOptions = {}): Promise<Step
     config,
     clock,
     launcher,
-    signalGroup: (pid, signal) => {
-      signals.push({ pid, signal, at: clock.now() - START });
-      launcher.deliver(pid, signal);
-    },
     transport: (o) => (agent = new FakeTransport(o, clock, subscribed)),
   });
   let code: number | undefined;

@@ -33,6 +33,11 @@ export function shellTask(id: string, command: string, extra: Partial<mesos.Task
   };
 }
 
+/** A scalar TaskInfo resource (`cpus`, `mem` in MB). */
+export function scalarResource(name: string, value: number): mesos.Resource {
+  return { name, type: 'SCALAR', scalar: { value } };
+}
+
 export function argvTask(id: string, argv: string[], extra: Partial<mesos.TaskInfo> = {}): mesos.TaskInfo {
   return {
     name: id,
