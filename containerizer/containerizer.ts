@@ -266,6 +266,7 @@ class ContainerImpl implements Container {
   #limitation: ContainerLimitation | undefined;
   #watch: TimerHandle | undefined;
   #destroying: Promise<void> | undefined;
+  #killedByUs = false;
   /** Set once the spawned process exited: its pids may be reused, so never signal them again. */
   #exited = false;
   #termination!: Promise<ContainerTermination>;
@@ -344,6 +345,9 @@ class ContainerImpl implements Container {
     // A limited container is destroyed (MesosContainerizerProcess::limited): its status is
     // SIGKILL whether the kernel's OOM kill, our destroy or the command's own exit came first.
     if (this.#limitation) [exitCode, signal] = [null, 9];
+    // The init died by our SIGKILL before it could write a status: the outer process's exit
+    // (unshare's or nsenter's own code) says nothing about the command, which was killed.
+    else if (!status && this.#killedByUs && (this.isolation.namespaces || this.isolation.cgroups)) [exitCode, signal] = [null, 9];
     return {
       exitCode, signal, waitStatus: rawWaitStatus(exitCode, signal),
       ...(this.#limitation ? { limitation: this.#limitation } : {}), ...(launchFailure ? { launchFailure } : {}),
@@ -395,6 +399,8 @@ class ContainerImpl implements Container {
 
   /** Every process goes: the pid namespace with its init, the cgroup tree member by member. */
   #killAll(): Promise<void> {
+    // Killed by us while it still ran: what the init could not report is our SIGKILL.
+    if (!this.#exited) this.#killedByUs = true;
     this.#destroying ??= (async () => {
       for (const pid of this.#exited ? [] : [this.pid, this.outerPid]) {
         try {
