@@ -284,11 +284,25 @@ class ContainerImpl implements Container {
     }, ms);
   }
 
+  /**
+   * The task's limitation, read now rather than at the next poll: a session's process the
+   * kernel killed for the task's limit ends before the poll sees it. Mesos destroys the
+   * task and gives its sessions the same termination; so do we.
+   */
+  limitedNow(): ContainerLimitation | undefined {
+    const cg = this.owner.cgroupsIsolator;
+    if (this.#limitation || this.done || !cg || !this.cgroup) return this.#limitation;
+    this.#limitation = cg.memoryLimitation(this.cgroup);
+    if (this.#limitation) void this.destroy();
+    return this.#limitation;
+  }
+
   async #finish(outer: OuterExit): Promise<ContainerTermination> {
     this.owner.clock.clearTimeout(this.#watch);
     const cg = this.owner.cgroupsIsolator;
-    // Read the OOM state before the cgroup goes away with the cleanup below.
-    if (cg && this.cgroup && !this.parent) this.#limitation ??= cg.memoryLimitation(this.cgroup);
+    // Read the OOM state before the cgroup goes away with the cleanup below. A session has
+    // no limit of its own: its task's limit is what the kernel enforced on it.
+    if (cg && this.cgroup) this.#limitation ??= this.parent ? this.parent.limitedNow() : cg.memoryLimitation(this.cgroup);
     this.#exited = true;
     await this.#killAll();
     this.done = true;

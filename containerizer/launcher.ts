@@ -78,7 +78,8 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
   const ids = r.useInit ? {} : { ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) };
   if (r.io.type === 'pty') {
     // The process module's terminal: output read to its real EOF, input with backpressure.
-    const terminal = spawnTerminal({ file: argv.file, args: argv.args, env: r.env, cwd: r.cwd, columns: r.io.columns, rows: r.io.rows, ...ids });
+    // name: node-pty sets TERM from it, over the one in env.
+    const terminal = spawnTerminal({ file: argv.file, args: argv.args, env: r.env, cwd: r.cwd, name: r.env.TERM ?? 'xterm', columns: r.io.columns, rows: r.io.rows, ...ids });
     const exited = new Promise<OuterExit>((resolve) => terminal.onExit(({ code, signal }) => resolve({ code, signal })));
     return { outerPid: terminal.pid, exited, terminal };
   }

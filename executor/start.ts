@@ -2,6 +2,7 @@
 // the executor with the checks engine, and starts the IO switchboard when the operator
 // configured credentials for it.
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createLogger, type Logger } from '../common/logger.js';
 import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
@@ -13,6 +14,8 @@ import { Executor } from './executor.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
+import { Containerizer } from '../containerizer/containerizer.js';
+import { chooseIsolation, describe, parseIsolationSetting, probeIsolationFacts } from '../containerizer/isolation.js';
 
 /** Exit code for a broken configuration (missing or malformed MESOS_* variable, ...). */
 export const EXIT_BAD_ENVIRONMENT = 2;
@@ -60,12 +63,27 @@ async function main(): Promise<number> {
   const extraStatusLabels: mesos.Label[] = [];
   const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, ...(tls ? { tls } : {}) });
 
+  // One containerizer per executor (containerizer/README.md, "How to wire it", step 1).
+  let containerizer: Containerizer;
+  try {
+    const setting = parseIsolationSetting(process.env.MESOS_SIDECAR_ISOLATION);
+    const { facts, hierarchy } = probeIsolationFacts();
+    const choice = chooseIsolation(facts, setting);
+    logger.info({ isolation: describe(choice), reason: choice.reason }, 'container isolation');
+    containerizer = new Containerizer({ isolation: choice, ...(hierarchy ? { hierarchy } : {}), runtimeDir: path.join(config.sandbox, '.containers') });
+    const removed = await containerizer.recover();
+    if (removed.length > 0) logger.warn({ cgroups: removed }, 'removed cgroups a previous run left behind');
+  } catch (err) {
+    if (err instanceof SidecarError) return configError(logger, err);
+    throw err;
+  }
+
   let switchboard: Switchboard | undefined;
   // A remote shell is opt-in: served only when the operator configured credentials.
   if (switchboardConfigured(process.env)) {
     try {
       const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
-      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });
+      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger, containerizer });
     } catch (err) {
       if (err instanceof SidecarError) return configError(logger, err);
       throw err;
@@ -114,6 +132,7 @@ async function main(): Promise<number> {
     }
   }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
+  await containerizer.shutdown().catch((err: unknown) => logger.warn({ err }, 'containers were not all destroyed'));
   return code;
 }
 
