@@ -285,14 +285,15 @@ class ContainerImpl implements Container {
   }
 
   /**
-   * The task's limitation, read now rather than at the next poll: a session's process the
-   * kernel killed for the task's limit ends before the poll sees it. Mesos destroys the
-   * task and gives its sessions the same termination; so do we.
+   * The task's limitation, read now rather than at the next poll, when its session
+   * `session` (a cgroup path) ends: a session's process the kernel killed for the task's
+   * limit ends before the poll could see it, and v1 counts that kill in the session's
+   * cgroup only. Mesos destroys the task and gives its sessions the same termination.
    */
-  limitedNow(): ContainerLimitation | undefined {
+  limitedNow(session: string): ContainerLimitation | undefined {
     const cg = this.owner.cgroupsIsolator;
     if (this.#limitation || this.done || !cg || !this.cgroup) return this.#limitation;
-    this.#limitation = cg.memoryLimitation(this.cgroup);
+    this.#limitation = cg.memoryLimitation(this.cgroup) ?? cg.memoryLimitation(this.cgroup, session);
     if (this.#limitation) void this.destroy();
     return this.#limitation;
   }
@@ -302,7 +303,7 @@ class ContainerImpl implements Container {
     const cg = this.owner.cgroupsIsolator;
     // Read the OOM state before the cgroup goes away with the cleanup below. A session has
     // no limit of its own: its task's limit is what the kernel enforced on it.
-    if (cg && this.cgroup) this.#limitation ??= this.parent ? this.parent.limitedNow() : cg.memoryLimitation(this.cgroup);
+    if (cg && this.cgroup) this.#limitation ??= this.parent ? this.parent.limitedNow(this.cgroup) : cg.memoryLimitation(this.cgroup);
     this.#exited = true;
     await this.#killAll();
     this.done = true;

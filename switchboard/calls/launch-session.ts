@@ -90,11 +90,11 @@ async function startSession(state: SwitchboardState, task: TaskView, parent: mes
   try {
     return await ExecSession.start({ ...launch, containerizer });
   } catch (err) {
-    if (err instanceof ParentGoneError) throw destroying(parent);
-    if (err instanceof ContainerStateError) {
-      // The value names a container of another task: ids are unique per containerizer.
-      if (!task.container || containerizer.containers.has(launch.containerId.value)) throw badRequest(err.message);
-      if (!containerizer.containers.has(task.container.id)) throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
+    // The value names a container of another task: ids are unique per containerizer.
+    if (err instanceof ContainerStateError && (!task.container || containerizer.containers.has(launch.containerId.value))) throw badRequest(err.message);
+    if (err instanceof ContainerStateError || err instanceof ParentGoneError) {
+      // Gone entirely, or still being destroyed (MesosContainerizerProcess::launch's words).
+      if (!containerizer.containers.has(task.container!.id)) throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
       throw destroying(parent);
     }
     if (err instanceof LaunchError) throw badRequest(`Failed to launch: ${err.message}`);
