@@ -3,6 +3,7 @@
 // the task's), under a PTY or with three pipes. When the session ends its container is
 // destroyed, as Mesos destroys a session container; without isolation that is the
 // session's own process group.
+import { createHash } from 'node:crypto';
 import { accessSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Clock } from '../common/clock.js';
@@ -10,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskView } from '../contracts/task-view.js';
-import type { Container, Containerizer } from '../containerizer/containerizer.js';
+import { CGROUP_SEPARATOR, type Container, type Containerizer } from '../containerizer/containerizer.js';
 import type { ContainerLimitation } from '../containerizer/memory-limitation.js';
 import type { AttachTarget, OutputListener, OutputStream } from './attach-target.js';
 import { containerIdText } from './container-id.js';
@@ -33,7 +34,6 @@ type SessionState =
   | { kind: 'terminated'; termination: Termination };
 
 interface Producer {
-  readonly pid: number | undefined;
   write(data: Buffer): Promise<void>;
   closeStdin(): void;
   resize(columns: number, rows: number): void;
@@ -95,6 +95,17 @@ function taskRoot(container: Container | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The session's name in the containerizer (its cgroup's last component): the id's value,
+ * as Mesos names the cgroup, unless the value has characters a cgroup name should not
+ * (Mesos allows `:`, `@`, ...) or another task's session has it (the containerizer's names
+ * are flat): then a digest of the whole id.
+ */
+export function containerName(id: mesos.ContainerID, containerizer: Containerizer): string {
+  if (/^[A-Za-z0-9_-]{1,242}$/.test(id.value) && id.value !== CGROUP_SEPARATOR && id.value !== 'leaf' && !containerizer.containers.has(id.value)) return id.value;
+  return `session-${createHash('sha256').update(containerIdText(id)).digest('hex').slice(0, 32)}`;
 }
 
 /** Thrown when the task's container is gone before its session could start. */
@@ -186,7 +197,7 @@ export class ExecSession implements AttachTarget {
     const size = launch.ttyInfo?.window_size;
     const usable = size !== undefined && size.columns > 0 && size.rows > 0;
     const container = await launch.containerizer.launch({
-      id: launch.containerId.value,
+      id: containerName(launch.containerId, launch.containerizer),
       ...(launch.task.container ? { parent: launch.task.container } : {}),
       file: plan.file, args: plan.args, argv0: plan.argv0, env: plan.env, cwd: plan.cwd, ...plan.user,
       io: tty ? { type: 'pty', columns: usable ? size.columns : 80, rows: usable ? size.rows : 24 } : { type: 'pipe' },
@@ -242,7 +253,7 @@ export class ExecSession implements AttachTarget {
         this.#finish({ exitStatus: rawWaitStatus(failure.exitCode, null) });
       });
     const nothing = () => {};
-    return { pid: undefined, write: async () => {}, closeStdin: nothing, resize: nothing, pause: nothing, resume: nothing };
+    return { write: async () => {}, closeStdin: nothing, resize: nothing, pause: nothing, resume: nothing };
   }
 
   #outputClosed!: Promise<void>;
@@ -264,7 +275,6 @@ export class ExecSession implements AttachTarget {
       }),
     );
     return {
-      pid: container.pid,
       write: (data) => term.write(data),
       closeStdin: () => {},
       // A 0 × 0 size (the upstream CLI sends one first, to force a redraw) cannot be set
@@ -293,7 +303,6 @@ export class ExecSession implements AttachTarget {
       child.once('close', () => this.#clock.clearTimeout(limit));
     });
     return {
-      pid: container.pid,
       write: (data) =>
         new Promise<void>((resolve, reject) => {
           const stdin = child.stdin!;

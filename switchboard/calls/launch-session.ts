@@ -70,7 +70,7 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
   stream.onEnd((end) => {
     // Lifetime = connection: a dropped client destroys the session's whole group.
     if (end !== 'completed') {
-      logger.info({ end }, 'session connection closed before the session ended; killing its process group');
+      logger.info({ end }, 'session connection closed before the session ended; destroying its container');
       session.destroy();
     }
   });
@@ -90,8 +90,7 @@ async function startSession(state: SwitchboardState, task: TaskView, parent: mes
   try {
     return await ExecSession.start({ ...launch, containerizer });
   } catch (err) {
-    // The value names a container of another task: ids are unique per containerizer.
-    if (err instanceof ContainerStateError && (!task.container || containerizer.containers.has(launch.containerId.value))) throw badRequest(err.message);
+    if (err instanceof ContainerStateError && !task.container) throw badRequest(err.message);
     if (err instanceof ContainerStateError || err instanceof ParentGoneError) {
       // Gone entirely, or still being destroyed (MesosContainerizerProcess::launch's words).
       if (!containerizer.containers.has(task.container!.id)) throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
