@@ -260,8 +260,13 @@ export class ExecSession implements AttachTarget {
 
   /** Terminates once the output is read to its end and the container is destroyed. */
   async #finishWith(container: Container): Promise<void> {
-    const [end] = await Promise.all([container.wait(), this.#outputClosed]);
-    this.#finish({ exitStatus: end.waitStatus, ...(end.limitation ? { limitation: end.limitation } : {}) });
+    const ended = container.wait().catch((err: unknown) => {
+      // A cgroup that would not empty or go away: the session still ends, its status unknown.
+      this.#logger.error({ err }, 'session container was not cleaned up');
+      return undefined;
+    });
+    const [end] = await Promise.all([ended, this.#outputClosed]);
+    this.#finish({ exitStatus: end?.waitStatus, ...(end?.limitation ? { limitation: end.limitation } : {}) });
   }
 
   #readTerminal(container: Container): Producer {
@@ -292,16 +297,22 @@ export class ExecSession implements AttachTarget {
     child.stdin!.on('error', (err) => this.#logger.debug({ err }, 'session stdin error'));
     child.stdout!.on('data', (c: Buffer) => this.#emit('STDOUT', c));
     child.stderr!.on('data', (c: Buffer) => this.#emit('STDERR', c));
-    this.#outputClosed = new Promise((resolve) => child.once('close', () => resolve()));
-    child.on('exit', (code, signal) => {
+    // The container was launched a few event-loop turns ago: a quick command may have
+    // exited, and its output closed, before these listeners exist.
+    const closed = () => child.stdout!.closed && child.stderr!.closed;
+    this.#outputClosed = closed() ? Promise.resolve() : new Promise((resolve) => child.once('close', () => resolve()));
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
       this.#mainExited(rawWaitStatus(code, signal));
+      if (closed()) return;
       const limit = this.#clock.setTimeout(() => {
         this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
         child.stdout!.destroy();
         child.stderr!.destroy();
       }, OUTPUT_DRAIN_LIMIT_MS);
       child.once('close', () => this.#clock.clearTimeout(limit));
-    });
+    };
+    if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
+    else child.once('exit', exited);
     return {
       write: (data) =>
         new Promise<void>((resolve, reject) => {

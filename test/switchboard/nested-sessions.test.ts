@@ -98,22 +98,17 @@ for (const encoding of ENCODINGS) {
       });
     }
 
-    await t.test("ids Mesos allows but a cgroup name should not, or that another task's session has, still get a nested session", async (t) => {
+    await t.test("ids Mesos allows but a cgroup name should not, or that another container of the executor has, still get a nested session", async (t) => {
       const other = await fx.containerTask(`other-${encoding.length}`, 'exec sleep 1000');
-      const odd = { value: `odd:${process.pid}@x+y`, parent: task.containerId };
-      const shared = sessionId(task);
-      const twin = { value: shared.value, parent: other.containerId };
-      const hold = await open(shared, { value: 'echo up; exec sleep 1000' });
-      const held = collect(hold.records);
-      for (const [id, owner] of [[odd, task], [twin, other]] as const) {
+      const odd = { value: `odd:${process.pid}-${encoding.length}@x+y`, parent: task.containerId };
+      // The containerizer's names are flat: this value is the other task's container.
+      const twin = { value: other.containerId.value, parent: task.containerId };
+      for (const id of [odd, twin]) {
         const s = await open(id, { value: 'cat /proc/self/cgroup' });
         const out = await collect(s.records);
-        t.match(out.stdout.toString(), new RegExp(`${TEST_CGROUP_ROOT}/${owner.containerId.value}/mesos/session-[0-9a-f]{32}\n`), `${id.value}: nested under ${owner.taskId}, named by a digest`);
+        t.match(out.stdout.toString(), new RegExp(`${TEST_CGROUP_ROOT}/${task.containerId.value}/mesos/session-[0-9a-f]{32}\n`), `${id.value}: nested under the task, named by a digest`);
         t.equal(await fx.client.wait(id, 'WAIT_NESTED_CONTAINER', encoding), 0);
       }
-      await fx.client.call({ type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: shared, signal: 9 } }, encoding);
-      await held;
-      t.equal(await fx.client.wait(shared, 'WAIT_NESTED_CONTAINER', encoding), 9);
       other.kill();
       await other.exited;
     });
