@@ -100,7 +100,7 @@ function taskRoot(container: Container | undefined): string | undefined {
 /**
  * The session's name in the containerizer (its cgroup's last component): the id's value,
  * as Mesos names the cgroup, unless the value has characters a cgroup name should not
- * (Mesos allows `:`, `@`, ...) or another task's session has it (the containerizer's names
+ * (Mesos allows `:`, `@`, ...) or another container of the executor has it (the containerizer's names
  * are flat): then a digest of the whole id.
  */
 export function containerName(id: mesos.ContainerID, containerizer: Containerizer): string {

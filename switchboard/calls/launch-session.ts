@@ -96,7 +96,7 @@ async function startSession(state: SwitchboardState, task: TaskView, parent: mes
       if (!containerizer.containers.has(task.container!.id)) throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
       throw destroying(parent);
     }
-    if (err instanceof LaunchError) throw badRequest(`Failed to launch: ${err.message}`);
+    if (err instanceof LaunchError) throw badRequest(err.message);
     throw err;
   }
 }
