@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { accessSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
@@ -298,18 +300,20 @@ export class ExecSession implements AttachTarget {
     child.stdout!.on('data', (c: Buffer) => this.#emit('STDOUT', c));
     child.stderr!.on('data', (c: Buffer) => this.#emit('STDERR', c));
     // The container was launched a few event-loop turns ago: a quick command may have
-    // exited, and its output closed, before these listeners exist.
-    const closed = () => child.stdout!.closed && child.stderr!.closed;
-    this.#outputClosed = closed() ? Promise.resolve() : new Promise((resolve) => child.once('close', () => resolve()));
+    // exited before these listeners exist (the containerizer keeps its output for us).
+    const ended = (stream: Readable) => finished(stream).catch(() => undefined);
+    this.#outputClosed = Promise.all([ended(child.stdout!), ended(child.stderr!)]).then(() => undefined);
+    let closed = false;
+    void this.#outputClosed.then(() => (closed = true));
     const exited = (code: number | null, signal: NodeJS.Signals | null) => {
       this.#mainExited(rawWaitStatus(code, signal));
-      if (closed()) return;
       const limit = this.#clock.setTimeout(() => {
+        if (closed) return;
         this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
         child.stdout!.destroy();
         child.stderr!.destroy();
       }, OUTPUT_DRAIN_LIMIT_MS);
-      child.once('close', () => this.#clock.clearTimeout(limit));
+      void this.#outputClosed.then(() => this.#clock.clearTimeout(limit));
     };
     if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode, child.signalCode);
     else child.once('exit', exited);
