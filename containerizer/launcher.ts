@@ -108,6 +108,8 @@ function holdOutput(child: ChildProcess): void {
     const sink = new PassThrough();
     source.pipe(sink);
     source.once('error', (err) => sink.destroy(err));
+    // A reader that gives up (destroys it) closes the pipe too, even if a process still holds it.
+    sink.once('close', () => source.destroy());
     return sink;
   });
   // child.stdio keeps the pipes: flushStdio resumes what it lists there.
