@@ -152,6 +152,27 @@ export function switchboardCostTable(r: Doc | undefined): string {
   return [`Results of the committed run (\`bench/results/switchboard.json\`, ${measuredOn(r)}${loadNote}):`, '', grid(['What', 'Result', 'Target', ''], rows)].join('\n');
 }
 
+/** docs/switchboard.md: exec session start, with and without joining a task container. */
+export function sessionStartTable(r: Doc | undefined): string {
+  const latency = (path: string) => `p50 ${num(r, `${path}.p50Ms`, ' ms', 2)}, p99 ${num(r, `${path}.p99Ms`, ' ms', 2)}`;
+  const unavailable = at(r, 'sessionStart.unavailable');
+  const rows = [
+    ['direct spawn of the same command (this process, a pipe)', latency('sessionStart.directSpawn'), '1×'],
+    ['session of a task without a container (no isolation)', latency('sessionStart.withoutIsolation'), `×${num(r, 'sessionStart.withoutIsolation.ratioP50ToDirect', '', 2)}`],
+    [
+      `session joining a task container (${at(r, 'sessionStart.joiningNamespaces.isolation') ?? 'namespaces,cgroups'})`,
+      typeof unavailable === 'string' ? `not measured: ${unavailable}` : latency('sessionStart.joiningNamespaces'),
+      `×${num(r, 'sessionStart.joiningNamespaces.ratioP50ToDirect', '', 2)} (×${num(r, 'sessionStart.joiningNamespaces.ratioP50ToWithoutIsolation', '', 2)} of no isolation)`,
+    ],
+  ];
+  const command = at(r, 'sessionStart.command') ?? 'echo x';
+  return [
+    `Session start, LAUNCH_NESTED_CONTAINER_SESSION → first output byte of \`${command}\` (\`bench/results/switchboard.json\`, ${measuredOn(r)}; ${at(r, 'sessionStart.sessions') ?? '?'} interleaved rounds):`,
+    '',
+    grid(['Session', 'LAUNCH → first byte', 'p50 ratio to direct'], rows),
+  ].join('\n');
+}
+
 /** 0 → met, anything else → not met (the robustness suites count what must not happen). */
 function none(...values: unknown[]): string {
   if (values.some((v) => typeof v !== 'number')) return '–';
@@ -241,6 +262,7 @@ export const TABLES: readonly TableDefinition[] = [
   { section: 'robustness', results: 'load-switchboard', optional: true, render: loadSwitchboardTable },
   { section: 'checks-cost', results: 'checks', render: checksCostTable },
   { section: 'switchboard-cost', results: 'switchboard', render: switchboardCostTable },
+  { section: 'session-start', results: 'switchboard', render: sessionStartTable },
 ];
 
 export const SECTIONS: readonly string[] = [...new Set(TABLES.map((d) => d.section))];

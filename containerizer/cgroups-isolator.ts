@@ -57,12 +57,17 @@ export class CgroupsIsolator {
     return this.hierarchy.pids(rel);
   }
 
-  memoryLimitation(rel: string): ContainerLimitation | undefined {
+  /**
+   * `eventsOf`: the cgroup whose OOM counters decide, when not `rel` itself. v1 counts a
+   * kill only in the victim's own cgroup, so a session's process killed for its task's
+   * limit shows in the session's counters while the limit and usage are the task's.
+   */
+  memoryLimitation(rel: string, eventsOf = rel): ContainerLimitation | undefined {
     if (!this.hierarchy.controllers.has('memory')) return undefined;
     const v1 = this.version === 'v1';
-    const read = (file: string): string | undefined => this.hierarchy.read(rel, 'memory', file);
+    const read = (file: string, of = rel): string | undefined => this.hierarchy.read(of, 'memory', file);
     return memoryLimitation(this.version, {
-      events: read(v1 ? 'memory.oom_control' : 'memory.events'),
+      events: read(v1 ? 'memory.oom_control' : 'memory.events', eventsOf),
       limit: read(v1 ? 'memory.limit_in_bytes' : 'memory.max'),
       ...(v1 ? { maxUsage: read('memory.max_usage_in_bytes') } : {}),
       memoryStat: read('memory.stat'),

@@ -312,11 +312,26 @@ class ContainerImpl implements Container {
     }, ms);
   }
 
+  /**
+   * The task's limitation, read now rather than at the next poll, when its session
+   * `session` (a cgroup path) ends: a session's process the kernel killed for the task's
+   * limit ends before the poll could see it, and v1 counts that kill in the session's
+   * cgroup only. Mesos destroys the task and gives its sessions the same termination.
+   */
+  limitedNow(session: string): ContainerLimitation | undefined {
+    const cg = this.owner.cgroupsIsolator;
+    if (this.#limitation || this.done || !cg || !this.cgroup) return this.#limitation;
+    this.#limitation = cg.memoryLimitation(this.cgroup) ?? cg.memoryLimitation(this.cgroup, session);
+    if (this.#limitation) void this.destroy();
+    return this.#limitation;
+  }
+
   async #finish(outer: OuterExit): Promise<ContainerTermination> {
     this.owner.clock.clearTimeout(this.#watch);
     const cg = this.owner.cgroupsIsolator;
-    // Read the OOM state before the cgroup goes away with the cleanup below.
-    if (cg && this.cgroup && !this.parent) this.#limitation ??= cg.memoryLimitation(this.cgroup);
+    // Read the OOM state before the cgroup goes away with the cleanup below. A session has
+    // no limit of its own: its task's limit is what the kernel enforced on it.
+    if (cg && this.cgroup) this.#limitation ??= this.parent ? this.parent.limitedNow(this.cgroup) : cg.memoryLimitation(this.cgroup);
     this.#exited = true;
     // Without an init the command led its own process group: what it left there goes too,
     // as the executor did before containers. The group id cannot be reused while it has members.

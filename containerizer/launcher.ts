@@ -2,6 +2,7 @@
 // session) and nothing else; limits are the isolators' job. `argv` composition is pure so
 // its table test pins the exact unshare/nsenter flags.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
 import { LaunchError } from '../common/errors.js';
@@ -78,7 +79,8 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
   const ids = r.useInit ? {} : { ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.gid !== undefined ? { gid: r.gid } : {}) };
   if (r.io.type === 'pty') {
     // The process module's terminal: output read to its real EOF, input with backpressure.
-    const terminal = spawnTerminal({ file: argv.file, args: argv.args, env: r.env, cwd: r.cwd, columns: r.io.columns, rows: r.io.rows, ...ids });
+    // name: node-pty sets TERM from it, over the one in env.
+    const terminal = spawnTerminal({ file: argv.file, args: argv.args, env: r.env, cwd: r.cwd, name: r.env.TERM ?? 'xterm', columns: r.io.columns, rows: r.io.rows, ...ids });
     const exited = new Promise<OuterExit>((resolve) => terminal.onExit(({ code, signal }) => resolve({ code, signal })));
     return { outerPid: terminal.pid, exited, terminal };
   }
@@ -86,11 +88,32 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
   // detached: its own process group, so a terminal's ^C to the executor does not reach it.
   const child = spawn(argv.file, argv.args, { argv0: argv.argv0, env: r.env, cwd: r.cwd, stdio: [...stdio], detached: true, ...ids });
   const exited = new Promise<OuterExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  if (r.io.type === 'pipe') holdOutput(child);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e) => reject(new LaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e })));
   });
   return { outerPid: child.pid!, exited, child };
+}
+
+/**
+ * Node discards a child's unread stdout and stderr when it exits (child_process'
+ * flushStdio), and the caller gets the child only after launch() resolved, some event-loop
+ * turns later: a quick command's output would be gone. Its pipes feed PassThroughs from
+ * the start, which keep the output until it is read (with backpressure: a full one pauses
+ * the pipe), and stand in for child.stdout and child.stderr.
+ */
+function holdOutput(child: ChildProcess): void {
+  const held = [child.stdout!, child.stderr!].map((source) => {
+    const sink = new PassThrough();
+    source.pipe(sink);
+    source.once('error', (err) => sink.destroy(err));
+    // A reader that gives up (destroys it) closes the pipe too, even if a process still holds it.
+    sink.once('close', () => source.destroy());
+    return sink;
+  });
+  // child.stdio keeps the pipes: flushStdio resumes what it lists there.
+  Object.assign(child, { stdout: held[0], stderr: held[1] });
 }
 
 /** The parent pid in /proc/<pid>/stat, or undefined if the process is gone. */

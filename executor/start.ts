@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   if (switchboardConfigured(process.env)) {
     try {
       const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
-      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger });
+      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger, containerizer });
     } catch (err) {
       if (err instanceof SidecarError) return configError(logger, err);
       throw err;

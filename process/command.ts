@@ -45,13 +45,15 @@ export type ExecutableMissing =
  * first usable entry of `envPath`. A file found but unusable is remembered, so that when
  * nothing later in PATH runs the answer is 126, not "not found".
  */
-export function locateExecutable(file: string, envPath: string | undefined, cwd: string): { path: string } | ExecutableMissing {
+export function locateExecutable(file: string, envPath: string | undefined, cwd: string, root = ''): { path: string } | ExecutableMissing {
   const candidates = file.includes('/') ? [path.resolve(cwd, file)] : (envPath ?? '').split(':').filter(Boolean).map((d) => path.join(d, file));
   let unusable: 'Permission denied' | 'Is a directory' | undefined;
   for (const candidate of candidates) {
+    // `root`: another mount namespace's view (`/proc/<pid>/root`); the path found is its own.
+    const seen = root ? root + path.resolve(cwd, candidate) : candidate;
     let isFile: boolean;
     try {
-      isFile = statSync(candidate).isFile();
+      isFile = statSync(seen).isFile();
     } catch {
       continue; // not here: try the next PATH entry
     }
@@ -60,7 +62,7 @@ export function locateExecutable(file: string, envPath: string | undefined, cwd:
       continue;
     }
     try {
-      accessSync(candidate, fsConstants.X_OK);
+      accessSync(seen, fsConstants.X_OK);
       return { path: candidate };
     } catch {
       unusable ??= 'Permission denied';

@@ -93,12 +93,14 @@ export function spawnTerminal(spec: TerminalSpawn): Terminal {
   });
   const input = terminalInput(term, { clock });
   const exitListeners: ((exit: TerminalExit) => void)[] = [];
+  let lastExit: TerminalExit | undefined;
   term.onExit(({ exitCode, signal }) => {
     exited = true;
     input.close();
     const sig = signal ? signal : null;
     const code = sig ? null : exitCode;
     const exit = { code, signal: sig, waitStatus: rawWaitStatus(code, sig) };
+    lastExit = exit;
     for (const l of exitListeners.splice(0)) l(exit);
   });
   return {
@@ -107,7 +109,11 @@ export function spawnTerminal(spec: TerminalSpawn): Terminal {
       term.onData((data: string | Buffer) => listener(typeof data === 'string' ? Buffer.from(data) : data));
     },
     onExit: (listener) => {
-      exitListeners.push(listener);
+      // A container's terminal is handed over after launch() resolved: it may be over already.
+      if (lastExit) {
+        const exit = lastExit;
+        queueMicrotask(() => listener(exit));
+      } else exitListeners.push(listener);
     },
     write: (data) => input.write(data),
     resize: (columns, rows) => {

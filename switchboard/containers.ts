@@ -88,6 +88,8 @@ export class Containers {
   readonly #sessions = new Map<string, ExecSession>();
   readonly #ended = new Map<string, EndedSession>();
   readonly #terminals = new WeakMap<TaskView, TaskTerminal>();
+  /** Session ids whose container is being launched: a second launch of one answers 202. */
+  readonly #launching = new Set<string>();
 
   constructor(registry: TaskRegistry) {
     this.#registry = registry;
@@ -97,8 +99,9 @@ export class Containers {
     return this.#registry;
   }
 
+  /** Sessions running or being launched (what the maxSessions bound counts). */
   get liveSessions(): number {
-    return this.#sessions.size;
+    return this.#sessions.size + this.#launching.size;
   }
 
   sessions(): IterableIterator<ExecSession> {
@@ -137,10 +140,27 @@ export class Containers {
 
   exists(id: mesos.ContainerID): boolean {
     const text = containerIdText(id);
-    return this.#sessions.has(text) || this.#ended.has(text) || this.taskOf(id) !== undefined;
+    return this.#sessions.has(text) || this.#ended.has(text) || this.#launching.has(text) || this.taskOf(id) !== undefined;
   }
 
-  add(session: ExecSession): void {
+  /**
+   * Runs `launch` with `id` reserved, then registers the session it returns. Undefined
+   * when `id` was taken meanwhile (the launch is not run).
+   */
+  async launching(id: mesos.ContainerID, launch: () => Promise<ExecSession>): Promise<ExecSession | undefined> {
+    if (this.exists(id)) return undefined;
+    const text = containerIdText(id);
+    this.#launching.add(text);
+    try {
+      const session = await launch();
+      this.#add(session);
+      return session;
+    } finally {
+      this.#launching.delete(text);
+    }
+  }
+
+  #add(session: ExecSession): void {
     this.#sessions.set(session.containerText, session);
     void session.terminated.then((termination) => {
       this.#sessions.delete(session.containerText);

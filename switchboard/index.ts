@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import type { TaskRegistry } from '../contracts/task-view.js';
+import { Containerizer } from '../containerizer/containerizer.js';
 import type { Acl } from './acl.js';
 import { AuditLog } from './audit.js';
 import { checkAuthConfig, hasAnyCredential, type AuthConfig } from './auth.js';
@@ -23,9 +24,15 @@ export type { Acl } from './acl.js';
 export type { Limits } from './limits.js';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+const NO_ISOLATION = { namespaces: false, cgroups: false } as const;
 
 export interface SwitchboardOptions {
   registry: TaskRegistry;
+  /**
+   * The executor's one Containerizer, which launched its tasks' containers; sessions nest
+   * in them. Without it (tests, tools) sessions run without isolation.
+   */
+  containerizer?: Containerizer;
   logger: Logger;
   clock?: Clock;
   /** Loopback by default. */
@@ -65,8 +72,12 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   if (!cap.ok) throw new SwitchboardConfigError('fdReserve', cap.message);
   if (cap.clamped) logger.warn({ configured: limits.maxConnections, maxConnections: cap.maxConnections, openFiles: cap.openFiles, fdReserve: limits.fdReserve }, 'maxConnections lowered to keep the descriptor reserve');
   const containers = new Containers(options.registry);
+  const containerizer = options.containerizer ?? new Containerizer({ isolation: NO_ISOLATION });
+  const isolated = containerizer.isolation.namespaces || containerizer.isolation.cgroups;
   const state: SwitchboardState = {
     containers,
+    containerizer,
+    plainContainerizer: isolated ? new Containerizer({ isolation: NO_ISOLATION }) : containerizer,
     clock: options.clock ?? systemClock,
     logger,
     audit: new AuditLog(logger),

@@ -1,6 +1,7 @@
 // Switchboard benchmark, all in one run: exec output throughput (non-TTY) against the
 // same command piped directly; keystroke round trip in a TTY session against a local PTY;
-// switchboard memory per idle session with 100 concurrent sessions.
+// switchboard memory per idle session with 100 concurrent sessions; exec session start
+// with and without joining a task container's namespaces against a direct spawn.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import * as pty from 'node-pty';
 import type { agent } from '../../proto/codec.js';
 import { isOutputStream, stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { summarize } from '../stats.js';
+import { sessionStart } from './session-start.js';
 
 const THROUGHPUT_BYTES = 1024 ** 3;
 const THROUGHPUT_ROUNDS = 3;
@@ -22,6 +24,8 @@ interface Server {
   url: string;
   pid: number;
   child: ChildProcess;
+  /** Whether the server's second task runs in its own container. */
+  isolated: { isolation: string } | { unavailable: string };
 }
 
 export async function startServer(token: string, socketPath?: string): Promise<Server> {
@@ -31,8 +35,8 @@ export async function startServer(token: string, socketPath?: string): Promise<S
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
-  return { url, pid, child };
+  const { url, pid, isolated } = JSON.parse(line) as Omit<Server, 'child'>;
+  return { url, pid, isolated, child };
 }
 
 function rssBytes(pid: number): number {
@@ -218,6 +222,7 @@ export async function run(): Promise<object> {
       await new Promise((r) => unixServer.child.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
     }
+    const starts = await sessionStart(client, server.isolated);
     const local = summarize(await localPtyLatency());
     const remote = summarize(await switchboardLatency(client));
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -247,6 +252,7 @@ export async function run(): Promise<object> {
       throughput,
       keystrokeRoundTrip: { keystrokes: KEYSTROKES, localPty: local, switchboard: remote, p99RatioToLocal: Math.round((remote.p99Ms / local.p99Ms) * 100) / 100, target: 'switchboard p99 < 2 ms' },
       idleSessionMemory: { ...memory, target: '< 1 MiB per idle session' },
+      sessionStart: starts,
       targetsMet: {
         throughput: throughput.ratioToDirect >= 0.5,
         keystrokeP99: remote.p99Ms < 2,

@@ -1,39 +1,61 @@
-// The switchboard as the executor would run it, in its own process, serving one task so
-// the benchmark's client side (the CLI's role) runs in another. Prints {url, pid} on
-// stdout and runs until its stdin closes.
+// The switchboard as the executor would run it, in its own process, serving one task
+// without a container and, when this machine allows it, one in its own container
+// (namespaces and cgroups, as the executor would choose), so the benchmark's client side
+// (the CLI's role) runs in another. Prints {url, pid, isolation | unavailable} on stdout
+// and runs until its stdin closes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../common/logger.js';
 import type { TaskRegistry, TaskView } from '../../contracts/task-view.js';
+import type { Container } from '../../containerizer/containerizer.js';
 import { startSwitchboard } from '../../switchboard/index.js';
+import { Containerizer } from '../../containerizer/containerizer.js';
+import { chooseIsolation, describe, probeIsolationFacts } from '../../containerizer/isolation.js';
 
 const token = process.env.BENCH_SWITCHBOARD_TOKEN;
 if (!token) throw new Error('BENCH_SWITCHBOARD_TOKEN is not set');
 const sandbox = mkdtempSync(path.join(tmpdir(), 'sb-bench-'));
 const executor = { value: 'bench-executor' };
-const task: TaskView = {
-  taskId: 'bench',
-  containerId: { value: 'bench-task', parent: executor },
-  environment: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sandbox, MESOS_SANDBOX: sandbox },
+const environment = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: sandbox, MESOS_SANDBOX: sandbox };
+const taskView = (taskId: string, value: string, container?: Container): TaskView => ({
+  taskId,
+  containerId: { value, parent: executor },
+  environment,
   workingDirectory: sandbox,
   terminated: false,
   waitStatus: undefined,
   exited: new Promise<void>(() => {}),
-};
+  ...(container ? { container } : {}),
+});
+const tasks = [taskView('bench', 'bench-task')];
+
+const { facts, hierarchy } = probeIsolationFacts();
+const choice = chooseIsolation(facts, { mode: 'auto' });
+let containerizer: Containerizer | undefined;
+if (choice.namespaces) {
+  containerizer = new Containerizer({ isolation: choice, ...(hierarchy ? { hierarchy } : {}), cgroupRoot: `mesos-sidecar-bench-${process.pid}`, runtimeDir: path.join(sandbox, '.containers') });
+  const container = await containerizer.launch({
+    id: 'bench-task-isolated', file: '/bin/sh', args: ['-c', 'exec sleep 1000000'], argv0: 'sh', env: environment, cwd: sandbox,
+    io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' }, resources: { cpus: 1, mem: 256, limits: {} },
+  });
+  tasks.push(taskView('bench-isolated', 'bench-task-isolated', container));
+}
 const registry: TaskRegistry = {
   executorContainerId: () => executor,
-  taskByContainerId: (value) => (value === task.containerId.value ? task : undefined),
-  tasks: () => [task],
+  taskByContainerId: (value) => tasks.find((t) => t.containerId.value === value),
+  tasks: () => tasks,
   killTask: () => false,
 };
 const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
 const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;
-const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(socketPath ? { socketPath } : {}) });
-process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid })}\n`);
+const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(containerizer ? { containerizer } : {}), ...(socketPath ? { socketPath } : {}) });
+const isolated = choice.namespaces ? { isolation: describe(choice) } : { unavailable: choice.reason };
+process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
-  void sb.close().then(() => {
+  void sb.close().then(async () => {
+    await containerizer?.shutdown();
     rmSync(sandbox, { recursive: true, force: true });
     process.exit(0);
   });

@@ -2,6 +2,7 @@
 // with its negotiated media types and principal, and the few answers they share.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../common/clock.js';
+import type { Containerizer } from '../../containerizer/containerizer.js';
 import type { Logger } from '../../common/logger.js';
 import { codecs, type agent, type mesos, type MessageContentType } from '../../proto/codec.js';
 import type { Acl } from '../acl.js';
@@ -18,6 +19,10 @@ import type { OutputReaders } from '../output-readers.js';
 
 export interface SwitchboardState {
   containers: Containers;
+  /** The executor's: sessions of a task with a container are launched nested in it. */
+  containerizer: Containerizer;
+  /** Without isolation: sessions of a task that has no container run as the task does. */
+  plainContainerizer: Containerizer;
   clock: Clock;
   logger: Logger;
   audit: AuditLog;

@@ -5,8 +5,12 @@ import { SWITCHBOARD_HEADERS } from '../../contracts/switchboard.js';
 import type { AgentCall } from '../agent-call.js';
 import { describeCommand } from '../audit.js';
 import { containerIdText } from '../container-id.js';
+import { ContainerStateError } from '../../containerizer/errors.js';
+import { LaunchError } from '../../common/errors.js';
+import type { mesos } from '../../proto/codec.js';
+import type { TaskView } from '../../contracts/task-view.js';
 import { badRequest, forbidden, tooManySessions } from '../errors.js';
-import { ExecSession, taskUser } from '../exec-session.js';
+import { ExecSession, ParentGoneError, taskUser, type SessionLaunch } from '../exec-session.js';
 import { ProcessIOStream } from '../process-io-stream.js';
 import { holdRequest, type HoldRequest } from '../request-extensions.js';
 import { authorize, cannotBeFound, type CallContext, type SwitchboardState } from './context.js';
@@ -27,7 +31,7 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
     throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
   }
   const task = resolvedParent.task;
-  if (task.terminated) throw badRequest(`Parent container ${containerIdText(parent)} is in 'DESTROYING' state`);
+  if (task.terminated) throw destroying(parent);
   if (call.containerType !== undefined && call.containerType !== 'MESOS') throw badRequest('The provided ContainerInfo is not supported');
   const command = call.command;
   if (!command) throw badRequest("Expecting 'launch_nested_container_session.command' to be present");
@@ -55,8 +59,13 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
 
   const text = containerIdText(id);
   const logger = state.logger.child({ session: text, task_id: task.taskId });
-  const session = new ExecSession({ containerId: id, task, command, ...(call.tty ? { ttyInfo: call.tty } : {}), logger, clock: state.clock, recentOutputBytes: state.outputTailBytes });
-  state.containers.add(session);
+  const session = await state.containers.launching(id, () => startSession(state, task, parent, { containerId: id, task, command, ...(call.tty ? { ttyInfo: call.tty } : {}), logger, clock: state.clock, recentOutputBytes: state.outputTailBytes }));
+  if (!session) {
+    // Another call launched this id meanwhile: as for an existing container.
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+    return;
+  }
   const audit = { event: 'session' as const, principal: ctx.principal, task: task.taskId, container: text, command: describeCommand(command), user: session.user, tty: session.tty, start: new Date(session.startedAt).toISOString() };
   state.audit.started(audit);
   logger.info({ pid: session.pid, tty: session.tty }, 'exec session started');
@@ -74,7 +83,7 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
   stream.onEnd((end) => {
     // Lifetime = connection: a dropped client destroys the session's whole group.
     if (end !== 'completed') {
-      logger.info({ end }, 'session connection closed before the session ended; killing its process group');
+      logger.info({ end }, 'session connection closed before the session ended; destroying its container');
       session.destroy();
     }
   });
@@ -96,4 +105,27 @@ function holdHealthKills(state: SwitchboardState, ctx: CallContext, session: Exe
     release();
     state.audit.ended({ ...audit, end: new Date(Math.min(state.clock.now(), untilMs)).toISOString(), outcome: state.clock.now() >= untilMs ? 'expired' : 'session ended' });
   });
+}
+
+const destroying = (parent: mesos.ContainerID) => badRequest(`Parent container ${containerIdText(parent)} is in 'DESTROYING' state`);
+
+/**
+ * The session's container, nested in the task's when it has one (else without isolation,
+ * as tasks without a container run). A task container that has ended or is being
+ * destroyed is refused as the agent refuses a parent that is not running.
+ */
+async function startSession(state: SwitchboardState, task: TaskView, parent: mesos.ContainerID, launch: Omit<SessionLaunch, 'containerizer'>): Promise<ExecSession> {
+  const containerizer = task.container ? state.containerizer : state.plainContainerizer;
+  try {
+    return await ExecSession.start({ ...launch, containerizer });
+  } catch (err) {
+    if (err instanceof ContainerStateError && !task.container) throw badRequest(err.message);
+    if (err instanceof ContainerStateError || err instanceof ParentGoneError) {
+      // Gone entirely, or still being destroyed (MesosContainerizerProcess::launch's words).
+      if (!containerizer.containers.has(task.container!.id)) throw badRequest(`Parent container ${containerIdText(parent)} does not exist`);
+      throw destroying(parent);
+    }
+    if (err instanceof LaunchError) throw badRequest(err.message);
+    throw err;
+  }
 }

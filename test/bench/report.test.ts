@@ -77,7 +77,7 @@ t.test('renderDoc rewrites every marked section and names an unknown one', async
   t.match(out, /^x\n<!-- bench:begin switchboard-cost -->\nResults of the committed run \(`bench\/results\/switchboard.json`, no results yet: run `make bench`\):\n/);
   t.match(out, '\n<!-- bench:end switchboard-cost -->\ny\n');
   t.equal(renderDoc(out, dir), out, 'rendering is idempotent');
-  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, robustness, checks-cost, switchboard-cost\)/ });
+  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, robustness, checks-cost, switchboard-cost, session-start\)/ });
 });
 
 t.test('the robustness suites get their tables once their files exist, with verdicts from what must not happen', async (t) => {
@@ -97,4 +97,23 @@ t.test('the robustness suites get their tables once their files exist, with verd
   t.notMatch(md, /Fuzz|Churn|switchboard/);
   writeFileSync(join(dir, 'fuzz.json'), '{"meta": {');
   t.throws(() => renderSection('robustness', dir), { message: /fuzz\.json is not JSON \(.*\); rerun its suite or restore it from git/ }, 'a truncated results file is named');
+});
+
+t.test('the session-start table shows the three ways with their ratios, or why the isolated one was not measured', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const summary = (p50Ms: number) => ({ samples: 4, p50Ms, p99Ms: p50Ms * 2, meanMs: p50Ms, minMs: p50Ms, maxMs: p50Ms * 2 });
+  const write = (sessionStart: object) => writeFileSync(join(dir, 'switchboard.json'), JSON.stringify({ sessionStart, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  write({
+    sessions: 4, command: 'echo x', directSpawn: summary(2), withoutIsolation: { ...summary(3), ratioP50ToDirect: 1.5 },
+    joiningNamespaces: { ...summary(8), isolation: 'namespaces,cgroups', ratioP50ToDirect: 4, ratioP50ToWithoutIsolation: 2.67 },
+  });
+  let md = renderSection('session-start', dir);
+  t.match(md, 'first output byte of `echo x` (`bench/results/switchboard.json`, measured 2026-01-02 03:04 UTC, Node v20.0.0; 4 interleaved rounds)');
+  t.match(md, '| direct spawn of the same command (this process, a pipe) | p50 2.00 ms, p99 4.00 ms | 1× |');
+  t.match(md, '| session of a task without a container (no isolation) | p50 3.00 ms, p99 6.00 ms | ×1.50 |');
+  t.match(md, '| session joining a task container (namespaces,cgroups) | p50 8.00 ms, p99 16.00 ms | ×4.00 (×2.67 of no isolation) |');
+  write({ sessions: 4, command: 'echo x', directSpawn: summary(2), withoutIsolation: { ...summary(3), ratioP50ToDirect: 1.5 }, unavailable: 'auto: not running as root' });
+  md = renderSection('session-start', dir);
+  t.match(md, '| session joining a task container (namespaces,cgroups) | not measured: auto: not running as root | ×– (×– of no isolation) |');
 });

@@ -46,3 +46,18 @@ t.test('refused: ids that cannot name a cgroup, duplicates, sessions of containe
 t.test('cgroups isolation without a hierarchy is a programming error, said at construction', async (t) => {
   t.throws(() => new Containerizer({ isolation: { namespaces: false, cgroups: true } }), { code: 'E_CONTAINER_STATE', message: 'cgroups isolation needs a cgroup hierarchy' });
 });
+
+t.test("io pipe: a command's output is kept for a reader that comes after its exit (Node drops unread output at exit)", async (t) => {
+  const c = new Containerizer({ isolation: none });
+  t.teardown(() => c.shutdown());
+  const ctr = await c.launch({ id: 'quick-output', file: '/bin/sh', args: ['-c', 'echo out; echo err >&2'], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), io: { type: 'pipe' } });
+  t.equal((await ctr.wait()).exitCode, 0);
+  // A few turns later, as a caller that awaited other things first reads it.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const read = async (s: NodeJS.ReadableStream) => {
+    let text = '';
+    for await (const chunk of s) text += String(chunk);
+    return text;
+  };
+  t.same(await Promise.all([read(ctr.child!.stdout!), read(ctr.child!.stderr!)]), ['out\n', 'err\n']);
+});

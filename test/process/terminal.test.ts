@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { spawnTerminal, type TerminalExit, type TerminalSpawn } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
-import { processGone, until } from '../helpers/wait.js';
+import { processGone, until, within } from '../helpers/wait.js';
 
 function sh(command: string, cwd: string): TerminalSpawn {
   return { file: '/bin/sh', args: ['-c', command], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cwd, columns: 80, rows: 24 };
@@ -87,4 +87,13 @@ t.test('an unknown executable under a terminal is a LaunchError naming it', asyn
   } catch (err) {
     t.match(err, { code: 'E_LAUNCH', message: /Failed to execute '.*missing' under a terminal/ });
   }
+});
+
+t.test('onExit after the exit: the listener still hears how it ended (a container hands its terminal over late)', async (t) => {
+  const term = spawnTerminal({ file: '/bin/sh', args: ['-c', 'exit 3'], env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), columns: 80, rows: 24 });
+  term.onData(() => {});
+  const first = await new Promise<TerminalExit>((resolve) => term.onExit(resolve));
+  const late = await within(new Promise<TerminalExit>((resolve) => term.onExit(resolve)), 5_000, 'the late onExit listener to be called');
+  t.same(late, first);
+  t.equal(late.waitStatus, 3 << 8);
 });

@@ -1,5 +1,6 @@
 // Test fixtures: a TaskRegistry backed by real processes (the product's terminal and TtyTap
-// from process/, or plain pipes), a switchboard on loopback with a token, and a log sink.
+// from process/, or plain pipes), or by real containers (containerizer/, for sessions
+// really nested in their task's), a switchboard on loopback with a token, and a log sink.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,11 @@ import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/ind
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
-import type { Container, Containerizer } from '../../containerizer/containerizer.js';
+import { Containerizer, type Container } from '../../containerizer/containerizer.js';
+import { chooseIsolation, probeIsolationFacts } from '../../containerizer/isolation.js';
+import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
 import type { ContainerResources } from '../../containerizer/resources.js';
+import { requireRoot } from '../helpers/wait.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -27,6 +31,7 @@ export class TestTask implements TaskView {
   workingDirectory: string;
   pid?: number | undefined;
   tty?: TtyTap;
+  /** Set by startContainer: the task's container, which sessions nest in. */
   container?: Container;
   terminated = false;
   waitStatus: number | undefined;
@@ -154,6 +159,50 @@ export interface Fixture {
   close(): Promise<void>;
   /** A task in the registry with the given command (TTY or pipes). */
   task(id: string, command: string, options?: { tty?: boolean }): TestTask;
+}
+
+/** The cgroup parent of container fixtures, below the test process's own cgroup. */
+export const TEST_CGROUP_ROOT = `mesos-sidecar-test-${process.pid}`;
+
+export interface ContainerFixture extends Fixture {
+  containerizer: Containerizer;
+  hierarchy: CgroupHierarchy;
+  /** A task in its own container (namespaces and cgroups), in the registry. */
+  containerTask(id: string, command: string, resources?: ContainerResources): Promise<TestTask>;
+}
+
+/**
+ * A fixture whose tasks run in real containers (namespaces + cgroups under
+ * TEST_CGROUP_ROOT) and whose switchboard nests sessions in them. Fails the test, naming
+ * what is missing, without root, namespaces or writable cgroups. Teardown destroys every
+ * container and removes the test's cgroup parent.
+ */
+export async function startContainerFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<ContainerFixture | undefined> {
+  if (!requireRoot(t, 'sessions nested in real containers')) return undefined;
+  const { facts, hierarchy } = probeIsolationFacts();
+  const choice = chooseIsolation(facts, { mode: 'auto' });
+  if (!choice.namespaces || !choice.cgroups || !hierarchy) {
+    t.fail(`sessions nested in real containers need namespaces and cgroups: ${choice.reason}`);
+    return undefined;
+  }
+  const runtimeDir = mkdtempSync(path.join(tmpdir(), 'sb-ctr-'));
+  const containerizer = new Containerizer({ isolation: choice, hierarchy, cgroupRoot: TEST_CGROUP_ROOT, runtimeDir, memoryWatchMs: 100 });
+  const fx = await startFixture(t, { containerizer, ...overrides });
+  // Registered after startFixture's: tap runs teardowns in order, so this one runs last.
+  t.teardown(async () => {
+    await containerizer.shutdown();
+    rmSync(runtimeDir, { recursive: true, force: true });
+  });
+  return {
+    ...fx,
+    containerizer,
+    hierarchy,
+    async containerTask(id, command, resources = { cpus: 0.5, mem: 64, limits: {} }) {
+      const task = fx.registry.add(new TestTask(id, fx.sandbox));
+      await task.startContainer(containerizer, command, resources);
+      return task;
+    },
+  };
 }
 
 export async function startFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<Fixture> {

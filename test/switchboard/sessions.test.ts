@@ -166,6 +166,13 @@ for (const encoding of ENCODINGS) {
       t.pass('no process of the session is left');
     });
 
+    await t.test('a session id with characters Mesos allows beyond [A-Za-z0-9_-] runs', async (t) => {
+      const id = { value: `odd:${encoding.length}@x+y~`, parent: task.containerId };
+      const out = await collect((await open(id, { value: 'echo fine' })).records);
+      t.equal(out.stdout.toString(), 'fine\n');
+      t.equal(await fx.client.wait(id, 'WAIT_CONTAINER', encoding), 0);
+    });
+
     await t.test('a session id that exists answers 202 without a stream', async (t) => {
       const id = sessionId(task);
       const s = await open(id, { value: 'exit 0' });
