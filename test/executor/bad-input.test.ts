@@ -67,9 +67,10 @@ for (const encoding of ENCODINGS) {
       t.equal((await h.agent.waitForTerminal(id)).state, 'TASK_FINISHED');
       t.same(h.agent.updates.map((u) => u.status.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'], 'all three arrived, once each, in order');
       t.equal((await h.exec.exited).code, 0);
-      const warnings = logLines(h.exec).filter((l) => l.msg === 'status update was not accepted by the agent; retrying');
-      t.equal(warnings.length, 3, 'each refusal logged');
-      t.match((warnings[0]!.err as { message: string }).message, String(status));
+      // Only the agent's refusals count: on a loaded machine a post can also fail otherwise
+      // (a timeout), which is logged and retried the same way.
+      const refusals = logLines(h.exec).filter((l) => l.msg === 'status update was not accepted by the agent; retrying' && String((l.err as { message?: string } | undefined)?.message).includes(String(status)));
+      t.equal(refusals.length, 3, `each ${status} refusal logged, with its status`);
     });
   }
 }

@@ -14,12 +14,12 @@ import { processGone, requireRoot } from './wait.js';
 let roots = 0;
 
 /** undefined (and the test failed, saying why) without root, namespaces or writable cgroups. */
-export function testContainerizer(t: Test): { containerizer: Containerizer; hierarchy: CgroupHierarchy; root: string } | undefined {
-  if (!requireRoot(t, 'a real container (namespaces, cgroups)')) return undefined;
+export function testContainerizer(t: Test, purpose = 'a real container (namespaces, cgroups)'): { containerizer: Containerizer; hierarchy: CgroupHierarchy; root: string } | undefined {
+  if (!requireRoot(t, purpose)) return undefined;
   const { facts, hierarchy } = probeIsolationFacts();
   const choice = chooseIsolation(facts, { mode: 'auto' });
   if (!choice.namespaces || !choice.cgroups || !hierarchy) {
-    t.fail(`real containers need namespaces and writable cgroups: ${choice.reason}`);
+    t.fail(`${purpose} needs namespaces and writable cgroups: ${choice.reason}`);
     return undefined;
   }
   const root = `mesos-sidecar-test-${process.pid}-${++roots}`;
@@ -30,6 +30,10 @@ export function testContainerizer(t: Test): { containerizer: Containerizer; hier
     await containerizer.shutdown();
     rmSync(dir, { recursive: true, force: true });
     if (hierarchy.exists(root)) throw new Error(`cgroup ${root} is left behind: ${hierarchy.dirs(root).join(', ')}`);
+    // A pid namespace's init finishes exiting a moment after its cgroup is gone (the kernel
+    // waits for the namespace's last zombies to be reaped): bounded, then named if it stays.
+    const deadline = Date.now() + 5000;
+    while (pids.some((p) => !processGone(p)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     const alive = pids.filter((p) => !processGone(p));
     if (alive.length > 0) throw new Error(`processes of ${root} are left behind: ${alive.join(', ')}`);
   });

@@ -24,7 +24,8 @@ t.test('statisticsMessage: mem_* become uint64 (bigint), the rest stay numbers; 
 t.test('real containers: GET_CONTAINERS lists each running task container with status and statistics, sessions only with show_nested', async (t) => {
   const real = testContainerizer(t);
   if (!real) return;
-  const fx = await startFixture(t);
+  // The switchboard nests sessions in the containerizer that holds the task containers.
+  const fx = await startFixture(t, { containerizer: real.containerizer });
   const busy = fx.registry.add(new TestTask('busy', fx.sandbox));
   const alloc = fx.registry.add(new TestTask('alloc', fx.sandbox));
   const ended = fx.registry.add(new TestTask('ended', fx.sandbox));

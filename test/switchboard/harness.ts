@@ -15,11 +15,10 @@ import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/ind
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
-import { Containerizer, type Container } from '../../containerizer/containerizer.js';
-import { chooseIsolation, probeIsolationFacts } from '../../containerizer/isolation.js';
+import type { Container, Containerizer } from '../../containerizer/containerizer.js';
+import { testContainerizer } from '../helpers/containers.js';
 import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
 import type { ContainerResources } from '../../containerizer/resources.js';
-import { requireRoot } from '../helpers/wait.js';
 
 export const EXECUTOR_CONTAINER: mesos.ContainerID = { value: 'executor-cid' };
 export const TOKEN = 'test-token-0123456789';
@@ -161,12 +160,11 @@ export interface Fixture {
   task(id: string, command: string, options?: { tty?: boolean }): TestTask;
 }
 
-/** The cgroup parent of container fixtures, below the test process's own cgroup. */
-export const TEST_CGROUP_ROOT = `mesos-sidecar-test-${process.pid}`;
-
 export interface ContainerFixture extends Fixture {
   containerizer: Containerizer;
   hierarchy: CgroupHierarchy;
+  /** The fixture's cgroup parent, below the test process's own cgroup (removed in teardown). */
+  root: string;
   /** A task in its own container (namespaces and cgroups), in the registry. */
   containerTask(id: string, command: string, resources?: ContainerResources): Promise<TestTask>;
 }
@@ -178,25 +176,15 @@ export interface ContainerFixture extends Fixture {
  * container and removes the test's cgroup parent.
  */
 export async function startContainerFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<ContainerFixture | undefined> {
-  if (!requireRoot(t, 'sessions nested in real containers')) return undefined;
-  const { facts, hierarchy } = probeIsolationFacts();
-  const choice = chooseIsolation(facts, { mode: 'auto' });
-  if (!choice.namespaces || !choice.cgroups || !hierarchy) {
-    t.fail(`sessions nested in real containers need namespaces and cgroups: ${choice.reason}`);
-    return undefined;
-  }
-  const runtimeDir = mkdtempSync(path.join(tmpdir(), 'sb-ctr-'));
-  const containerizer = new Containerizer({ isolation: choice, hierarchy, cgroupRoot: TEST_CGROUP_ROOT, runtimeDir, memoryWatchMs: 100 });
+  const real = testContainerizer(t, 'sessions nested in real containers');
+  if (!real) return undefined;
+  const { containerizer, hierarchy, root } = real;
   const fx = await startFixture(t, { containerizer, ...overrides });
-  // Registered after startFixture's: tap runs teardowns in order, so this one runs last.
-  t.teardown(async () => {
-    await containerizer.shutdown();
-    rmSync(runtimeDir, { recursive: true, force: true });
-  });
   return {
     ...fx,
     containerizer,
     hierarchy,
+    root,
     async containerTask(id, command, resources = { cpus: 0.5, mem: 64, limits: {} }) {
       const task = fx.registry.add(new TestTask(id, fx.sandbox));
       await task.startContainer(containerizer, command, resources);
