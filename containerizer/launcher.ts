@@ -2,7 +2,6 @@
 // session) and nothing else; limits are the isolators' job. `argv` composition is pure so
 // its table test pins the exact unshare/nsenter flags.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
 import { LaunchError } from '../common/errors.js';
@@ -97,23 +96,16 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
 }
 
 /**
- * Node discards a child's unread stdout and stderr when it exits (child_process'
- * flushStdio), and the caller gets the child only after launch() resolved, some event-loop
- * turns later: a quick command's output would be gone. Its pipes feed PassThroughs from
- * the start, which keep the output until it is read (with backpressure: a full one pauses
- * the pipe), and stand in for child.stdout and child.stderr.
+ * Node resumes a child's unread stdout and stderr when it exits (child_process' flushStdio,
+ * which walks child.stdio): with nobody listening yet, their data is dropped. The caller
+ * gets the child only after launch() resolved, some event-loop turns later, so a quick
+ * command's output would be gone. Listing only stdin in child.stdio keeps the pipes as they
+ * are: unread data waits in the kernel's pipe and the socket's buffer (bounded by its
+ * high-water mark) until the caller reads child.stdout and child.stderr, which stay the
+ * pipes themselves (no copy through another stream: exec throughput).
  */
 function holdOutput(child: ChildProcess): void {
-  const held = [child.stdout!, child.stderr!].map((source) => {
-    const sink = new PassThrough();
-    source.pipe(sink);
-    source.once('error', (err) => sink.destroy(err));
-    // A reader that gives up (destroys it) closes the pipe too, even if a process still holds it.
-    sink.once('close', () => source.destroy());
-    return sink;
-  });
-  // child.stdio keeps the pipes: flushStdio resumes what it lists there.
-  Object.assign(child, { stdout: held[0], stderr: held[1] });
+  (child as { stdio: unknown }).stdio = [child.stdin, null, null];
 }
 
 /** The parent pid in /proc/<pid>/stat, or undefined if the process is gone. */

@@ -17,12 +17,15 @@ t.test('keeps the last bytes in order, per stream, never more than its capacity'
   t.equal(text(ring.tail(0)), '', 'tail 0: nothing');
 });
 
-t.test('a chunk larger than the ring keeps only its end; the caller may reuse its buffer', async (t) => {
+t.test('a chunk larger than the ring keeps a copy of its end only; smaller chunks are kept as they are (no copy per chunk)', async (t) => {
   const ring = new OutputRing(4);
   const big = Buffer.from('0123456789');
   ring.push(big);
   big.fill(0x78);
-  t.equal(text(ring.tail(10)), 'STDOUT:6789');
+  t.equal(text(ring.tail(10)), 'STDOUT:6789', 'the end was copied: the big buffer is not pinned');
+  const small = Buffer.from('ab');
+  ring.push(small);
+  t.equal(ring.tail(2)[0]!.chunk.buffer, small.buffer, 'a small chunk is the read\'s own buffer');
 });
 
 t.test('many small chunks: the size stays bounded and the content is the last bytes', async (t) => {
