@@ -69,7 +69,7 @@ export function executorTable(r: Doc | undefined): string {
     [`executor RSS, ${at(r, 'rss.manyTasks') ?? 100} running tasks`, num(r, 'rss.manyTasksMiB', ' MiB'), '< 60 MB', verdict(at(r, 'rss.met'))],
     ...isolationRows(r),
   ];
-  return table(`Executor (\`bench/executor\`, ${measuredOn(r)}; ${at(r, 'launchToRunning.executor.samples') ?? '?'} launches of \`/bin/true\`)`, rows);
+  return table(`Executor (\`bench/executor\`, ${measuredOn(r)}; ${at(r, 'launchToRunning.executor.samples') ?? '?'} launches of \`/bin/true\` without isolation)`, rows);
 }
 
 /** Issue 10's rows, once a run measured them (results without `isolation` show none). */

@@ -40,7 +40,14 @@ export function nextUpdateAt(emulator: AgentEmulator, pred: (s: mesos.TaskStatus
 }
 
 /** One emulator plus one subscribed executor (`env` added to its environment), torn down whatever happens. */
-export async function withExecutor<T>(options: { encoding?: 'json' | 'protobuf' | undefined }, logger: Logger, body: (emulator: AgentEmulator, exec: ExecutorProcess) => Promise<T>, env: Record<string, string> = {}): Promise<T> {
+/**
+ * The executor's own rows (launch, cold start, RSS) run without isolation, as before
+ * containers, so that they stay comparable from run to run; isolation.ts measures what
+ * namespaces and cgroups add, against them, in the same run.
+ */
+export const OWN_ROWS_ENV: Record<string, string> = { MESOS_SIDECAR_ISOLATION: 'none' };
+
+export async function withExecutor<T>(options: { encoding?: 'json' | 'protobuf' | undefined }, logger: Logger, body: (emulator: AgentEmulator, exec: ExecutorProcess) => Promise<T>, env: Record<string, string> = OWN_ROWS_ENV): Promise<T> {
   const emulator = await AgentEmulator.start({ logger, agentId: AGENT_ID, autoAcknowledge: true });
   let exec: ExecutorProcess | undefined;
   try {

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { AgentEmulator, type ExecutorProcess, type ReceivedUpdate } from '../../agent/emulator.js';
 import { createLogger, type Logger } from '../../common/logger.js';
 import { ms, percentile, summarize, type LatencySummary } from '../stats.js';
-import { AGENT_ID, directSpawnMs, nextUpdateAt, rssMiB, SLEEP, stopExecutor, task, TRUE, withExecutor } from './harness.js';
+import { AGENT_ID, directSpawnMs, nextUpdateAt, OWN_ROWS_ENV, rssMiB, SLEEP, stopExecutor, task, TRUE, withExecutor } from './harness.js';
 import { benchIsolation, type IsolationBenchResult } from './isolation.js';
 
 export interface ExecutorBenchOptions {
@@ -132,7 +132,7 @@ async function benchColdStart(options: ExecutorBenchOptions, logger: Logger): Pr
     try {
       const subscribed = new Promise<number>((resolve) => emulator.once('subscribe', () => resolve(performance.now())));
       const t0 = performance.now();
-      exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error' }, stdio: 'pipe' });
+      exec = emulator.spawnExecutor({ encoding: options.encoding ?? 'protobuf', env: { MESOS_SIDECAR_LOG_LEVEL: 'error', ...OWN_ROWS_ENV }, stdio: 'pipe' });
       samples.push((await subscribed) - t0);
     } finally {
       if (exec) await stopExecutor(emulator, exec);
