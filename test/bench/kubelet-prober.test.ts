@@ -1,7 +1,7 @@
 // The kubelet baseline of bench/checks: its output is parsed strictly, and a missing Go or
 // source is a named refusal (the suite then reports itself incomplete), never a dropped row.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KUBELET_PROBER_DIR_ENV, KubeletProber, KubeletProberUnavailable, parseProberOutput } from '../../bench/checks/kubelet-prober.js';
@@ -26,7 +26,11 @@ t.test('without the anchor\'s source the build refuses, naming the path and the 
 });
 
 t.test('without Go the build refuses and says how to install it', async (t) => {
-  const err = await KubeletProber.build(process.cwd(), { ...process.env, PATH: '/nonexistent', [KUBELET_PROBER_DIR_ENV]: join(process.cwd(), '..', 'shared', 'anchors', 'kubelet-prober') }).catch((e: unknown) => e);
+  // A source to build (the test does not depend on shared/ being beside the checkout).
+  const src = mkdtempSync(join(tmpdir(), 'kubelet-src-'));
+  t.teardown(() => rmSync(src, { recursive: true, force: true }));
+  writeFileSync(join(src, 'main.go'), 'package main\nfunc main() {}\n');
+  const err = await KubeletProber.build(process.cwd(), { ...process.env, PATH: '/nonexistent', [KUBELET_PROBER_DIR_ENV]: src }).catch((e: unknown) => e);
   t.ok(err instanceof KubeletProberUnavailable, 'a KubeletProberUnavailable');
   t.match((err as Error).message, /Go is not installed: the kubelet baseline needs Debian's golang-go \(`make bench-deps` installs it\)/);
 });
