@@ -5,32 +5,14 @@ import { formatAge, formatBytes, formatTable, psRows } from '../../cli/ps.js';
 import type { agent } from '../../proto/codec.js';
 import type { TaskEntry } from '../../switchboard/task-listing.js';
 
-t.test('formatAge: the largest whole unit', async (t) => {
-  const cases: Array<[number | null, string]> = [
-    [null, '-'],
-    [0, '0s'],
-    [59, '59s'],
-    [60, '1m'],
-    [3599, '59m'],
-    [3600, '1h'],
-    [86_399, '23h'],
-    [86_400, '1d'],
-    [10 * 86_400 + 5, '10d'],
+t.test('formatAge and formatBytes: the largest whole unit; bytes in binary units, one decimal below 10', async (t) => {
+  const cases: Array<[typeof formatAge | typeof formatBytes, number | null, string]> = [
+    [formatAge, null, '-'], [formatAge, 0, '0s'], [formatAge, 59, '59s'], [formatAge, 60, '1m'], [formatAge, 3599, '59m'],
+    [formatAge, 3600, '1h'], [formatAge, 86_399, '23h'], [formatAge, 86_400, '1d'], [formatAge, 10 * 86_400 + 5, '10d'],
+    [formatBytes, null, '-'], [formatBytes, 0, '0B'], [formatBytes, 1023, '1023B'], [formatBytes, 1536, '1.5K'],
+    [formatBytes, 41 * 2 ** 20 + 300 * 1024, '41M'], [formatBytes, 128 * 2 ** 20, '128M'], [formatBytes, 2 * 2 ** 30, '2.0G'],
   ];
-  for (const [seconds, text] of cases) t.equal(formatAge(seconds), text, String(seconds));
-});
-
-t.test('formatBytes: binary units, one decimal below 10', async (t) => {
-  const cases: Array<[number | null, string]> = [
-    [null, '-'],
-    [0, '0B'],
-    [1023, '1023B'],
-    [1536, '1.5K'],
-    [41 * 2 ** 20 + 300 * 1024, '41M'],
-    [128 * 2 ** 20, '128M'],
-    [2 * 2 ** 30, '2.0G'],
-  ];
-  for (const [bytes, text] of cases) t.equal(formatBytes(bytes), text, String(bytes));
+  for (const [format, value, text] of cases) t.equal(format(value), text, `${format.name}(${value})`);
 });
 
 const MiB = 2 ** 20;

@@ -40,6 +40,15 @@ async function prompted(fx: Fixture): Promise<TestTask> {
   return task;
 }
 
+/** Types `hi` into the task and reads `attach` up to its answer: the live part of the stream. */
+async function answerHi(fx: Fixture, task: TestTask, attach: OutputStreamHandle, encoding: (typeof ENCODINGS)[number]): Promise<string> {
+  const input = fx.client.openInput(task.containerId, encoding);
+  await input.send(stdinRecord('hi\n'));
+  const live = await readUntil(attach, (out) => out.includes('got hi'));
+  input.end();
+  return live.stdout;
+}
+
 for (const encoding of ENCODINGS) {
   t.test(`${encoding}: a TTY task: the prompt printed before the attach comes first, at most the bound, then live output`, async (t) => {
     const fx = await startFixture(t, { outputTailBytes: BOUND });
@@ -50,11 +59,7 @@ for (const encoding of ENCODINGS) {
     t.ok(replay.stdout.endsWith('PROMPT> '), 'the replay ends with the prompt');
     t.ok(replay.stdout.length <= BOUND, `asked for 1 MiB, got ${replay.stdout.length} bytes: never more than the bound of ${BOUND}`);
     t.ok(replay.stdout.length > BOUND - 100, 'and the bound is what was kept');
-    const input = fx.client.openInput(task.containerId, encoding);
-    await input.send(stdinRecord('hi\n'));
-    const live = await readUntil(attach, (out) => out.includes('got hi'));
-    t.notMatch(live.stdout, 'PROMPT', 'the live stream follows without repeating the replay');
-    input.end();
+    t.notMatch(await answerHi(fx, task, attach, encoding), 'PROMPT', 'the live stream follows without repeating the replay');
     attach.destroy();
     t.match(fx.logs.find((l) => l.msg === 'attach-output started'), { audit: true, tail_bytes: 1024 * 1024 }, 'the tail asked for is audited');
   });
@@ -64,11 +69,7 @@ for (const encoding of ENCODINGS) {
     const task = await prompted(fx);
     const plain = await fx.client.openOutput(attachCall(task), { encoding });
     if (!isOutputStream(plain)) throw new Error(`attach answered ${plain.status}`);
-    const input = fx.client.openInput(task.containerId, encoding);
-    await input.send(stdinRecord('hi\n'));
-    const live = await readUntil(plain, (out) => out.includes('got hi'));
-    t.notMatch(live.stdout, 'PROMPT', 'nothing from before the attach');
-    input.end();
+    t.notMatch(await answerHi(fx, task, plain, encoding), 'PROMPT', 'nothing from before the attach');
     plain.destroy();
     for (const bad of ['-1', 'lots', String(16 * 1024 * 1024 + 1)]) {
       const res = await fx.client.openOutput(attachCall(task), { encoding, headers: { [SWITCHBOARD_HEADERS.outputTail]: bad } });
