@@ -26,7 +26,15 @@ import { buildStatistics, type HostFacts, type ResourceStatistics } from './stat
 export const CGROUP_SEPARATOR = 'mesos';
 export const DEFAULT_CGROUP_ROOT = 'mesos-sidecar';
 // ContainerID.value becomes a path component; Mesos caps it at 242 characters.
-const CONTAINER_ID = /^[A-Za-z0-9_.-]{1,242}$/;
+const CGROUP_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Whether `name` can be one cgroup path component of ours: 1..maxLength of [A-Za-z0-9_.-],
+ * and none of `.`, `..`, v2's `leaf` or Mesos' nesting separator `mesos`.
+ */
+export function isCgroupName(name: string, maxLength = 242): boolean {
+  return name.length <= maxLength && CGROUP_NAME.test(name) && name !== '.' && name !== '..' && name !== 'leaf' && name !== CGROUP_SEPARATOR;
+}
 
 export interface ContainerSpec {
   /** ContainerID.value (a UUID for tasks and sessions). */
@@ -143,7 +151,7 @@ export class Containerizer {
   }
 
   async launch(spec: ContainerSpec): Promise<Container> {
-    if (!CONTAINER_ID.test(spec.id) || spec.id === '.' || spec.id === '..' || spec.id === 'leaf' || spec.id === CGROUP_SEPARATOR) {
+    if (!isCgroupName(spec.id)) {
       throw new LaunchError(`Invalid container id '${spec.id}': expected 1-242 of [A-Za-z0-9_.-], not '.', '..', 'leaf' or 'mesos'`);
     }
     if (this.#live.has(spec.id) || this.#launching.has(spec.id)) throw new ContainerStateError(`Container ${spec.id} already exists`);
@@ -185,36 +193,23 @@ export class Containerizer {
         return e;
       });
       let pid = launched.outerPid;
-      if (this.isolation.namespaces) {
-        try {
-          pid = (await findInit(launched.outerPid, () => exited, this.#clock)) ?? launched.outerPid;
-        } catch (err) {
+      try {
+        if (this.isolation.namespaces) pid = (await findInit(launched.outerPid, () => exited, this.#clock)) ?? launched.outerPid;
+        // The init joins its cgroups itself before it forks, but only once perl has started:
+        // moving it here too means launch() resolves with the whole container in its
+        // cgroups (what it forks inherits them), at the cost of a few writes.
+        if (this.#cgroups && cgroup && !exited) this.#cgroups.join(cgroup, pid);
+      } catch (err) {
+        // Half-started: nothing of it may outlive the refusal.
+        for (const p of new Set([pid, launched.outerPid])) {
           try {
-            process.kill(launched.outerPid, 'SIGKILL');
+            process.kill(p, 'SIGKILL');
           } catch {
             // already gone
           }
-          await exitedP;
-          throw err;
         }
-      }
-      // The init joins its cgroups itself before it forks, but only once perl has started:
-      // moving it here too means launch() resolves with the whole container in its
-      // cgroups (what it forks inherits them), at the cost of a few writes.
-      if (this.#cgroups && cgroup && !exited) {
-        try {
-          this.#cgroups.join(cgroup, pid);
-        } catch (err) {
-          for (const p of new Set([pid, launched.outerPid])) {
-            try {
-              process.kill(p, 'SIGKILL');
-            } catch {
-              // already gone
-            }
-          }
-          await exitedP;
-          throw err;
-        }
+        await exitedP;
+        throw err;
       }
       const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.terminal, exitedP);
       this.#live.set(spec.id, c);

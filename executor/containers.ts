@@ -5,18 +5,17 @@
 import path from 'node:path';
 import { EnvironmentError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { Containerizer, DEFAULT_CGROUP_ROOT } from '../containerizer/containerizer.js';
+import { Containerizer, DEFAULT_CGROUP_ROOT, isCgroupName } from '../containerizer/containerizer.js';
 import { chooseIsolation, describe, ISOLATION_VARIABLE, parseIsolationSetting, probeIsolationFacts } from '../containerizer/isolation.js';
 
 /** Our parent cgroup's name below the executor's own; tests give each executor its own. */
 export const CGROUP_ROOT_VARIABLE = 'MESOS_SIDECAR_CGROUP_ROOT';
-const CGROUP_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** MESOS_SIDECAR_CGROUP_ROOT: one cgroup name (no `/`, not `.`, `..`, `leaf` or `mesos`). */
 export function parseCgroupRoot(value: string | undefined): string {
   const v = value?.trim() ?? '';
   if (v === '') return DEFAULT_CGROUP_ROOT;
-  if (!CGROUP_NAME.test(v) || ['.', '..', 'leaf', 'mesos'].includes(v)) {
+  if (!isCgroupName(v, 64)) {
     throw new EnvironmentError(CGROUP_ROOT_VARIABLE, `'${v}' is not a cgroup name: expected 1-64 of [A-Za-z0-9_.-], not '.', '..', 'leaf' or 'mesos'`);
   }
   return v;
@@ -30,7 +29,9 @@ export function parseCgroupRoot(value: string | undefined): string {
 export async function startContainerizer(env: NodeJS.ProcessEnv, sandbox: string, logger: Logger): Promise<Containerizer> {
   const setting = parseIsolationSetting(env[ISOLATION_VARIABLE]);
   const cgroupRoot = parseCgroupRoot(env[CGROUP_ROOT_VARIABLE]);
-  const { facts, hierarchy } = probeIsolationFacts();
+  // `none` needs no probe (it forks unshare and writes test cgroups: milliseconds of start-up).
+  const none = setting.mode === 'fixed' && describe(setting.isolation) === 'none';
+  const { facts, hierarchy } = none ? { facts: { root: false }, hierarchy: undefined } : probeIsolationFacts();
   const choice = chooseIsolation(facts, setting);
   logger.info({ isolation: describe(choice), reason: choice.reason, ...(choice.cgroups ? { cgroupRoot } : {}) }, 'container isolation');
   const containerizer = new Containerizer({

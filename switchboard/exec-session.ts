@@ -14,7 +14,7 @@ import type { Logger } from '../common/logger.js';
 import { rawWaitStatus, signalGroup } from '../common/process.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskView } from '../contracts/task-view.js';
-import { CGROUP_SEPARATOR, type Container, type Containerizer } from '../containerizer/containerizer.js';
+import { isCgroupName, type Container, type Containerizer } from '../containerizer/containerizer.js';
 import type { ContainerLimitation } from '../containerizer/memory-limitation.js';
 import type { AttachTarget, OutputListener, OutputStream, RecentOutput } from './attach-target.js';
 import { DEFAULT_OUTPUT_TAIL_BYTES, OutputRing } from '../process/output-ring.js';
@@ -110,7 +110,7 @@ function taskRoot(container: Container | undefined): string | undefined {
  * are flat): then a digest of the whole id.
  */
 export function containerName(id: mesos.ContainerID, containerizer: Containerizer): string {
-  if (/^[A-Za-z0-9_-]{1,242}$/.test(id.value) && id.value !== CGROUP_SEPARATOR && id.value !== 'leaf' && !containerizer.containers.has(id.value)) return id.value;
+  if (isCgroupName(id.value) && !containerizer.containers.has(id.value)) return id.value;
   return `session-${createHash('sha256').update(containerIdText(id)).digest('hex').slice(0, 32)}`;
 }
 
