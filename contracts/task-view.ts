@@ -1,5 +1,6 @@
 // What the executor exposes about its tasks to the IO switchboard (switchboard/).
 import type { mesos } from '../proto/codec.js';
+import type { CheckHistoryEntry } from './check-history.js';
 import type { Container } from '../containerizer/containerizer.js';
 
 /** Task label (on every status update of a launched task): the isolation its container got, `describe()` of containerizer/isolation.ts. */
@@ -40,6 +41,8 @@ export interface TaskView {
   readonly exited: Promise<void>;
   /** The last status update sent for the task (state, health, check result), for `ps`. */
   readonly lastStatus?: mesos.TaskStatus | undefined;
+  /** The last changes of its check or health result, oldest first (bounded, contracts/check-history.ts). */
+  readonly checkHistory?: readonly CheckHistoryEntry[] | undefined;
   /** When the executor accepted the task, in ms since the epoch (its clock), for `ps`. */
   readonly launchedAt?: number | undefined;
 }

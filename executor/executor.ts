@@ -1,6 +1,7 @@
 // The executor: turns agent events into running tasks and tasks into status updates,
 // following the built-in Mesos executors (executor-api.md §5–§9, checks.md §7–§8).
 import { randomUUID } from 'node:crypto';
+import { recordCheck, reportsCheck } from '../contracts/check-history.js';
 import { constants } from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import { SidecarError, TaskInvalidError } from '../common/errors.js';
@@ -362,6 +363,7 @@ export class Executor implements TaskRegistry {
     const labels = this.#healthKills.labels(task.taskId, status.labels);
     if (labels) status.labels = labels;
     task.lastStatus = status;
+    if (reportsCheck(status)) recordCheck(task.checkHistory, status, this.#clock.now());
     this.#log.info(
       { taskId: task.taskId, state: status.state, reason: status.reason, healthy: status.healthy, message: status.message },
       'status update',

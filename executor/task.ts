@@ -4,6 +4,7 @@
 // second terminal update cannot be produced. The effects (signals, updates, timers) stay
 // with the executor; this file only says which moves exist.
 import type { TimerHandle } from '../common/clock.js';
+import type { CheckHistoryEntry } from '../contracts/check-history.js';
 import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
 import type { TaskCheckRunner } from '../contracts/checks.js';
@@ -55,6 +56,8 @@ export class Task implements TaskView {
   completionTimer: TimerHandle | undefined;
   /** The last update sent: health, check and readiness updates are copies of it. */
   lastStatus: mesos.TaskStatus | undefined;
+  /** The last changes of check and health result (contracts/check-history.ts). */
+  readonly checkHistory: CheckHistoryEntry[] = [];
   /** When the LAUNCH was accepted (ms since the epoch, the executor's clock). */
   readonly launchedAt: number;
   readonly exited: Promise<void>;

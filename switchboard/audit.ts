@@ -11,6 +11,8 @@ export interface AuditRecord {
   /** Sessions: the user the command runs as. */
   user?: string;
   tty: boolean;
+  /** How the client reached us: the agent API over HTTP (absent, as before) or the WebSocket gateway. */
+  transport?: 'websocket';
   start: string;
   end?: string;
   exit_status?: number | undefined;

@@ -4,6 +4,7 @@
 import { describe } from '../containerizer/isolation.js';
 import { ISOLATION_LABEL, type ExecutorSandbox, type TaskView } from '../contracts/task-view.js';
 import type { mesos } from '../proto/codec.js';
+import { describeCheckResult, type CheckHistoryEntry } from '../contracts/check-history.js';
 import { virtualTaskPath } from './files/sandbox-paths.js';
 
 export interface TaskEntry {
@@ -24,21 +25,11 @@ export interface TaskEntry {
   sandbox_path: string | null;
   /** The isolation its container got (`namespaces,cgroups`, ..., `none`), null when unknown. */
   isolation: string | null;
-}
-
-const MAX_CHECK_TEXT = 60;
-
-/** `exit 0`, `http 200`, `tcp ok` from a check result, else the health update's message. */
-export function describeLastCheck(status: mesos.TaskStatus | undefined): string | null {
-  if (!status) return null;
-  const check = status.check_status;
-  if (check?.command?.exit_code !== undefined) return `exit ${check.command.exit_code}`;
-  if (check?.http?.status_code !== undefined) return `http ${check.http.status_code}`;
-  if (check?.tcp?.succeeded !== undefined) return `tcp ${check.tcp.succeeded ? 'ok' : 'failed'}`;
-  if (status.healthy !== undefined && status.message) {
-    return status.message.length > MAX_CHECK_TEXT ? `${status.message.slice(0, MAX_CHECK_TEXT - 1)}…` : status.message;
-  }
-  return null;
+  /** The last changes of check or health result, oldest first, times in ISO 8601. */
+  check_history: Array<Omit<CheckHistoryEntry, 'since' | 'last'> & { since: string; last: string }>;
+  /** TaskStatus.reason and .message of the last update: for a terminal one, why the task ended (a health kill, a limit, a kill call). */
+  reason: string | null;
+  message: string | null;
 }
 
 /** The label the executor put on the task's updates, else what its container says. */
@@ -56,9 +47,12 @@ export function taskEntry(task: TaskView, nowMs: number, sandbox: ExecutorSandbo
     terminated: task.terminated,
     state: status?.state ?? null,
     healthy: status?.healthy ?? null,
-    last_check: describeLastCheck(status),
+    last_check: describeCheckResult(status),
     age_seconds: task.launchedAt === undefined ? null : Math.max(0, Math.floor((nowMs - task.launchedAt) / 1000)),
     sandbox_path: sandbox ? virtualTaskPath(sandbox, task.taskId) : null,
     isolation: isolationOf(task),
+    check_history: (task.checkHistory ?? []).map((e) => ({ ...e, since: new Date(e.since).toISOString(), last: new Date(e.last).toISOString() })),
+    reason: status?.reason ?? null,
+    message: status?.message ?? null,
   };
 }

@@ -17,8 +17,8 @@ t.test('formatAge and formatBytes: the largest whole unit; bytes in binary units
 
 const MiB = 2 ** 20;
 const tasks: TaskEntry[] = [
-  { task_id: 'web', container_id: { value: 'c1', parent: { value: 'e' } }, tty: false, terminated: false, state: 'TASK_RUNNING', healthy: true, last_check: 'exit 0', age_seconds: 12, sandbox_path: '/x', isolation: 'namespaces,cgroups' },
-  { task_id: 'shell-long-name', container_id: { value: 'c2', parent: { value: 'e' } }, tty: true, terminated: false, state: 'TASK_STARTING', healthy: null, last_check: null, age_seconds: 300, sandbox_path: null, isolation: 'none' },
+  { task_id: 'web', container_id: { value: 'c1', parent: { value: 'e' } }, tty: false, terminated: false, state: 'TASK_RUNNING', healthy: true, last_check: 'exit 0', age_seconds: 12, sandbox_path: '/x', isolation: 'namespaces,cgroups', check_history: [], reason: null, message: null },
+  { task_id: 'shell-long-name', container_id: { value: 'c2', parent: { value: 'e' } }, tty: true, terminated: false, state: 'TASK_STARTING', healthy: null, last_check: null, age_seconds: 300, sandbox_path: null, isolation: 'none', check_history: [], reason: null, message: null },
 ];
 const containers: agent.Response.GetContainers.Container[] = [
   { container_id: { value: 'c1' }, resource_statistics: { timestamp: 1, cpus_user_time_secs: 1.25, cpus_system_time_secs: 0.5, mem_rss_bytes: BigInt(41 * MiB), mem_limit_bytes: BigInt(128 * MiB), processes: 3 } },

@@ -8,7 +8,8 @@ import { modeString, parseIdNames } from '../../switchboard/files/file-info.js';
 import { jsonStringOfBytes } from '../../switchboard/files/json-bytes.js';
 import { parseInteger, parseReadQuery } from '../../switchboard/files/query.js';
 import { sandboxNames, suffixBelow, taskIdOf } from '../../switchboard/files/sandbox-paths.js';
-import { describeLastCheck, taskEntry } from '../../switchboard/task-listing.js';
+import { CHECK_HISTORY_LENGTH, describeCheckResult, recordCheck, reportsCheck, type CheckHistoryEntry } from '../../contracts/check-history.js';
+import { taskEntry } from '../../switchboard/task-listing.js';
 import { ISOLATION_LABEL, type TaskView } from '../../contracts/task-view.js';
 import type { Container } from '../../containerizer/containerizer.js';
 import type { mesos } from '../../proto/codec.js';
@@ -116,7 +117,7 @@ t.test('virtual sandbox names, suffixes and the task a path names', async (t) =>
   for (const [relative, taskId] of tasks) t.equal(taskIdOf(relative), taskId, relative || '(root)');
 });
 
-t.test('describeLastCheck and the GET /tasks entry', async (t) => {
+t.test('describeCheckResult and the GET /tasks entry', async (t) => {
   const base: mesos.TaskStatus = { task_id: { value: 'web' }, state: 'TASK_RUNNING' };
   const cases: Array<[string, mesos.TaskStatus | undefined, string | null]> = [
     ['no status yet', undefined, null],
@@ -128,7 +129,7 @@ t.test('describeLastCheck and the GET /tasks entry', async (t) => {
     ['health message', { ...base, healthy: true, message: 'HTTP health check passed' }, 'HTTP health check passed'],
     ['long health message cut', { ...base, healthy: false, message: 'x'.repeat(100) }, `${'x'.repeat(59)}…`],
   ];
-  for (const [what, status, text] of cases) t.equal(describeLastCheck(status), text, what);
+  for (const [what, status, text] of cases) t.equal(describeCheckResult(status), text, what);
 
   const view: TaskView = {
     taskId: 'web',
@@ -152,6 +153,9 @@ t.test('describeLastCheck and the GET /tasks entry', async (t) => {
     age_seconds: 125,
     sandbox_path: '/frameworks/F/executors/E/runs/latest/tasks/web',
     isolation: null,
+    check_history: [],
+    reason: null,
+    message: 'ok',
   });
   const bare = taskEntry({ ...view, lastStatus: undefined, launchedAt: undefined }, 0, undefined);
   t.match(bare, { state: null, healthy: null, last_check: null, age_seconds: null, sandbox_path: null }, 'a view without the ps fields');
@@ -160,4 +164,28 @@ t.test('describeLastCheck and the GET /tasks entry', async (t) => {
   t.equal(taskEntry(labelled, 0, undefined).isolation, 'namespaces', 'from the mesos-sidecar.isolation label');
   const contained = { ...view, container: { isolation: { namespaces: true, cgroups: true } } as unknown as Container };
   t.equal(taskEntry(contained, 0, undefined).isolation, 'namespaces,cgroups', 'without a label: describe(container.isolation)');
+});
+
+t.test('check history: runs of one result collapse, changes are kept up to the bound', async (t) => {
+  const update = (code: number, healthy?: boolean): mesos.TaskStatus => ({
+    task_id: { value: 'web' },
+    state: 'TASK_RUNNING',
+    reason: healthy === undefined ? 'REASON_TASK_CHECK_STATUS_UPDATED' : 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+    check_status: { type: 'HTTP', http: { status_code: code } },
+    ...(healthy === undefined ? {} : { healthy }),
+  });
+  const history: CheckHistoryEntry[] = [];
+  recordCheck(history, update(200), 1000);
+  recordCheck(history, update(200), 2000);
+  recordCheck(history, update(503), 3000);
+  t.same(history, [
+    { result: 'http 200', healthy: null, since: 1000, last: 2000, count: 2 },
+    { result: 'http 503', healthy: null, since: 3000, last: 3000, count: 1 },
+  ]);
+  recordCheck(history, update(503, false), 4000);
+  t.equal(history.length, 3, 'the same code with a health verdict is a new entry');
+  for (let i = 0; i < 3 * CHECK_HISTORY_LENGTH; i++) recordCheck(history, update(i % 2 ? 200 : 500), 5000 + i);
+  t.equal(history.length, CHECK_HISTORY_LENGTH, 'bounded');
+  t.equal(history.at(-1)!.last, 5000 + 3 * CHECK_HISTORY_LENGTH - 1, 'the newest is kept');
+  t.ok(reportsCheck(update(200)) && !reportsCheck({ task_id: { value: 'web' }, state: 'TASK_RUNNING' }), 'only check and health updates are recorded');
 });
