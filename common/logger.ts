@@ -9,7 +9,14 @@
 // A CLI asks for `forPeople`: pretty when stderr is a terminal. MESOS_SIDECAR_LOG_FORMAT
 // (json|pretty) overrides either default. Tests pass their own destination to read lines back.
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { PrettyOptions } from 'pino-pretty';
+
+// pino-pretty (some forty files) loads only for a person's logs: the executor writes JSON,
+// and loading it cost its cold start about 15 ms.
+const requireCjs = createRequire(import.meta.url);
+const prettyFactory = (options: PrettyOptions): ((line: string) => string) =>
+  (requireCjs('pino-pretty') as typeof import('pino-pretty')).prettyFactory(options) as (line: string) => string;
 
 export type { Logger };
 

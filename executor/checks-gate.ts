@@ -2,7 +2,9 @@
 // it over as a promise (loading while the executor subscribes) or as a loader called when the
 // first task that declares checks arrives (an executor whose tasks have none never pays for
 // it). Until it is there, every event waits, in arrival order, so that a LAUNCH is parsed
-// with the engine and a KILL after it still finds its task.
+// with the engine and a KILL after it still finds its task. Events wait the same way while
+// the launcher starts (`launcherReady`: the containerizer starts while the executor
+// subscribes), so a task's first update already knows the isolation it gets.
 import type { Logger } from '../common/logger.js';
 import type { TaskCheckFactory } from '../contracts/checks.js';
 import type { executor } from '../proto/codec.js';
@@ -17,6 +19,8 @@ export interface ChecksGateOptions {
   /** True once the executor is gone: held events are dropped then. */
   stopped(): boolean;
   log: Logger;
+  /** Settles once tasks can be launched; events wait until then (a failure is the launches' to report). */
+  launcherReady?: Promise<unknown> | undefined;
 }
 
 export class ChecksGate {
@@ -24,8 +28,10 @@ export class ChecksGate {
   #factory: TaskCheckFactory | undefined;
   /** Loads the engine on first need; unset once loading started. */
   #load: (() => Promise<TaskCheckFactory | undefined>) | undefined;
-  /** Events that arrived while the engine was loading, in arrival order; unset when not loading. */
+  /** Events that arrived while something was pending, in arrival order; unset when nothing is. */
   #held: executor.Event[] | undefined;
+  /** What events wait for: the engine loading, the launcher starting. */
+  #pending = 0;
 
   constructor(options: ChecksGateOptions) {
     this.#options = options;
@@ -33,6 +39,7 @@ export class ChecksGate {
     if (source instanceof Promise) this.#await(source);
     else if (typeof source === 'function') this.#load = source;
     else this.#factory = source;
+    if (options.launcherReady) this.#hold(options.launcherReady.then(() => undefined, () => undefined));
   }
 
   /** The engine, once loaded; undefined without one (tasks then run unchecked). */
@@ -47,28 +54,39 @@ export class ChecksGate {
       this.#await(Promise.resolve().then(load));
     }
     if (!this.#held) return this.#options.deliver(event);
-    this.#options.log.debug({ type: event.type }, 'event held until the checks engine has loaded');
+    this.#options.log.debug({ type: event.type }, 'event held until the checks engine and the launcher are ready');
     this.#held.push(event);
   }
 
   #await(factory: Promise<TaskCheckFactory | undefined>): void {
-    this.#held = [];
-    factory.then(
-      (f) => this.#loaded(f),
-      (err: unknown) => {
-        this.#options.log.error({ err }, 'checks engine failed to load; tasks run without checks');
-        this.#loaded(undefined);
-      },
+    this.#hold(
+      factory.then(
+        (f) => void (this.#factory = f),
+        (err: unknown) => this.#options.log.error({ err }, 'checks engine failed to load; tasks run without checks'),
+      ),
     );
   }
 
-  #loaded(factory: TaskCheckFactory | undefined): void {
-    this.#factory = factory;
-    const held = this.#held ?? [];
-    this.#held = undefined;
-    for (const event of held) {
-      if (this.#options.stopped()) return;
-      this.#options.deliver(event);
-    }
+  #hold(settled: Promise<void | undefined>): void {
+    this.#pending += 1;
+    this.#held ??= [];
+    void settled.then(() => {
+      this.#pending -= 1;
+      if (this.#pending > 0) return;
+      const held = this.#held ?? [];
+      this.#held = undefined;
+      // Offered again, in order: a LAUNCH among them may start loading the engine, and the
+      // events after it then wait for that.
+      for (const [i, event] of held.entries()) {
+        if (this.#options.stopped()) return;
+        // offer() may have started holding again (TypeScript cannot see it change).
+        const again = this.#held as executor.Event[] | undefined;
+        if (again) {
+          again.push(...held.slice(i));
+          return;
+        }
+        this.offer(event);
+      }
+    });
   }
 }

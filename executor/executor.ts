@@ -13,7 +13,8 @@ import type { HealthReport, TaskCheckDefinitions, TaskCheckRunner } from '../con
 import type { ExecutorConfig } from './env.js';
 import { killGraceMs, shutdownGraceMs } from './kill-policy.js';
 import { killTask, type KillEffects } from './kill-task.js';
-import { RealProcessLauncher, type LaunchedProcess, type ProcessExit, type ProcessLauncher } from './process-launcher.js';
+import type { LaunchedProcess, ProcessExit, ProcessLauncher } from './process-launcher.js';
+import { DeferredLauncher } from './deferred-launcher.js';
 import { checkUpdate, healthUpdate, readinessUpdate } from './check-updates.js';
 import { ChecksGate, type CheckFactorySource } from './checks-gate.js';
 import type { Containerizer } from '../containerizer/containerizer.js';
@@ -50,9 +51,10 @@ export interface ExecutorOptions {
   random?: Random;
   /**
    * Starts every task as one of its containers (executor/start.ts makes the one per
-   * executor, with the isolation it probed); default: one without isolation.
+   * executor, with the isolation it probed; a promise while it is still starting, which
+   * the first launch waits for); default: one without isolation.
    */
-  containerizer?: Containerizer;
+  containerizer?: Containerizer | Promise<Containerizer>;
   /** Replaces the containerizer's launcher (step tests' fake processes). */
   launcher?: ProcessLauncher;
   /** The link to the agent; default an AgentConnection over HTTP (tests inject a fake). */
@@ -82,7 +84,7 @@ export class Executor implements TaskRegistry {
   readonly #random: Random;
   readonly #launcher: ProcessLauncher;
   /** Where tasks run; COMMAND checks nest in their task's container. */
-  readonly #containerizer: Containerizer | undefined;
+  #containerizer: Containerizer | undefined;
   readonly #checksGate: ChecksGate;
   readonly #extraLabels: mesos.Label[];
   readonly #onMessage: ((data: Buffer) => void) | undefined;
@@ -108,13 +110,18 @@ export class Executor implements TaskRegistry {
     this.#log = options.logger.child({ executorId: options.config.executorId, frameworkId: options.config.frameworkId });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#containerizer = options.containerizer;
-    this.#launcher = options.launcher ?? new RealProcessLauncher(options.containerizer, { recentOutputBytes: this.#config.outputTailBytes });
+    if (options.containerizer instanceof Promise) {
+      void options.containerizer.then((c) => (this.#containerizer = c), () => {});
+    } else {
+      this.#containerizer = options.containerizer;
+    }
+    this.#launcher = options.launcher ?? new DeferredLauncher(options.containerizer, { recentOutputBytes: this.#config.outputTailBytes });
     this.#checksGate = new ChecksGate({
       source: options.checkFactory,
       deliver: (event) => this.#onEvent(event),
       stopped: () => this.#lifecycle.kind === 'exited',
       log: this.#log,
+      launcherReady: this.#launcher.ready,
     });
     this.#extraLabels = options.extraStatusLabels ?? [];
     this.#tasks = new TaskTable(options.terminatedTasksKept ?? TERMINATED_TASKS_KEPT);

@@ -59,6 +59,8 @@ export interface LaunchedProcess {
 export interface ProcessLauncher {
   /** What isolation tasks get (`describe()`), for the task label. */
   readonly isolation: string;
+  /** Present while the launcher is starting: the executor holds events until it settles. */
+  readonly ready?: Promise<unknown>;
   /** Rejects with a LaunchError (missing executable, unknown user, ...) or a CgroupError naming the cause. */
   launch(spec: LaunchSpec): Promise<LaunchedProcess>;
 }

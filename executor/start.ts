@@ -10,7 +10,6 @@ import type { TaskCheckFactory } from '../contracts/checks.js';
 import { parseExecutorEnvironment } from './env.js';
 import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
-import { startContainerizer } from './containers.js';
 import type { Containerizer } from '../containerizer/containerizer.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
@@ -58,13 +57,18 @@ async function main(): Promise<number> {
   // statistics register into this one registry.
   const metricsAddress = process.env[METRICS_ADDRESS_ENV];
   const registry = metricsAddress ? new (await import('prom-client')).Registry() : undefined;
-  let containerizer: Containerizer;
-  try {
-    containerizer = await startContainerizer(process.env, config.sandbox, logger);
-  } catch (err) {
-    if (err instanceof SidecarError) return configError(logger, err);
-    throw err;
-  }
+  // Started while the executor subscribes (DeferredLauncher): the first LAUNCH waits for it.
+  const starting = import('./containers.js').then((m) => m.startContainerizer(process.env, config.sandbox, logger));
+  let containerizer: Containerizer | undefined;
+  // A bad MESOS_SIDECAR_ISOLATION or MESOS_SIDECAR_CGROUP_ROOT ends the executor as before,
+  // only a moment later.
+  void starting.then(
+    (c) => (containerizer = c),
+    (err: unknown) => {
+      if (!(err instanceof SidecarError)) throw err;
+      process.exit(configError(logger, err));
+    },
+  );
 
   // The checks engine is the largest module (time and memory): it loads when the first
   // task that declares checks arrives, and events wait for it in order.
@@ -74,7 +78,7 @@ async function main(): Promise<number> {
   };
   // Filled in once the switchboard listens, before the first status update can be built.
   const extraStatusLabels: mesos.Label[] = [];
-  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, containerizer, ...(tls ? { tls } : {}) });
+  const executor = new Executor({ config, logger, checkFactory, extraStatusLabels, containerizer: starting, ...(tls ? { tls } : {}) });
 
   let metrics: MetricsEndpoint | undefined;
   if (registry && metricsAddress) {
@@ -94,7 +98,7 @@ async function main(): Promise<number> {
   if (switchboardConfigured(process.env)) {
     try {
       const { startSwitchboard, switchboardOptionsFromEnv } = await import('../switchboard/index.js');
-      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger, containerizer });
+      switchboard = await startSwitchboard({ ...switchboardOptionsFromEnv(process.env), registry: executor, logger, containerizer: await starting });
     } catch (err) {
       if (err instanceof SidecarError) return configError(logger, err);
       throw err;
@@ -106,7 +110,7 @@ async function main(): Promise<number> {
   // outlive the executor unseen by anyone (a cgroup left behind is removed on the next
   // start, by recover()).
   const destroyAndExit = (code: number): void => {
-    containerizer.shutdown().then(
+    (containerizer?.shutdown() ?? Promise.resolve()).then(
       () => process.exit(code),
       (err: unknown) => {
         logger.error({ err }, 'containers not fully destroyed');
@@ -142,7 +146,7 @@ async function main(): Promise<number> {
   }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   await metrics?.close();
-  await containerizer.shutdown().catch((err: unknown) => logger.error({ err }, 'containers not fully destroyed'));
+  await containerizer?.shutdown().catch((err: unknown) => logger.error({ err }, 'containers not fully destroyed'));
   return code;
 }
 

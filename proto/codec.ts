@@ -6,7 +6,8 @@
 //   - unset optional fields with an explicit, non-deprecated [default] are written;
 //   - required fields are enforced in both directions;
 //   - present-but-empty sub-messages survive (`subscribe: {}` encodes as `22 00`).
-import { isSafeNumber, parse as parseLossless, type LosslessNumber } from 'lossless-json';
+import { createRequire } from 'node:module';
+import type { LosslessNumber } from 'lossless-json';
 import protobuf from 'protobufjs';
 import Long from 'long';
 import { CodecError } from '../common/errors.js';
@@ -191,8 +192,14 @@ function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
 // holds a digit run long enough to be one (rare: keeps the common path on V8's parser).
 const LONG_DIGITS = /\d{16,}/;
 
+// lossless-json loads on the first such text (its CommonJS build, so synchronously): an
+// executor speaking protobuf never needs it before SUBSCRIBE.
+const requireCjs = createRequire(import.meta.url);
+let lossless: typeof import('lossless-json') | undefined;
+
 function parseJsonText(text: string): unknown {
   if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  const { parse: parseLossless, isSafeNumber } = (lossless ??= requireCjs('lossless-json') as typeof import('lossless-json'));
   return parseLossless(text, null, (raw: string) => (isSafeNumber(raw) ? Number(raw) : { isLosslessNumber: true, value: raw }));
 }
 

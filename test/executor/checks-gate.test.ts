@@ -15,10 +15,10 @@ const checked: executor.Event = { type: 'LAUNCH', launch: { task: shellTask('che
 const kill: executor.Event = { type: 'KILL', kill: { task_id: { value: 'checked' } } };
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-function gate(source: CheckFactorySource | undefined, stopped = () => false) {
+function gate(source: CheckFactorySource | undefined, stopped = () => false, launcherReady?: Promise<unknown>) {
   const delivered: string[] = [];
   const name = (e: executor.Event) => (e.type === 'LAUNCH' ? `LAUNCH ${e.launch!.task.task_id.value}` : e.type!);
-  const g = new ChecksGate({ source, deliver: (e) => delivered.push(`${name(e)} (factory: ${g.factory ? 'yes' : 'no'})`), stopped, log });
+  const g = new ChecksGate({ source, deliver: (e) => delivered.push(`${name(e)} (factory: ${g.factory ? 'yes' : 'no'})`), stopped, log, launcherReady });
   return { g, delivered };
 }
 
@@ -78,4 +78,36 @@ t.test('an executor gone while loading: held events are dropped', async (t) => {
   provide(factory);
   await flush();
   t.same(delivered, []);
+});
+
+t.test('a launcher still starting: every event held, in order; a LAUNCH with checks among them then loads the engine, and the rest wait for it', async (t) => {
+  let started!: () => void;
+  let provide!: (f: TaskCheckFactory) => void;
+  let calls = 0;
+  const { g, delivered } = gate(
+    () => {
+      calls++;
+      return new Promise<TaskCheckFactory>((r) => (provide = r));
+    },
+    () => false,
+    new Promise<void>((r) => (started = r)),
+  );
+  for (const e of [heartbeat, plain, checked, kill]) g.offer(e);
+  await flush();
+  t.same(delivered, [], 'nothing while the launcher starts');
+  t.equal(calls, 0, 'the engine is not loaded before it is needed');
+  started();
+  await flush();
+  t.same(delivered, ['HEARTBEAT (factory: no)', 'LAUNCH plain (factory: no)'], 'up to the LAUNCH that needs the engine');
+  t.equal(calls, 1);
+  provide(factory);
+  await flush();
+  t.same(delivered.slice(2), ['LAUNCH checked (factory: yes)', 'KILL (factory: yes)'], 'then the rest, in order');
+});
+
+t.test('a launcher that failed to start: events still come out (the launches report the failure)', async (t) => {
+  const { g, delivered } = gate(factory, () => false, Promise.reject(new Error('no containerizer')));
+  g.offer(plain);
+  await flush();
+  t.same(delivered, ['LAUNCH plain (factory: yes)']);
 });

@@ -224,7 +224,7 @@ t.test('a check factory still loading holds events back, in order, until it is t
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         const entry = JSON.parse(line) as { msg: string; type?: string };
-        if (entry.msg === 'event held until the checks engine has loaded') {
+        if (entry.msg === 'event held until the checks engine and the launcher are ready') {
           held.push(entry.type!);
           onHeld?.();
         }

@@ -157,9 +157,11 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     t.ok(hierarchy.join(rel, orphan.pid!), 'a leftover process in a leftover cgroup');
     const { exec } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_CGROUP_ROOT: root });
     t.equal(await orphanExit, 'SIGKILL', 'its process was killed');
+    // Recovery runs while the executor subscribes: it may end a moment after the kill.
+    const removedLine = () => logLines(exec).find((l) => l.msg === 'removed cgroups a previous run left behind (their processes killed)');
+    await until(() => removedLine() !== undefined, 'the start-up log line naming the removed cgroups');
     t.notOk(hierarchy.exists(rel), 'its cgroup is gone');
-    const line = logLines(exec).find((l) => l.msg === 'removed cgroups a previous run left behind (their processes killed)');
-    t.same(line?.cgroups, [rel], 'the start-up log names it');
+    t.same(removedLine()?.cgroups, [rel], 'the start-up log names it');
   });
 
   t.test('MESOS_SIDECAR_ISOLATION=none: tasks run as plain process groups, labelled none, with no cgroup', async (t) => {
