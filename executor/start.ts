@@ -10,7 +10,6 @@ import type { TaskCheckFactory } from '../contracts/checks.js';
 import { parseExecutorEnvironment } from './env.js';
 import { startRunStats } from './run-stats.js';
 import { Executor } from './executor.js';
-import type { Containerizer } from '../containerizer/containerizer.js';
 import type { TlsConnector } from './tls-connector.js';
 import { SWITCHBOARD_URL_LABEL, switchboardConfigured } from '../contracts/switchboard.js';
 import { allowOptimizingCompiler } from './v8-tuning.js';
@@ -59,16 +58,15 @@ async function main(): Promise<number> {
   const registry = metricsAddress ? new (await import('prom-client')).Registry() : undefined;
   // Started while the executor subscribes (DeferredLauncher): the first LAUNCH waits for it.
   const starting = import('./containers.js').then((m) => m.startContainerizer(process.env, config.sandbox, logger));
-  let containerizer: Containerizer | undefined;
   // A bad MESOS_SIDECAR_ISOLATION or MESOS_SIDECAR_CGROUP_ROOT ends the executor as before,
   // only a moment later.
-  void starting.then(
-    (c) => (containerizer = c),
-    (err: unknown) => {
-      if (!(err instanceof SidecarError)) throw err;
-      process.exit(configError(logger, err));
-    },
-  );
+  void starting.catch((err: unknown) => {
+    if (!(err instanceof SidecarError)) throw err;
+    process.exit(configError(logger, err));
+  });
+  // An executor told to leave while its containerizer still starts waits for it, so that
+  // what the start made (its cgroup root) goes too.
+  const shutdownContainers = (): Promise<void> => starting.then((c) => c.shutdown(), () => undefined);
 
   // The checks engine is the largest module (time and memory): it loads when the first
   // task that declares checks arrives, and events wait for it in order.
@@ -110,7 +108,7 @@ async function main(): Promise<number> {
   // outlive the executor unseen by anyone (a cgroup left behind is removed on the next
   // start, by recover()).
   const destroyAndExit = (code: number): void => {
-    (containerizer?.shutdown() ?? Promise.resolve()).then(
+    shutdownContainers().then(
       () => process.exit(code),
       (err: unknown) => {
         logger.error({ err }, 'containers not fully destroyed');
@@ -146,7 +144,7 @@ async function main(): Promise<number> {
   }
   await switchboard?.close().catch((err: unknown) => logger.warn({ err }, 'switchboard did not close cleanly'));
   await metrics?.close();
-  await containerizer?.shutdown().catch((err: unknown) => logger.error({ err }, 'containers not fully destroyed'));
+  await shutdownContainers().catch((err: unknown) => logger.error({ err }, 'containers not fully destroyed'));
   return code;
 }
 
