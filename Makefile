@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test bench bench-deps fuzz soak docs dist clean
+.PHONY: all install build run test bench bench-deps bench-range fuzz soak docs dist clean
 
 all: build
 
@@ -32,6 +32,10 @@ bench-deps:
 
 bench: build bench-deps
 	node dist/bench/run.js
+
+# The target figures over 5 runs of the suites that hold them (bench/results/range.json).
+bench-range: build bench-deps
+	node dist/bench/range.js 5
 
 # Full-size robustness suites (a short fixed-seed slice of each runs in make test).
 fuzz: build

@@ -55,7 +55,10 @@ function measuredOn(doc: Doc | undefined): string {
   const m = (doc.meta ?? {}) as Doc;
   const when = String(m.started ?? m.finished ?? '?').slice(0, 16).replace('T', ' ');
   const cpus = m.cpus !== undefined ? `, ${m.cpus} × ${m.cpuModel ?? 'CPU'}` : '';
-  return `measured ${when} UTC, Node ${m.node ?? '?'}${cpus}`;
+  const load = at(m, 'loadAverage.before') as number[] | undefined;
+  const after = at(m, 'loadAverage.after') as number[] | undefined;
+  const loadText = Array.isArray(load) && Array.isArray(after) ? `, load ${load[0]} before / ${after[0]} after` : '';
+  return `measured ${when} UTC, Node ${m.node ?? '?'}${cpus}${loadText}`;
 }
 
 export function executorTable(r: Doc | undefined): string {
@@ -240,6 +243,16 @@ function table(title: string, rows: string[][], header = ['What', 'Result', 'Tar
   return [`**${title}**`, '', grid(header, rows)].join('\n');
 }
 
+/** bench/results/range.json (`make bench-range`): each target figure over several runs. */
+export function rangeTable(r: Doc | undefined, suite: string): string {
+  const rows = ((at(r, 'rows') ?? []) as Doc[]).map((row) => {
+    const values = ((row.values ?? []) as Array<number | null>).map((v) => (v === null ? '–' : plain(v))).join(', ');
+    const span = typeof row.min === 'number' && typeof row.max === 'number' ? `${plain(row.min)} – ${plain(row.max)}` : '–';
+    return [String(row.figure), `${span} (${values})`, String(row.target), `${verdict(row.met)} (${row.metInRuns} of ${row.runs})`];
+  });
+  return table(`Run-to-run range (\`make bench-range\`, ${at(r, 'runs') ?? '?'} runs, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows, ['Figure', 'Range (each run)', 'Target', 'Met in every run']);
+}
+
 export interface TableDefinition {
   /** The marked section the table renders into (`<!-- bench:begin NAME -->`). */
   section: string;
@@ -260,6 +273,7 @@ export const TABLES: readonly TableDefinition[] = [
   { section: 'robustness', results: 'churn', optional: true, render: churnTable },
   { section: 'robustness', results: 'load-tasks', optional: true, render: loadTasksTable },
   { section: 'robustness', results: 'load-switchboard', optional: true, render: loadSwitchboardTable },
+  { section: 'range', results: 'range', optional: true, render: rangeTable },
   { section: 'checks-cost', results: 'checks', render: checksCostTable },
   { section: 'switchboard-cost', results: 'switchboard', render: switchboardCostTable },
   { section: 'session-start', results: 'switchboard', render: sessionStartTable },

@@ -1,5 +1,5 @@
 // Summary statistics shared by the benchmark suites.
-import { cpus, totalmem } from 'node:os';
+import { cpus, totalmem, loadavg } from 'node:os';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -42,12 +42,14 @@ export function summarize(samples: readonly number[]): LatencySummary {
 }
 
 /** The machine and time a suite ran on, stored beside its results. */
-export function runMeta(started: Date, suite: string): Record<string, unknown> {
+/** `loadBefore`: os.loadavg() when the suite started (the figures are only as good as the machine was quiet). */
+export function runMeta(started: Date, suite: string, loadBefore?: number[]): Record<string, unknown> {
   const cpu = cpus();
   return {
     suite,
     started: started.toISOString(),
     finished: new Date().toISOString(),
+    ...(loadBefore ? { loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) } } : {}),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpu.length,

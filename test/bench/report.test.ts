@@ -77,7 +77,7 @@ t.test('renderDoc rewrites every marked section and names an unknown one', async
   t.match(out, /^x\n<!-- bench:begin switchboard-cost -->\nResults of the committed run \(`bench\/results\/switchboard.json`, no results yet: run `make bench`\):\n/);
   t.match(out, '\n<!-- bench:end switchboard-cost -->\ny\n');
   t.equal(renderDoc(out, dir), out, 'rendering is idempotent');
-  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, robustness, checks-cost, switchboard-cost, session-start\)/ });
+  t.throws(() => renderDoc('<!-- bench:begin nosuch --><!-- bench:end nosuch -->', dir), { message: /unknown bench section 'nosuch' \(known: summary, robustness, range, checks-cost, switchboard-cost, session-start\)/ });
 });
 
 t.test('the robustness suites get their tables once their files exist, with verdicts from what must not happen', async (t) => {
