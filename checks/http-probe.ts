@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
 import type { HttpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome, type ProbeResult } from './outcome.js';
-import { RawTcp, rawTcpAvailable } from './raw-tcp.js';
+import { RawTcp, rawTcpAvailable, type RawTcpListener } from './raw-tcp.js';
+import { unwatchAbort, watchAbort, type Abortable } from './abort-watch.js';
 
 /** curl's default --max-redirs. */
 export const MAX_REDIRECTS = 50;
@@ -65,6 +66,8 @@ interface Target {
   url: URL;
   https: boolean;
   host: string;
+  /** The host is an address, not a name to look up. */
+  ip: boolean;
   port: number;
   request: Buffer;
 }
@@ -73,7 +76,7 @@ function targetOf(url: URL): Target {
   const https = url.protocol === 'https:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const request = Buffer.from(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
-  return { url, https, host, port: Number(effectivePort(url)), request };
+  return { url, https, host, ip: isIP(host) !== 0, port: Number(effectivePort(url)), request };
 }
 
 // Check definitions live as long as their task and are probed every few seconds: the
@@ -190,7 +193,7 @@ export function idleSocketCount(): number {
  * according to its framing (kept up to `keep` bytes). `done` settles once; `abort()`
  * settles it at once and destroys the socket.
  */
-class Exchange {
+class Exchange implements RawTcpListener, Abortable {
   readonly done: Promise<Response | ExchangeError>;
   #settle!: (r: Response | ExchangeError) => void;
   #settled = false;
@@ -201,6 +204,8 @@ class Exchange {
   readonly #keep: number;
   readonly #onHeaders: (() => void) | undefined;
   readonly #https: boolean;
+  readonly #request: Buffer;
+  readonly #signal: AbortSignal;
   #phase = Phase.Head;
   /** Bytes of an incomplete head, copied out of the shared buffer. */
   #head: Buffer | undefined;
@@ -213,14 +218,17 @@ class Exchange {
   readonly #res: Response = { statusCode: 0, bodyBytes: 0 };
   #slot: SocketSlot | undefined;
 
-  constructor(target: Target, keep: number, onHeaders: (() => void) | undefined) {
+  /** `signal` has not aborted: the caller checks before each exchange. */
+  constructor(target: Target, keep: number, onHeaders: (() => void) | undefined, signal: AbortSignal) {
     this.done = new Promise((resolve) => (this.#settle = resolve));
     this.#keep = keep;
     this.#onHeaders = onHeaders;
     this.#https = target.https;
+    this.#request = target.request;
+    this.#signal = signal;
     if (target.https) {
       // TLS sockets read their own buffers ('data'); https probes are the rare case.
-      const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) });
+      const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(target.ip ? {} : { servername: target.host }) });
       this.#socket = socket;
       socket.on('data', (chunk: Buffer) => {
         if (!this.onRead(chunk, chunk.length)) socket.pause();
@@ -229,15 +237,9 @@ class Exchange {
       socket.on('end', () => this.onEnd());
       // Buffered by the socket until the handshake is done.
       socket.write(target.request);
-    } else if (rawTcpAvailable() && isIP(target.host)) {
+    } else if (rawTcpAvailable() && target.ip) {
       // A name (a redirect to `localhost`) needs node:net's lookup; the check's own host is an address.
-      const raw: RawTcp = new RawTcp(target.host, target.port, readBuffer, {
-        onConnect: () => raw.write(target.request),
-        onRead: (buf, n) => this.onRead(buf, n),
-        onEnd: () => this.onEnd(),
-        onError: (err) => this.onError(err),
-      });
-      this.#raw = raw;
+      this.#raw = new RawTcp(target.host, target.port, readBuffer, this);
     } else {
       const slot = plainSocket();
       slot.exchange = this;
@@ -247,9 +249,14 @@ class Exchange {
       // Buffered by the socket until it connects.
       this.#socket.write(target.request);
     }
+    watchAbort(signal, this);
   }
 
-  abort(err: ExchangeError): void {
+  onConnect(): void {
+    this.#raw!.write(this.#request);
+  }
+
+  abort(err = new ExchangeError('ABORTED', 'probe aborted')): void {
     this.#fail(err);
   }
 
@@ -257,6 +264,7 @@ class Exchange {
     if (this.#settled) return;
     this.#settled = true;
     this.#phase = Phase.Done;
+    unwatchAbort(this.#signal, this);
     if (this.#slot && !(r instanceof ExchangeError) && this.#socket?.writableLength === 0) this.#slot.reusable = true;
     // Errors after the verdict (a reset while closing) do not change it: the 'error'
     // listener stays, #fail is a no-op from here on.
@@ -521,26 +529,32 @@ function startsLikeHttp(buf: Buffer, from: number, end: number): boolean {
 /** Runs the probe; resolves with an outcome, never rejects. */
 export async function probeHttp(spec: HttpSpec, options: HttpProbeOptions): Promise<ProbeOutcome> {
   const { signal } = options;
-  if (signal.aborted) return probeError('ABORTED', 'probe aborted');
   const first = firstTarget(spec);
   let target = first;
   let redirects = 0;
   const keep = options.captureBodyBytes ?? 0;
   const headersTimeout = options.headersTimeoutMs && options.clock ? options.headersTimeoutMs : 0;
   for (;;) {
+    // Also between the exchanges of a redirect chain, where no exchange is there to abort.
+    if (signal.aborted) return probeError('ABORTED', 'probe aborted');
     let r: Response | ExchangeError;
     if (headersTimeout > 0) {
       const clock = options.clock!;
       let timer: ReturnType<Clock['setTimeout']> | undefined;
-      const ex = new Exchange(target, keep, () => {
-        clock.clearTimeout(timer);
-        timer = undefined;
-      });
+      const ex = new Exchange(
+        target,
+        keep,
+        () => {
+          clock.clearTimeout(timer);
+          timer = undefined;
+        },
+        signal,
+      );
       timer = clock.setTimeout(() => ex.abort(new ExchangeError('TIMEOUT', `no response headers within ${headersTimeout} ms`)), headersTimeout);
-      r = await exchangeUntilAborted(ex, signal);
+      r = await ex.done;
       clock.clearTimeout(timer);
     } else {
-      r = await exchangeUntilAborted(new Exchange(target, keep, undefined), signal);
+      r = await new Exchange(target, keep, undefined, signal).done;
     }
     if (r instanceof ExchangeError) return probeError(signal.aborted ? 'ABORTED' : r.code, signal.aborted ? 'probe aborted' : r.message);
     const isRedirect = r.location !== undefined && (r.statusCode === 301 || r.statusCode === 302 || r.statusCode === 303 || r.statusCode === 307 || r.statusCode === 308);
@@ -563,30 +577,4 @@ export async function probeHttp(spec: HttpSpec, options: HttpProbeOptions): Prom
     if (r.body !== undefined) result.body = r.body;
     return { kind: 'result', result };
   }
-}
-
-// The scheduler hands each check the same AbortSignal probe after probe until it aborts:
-// one listener per signal, for its lifetime, aborts whichever exchanges run on it, instead
-// of an EventTarget listener added and removed per probe (a few percent of a probe's CPU).
-const running = new WeakMap<AbortSignal, Set<Exchange>>();
-
-async function exchangeUntilAborted(ex: Exchange, signal: AbortSignal): Promise<Response | ExchangeError> {
-  let slot = running.get(signal);
-  if (!slot) {
-    const exchanges = (slot = new Set());
-    running.set(signal, exchanges);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const e of exchanges) e.abort(new ExchangeError('ABORTED', 'probe aborted'));
-        exchanges.clear();
-      },
-      { once: true },
-    );
-  }
-  if (signal.aborted) ex.abort(new ExchangeError('ABORTED', 'probe aborted'));
-  else slot.add(ex);
-  const r = await ex.done;
-  slot.delete(ex);
-  return r;
 }
