@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../common/clock.js';
 import type { HttpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome, type ProbeResult } from './outcome.js';
-import { RawTcp, rawTcpAvailable } from './raw-tcp.js';
+import { RawTcp, rawTcpAvailable, type RawTcpListener } from './raw-tcp.js';
+import { unwatchAbort, watchAbort, type Abortable } from './abort-watch.js';
 
 /** curl's default --max-redirs. */
 export const MAX_REDIRECTS = 50;
@@ -65,6 +66,8 @@ interface Target {
   url: URL;
   https: boolean;
   host: string;
+  /** The host is an address, not a name to look up. */
+  ip: boolean;
   port: number;
   request: Buffer;
 }
@@ -73,7 +76,7 @@ function targetOf(url: URL): Target {
   const https = url.protocol === 'https:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const request = Buffer.from(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n`, 'latin1');
-  return { url, https, host, port: Number(effectivePort(url)), request };
+  return { url, https, host, ip: isIP(host) !== 0, port: Number(effectivePort(url)), request };
 }
 
 // Check definitions live as long as their task and are probed every few seconds: the
@@ -190,7 +193,7 @@ export function idleSocketCount(): number {
  * according to its framing (kept up to `keep` bytes). `done` settles once; `abort()`
  * settles it at once and destroys the socket.
  */
-class Exchange {
+class Exchange implements RawTcpListener, Abortable {
   readonly done: Promise<Response | ExchangeError>;
   #settle!: (r: Response | ExchangeError) => void;
   #settled = false;
@@ -201,6 +204,8 @@ class Exchange {
   readonly #keep: number;
   readonly #onHeaders: (() => void) | undefined;
   readonly #https: boolean;
+  readonly #request: Buffer;
+  readonly #signal: AbortSignal;
   #phase = Phase.Head;
   /** Bytes of an incomplete head, copied out of the shared buffer. */
   #head: Buffer | undefined;
@@ -213,14 +218,17 @@ class Exchange {
   readonly #res: Response = { statusCode: 0, bodyBytes: 0 };
   #slot: SocketSlot | undefined;
 
-  constructor(target: Target, keep: number, onHeaders: (() => void) | undefined) {
+  /** `signal` has not aborted: the caller checks before each exchange. */
+  constructor(target: Target, keep: number, onHeaders: (() => void) | undefined, signal: AbortSignal) {
     this.done = new Promise((resolve) => (this.#settle = resolve));
     this.#keep = keep;
     this.#onHeaders = onHeaders;
     this.#https = target.https;
+    this.#request = target.request;
+    this.#signal = signal;
     if (target.https) {
       // TLS sockets read their own buffers ('data'); https probes are the rare case.
-      const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) });
+      const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(target.ip ? {} : { servername: target.host }) });
       this.#socket = socket;
       socket.on('data', (chunk: Buffer) => {
         if (!this.onRead(chunk, chunk.length)) socket.pause();
@@ -229,15 +237,9 @@ class Exchange {
       socket.on('end', () => this.onEnd());
       // Buffered by the socket until the handshake is done.
       socket.write(target.request);
-    } else if (rawTcpAvailable() && isIP(target.host)) {
+    } else if (rawTcpAvailable() && target.ip) {
       // A name (a redirect to `localhost`) needs node:net's lookup; the check's own host is an address.
-      const raw: RawTcp = new RawTcp(target.host, target.port, readBuffer, {
-        onConnect: () => raw.write(target.request),
-        onRead: (buf, n) => this.onRead(buf, n),
-        onEnd: () => this.onEnd(),
-        onError: (err) => this.onError(err),
-      });
-      this.#raw = raw;
+      this.#raw = new RawTcp(target.host, target.port, readBuffer, this);
     } else {
       const slot = plainSocket();
       slot.exchange = this;
@@ -247,9 +249,14 @@ class Exchange {
       // Buffered by the socket until it connects.
       this.#socket.write(target.request);
     }
+    watchAbort(signal, this);
   }
 
-  abort(err: ExchangeError): void {
+  onConnect(): void {
+    this.#raw!.write(this.#request);
+  }
+
+  abort(err = new ExchangeError('ABORTED', 'probe aborted')): void {
     this.#fail(err);
   }
 
@@ -257,6 +264,7 @@ class Exchange {
     if (this.#settled) return;
     this.#settled = true;
     this.#phase = Phase.Done;
+    unwatchAbort(this.#signal, this);
     if (this.#slot && !(r instanceof ExchangeError) && this.#socket?.writableLength === 0) this.#slot.reusable = true;
     // Errors after the verdict (a reset while closing) do not change it: the 'error'
     // listener stays, #fail is a no-op from here on.
@@ -322,7 +330,7 @@ class Exchange {
     }
     if (stop - from > MAX_HEADER_BYTES) return this.#failAt(end, new ExchangeError('PROTOCOL', `response headers too large (more than ${MAX_HEADER_BYTES} bytes)`));
     this.#head = undefined;
-    const err = this.#parseHead(data.toString('latin1', from, stop));
+    const err = this.#parseHead(data, from, stop);
     if (err) return this.#failAt(end, err);
     // Bytes of this read that belonged to the head.
     return start + (stop - from - prior);
@@ -333,32 +341,37 @@ class Exchange {
     return end;
   }
 
-  /** Parses "HTTP/1.x NNN ..." and the headers that matter; sets the body phase. */
-  #parseHead(head: string): ExchangeError | undefined {
-    const lineEnd = head.indexOf('\n');
-    const statusLine = lineEnd < 0 ? head : head.slice(0, lineEnd);
-    const m = /^HTTP\/1\.[01] (\d{3})(?:[ \r]|$)/.exec(statusLine);
-    if (!m) return new ExchangeError('PROTOCOL', `not an HTTP response (status line ${JSON.stringify(statusLine.trimEnd().slice(0, 80))})`);
-    const status = Number(m[1]);
+  /**
+   * Parses "HTTP/1.x NNN ..." and the headers that matter in buf[from, end), a whole head;
+   * sets the body phase. Read in place: only the values of the four headers looked at
+   * become strings (a string of the whole head, a regular expression and a slice per header
+   * were a twentieth of a probe's CPU in the profile).
+   */
+  #parseHead(buf: Buffer, from: number, end: number): ExchangeError | undefined {
+    const lineEnd = lineEndOf(buf, from, end);
+    const status = statusCodeOf(buf, from, lineEnd);
+    if (status < 0) {
+      const statusLine = buf.toString('latin1', from, lineEnd);
+      return new ExchangeError('PROTOCOL', `not an HTTP response (status line ${JSON.stringify(statusLine.trimEnd().slice(0, 80))})`);
+    }
     let contentLength: string | undefined;
     let chunked = false;
-    let pos = lineEnd < 0 ? head.length : lineEnd + 1;
-    while (pos < head.length) {
-      let next = head.indexOf('\n', pos);
-      if (next < 0) next = head.length;
-      const colon = head.indexOf(':', pos);
+    let pos = lineEnd + 1;
+    while (pos < end) {
+      const next = lineEndOf(buf, pos, end);
+      let colon = pos;
+      while (colon < next && buf[colon] !== COLON) colon++;
       if (colon > pos && colon < next) {
-        const nameLength = colon - pos;
         // Only these four are looked at; the lengths filter out every other header cheaply.
-        if (nameLength === 8 || nameLength === 12 || nameLength === 14 || nameLength === 17) {
-          const name = head.slice(pos, colon).toLowerCase();
-          const value = head.slice(colon + 1, next).trim();
+        const name = headerNamed(buf, pos, colon - pos);
+        if (name !== undefined) {
+          const value = buf.toString('latin1', colon + 1, next).trim();
           if (name === 'location') this.#res.location = value;
           else if (name === 'content-type') this.#res.contentType = value;
           else if (name === 'content-length') {
             if (contentLength !== undefined && contentLength !== value) return new ExchangeError('PROTOCOL', `conflicting Content-Length headers ${contentLength} and ${value}`);
             contentLength = value;
-          } else if (name === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+          } else chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
         }
       }
       pos = next + 1;
@@ -511,6 +524,46 @@ function headEnd(buf: Buffer, from: number, end: number): number {
 }
 
 const HTTP_PREFIX = Buffer.from('HTTP/', 'latin1');
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+/** The headers a probe reads, by the length of their names. */
+const HEADER_NAMES = new Map(['location', 'content-type', 'content-length', 'transfer-encoding'].map((name) => [name.length, { name, bytes: Buffer.from(name, 'latin1') }]));
+
+/** Which of HEADER_NAMES buf[pos, pos + length) is, in any letter case. */
+function headerNamed(buf: Buffer, pos: number, length: number): string | undefined {
+  const known = HEADER_NAMES.get(length);
+  if (!known) return undefined;
+  for (let i = 0; i < length; i++) {
+    const c = buf[pos + i]!;
+    const l = known.bytes[i]!;
+    if (c !== l && !(l >= 0x61 && l <= 0x7a && c === l - 0x20)) return undefined;
+  }
+  return known.name;
+}
+
+/** Index of the LF ending the line that starts at `from`, or `end`. */
+function lineEndOf(buf: Buffer, from: number, end: number): number {
+  let i = from;
+  while (i < end && buf[i] !== LF) i++;
+  return i;
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 48 && c <= 57;
+}
+
+/** The code of a status line buf[from, end) (LF excluded) "HTTP/1.0 NNN" or "HTTP/1.1 NNN", then a space, a CR or nothing; -1 for anything else. */
+function statusCodeOf(buf: Buffer, from: number, end: number): number {
+  if (end - from < 12 || buf.compare(HTTP_PREFIX, 0, HTTP_PREFIX.length, from, from + HTTP_PREFIX.length) !== 0) return -1;
+  if (buf[from + 5] !== 0x31 || buf[from + 6] !== 0x2e || (buf[from + 7] !== 0x30 && buf[from + 7] !== 0x31) || buf[from + 8] !== SPACE) return -1;
+  const d1 = buf[from + 9];
+  const d2 = buf[from + 10];
+  const d3 = buf[from + 11];
+  if (!isDigit(d1) || !isDigit(d2) || !isDigit(d3)) return -1;
+  if (end > from + 12 && buf[from + 12] !== SPACE && buf[from + 12] !== CR) return -1;
+  return (d1! - 48) * 100 + (d2! - 48) * 10 + (d3! - 48);
+}
 
 /** Whether the bytes so far can be the start of "HTTP/". */
 function startsLikeHttp(buf: Buffer, from: number, end: number): boolean {
@@ -521,26 +574,32 @@ function startsLikeHttp(buf: Buffer, from: number, end: number): boolean {
 /** Runs the probe; resolves with an outcome, never rejects. */
 export async function probeHttp(spec: HttpSpec, options: HttpProbeOptions): Promise<ProbeOutcome> {
   const { signal } = options;
-  if (signal.aborted) return probeError('ABORTED', 'probe aborted');
   const first = firstTarget(spec);
   let target = first;
   let redirects = 0;
   const keep = options.captureBodyBytes ?? 0;
   const headersTimeout = options.headersTimeoutMs && options.clock ? options.headersTimeoutMs : 0;
   for (;;) {
+    // Also between the exchanges of a redirect chain, where no exchange is there to abort.
+    if (signal.aborted) return probeError('ABORTED', 'probe aborted');
     let r: Response | ExchangeError;
     if (headersTimeout > 0) {
       const clock = options.clock!;
       let timer: ReturnType<Clock['setTimeout']> | undefined;
-      const ex = new Exchange(target, keep, () => {
-        clock.clearTimeout(timer);
-        timer = undefined;
-      });
+      const ex = new Exchange(
+        target,
+        keep,
+        () => {
+          clock.clearTimeout(timer);
+          timer = undefined;
+        },
+        signal,
+      );
       timer = clock.setTimeout(() => ex.abort(new ExchangeError('TIMEOUT', `no response headers within ${headersTimeout} ms`)), headersTimeout);
-      r = await exchangeUntilAborted(ex, signal);
+      r = await ex.done;
       clock.clearTimeout(timer);
     } else {
-      r = await exchangeUntilAborted(new Exchange(target, keep, undefined), signal);
+      r = await new Exchange(target, keep, undefined, signal).done;
     }
     if (r instanceof ExchangeError) return probeError(signal.aborted ? 'ABORTED' : r.code, signal.aborted ? 'probe aborted' : r.message);
     const isRedirect = r.location !== undefined && (r.statusCode === 301 || r.statusCode === 302 || r.statusCode === 303 || r.statusCode === 307 || r.statusCode === 308);
@@ -563,30 +622,4 @@ export async function probeHttp(spec: HttpSpec, options: HttpProbeOptions): Prom
     if (r.body !== undefined) result.body = r.body;
     return { kind: 'result', result };
   }
-}
-
-// The scheduler hands each check the same AbortSignal probe after probe until it aborts:
-// one listener per signal, for its lifetime, aborts whichever exchanges run on it, instead
-// of an EventTarget listener added and removed per probe (a few percent of a probe's CPU).
-const running = new WeakMap<AbortSignal, Set<Exchange>>();
-
-async function exchangeUntilAborted(ex: Exchange, signal: AbortSignal): Promise<Response | ExchangeError> {
-  let slot = running.get(signal);
-  if (!slot) {
-    const exchanges = (slot = new Set());
-    running.set(signal, exchanges);
-    signal.addEventListener(
-      'abort',
-      () => {
-        for (const e of exchanges) e.abort(new ExchangeError('ABORTED', 'probe aborted'));
-        exchanges.clear();
-      },
-      { once: true },
-    );
-  }
-  if (signal.aborted) ex.abort(new ExchangeError('ABORTED', 'probe aborted'));
-  else slot.add(ex);
-  const r = await ex.done;
-  slot.delete(ex);
-  return r;
 }

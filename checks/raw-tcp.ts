@@ -6,16 +6,23 @@
 // says whether this process has it, and callers fall back to node:net where it has not.
 import { getSystemErrorName } from 'node:util';
 
-interface Request {
-  oncomplete: (status: number) => void;
+// The callbacks as node's C++ side calls them: a connect request's with (status, handle),
+// a write request's with (status) and the request as `this`, a read with the handle as `this`.
+interface ConnectRequest {
+  oncomplete: (status: number, handle: TcpHandle) => void;
+}
+
+interface WriteRequest {
+  oncomplete: (this: WriteRequest, status: number) => void;
+  buffer?: Buffer;
 }
 
 interface TcpHandle {
   /** A native accessor: it aborts the process on anything but a function. */
-  onread: (arrayBuffer: ArrayBuffer | undefined) => void;
-  connect(req: Request, address: string, port: number): number;
-  connect6(req: Request, address: string, port: number): number;
-  writeBuffer(req: Request, data: Buffer): number;
+  onread: (this: TcpHandle) => void;
+  connect(req: ConnectRequest, address: string, port: number): number;
+  connect6(req: ConnectRequest, address: string, port: number): number;
+  writeBuffer(req: WriteRequest, data: Buffer): number;
   readStart(): number;
   readStop(): number;
   useUserBuffer(buffer: Buffer): void;
@@ -24,8 +31,8 @@ interface TcpHandle {
 
 interface Bindings {
   TCP: new (type: number) => TcpHandle;
-  TCPConnectWrap: new () => Request;
-  WriteWrap: new () => Request & { buffer?: Buffer };
+  TCPConnectWrap: new () => ConnectRequest;
+  WriteWrap: new () => WriteRequest;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
   kLastWriteWasAsync: number;
@@ -71,11 +78,18 @@ export interface RawTcpListener {
   onError(err: RawTcpError): void;
 }
 
+/** Where a handle's callbacks find their connection: libuv's callbacks are shared functions. */
+const owner = Symbol('RawTcp');
+
+type Owned<T> = T & { [owner]?: RawTcp };
+
 export class RawTcp {
   readonly #b: Bindings;
-  readonly #handle: TcpHandle;
+  readonly #handle: Owned<TcpHandle>;
   readonly #listener: RawTcpListener;
-  readonly #where: string;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #readBuffer: Buffer | undefined;
   #closed = false;
 
   /**
@@ -87,33 +101,38 @@ export class RawTcp {
     if (!b) throw new Error('raw TCP handles are not available in this process (check rawTcpAvailable() first)');
     this.#b = b;
     this.#listener = listener;
-    this.#where = `${host}:${port}`;
-    const handle = (this.#handle = new b.TCP(b.SOCKET));
+    this.#host = host;
+    this.#port = port;
+    this.#readBuffer = readBuffer;
+    const handle: Owned<TcpHandle> = (this.#handle = new b.TCP(b.SOCKET));
+    handle[owner] = this;
+    // No closures per connection: the callbacks are shared and find it through the handle.
     const req = new b.TCPConnectWrap();
-    req.oncomplete = (status) => {
-      if (this.#closed) return; // ECANCELED after close(): nobody is waiting.
-      if (status !== 0) return this.#fail(status, 'connect');
-      if (readBuffer) {
-        handle.useUserBuffer(readBuffer);
-        handle.onread = () => this.#onRead(readBuffer);
-        const err = handle.readStart();
-        if (err !== 0) return this.#fail(err, 'read');
-      }
-      listener.onConnect();
-    };
+    req.oncomplete = RawTcp.#afterConnect;
     const err = host.includes(':') ? handle.connect6(req, host, port) : handle.connect(req, host, port);
     // A synchronous refusal (a bad address) is reported like an asynchronous one, never thrown.
-    if (err !== 0) queueMicrotask(() => this.#fail(err, 'connect'));
+    if (err !== 0) {
+      queueMicrotask(() => this.#fail(err, 'connect'));
+      return;
+    }
+    if (readBuffer) {
+      // Reading starts with the connect still pending (libuv handles the connect first when
+      // both are ready): the socket is then registered with epoll once for both directions,
+      // where starting it in the connect callback cost a failed EPOLL_CTL_ADD and a MOD.
+      handle.useUserBuffer(readBuffer);
+      handle.onread = RawTcp.#onRead;
+      const readErr = handle.readStart();
+      if (readErr !== 0) queueMicrotask(() => this.#fail(readErr, 'read'));
+    }
   }
 
   /** Writes `data`; the buffer must stay unchanged until the connection is closed. */
   write(data: Buffer): void {
     if (this.#closed) return;
-    const req = new this.#b.WriteWrap();
+    const req: Owned<WriteRequest> = new this.#b.WriteWrap();
     req.buffer = data; // held for an asynchronous write
-    req.oncomplete = (status) => {
-      if (status !== 0 && !this.#closed) this.#fail(status, 'write');
-    };
+    req.oncomplete = RawTcp.#afterWrite;
+    req[owner] = this;
     const err = this.#handle.writeBuffer(req, data);
     if (err !== 0) queueMicrotask(() => this.#fail(err, 'write'));
   }
@@ -124,21 +143,34 @@ export class RawTcp {
     this.#handle.close();
   }
 
-  #onRead(buf: Buffer): void {
-    if (this.#closed) return;
-    const n = this.#b.streamBaseState[this.#b.kReadBytesOrError]!;
+  static #afterConnect(this: void, status: number, handle: Owned<TcpHandle>): void {
+    const conn = handle[owner];
+    if (!conn || conn.#closed) return; // ECANCELED after close(): nobody is waiting.
+    if (status !== 0) return conn.#fail(status, 'connect');
+    conn.#listener.onConnect();
+  }
+
+  static #afterWrite(this: Owned<WriteRequest>, status: number): void {
+    const conn = this[owner];
+    if (conn && status !== 0 && !conn.#closed) conn.#fail(status, 'write');
+  }
+
+  static #onRead(this: Owned<TcpHandle>): void {
+    const conn = this[owner];
+    if (!conn || conn.#closed || !conn.#readBuffer) return;
+    const n = conn.#b.streamBaseState[conn.#b.kReadBytesOrError]!;
     if (n > 0) {
-      if (!this.#listener.onRead(buf, n) && !this.#closed) this.#handle.readStop();
+      if (!conn.#listener.onRead(conn.#readBuffer, n) && !conn.#closed) conn.#handle.readStop();
       return;
     }
     if (n === 0) return;
-    if (getSystemErrorName(n) === 'EOF') return this.#listener.onEnd();
-    this.#fail(n, 'read');
+    if (getSystemErrorName(n) === 'EOF') return conn.#listener.onEnd();
+    conn.#fail(n, 'read');
   }
 
   #fail(status: number, syscall: string): void {
     if (this.#closed) return;
     const code = getSystemErrorName(status);
-    this.#listener.onError({ code, message: `${syscall} ${code}${syscall === 'connect' ? ` ${this.#where}` : ''}` });
+    this.#listener.onError({ code, message: `${syscall} ${code}${syscall === 'connect' ? ` ${this.#host}:${this.#port}` : ''}` });
   }
 }

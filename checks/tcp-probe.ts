@@ -6,7 +6,8 @@
 import { connect } from 'node:net';
 import type { TcpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
-import { RawTcp, rawTcpAvailable } from './raw-tcp.js';
+import { RawTcp, rawTcpAvailable, type RawTcpError, type RawTcpListener } from './raw-tcp.js';
+import { unwatchAbort, watchAbort, type Abortable } from './abort-watch.js';
 
 function failure(code: string, message: string): ProbeOutcome {
   const detail = code === 'ECONNREFUSED' ? 'connection refused' : `${code}: ${message}`;
@@ -18,33 +19,57 @@ const succeeded = (): ProbeOutcome => ({ kind: 'result', result: { type: 'TCP', 
 export function probeTcp(spec: TcpSpec, options: { signal: AbortSignal }): Promise<ProbeOutcome> {
   const { signal } = options;
   if (signal.aborted) return Promise.resolve(probeError('ABORTED', 'probe aborted'));
-  return rawTcpAvailable() ? probeRaw(spec, signal) : probeNet(spec, signal);
+  return rawTcpAvailable() ? new RawTcpProbe(spec, signal).done : probeNet(spec, signal);
 }
 
-function probeRaw(spec: TcpSpec, signal: AbortSignal): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    const finish = (outcome: ProbeOutcome) => {
-      signal.removeEventListener('abort', onAbort);
-      // Connected or not, the handle goes at once, as mesos-tcp-connect closes it.
-      conn.close();
-      resolve(outcome);
-    };
-    const onAbort = () => finish(probeError('ABORTED', 'probe aborted'));
-    const conn = new RawTcp(spec.host, spec.port, undefined, {
-      onConnect: () => finish(succeeded()),
-      onRead: () => false,
-      onEnd: () => undefined,
-      onError: (err) => finish(failure(err.code, err.message)),
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** One connect on a libuv handle: settles once, on the connect's completion or the abort. */
+class RawTcpProbe implements RawTcpListener, Abortable {
+  readonly done: Promise<ProbeOutcome>;
+  #resolve!: (outcome: ProbeOutcome) => void;
+  readonly #signal: AbortSignal;
+  readonly #conn: RawTcp;
+  #settled = false;
+
+  constructor(spec: TcpSpec, signal: AbortSignal) {
+    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    this.#signal = signal;
+    this.#conn = new RawTcp(spec.host, spec.port, undefined, this);
+    watchAbort(signal, this);
+  }
+
+  onConnect(): void {
+    this.#finish(succeeded());
+  }
+
+  onRead(): boolean {
+    return false;
+  }
+
+  onEnd(): void {}
+
+  onError(err: RawTcpError): void {
+    this.#finish(failure(err.code, err.message));
+  }
+
+  abort(): void {
+    this.#finish(probeError('ABORTED', 'probe aborted'));
+  }
+
+  #finish(outcome: ProbeOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    unwatchAbort(this.#signal, this);
+    // Connected or not, the handle goes at once, as mesos-tcp-connect closes it.
+    this.#conn.close();
+    this.#resolve(outcome);
+  }
 }
 
 function probeNet(spec: TcpSpec, signal: AbortSignal): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const socket = connect({ host: spec.host, port: spec.port });
     const finish = (outcome: ProbeOutcome) => {
-      signal.removeEventListener('abort', onAbort);
+      unwatchAbort(signal, probe);
       socket.removeAllListeners('connect');
       // Errors after the verdict (e.g. a reset while closing) are irrelevant to it.
       socket.removeAllListeners('error');
@@ -52,8 +77,8 @@ function probeNet(spec: TcpSpec, signal: AbortSignal): Promise<ProbeOutcome> {
       socket.destroy();
       resolve(outcome);
     };
-    const onAbort = () => finish(probeError('ABORTED', 'probe aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const probe: Abortable = { abort: () => finish(probeError('ABORTED', 'probe aborted')) };
+    watchAbort(signal, probe);
     socket.once('connect', () => finish(succeeded()));
     socket.once('error', (err: NodeJS.ErrnoException) => finish(failure(err.code ?? 'error', err.message)));
   });

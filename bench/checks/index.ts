@@ -1,6 +1,7 @@
 // Checks benchmark (issue 3), everything in one run against the same local target, a
 // node HTTP server in a child process of its own (so its CPU is not counted as ours):
-//   1. CPU time per probe, in-process (checks/http-probe.ts, checks/tcp-probe.ts) against
+//   1. CPU time per probe, in-process (checks/http-probe.ts, checks/tcp-probe.ts; after a
+//      warm-up until steady, then in rounds alternating with kubelet's way: per-probe.ts) against
 //      the Mesos way: forking `curl -s -S -L -k -w %{http_code} -o /dev/null -g URL` per
 //      HTTP probe and a connect helper (`bash --norc -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'`, in
 //      place of mesos-tcp-connect) per TCP probe. Our CPU comes from process.cpuUsage();
@@ -31,11 +32,14 @@ import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
 import { parseHealthCheck, type HttpSpec, type TcpSpec } from '../../checks/definitions.js';
 import { percentile, runMeta, summarize } from '../stats.js';
 import { KubeletProber, KubeletProberUnavailable, type KubeletProbeCost } from './kubelet-prober.js';
+import { combineRounds, QUICK_WARM_UP, roundSizes, WARM_UP, warmUpState, type WarmUpRule, type WarmUpState } from './per-probe.js';
 
 export interface ChecksBenchOptions {
   quick?: boolean;
   inProcessProbes?: number;
   forkedProbes?: number;
+  /** Alternating rounds of ours and kubelet's way that the in-process probes are split into (default 3; quick 1). */
+  kubeletRounds?: number;
   tasks?: number;
   /** Tasks of the 10,000-checks-a-second scenario (default 10,000; quick 1,000). */
   agentScaleTasks?: number;
@@ -116,9 +120,10 @@ interface CpuPerProbe {
   wallMsPerProbe: number;
 }
 
-async function measure(probes: number, one: () => Promise<void>, warmup: number): Promise<CpuPerProbe & { timeWaitSocketsAtStart: number }> {
-  const timeWaitSocketsAtStart = await waitForQuietPorts();
-  for (let i = 0; i < warmup; i++) await one(); // JIT, page cache, connection pools
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** CPU and wall time of `probes` calls of `one`, unrounded (rounds are summed before rounding). */
+async function measure(probes: number, one: () => Promise<void>): Promise<CpuPerProbe> {
   const self0 = selfCpuMs();
   const child0 = childrenCpuMs();
   const wall0 = performance.now();
@@ -126,14 +131,55 @@ async function measure(probes: number, one: () => Promise<void>, warmup: number)
   const wall = performance.now() - wall0;
   const self = selfCpuMs() - self0;
   const child = childrenCpuMs() - child0;
-  return {
-    timeWaitSocketsAtStart,
-    probes,
-    cpuMsPerProbe: Math.round(((self + child) / probes) * 1000) / 1000,
-    selfCpuMsPerProbe: Math.round((self / probes) * 1000) / 1000,
-    childCpuMsPerProbe: Math.round((child / probes) * 1000) / 1000,
-    wallMsPerProbe: Math.round((wall / probes) * 1000) / 1000,
-  };
+  return { probes, cpuMsPerProbe: (self + child) / probes, selfCpuMsPerProbe: self / probes, childCpuMsPerProbe: child / probes, wallMsPerProbe: wall / probes };
+}
+
+function rounded(m: CpuPerProbe): CpuPerProbe {
+  return { probes: m.probes, cpuMsPerProbe: round3(m.cpuMsPerProbe), selfCpuMsPerProbe: round3(m.selfCpuMsPerProbe), childCpuMsPerProbe: round3(m.childCpuMsPerProbe), wallMsPerProbe: round3(m.wallMsPerProbe) };
+}
+
+/** A forked helper per probe: a fixed short warm-up (page cache), then the measurement. */
+async function measureForked(probes: number, one: () => Promise<void>): Promise<CpuPerProbe & { timeWaitSocketsAtStart: number }> {
+  const timeWaitSocketsAtStart = await waitForQuietPorts();
+  for (let i = 0; i < 20; i++) await one();
+  return { timeWaitSocketsAtStart, ...rounded(await measure(probes, one)) };
+}
+
+/** In-process probes until their CPU per probe is steady (per-probe.ts); what that cost. */
+async function warmUp(one: () => Promise<void>, rule: WarmUpRule) {
+  const batches: number[] = [];
+  let state: WarmUpState = 'continue';
+  while (state === 'continue') {
+    batches.push((await measure(rule.batch, one)).cpuMsPerProbe);
+    state = warmUpState(batches, rule);
+  }
+  const probes = batches.length * rule.batch;
+  return { probes, cpuMsPerProbe: round3(batches.reduce((a, b) => a + b, 0) / batches.length), steady: state === 'steady', lastBatchesCpuMsPerProbe: batches.slice(-rule.window).map(round3) };
+}
+
+/**
+ * Ours, then kubelet's way against the same target, in alternating rounds after our warm-up
+ * (per-probe.ts says why); each side's figure is the total over its rounds.
+ */
+async function versusKubeletInRounds(probes: number, rounds: number, rule: WarmUpRule, one: () => Promise<void>, theirs: (probes: number) => Promise<KubeletProbeCost>) {
+  const timeWaitSocketsAtStart = await waitForQuietPorts();
+  const warm = await warmUp(one, rule);
+  const ours: CpuPerProbe[] = [];
+  const kubelet: KubeletProbeCost[] = [];
+  const perRound: Array<{ oursCpuMsPerProbe: number; kubeletCpuMsPerProbe: number; timeWaitSocketsAtStart: number }> = [];
+  for (const n of roundSizes(probes, rounds)) {
+    const tw = await waitForQuietPorts();
+    const o = await measure(n, one);
+    await waitForQuietPorts();
+    const k = await theirs(n);
+    ours.push(o);
+    kubelet.push(k);
+    perRound.push({ oursCpuMsPerProbe: round3(o.cpuMsPerProbe), kubeletCpuMsPerProbe: k.cpuMsPerProbe, timeWaitSocketsAtStart: tw });
+  }
+  const inProcess = { timeWaitSocketsAtStart, warmUp: warm, rounds: perRound, ...rounded(combineRounds(ours)) };
+  const k = combineRounds(kubelet, ['failures']);
+  const k3 = { ...k, cpuMsPerProbe: Math.round(k.cpuMsPerProbe * 10_000) / 10_000, wallMsPerProbe: Math.round(k.wallMsPerProbe * 10_000) / 10_000 };
+  return { inProcess, kubelet: k3 };
 }
 
 /** Ours against kubelet's way: CPU per probe, ours / theirs (targets: HTTP <= 0.5, TCP <= 0.8). */
@@ -142,31 +188,28 @@ function versusKubelet(ours: CpuPerProbe, kubelet: KubeletProbeCost, target: num
   return { kubelet, cpuRatio: ratio, target, met: ratio <= target };
 }
 
-async function cpuPerProbe(port: number, inProcess: number, forked: number, kubelet: KubeletProber) {
+async function cpuPerProbe(port: number, inProcess: number, forked: number, rounds: number, rule: WarmUpRule, kubelet: KubeletProber) {
   const never = new AbortController().signal;
   const http: HttpSpec = { type: 'HTTP', scheme: 'http', host: '127.0.0.1', port, path: '/health', followRedirects: true };
   const tcp: TcpSpec = { type: 'TCP', host: '127.0.0.1', port };
   const url = `http://127.0.0.1:${port}/health`;
-  const httpIn = await measure(inProcess, async () => {
+  const httpPair = await versusKubeletInRounds(inProcess, rounds, rule, async () => {
     const o = await probeHttp(http, { signal: never });
     if (o.kind !== 'result' || o.result.type !== 'HTTP' || o.result.statusCode !== 200) throw new Error(`in-process HTTP probe failed: ${JSON.stringify(o)}`);
-  }, 500);
-  // kubelet's way right after ours, against the same target: the pair is what the ratio compares.
-  await waitForQuietPorts();
-  const httpKubelet = await kubelet.http(url, inProcess);
-  const httpForked = await measure(forked, async () => {
+  }, (n) => kubelet.http(url, n));
+  const httpIn = httpPair.inProcess;
+  const httpForked = await measureForked(forked, async () => {
     const out = await execFileP('curl', ['-s', '-S', '-L', '-k', '-w', '%{http_code}', '-o', '/dev/null', '-g', url]);
     if (out !== '200') throw new Error(`curl printed ${JSON.stringify(out)}`);
-  }, 20);
-  const tcpIn = await measure(inProcess, async () => {
+  });
+  const tcpPair = await versusKubeletInRounds(inProcess, rounds, rule, async () => {
     const o = await probeTcp(tcp, { signal: never });
     if (o.kind !== 'result' || o.result.type !== 'TCP' || !o.result.succeeded) throw new Error(`in-process TCP probe failed: ${JSON.stringify(o)}`);
-  }, 500);
-  await waitForQuietPorts();
-  const tcpKubelet = await kubelet.tcp(`127.0.0.1:${port}`, inProcess);
-  const tcpForked = await measure(forked, async () => {
+  }, (n) => kubelet.tcp(`127.0.0.1:${port}`, n));
+  const tcpIn = tcpPair.inProcess;
+  const tcpForked = await measureForked(forked, async () => {
     await execFileP('bash', ['--norc', '--noprofile', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
-  }, 20);
+  });
   const ratio = (a: CpuPerProbe, b: CpuPerProbe) => Math.round((b.cpuMsPerProbe / a.cpuMsPerProbe) * 10) / 10;
   return {
     kubeletProber: { go: kubelet.goVersion },
@@ -176,13 +219,13 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number, kube
       cpuRatio: ratio(httpIn, httpForked),
       target: 50,
       met: ratio(httpIn, httpForked) >= 50,
-      versusKubelet: versusKubelet(httpIn, httpKubelet, 0.5),
+      versusKubelet: versusKubelet(httpIn, httpPair.kubelet, 0.5),
     },
     tcp: {
       inProcess: tcpIn,
       forkedHelper: { helper: "bash --norc --noprofile -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked },
       cpuRatio: ratio(tcpIn, tcpForked),
-      versusKubelet: versusKubelet(tcpIn, tcpKubelet, 0.8),
+      versusKubelet: versusKubelet(tcpIn, tcpPair.kubelet, 0.8),
     },
   };
 }
@@ -283,7 +326,7 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   const target = await startTarget();
   const loadBefore = loadavg();
   try {
-    const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), kubelet);
+    const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet);
     const durationSeconds = options.durationSeconds ?? (quick ? 3 : 60);
     const settleSeconds = options.settleSeconds ?? (quick ? 1 : 3);
     // Issue 11's targets: 1,000 tasks x 1 s under 10 % of a core, p99 lateness under 20 ms;
@@ -297,7 +340,7 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       agentScale,
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes.',
+      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds.',
     };
   } finally {
     kubelet.dispose();

@@ -251,6 +251,35 @@ t.test('bad responses: each a PROTOCOL or RESET error naming what was wrong, non
   }
 });
 
+t.test('status lines and header names, read in place: each response and the outcome it gives', async (t) => {
+  // Connections are left open after the response: a Content-Length not recognised would
+  // make the probe wait for the close and end at the deadline (TIMEOUT), never pass.
+  const cases: Array<[string, string, object]> = [
+    ['HTTP/1.0 and a reason', 'HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', { kind: 'result', result: { statusCode: 200, bodyBytes: 0 } }],
+    ['no reason phrase', 'HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n', { kind: 'result', result: { statusCode: 404 } }],
+    ['no reason phrase, bare LF line ends', 'HTTP/1.1 503\nContent-Length: 0\n\n', { kind: 'result', result: { statusCode: 503 } }],
+    ['header names in capitals, no space after the colon', 'HTTP/1.1 200 OK\r\nCONTENT-TYPE:text/html\r\nCONTENT-LENGTH:3\r\n\r\nabc', { kind: 'result', result: { statusCode: 200, contentType: 'text/html', bodyBytes: 3 } }],
+    ['mixed case, a colon in a value, padding around it', 'HTTP/1.1 200 OK\r\nx-at: 1:2\r\ncOnTeNt-LeNgTh:   2  \r\n\r\nok', { kind: 'result', result: { statusCode: 200, bodyBytes: 2 } }],
+    ['chunked as the last of several codings', 'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', { kind: 'result', result: { statusCode: 200, bodyBytes: 2 } }],
+    ['three digits then a letter', 'HTTP/1.1 200OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.1 200OK")' }],
+    ['two digits', 'HTTP/1.1 20 OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.1 20 OK")' }],
+    ['four digits', 'HTTP/1.1 2000 OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.1 2000 OK")' }],
+    ['a letter among the digits', 'HTTP/1.1 2x0 OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.1 2x0 OK")' }],
+    ['HTTP/1.2', 'HTTP/1.2 200 OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.2 200 OK")' }],
+    ['two spaces before the code', 'HTTP/1.1  200 OK\r\n\r\n', { kind: 'error', code: 'PROTOCOL', message: 'not an HTTP response (status line "HTTP/1.1  200 OK")' }],
+    ['a conflicting second Content-Length in capitals', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCONTENT-LENGTH: 3\r\n\r\nok', { kind: 'error', code: 'PROTOCOL', message: 'conflicting Content-Length headers 2 and 3' }],
+  ];
+  for (const [what, response, outcome] of cases) {
+    const port = await rawServe(t, (s) => void s.write(response));
+    t.match(await probeWithTimeout(spec(port), 5000), outcome, what);
+  }
+  // A name one letter off is another header: the body then runs to the close.
+  const port = await rawServe(t, (s) => void s.end('HTTP/1.1 200 OK\r\nContent-Lengtx: 1\r\n\r\nabcd'));
+  t.match(await probe(spec(port)), { kind: 'result', result: { statusCode: 200, bodyBytes: 4 } }, 'Content-Lengtx is not Content-Length');
+  const redirect = await rawServe(t, (s, request) => void s.end(request.startsWith('GET /next ') ? 'HTTP/1.1 204 No Content\r\n\r\n' : 'HTTP/1.1 302 Found\r\nLOCATION: /next\r\nContent-Length: 0\r\n\r\n'));
+  t.match(await probe(spec(redirect)), { kind: 'result', result: { statusCode: 204, redirects: 1 } }, 'LOCATION in capitals is followed');
+});
+
 t.test('a redirect to the same port by another loopback name is followed; an invalid Location is an error', async (t) => {
   const port = await rawServe(t, (s, request) => {
     if (request.startsWith('GET /start ')) return void s.end(`HTTP/1.1 302 Found\r\nLocation: http://[::1]:${s.localPort}/v6\r\nContent-Length: 0\r\n\r\n`);

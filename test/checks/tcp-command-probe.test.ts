@@ -1,7 +1,7 @@
 // TCP probes against real sockets; COMMAND probes as real processes in their own group.
 import t from 'tap';
 import { createServer } from 'node:net';
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,32 @@ for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'l
   midway.abort();
   t.match(await pending, { kind: 'error', code: 'ABORTED' }, 'abort during the connect');
   await new Promise((resolve) => setImmediate(resolve));
+});
+
+for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'libuv handle' : 'node:net fallback'}): probes on one signal share one abort listener, which still aborts a pending connect`, async (t) => {
+  useRawTcpForTests(path);
+  t.teardown(() => useRawTcpForTests('auto'));
+  const server = createServer((s) => s.destroy());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  // The scheduler hands a check the same signal probe after probe until it aborts.
+  const controller = new AbortController();
+  const { signal } = controller;
+  let added = 0;
+  const add = signal.addEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    added++;
+    return add(...args);
+  }) as typeof add;
+  for (let i = 0; i < 5; i++) t.match(await probeTcp({ type: 'TCP', host: '127.0.0.1', port }, { signal }), { kind: 'result', result: { succeeded: true } });
+  t.equal(added, 1, 'one addEventListener for five probes');
+  t.equal(getEventListeners(signal, 'abort').length, 1, 'and it stays for the next probe');
+  const pending = probeTcp({ type: 'TCP', host: '127.0.0.1', port }, { signal });
+  controller.abort();
+  t.same(await pending, { kind: 'error', code: 'ABORTED', message: 'probe aborted' }, 'the shared listener aborts the probe in flight');
+  t.same(await probeTcp({ type: 'TCP', host: '127.0.0.1', port }, { signal }), { kind: 'error', code: 'ABORTED', message: 'probe aborted' }, 'an aborted signal starts nothing');
 });
 
 function tmp(t: { teardown(fn: () => unknown): void }): string {
