@@ -77,6 +77,7 @@ const LABELS: Record<(typeof TEXT_CELLS)[number] | 'task' | 'history' | 'actions
 };
 const ORDER = ['task', 'state', 'healthy', 'lastCheck', 'history', 'ended', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age', 'actions'] as const;
 const STAT_CELLS = new Set(['cpu', 'memory', 'processes']);
+const columnClass = (key: string): string => `${key}${STAT_CELLS.has(key) ? ' stat' : ''}`;
 
 interface Row {
   tr: HTMLTableRowElement;
@@ -106,7 +107,7 @@ export class TaskList {
     this.#actions = actions;
     const head = table.createTHead().insertRow();
     for (const key of ORDER) {
-      const th = element('th', STAT_CELLS.has(key) ? 'stat' : undefined, LABELS[key]);
+      const th = element('th', columnClass(key), LABELS[key]);
       th.scope = 'col';
       head.append(th);
     }
@@ -116,6 +117,8 @@ export class TaskList {
   /** `stats` null: the principal may not see container statistics, so the columns are hidden. */
   update(tasks: readonly PageTask[], stats: Map<string, Statistics> | null): void {
     this.#table.classList.toggle('no-stats', stats === null);
+    // The column for why a task ended only while one has.
+    this.#table.classList.toggle('none-ended', tasks.every((task) => !cellsOf(task, undefined).ended));
     this.#empty.hidden = tasks.length > 0;
     const seen = new Set<string>();
     for (const task of tasks) {
@@ -140,13 +143,13 @@ export class TaskList {
     tr.dataset.taskId = taskId;
     const cells = {} as Row['cells'];
     for (const key of ORDER) {
-      const td = element('td', `${key}${STAT_CELLS.has(key) ? ' stat' : ''}`);
+      const td = element('td', columnClass(key));
       if (LABELS[key]) td.dataset.label = LABELS[key];
       cells[key] = td;
       tr.append(td);
     }
     cells.task.textContent = taskId;
-    const history = element('ol', 'history');
+    const history = element('ol', 'runs');
     cells.history.append(history);
     const exec = element('form', 'exec');
     const command = element('input');
@@ -168,6 +171,8 @@ export class TaskList {
     const cells = cellsOf(task, stats);
     row.tr.className = `tone-${cells.tone}`;
     for (const key of TEXT_CELLS) if (row.cells[key].textContent !== cells[key]) row.cells[key].textContent = cells[key];
+    // Shown cut short; the whole id is its text (copyable) and its tooltip.
+    row.cells.container.title = cells.container;
     for (const control of row.exec.elements) (control as HTMLInputElement | HTMLButtonElement).disabled = !cells.canExec;
     row.attach.hidden = !cells.canAttach;
     const runs = task.check_history.map((run) => {
