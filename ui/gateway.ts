@@ -10,17 +10,17 @@ export interface WindowSize {
   rows: number;
 }
 
-/** ws(s)://host/ws/exec/<task>?tty=1&columns=..&rows=..[&command=..]: never a credential in it. */
+/**
+ * ws(s)://host/ws/exec/<task>?tty=1&columns=..&rows=..[&command=..], or /ws/attach/<task>
+ * (whose size follows as a `resize` once attached): never a credential in it.
+ */
 export function gatewayUrl(page: { protocol: string; host: string }, target: TerminalTarget, size: WindowSize): string {
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  const prefix = target.kind === 'exec' ? WS_EXEC_PREFIX : WS_ATTACH_PREFIX;
-  const query = new URLSearchParams({ [WS_QUERY.columns]: String(size.columns), [WS_QUERY.rows]: String(size.rows) });
-  if (target.kind === 'exec') {
-    query.set(WS_QUERY.tty, '1');
-    // Empty: the gateway runs the task's shell.
-    if (target.command.trim()) query.set(WS_QUERY.command, target.command);
-  }
-  return `${scheme}//${page.host}${prefix}${encodeURIComponent(target.taskId)}?${query}`;
+  if (target.kind === 'attach') return `${scheme}//${page.host}${WS_ATTACH_PREFIX}${encodeURIComponent(target.taskId)}`;
+  const query = new URLSearchParams({ [WS_QUERY.tty]: '1', [WS_QUERY.columns]: String(size.columns), [WS_QUERY.rows]: String(size.rows) });
+  // Empty: the gateway runs the task's shell.
+  if (target.command.trim()) query.set(WS_QUERY.command, target.command);
+  return `${scheme}//${page.host}${WS_EXEC_PREFIX}${encodeURIComponent(target.taskId)}?${query}`;
 }
 
 /** base64url without padding: `=` is not allowed in a Sec-WebSocket-Protocol token. */

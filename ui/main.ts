@@ -26,8 +26,8 @@ const list = new TaskList($<HTMLTableElement>('task-table'), $('no-tasks'), {
   onAttach: (taskId) => withToken((token) => terminal.start({ kind: 'attach', taskId }, token)),
 });
 
-// Test and debugging hook: the terminal's text (xterm draws into many elements).
-(window as unknown as { __terminalText: () => string }).__terminalText = () => terminal.text();
+// Test and debugging hooks: the terminal's text (xterm draws it into many elements) and size.
+Object.assign(window, { __terminalText: () => terminal.text(), __terminalSize: () => terminal.size() });
 
 let refreshTimer: number | undefined;
 /** Bumped on sign-in and sign-out: an answer to an older session's poll is dropped. */

@@ -45,6 +45,12 @@ export class TerminalPanel {
     return lines.join('\n').trimEnd();
   }
 
+  /** The terminal's window size, null when none is open. */
+  size(): { columns: number; rows: number } | null {
+    const terminal = this.#session?.terminal;
+    return terminal ? { columns: terminal.cols, rows: terminal.rows } : null;
+  }
+
   start(target: TerminalTarget, token: string): void {
     this.close();
     const { panel, title, screen } = this.#el;
@@ -78,6 +84,8 @@ export class TerminalPanel {
       switch (message.type) {
         case 'started':
           this.#setStatus(`running in ${message.container_id}`, 'running');
+          // An attached task's terminal takes this window's size (exec got it in the URL).
+          if (target.kind === 'attach') send({ type: 'resize', columns: terminal.cols, rows: terminal.rows });
           terminal.focus();
           return;
         case 'exit':

@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { SWITCHBOARD_URL_LABEL } from '../../contracts/switchboard.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../../switchboard/ui-files.js';
+import http from 'node:http';
+import { once } from 'node:events';
 import { isPng, pidsWithArgument, startBrowser } from '../helpers/browser.js';
-import { shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { processGone, until } from '../helpers/wait.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,7 +25,7 @@ const screenshots = process.env.SIDECAR_UPDATE_SCREENSHOTS === '1' ? path.join(r
 mkdirSync(screenshots, { recursive: true });
 
 const tokenFile = path.join(dir, 'switchboard.token');
-const { agent } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile, MESOS_SIDECAR_LOG_LEVEL: 'info' });
+const { agent, exec: executor } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile, MESOS_SIDECAR_LOG_LEVEL: 'info' });
 const web = uniqueId('web');
 const tty = uniqueId('console');
 const healthy = agent.waitForUpdate((s) => s.task_id.value === web && s.healthy === true);
@@ -43,16 +45,32 @@ async function signIn(page: Page, token: string): Promise<void> {
   await page.click('#sign-in button[type=submit]');
 }
 
-async function terminalText(page: Page): Promise<string> {
-  return page.evaluate(() => (window as unknown as { __terminalText: () => string }).__terminalText());
+interface Hooks {
+  __terminalText(): string;
+  __terminalSize(): { columns: number; rows: number } | null;
 }
 
-/** Waits (bounded) until the terminal's text matches `re`; returns the match. */
-async function waitForTerminal(page: Page, re: RegExp, what: string): Promise<RegExpMatchArray> {
-  const handle = await page.waitForFunction((source) => new RegExp(source, 'm').exec((window as unknown as { __terminalText: () => string }).__terminalText())?.[0], re.source, { timeout: 15_000, polling: 50 }).catch(async (err: Error) => {
-    throw new Error(`${what}: ${err.message}\nterminal:\n${await terminalText(page)}`);
-  });
-  return new RegExp(re.source, 'm').exec(await terminalText(page)) ?? [String(await handle.jsonValue())];
+const terminalText = (page: Page): Promise<string> => page.evaluate(() => (window as unknown as Hooks).__terminalText());
+const terminalSize = (page: Page) => page.evaluate(() => (window as unknown as Hooks).__terminalSize());
+
+/** Waits (bounded) until the terminal's text, from `after` on, matches `re`; returns the match. */
+async function waitForTerminal(page: Page, re: RegExp, what: string, after = 0): Promise<RegExpExecArray> {
+  let text = '';
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    text = (await terminalText(page)).slice(after);
+    const m = re.exec(text);
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`${what}: ${re} not on the terminal within 15 s; it shows:\n${text}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Opens Exec on `taskId`'s row with `command` (empty: a shell) and waits for the session to run. */
+async function openExec(page: Page, taskId: string, command = ''): Promise<void> {
+  await row(page, taskId).locator('input[name=command]').fill(command);
+  await row(page, taskId).locator('.exec-button').click();
+  await page.locator('#terminal-status', { hasText: /^running in / }).waitFor({ timeout: 15_000 });
 }
 
 const page = browser.context.pages()[0] ?? (await browser.newPage());
@@ -104,12 +122,86 @@ t.test('at phone width the list is one card per task and stays usable', async (t
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 
-t.test('no CSP violation, console error or uncaught exception on the page', async (t) => {
-  t.same(browser.problems.filter((p) => !/401 \(Unauthorized\)/.test(p)), [], 'nothing but the expected 401 of the wrong token');
+t.test('Exec: a shell; echo hi; stty size follows the window; exit 3 is shown', async (t) => {
+  await openExec(page, web);
+  await waitForTerminal(page, /[#$] ?$/, "the shell prompt");
+  await page.keyboard.type('echo hi');
+  await page.keyboard.press('Enter');
+  await waitForTerminal(page, /^hi$/m, 'the output of echo hi');
+
+  const sizeOnScreen = async (): Promise<string> => {
+    const before = (await terminalText(page)).length;
+    await page.keyboard.type('stty size');
+    await page.keyboard.press('Enter');
+    return (await waitForTerminal(page, /^\d+ \d+$/m, 'the output of stty size', before))[0];
+  };
+  const first = await terminalSize(page);
+  t.equal(await sizeOnScreen(), `${first!.rows} ${first!.columns}`, `stty size is the panel's size (${first!.rows} rows, ${first!.columns} columns)`);
+  const file = path.join(screenshots, 'terminal.png');
+  await page.screenshot({ path: file });
+  t.ok(isPng(file), `screenshot of the terminal: ${file}`);
+
+  // input: a smaller window → fit addon → `resize` → the session's TTY
+  await page.setViewportSize({ width: 900, height: 640 });
+  await page.waitForFunction((cols) => (window as unknown as Hooks).__terminalSize()!.columns < cols, first!.columns, { timeout: 10_000 });
+  const second = await terminalSize(page);
+  t.ok(second!.rows < first!.rows, `fewer rows (${second!.rows} < ${first!.rows})`);
+  t.equal(await sizeOnScreen(), `${second!.rows} ${second!.columns}`, 'stty size followed the window');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await page.keyboard.type('exit 3');
+  await page.keyboard.press('Enter');
+  await page.locator('#terminal-status', { hasText: 'exited with status 3' }).waitFor({ timeout: 15_000 });
+  t.pass('the exit status is shown');
+  await page.click('#terminal-close');
+  t.ok(await page.isHidden('#terminal'), 'Close hides the panel');
 });
 
-// Used by the terminal tests once the gateway is merged.
-void processGone;
-void pidsWithArgument;
-void until;
-void waitForTerminal;
+t.test('Attach to the TTY task: what is typed reaches it, its answer comes back', async (t) => {
+  await row(page, tty).locator('.attach-button').click();
+  await page.locator('#terminal-status', { hasText: /^running in / }).waitFor({ timeout: 15_000 });
+  await page.keyboard.type('hello from the page');
+  await page.keyboard.press('Enter');
+  await waitForTerminal(page, /you typed: hello from the page/, "the task's answer");
+  await page.click('#terminal-close');
+  t.pass('attached, typed, answered');
+});
+
+t.test("a closed tab ends its exec session's process", async (t) => {
+  const tab = await browser.newPage();
+  await signIn(tab, tokenLine);
+  // A sleep with a length of its own, to find its host pid (the session runs in the task's pid namespace).
+  const marker = `4242.${process.pid}`;
+  await openExec(tab, web, `exec sleep ${marker}`);
+  let pid: number | undefined;
+  await until(() => (pid = pidsWithArgument(marker).find((p) => p !== process.pid)) !== undefined, `the session's sleep ${marker}`);
+  await tab.close();
+  await until(() => processGone(pid!), `pid ${pid} (the session's sleep) to end after the tab closed`, 15_000);
+  t.pass(`pid ${pid} gone`);
+});
+
+t.test('a page of another origin cannot open the gateway: 403 before the handshake', async (t) => {
+  // input: a page served from another port of 127.0.0.1 (another origin) offering the right token
+  const html = `<!doctype html><script>const ws = new WebSocket(${JSON.stringify(`${switchboard.replace(/^http/, 'ws')}/ws/exec/${encodeURIComponent(web)}?tty=1`)}, ${JSON.stringify(['mesos-sidecar.v1', `bearer.${Buffer.from(tokenLine.slice(tokenLine.indexOf(':') + 1)).toString('base64url')}`])});
+ws.onopen = () => (document.title = 'opened'); ws.onclose = (e) => (document.title = 'closed ' + e.code);</script>`;
+  const foreign = http.createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
+  foreign.listen(0, '127.0.0.1');
+  await once(foreign, 'listening');
+  t.teardown(() => foreign.close());
+  const other = await browser.newPage();
+  const consoleLines: string[] = [];
+  other.on('console', (m) => consoleLines.push(m.text()));
+  await other.goto(`http://127.0.0.1:${(foreign.address() as { port: number }).port}/`);
+  await other.waitForFunction(() => document.title.startsWith('closed'), undefined, { timeout: 10_000 });
+  t.equal(await other.title(), 'closed 1006', 'never opened: the handshake failed');
+  t.ok(consoleLines.some((l) => /Unexpected response code: 403/.test(l)), `the browser saw a 403 (${consoleLines.join(' | ')})`);
+  await until(() => logLines(executor).some((l) => l.msg === 'gateway upgrade from a foreign origin refused'), "the executor's log line for the refusal");
+  await other.close();
+});
+
+t.test('no CSP violation, console error or uncaught exception on the page', async (t) => {
+  // The foreign page's refusal is that page's, and expected.
+  const ours = browser.problems.filter((p) => p.startsWith(`${switchboard}/ui/`));
+  t.same(ours.filter((p) => !/401 \(Unauthorized\)/.test(p)), [], 'nothing but the expected 401 of the wrong token');
+});
+
