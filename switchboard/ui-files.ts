@@ -59,6 +59,12 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
+/** The page's address on the switchboard at `switchboardUrl`; undefined for a unix socket, which a browser cannot open. */
+export function taskPageUrl(switchboardUrl: string): string | undefined {
+  if (!/^https?:\/\//.test(switchboardUrl)) return undefined;
+  return `${switchboardUrl.replace(/\/+$/, '')}${UI_PREFIX}`;
+}
+
 /** True for the paths this module answers: `/ui` and everything below `/ui/`. */
 export function isUiPath(path: string): boolean {
   return path === '/ui' || path.startsWith(UI_PREFIX);

@@ -45,7 +45,8 @@ export function cellsOf(task: PageTask, stats: Statistics | undefined): TaskCell
     lastCheck: task.last_check ?? '-',
     ended: terminal ? [reason, task.message].filter(Boolean).join(': ') : '',
     container: containerIdText(task.container_id),
-    isolation: task.isolation ?? '-',
+    // A space after each comma lets `namespaces,cgroups` wrap in a narrow column.
+    isolation: task.isolation?.replace(/,/g, ', ') ?? '-',
     cpu: stats?.cpuSeconds == null ? '-' : `${stats.cpuSeconds.toFixed(2)}s`,
     memory: stats && (stats.memRssBytes !== null || stats.memLimitBytes !== null) ? `${formatBytes(stats.memRssBytes)} / ${formatBytes(stats.memLimitBytes)}` : '-',
     processes: stats?.processes == null ? '-' : String(stats.processes),
@@ -55,12 +56,19 @@ export function cellsOf(task: PageTask, stats: Statistics | undefined): TaskCell
   };
 }
 
-/** `http 200 ×12`: a run of one result. */
+/** `http 200 ×12`: a run of one result (the tooltip of its mark). */
 export function checkRunText(run: CheckRun): string {
   return `${run.result ?? (run.healthy === null ? 'checked' : run.healthy ? 'healthy' : 'unhealthy')}${run.count > 1 ? ` ×${run.count}` : ''}`;
 }
 
-function runTone(run: CheckRun): string {
+const RUN_MARKS: Record<string, string> = { ok: '✓', bad: '✗', unknown: '•' };
+
+/** A run as a mark in the history row, a sparkline of sorts: `✓`, `✗3` (three failures in a row). */
+export function checkRunMark(run: CheckRun): string {
+  return `${RUN_MARKS[runTone(run)]}${run.count > 1 ? run.count : ''}`;
+}
+
+function runTone(run: CheckRun): 'ok' | 'bad' | 'unknown' {
   if (run.healthy === true || /^(exit 0|http 2\d\d|tcp ok)$/.test(run.result ?? '')) return 'ok';
   if (run.healthy === false) return 'bad';
   return run.result && /^(exit [1-9]|http [45]|tcp failed)/.test(run.result) ? 'bad' : 'unknown';
@@ -72,8 +80,8 @@ const TEXT_CELLS = ['state', 'healthy', 'lastCheck', 'ended', 'container', 'isol
 
 /** The column headers, in the order of the cells (the phone layout shows them as labels). */
 const LABELS: Record<(typeof TEXT_CELLS)[number] | 'task' | 'history' | 'actions', string> = {
-  task: 'Task', state: 'State', healthy: 'Health', lastCheck: 'Last check', history: 'Check history', ended: 'Ended because',
-  container: 'Container', isolation: 'Isolation', cpu: 'CPU', memory: 'Memory (rss / limit)', processes: 'Procs', age: 'Age', actions: '',
+  task: 'Task', state: 'State', healthy: 'Health', lastCheck: 'Last check', history: 'History', ended: 'Ended because',
+  container: 'Container', isolation: 'Isolation', cpu: 'CPU', memory: 'Memory', processes: 'Procs', age: 'Age', actions: '',
 };
 const ORDER = ['task', 'state', 'healthy', 'lastCheck', 'history', 'ended', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age', 'actions'] as const;
 const STAT_CELLS = new Set(['cpu', 'memory', 'processes']);
@@ -109,6 +117,7 @@ export class TaskList {
     for (const key of ORDER) {
       const th = element('th', columnClass(key), LABELS[key]);
       th.scope = 'col';
+      if (key === 'memory') th.title = 'resident set size / limit';
       head.append(th);
     }
     this.#body = table.tBodies[0] ?? table.createTBody();
@@ -176,8 +185,8 @@ export class TaskList {
     for (const control of row.exec.elements) (control as HTMLInputElement | HTMLButtonElement).disabled = !cells.canExec;
     row.attach.hidden = !cells.canAttach;
     const runs = task.check_history.map((run) => {
-      const li = element('li', `run tone-${runTone(run)}`, checkRunText(run));
-      li.title = run.count > 1 ? `${time(run.since)} – ${time(run.last)}` : time(run.since);
+      const li = element('li', `run tone-${runTone(run)}`, checkRunMark(run));
+      li.title = `${checkRunText(run)}, ${run.count > 1 ? `${time(run.since)} – ${time(run.last)}` : time(run.since)}`;
       return li;
     });
     if (runs.length === 0) runs.push(element('li', 'run tone-unknown', '-'));

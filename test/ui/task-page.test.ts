@@ -14,7 +14,7 @@ import { UI_CONTENT_SECURITY_POLICY } from '../../switchboard/ui-files.js';
 import http from 'node:http';
 import { once } from 'node:events';
 import { isPng, pidsWithArgument, startBrowser } from '../helpers/browser.js';
-import { logLines, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
+import { logLines, scalarResource, shellTask, startExecutor, uniqueId } from '../helpers/tasks.js';
 import { processGone, until } from '../helpers/wait.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,7 +29,7 @@ const { agent, exec: executor } = await startExecutor(t, 'json', {}, { MESOS_SID
 const web = uniqueId('web');
 const tty = uniqueId('console');
 const healthy = agent.waitForUpdate((s) => s.task_id.value === web && s.healthy === true);
-agent.launch(shellTask(web, 'sleep 1000', { health_check: { type: 'COMMAND', command: { value: 'true' }, delay_seconds: 0, interval_seconds: 0.2 } }));
+agent.launch(shellTask(web, 'sleep 1000', { resources: [scalarResource('cpus', 0.1), scalarResource('mem', 64)], health_check: { type: 'COMMAND', command: { value: 'true' }, delay_seconds: 0, interval_seconds: 0.2 } }));
 agent.launch(shellTask(tty, 'echo "console ready"; while read -r line; do echo "you typed: $line"; done', { container: { type: 'MESOS', tty_info: { window_size: { rows: 24, columns: 80 } } } }));
 const switchboard = (await healthy).labels?.labels?.find((l) => l.key === SWITCHBOARD_URL_LABEL)?.value;
 if (!switchboard) throw new Error('the healthy update carries no switchboard URL');
@@ -94,17 +94,19 @@ t.test('signed in: the task list shows the task healthy, its check history, the 
   t.equal(await webRow.locator('td.state').textContent(), 'RUNNING');
   t.equal(await webRow.locator('td.lastCheck').textContent(), 'COMMAND health check passed: exit 0', 'the last check result');
   // Health updates come on a change of health only: one run since its first success.
-  const run = webRow.locator('.runs .run', { hasText: /^COMMAND health check passed: exit 0( ×\d+)?$/ });
+  const run = webRow.locator('.runs .run', { hasText: /^✓\d*$/ });
   await run.waitFor({ timeout: 15_000 });
-  t.match(await run.getAttribute('title'), /\d/, 'the run says when');
+  t.match(await run.getAttribute('title'), /^COMMAND health check passed: exit 0( ×\d+)?, \d/, 'the run says what and when');
   t.match(await run.getAttribute('class'), /tone-ok/, 'shown as a success');
   t.match(await webRow.locator('td.container').textContent(), /\S+\.\S+/, 'the nested container id, as Mesos prints it');
   t.ok(await webRow.locator('.attach-button').isHidden(), 'no Attach for a task without a terminal');
   t.ok(await row(page, tty).locator('.attach-button').isVisible(), 'Attach for the TTY task');
   // Statistics appear once the containers report them (GET_CONTAINERS in JSON).
-  await webRow.locator('td.memory', { hasText: '/' }).waitFor({ timeout: 15_000 });
+  await webRow.locator('td.memory', { hasText: / \/ 64M$/ }).waitFor({ timeout: 15_000 });
   t.match(await webRow.locator('td.processes').textContent(), /^\d+$/, 'processes counted');
   t.equal(await page.evaluate(() => sessionStorage.getItem('mesos-sidecar.token')), tokenLine.slice(tokenLine.indexOf(':') + 1), 'the token (not the principal) in sessionStorage');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  t.ok(wide <= 1280, `the list fits 1280 px (${wide} px)`);
   const file = path.join(screenshots, 'task-page.png');
   await page.screenshot({ path: file });
   t.ok(isPng(file), `screenshot of the task list: ${file}`);
