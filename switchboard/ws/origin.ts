@@ -12,7 +12,8 @@ export function normalizeOrigin(value: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.origin === 'null' || value.replace(/\/$/, '') !== url.origin) return undefined;
+  // Browsers send it lowercase and without a path; anything else is not one.
+  if (url.origin === 'null' || value.replace(/\/$/, '').toLowerCase() !== url.origin) return undefined;
   return url.origin;
 }
 
