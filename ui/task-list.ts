@@ -42,7 +42,8 @@ export function cellsOf(task: PageTask, stats: Statistics | undefined): TaskCell
     state: task.state?.replace(/^TASK_/, '') ?? 'PENDING',
     tone,
     healthy: task.healthy === null ? '-' : task.healthy ? 'healthy' : 'unhealthy',
-    lastCheck: task.last_check ?? '-',
+    // An ended task's last update is its terminal one: its last check is the history's.
+    lastCheck: (terminal ? task.check_history.at(-1)?.result : task.last_check) ?? '-',
     ended: terminal ? [reason, task.message].filter(Boolean).join(': ') : '',
     container: containerIdText(task.container_id),
     // A space after each comma lets `namespaces,cgroups` wrap in a narrow column.
@@ -76,19 +77,22 @@ function runTone(run: CheckRun): 'ok' | 'bad' | 'unknown' {
 
 const time = (iso: string): string => new Date(iso).toLocaleTimeString();
 
-const TEXT_CELLS = ['state', 'healthy', 'lastCheck', 'ended', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age'] as const;
+const TEXT_CELLS = ['healthy', 'lastCheck', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age'] as const;
 
 /** The column headers, in the order of the cells (the phone layout shows them as labels). */
-const LABELS: Record<(typeof TEXT_CELLS)[number] | 'task' | 'history' | 'actions', string> = {
-  task: 'Task', state: 'State', healthy: 'Health', lastCheck: 'Last check', history: 'History', ended: 'Ended because',
+const LABELS: Record<(typeof TEXT_CELLS)[number] | 'task' | 'state' | 'history' | 'actions', string> = {
+  task: 'Task', state: 'State', healthy: 'Health', lastCheck: 'Last check', history: 'History',
   container: 'Container', isolation: 'Isolation', cpu: 'CPU', memory: 'Memory', processes: 'Procs', age: 'Age', actions: '',
 };
-const ORDER = ['task', 'state', 'healthy', 'lastCheck', 'history', 'ended', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age', 'actions'] as const;
+const ORDER = ['task', 'state', 'healthy', 'lastCheck', 'history', 'container', 'isolation', 'cpu', 'memory', 'processes', 'age', 'actions'] as const;
 const STAT_CELLS = new Set(['cpu', 'memory', 'processes']);
 const columnClass = (key: string): string => `${key}${STAT_CELLS.has(key) ? ' stat' : ''}`;
 
 interface Row {
   tr: HTMLTableRowElement;
+  /** The state, and under it why the task ended. */
+  state: Text;
+  ended: HTMLElement;
   cells: Record<(typeof ORDER)[number], HTMLTableCellElement>;
   history: HTMLOListElement;
   exec: HTMLFormElement;
@@ -126,8 +130,6 @@ export class TaskList {
   /** `stats` null: the principal may not see container statistics, so the columns are hidden. */
   update(tasks: readonly PageTask[], stats: Map<string, Statistics> | null): void {
     this.#table.classList.toggle('no-stats', stats === null);
-    // The column for why a task ended only while one has.
-    this.#table.classList.toggle('none-ended', tasks.every((task) => !cellsOf(task, undefined).ended));
     this.#empty.hidden = tasks.length > 0;
     const seen = new Set<string>();
     for (const task of tasks) {
@@ -158,6 +160,9 @@ export class TaskList {
       tr.append(td);
     }
     cells.task.textContent = taskId;
+    const state = document.createTextNode('');
+    const ended = element('div', 'ended');
+    cells.state.append(state, ended);
     const history = element('ol', 'runs');
     cells.history.append(history);
     const exec = element('form', 'exec');
@@ -172,17 +177,21 @@ export class TaskList {
     const attach = element('button', 'attach-button', 'Attach');
     attach.type = 'button';
     attach.addEventListener('click', () => this.#actions.onAttach(taskId));
-    cells.actions.append(exec, attach);
-    return { tr, cells, history, exec, attach };
+    const box = element('div', 'actions-box');
+    box.append(exec, attach);
+    cells.actions.append(box);
+    return { tr, state, ended, cells, history, exec, attach };
   }
 
   #fill(row: Row, task: PageTask, stats: Statistics | undefined): void {
     const cells = cellsOf(task, stats);
     row.tr.className = `tone-${cells.tone}`;
     for (const key of TEXT_CELLS) if (row.cells[key].textContent !== cells[key]) row.cells[key].textContent = cells[key];
+    row.state.data = cells.state;
+    row.ended.textContent = cells.ended;
     // Shown cut short; the whole id is its text (copyable) and its tooltip.
     row.cells.container.title = cells.container;
-    for (const control of row.exec.elements) (control as HTMLInputElement | HTMLButtonElement).disabled = !cells.canExec;
+    row.exec.hidden = !cells.canExec;
     row.attach.hidden = !cells.canAttach;
     const runs = task.check_history.map((run) => {
       const li = element('li', `run tone-${runTone(run)}`, checkRunMark(run));

@@ -28,9 +28,13 @@ const tokenFile = path.join(dir, 'switchboard.token');
 const { agent, exec: executor } = await startExecutor(t, 'json', {}, { MESOS_SIDECAR_SWITCHBOARD_TOKEN_FILE: tokenFile, MESOS_SIDECAR_LOG_LEVEL: 'info' });
 const web = uniqueId('web');
 const tty = uniqueId('console');
+const doomed = uniqueId('doomed');
 const healthy = agent.waitForUpdate((s) => s.task_id.value === web && s.healthy === true);
 agent.launch(shellTask(web, 'sleep 1000', { resources: [scalarResource('cpus', 0.1), scalarResource('mem', 64)], health_check: { type: 'COMMAND', command: { value: 'true' }, delay_seconds: 0, interval_seconds: 0.2 } }));
 agent.launch(shellTask(tty, 'echo "console ready"; while read -r line; do echo "you typed: $line"; done', { container: { type: 'MESOS', tty_info: { window_size: { rows: 24, columns: 80 } } } }));
+// Killed by its health check: the list says why.
+const killed = agent.waitForUpdate((s) => s.task_id.value === doomed && s.state === 'TASK_KILLED');
+agent.launch(shellTask(doomed, 'sleep 1000', { health_check: { type: 'COMMAND', command: { value: 'exit 7' }, delay_seconds: 0, interval_seconds: 0.2, grace_period_seconds: 0, consecutive_failures: 1 } }));
 const switchboard = (await healthy).labels?.labels?.find((l) => l.key === SWITCHBOARD_URL_LABEL)?.value;
 if (!switchboard) throw new Error('the healthy update carries no switchboard URL');
 // The file's line, `principal:token`, pasted as it is: the page takes the token part.
@@ -91,7 +95,7 @@ t.test('signed in: the task list shows the task healthy, its check history, the 
   await signIn(page, tokenLine);
   const webRow = row(page, web);
   await webRow.locator('td.healthy', { hasText: 'healthy' }).waitFor({ timeout: 15_000 });
-  t.equal(await webRow.locator('td.state').textContent(), 'RUNNING');
+  t.equal(await webRow.locator('td.state').textContent(), 'RUNNING', 'state, and nothing about an end');
   t.equal(await webRow.locator('td.lastCheck').textContent(), 'COMMAND health check passed: exit 0', 'the last check result');
   // Health updates come on a change of health only: one run since its first success.
   const run = webRow.locator('.runs .run', { hasText: /^✓\d*$/ });
@@ -101,6 +105,13 @@ t.test('signed in: the task list shows the task healthy, its check history, the 
   t.match(await webRow.locator('td.container').textContent(), /\S+\.\S+/, 'the nested container id, as Mesos prints it');
   t.ok(await webRow.locator('.attach-button').isHidden(), 'no Attach for a task without a terminal');
   t.ok(await row(page, tty).locator('.attach-button').isVisible(), 'Attach for the TTY task');
+  const ended = await killed;
+  const doomedRow = row(page, doomed);
+  await doomedRow.locator('td.state', { hasText: /^KILLED/ }).waitFor({ timeout: 15_000 });
+  t.equal(await doomedRow.locator('td.state .ended').textContent(), [ended.reason?.replace(/^REASON_/, ''), ended.message].filter(Boolean).join(': '), `why it ended: the terminal update's reason and message (${ended.reason}: ${ended.message})`);
+  t.ok(await doomedRow.locator('.runs .run.tone-bad').count() > 0, 'its failed checks in its history');
+  t.match(await doomedRow.locator('td.lastCheck').textContent(), /health check failed .*exit 7/, 'its last check, not the terminal message');
+  t.ok(await doomedRow.locator('.exec-button').isHidden(), 'no Exec into an ended task');
   // Statistics appear once the containers report them (GET_CONTAINERS in JSON).
   await webRow.locator('td.memory', { hasText: / \/ 64M$/ }).waitFor({ timeout: 15_000 });
   t.match(await webRow.locator('td.processes').textContent(), /^\d+$/, 'processes counted');
