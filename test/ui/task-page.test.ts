@@ -212,6 +212,36 @@ ws.onopen = () => (document.title = 'opened'); ws.onclose = (e) => (document.tit
   await other.close();
 });
 
+t.test("the page's pure parts, as the browser loads them: URLs without credentials, token lines, exit texts", async (t) => {
+  const got = await page.evaluate(async () => {
+    const gateway = await import('/ui/gateway.js' as string);
+    const api = await import('/ui/api.js' as string);
+    const at = { protocol: 'http:', host: '127.0.0.1:9' };
+    return {
+      execShell: gateway.gatewayUrl(at, { kind: 'exec', taskId: 'web 1/a', command: ' ' }, { columns: 80, rows: 24 }),
+      execCommand: gateway.gatewayUrl({ protocol: 'https:', host: 'h' }, { kind: 'exec', taskId: 'w', command: 'ls -l && echo "$HOME"' }, { columns: 1, rows: 2 }),
+      attach: gateway.gatewayUrl(at, { kind: 'attach', taskId: 'c' }, { columns: 80, rows: 24 }),
+      protocols: gateway.credentialProtocols('tök?en~'),
+      exits: [
+        { type: 'exit', exit_status: 768, exit_code: 3, signal: null },
+        { type: 'exit', exit_status: 9, exit_code: null, signal: 9 },
+        { type: 'exit', exit_status: null, exit_code: null, signal: null, message: 'Container destroyed' },
+        { type: 'exit', exit_status: null, exit_code: null, signal: null },
+      ].map((m) => gateway.describeExit(m)),
+      // input: text frames the gateway might send, one of them not a message we know
+      parsed: ['{"type":"started","container_id":"a.b","tty":true}', 'not json', '{"type":"surprise"}'].map((m) => gateway.parseServerMessage(m).type),
+      tokens: ['abc', ' ops:abc \n', 'ops:a:b'].map((l) => api.tokenOf(l)),
+    };
+  });
+  t.equal(got.execShell, 'ws://127.0.0.1:9/ws/exec/web%201%2Fa?tty=1&columns=80&rows=24', 'a blank command: the task\'s shell; the task id encoded as one path segment');
+  t.equal(got.execCommand, `wss://h/ws/exec/w?tty=1&columns=1&rows=2&command=${new URLSearchParams({ c: 'ls -l && echo "$HOME"' }).toString().slice(2)}`, 'https → wss, the command as one query value');
+  t.equal(got.attach, 'ws://127.0.0.1:9/ws/attach/c', 'attach: no query (its size follows as a resize)');
+  t.same(got.protocols, ['mesos-sidecar.v1', `bearer.${Buffer.from('tök?en~').toString('base64url')}`], 'the credential as base64url (UTF-8, unpadded), never in the URL');
+  t.same(got.exits, ['exited with status 3', 'killed by signal 9', 'ended: Container destroyed', 'ended (status unknown)']);
+  t.same(got.parsed, ['started', 'unknown', 'unknown'], 'unknown frames are shown, not trusted');
+  t.same(got.tokens, ['abc', 'abc', 'a:b'], "a bare token, a token file's principal:token line (only the first colon splits)");
+});
+
 t.test('no CSP violation, console error or uncaught exception on the page', async (t) => {
   // The foreign page's refusal is that page's, and expected.
   const ours = browser.problems.filter((p) => p.startsWith(`${switchboard}/ui/`));
