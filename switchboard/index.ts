@@ -96,7 +96,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   };
   const server = createHttpServer(state, options.auth, cap.maxConnections);
   const gateway = new Gateway(state, options.auth, { allowedOrigins: options.allowedOrigins ?? [] });
-  gateway.attach(server);
+  gateway.serveUpgrades(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
