@@ -15,7 +15,7 @@ import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Lim
 import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
 import { Gateway } from './ws/gateway.js';
-import { DEFAULT_MAX_HEALTH_KILL_HOLD_MS } from './config.js';
+import { DEFAULT_MAX_HEALTH_KILL_HOLD_MS, parseAllowedOrigins } from './config.js';
 import { DEFAULT_OUTPUT_TAIL_BYTES } from '../process/output-ring.js';
 
 export { switchboardOptionsFromEnv } from './config.js';
@@ -95,8 +95,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     outputTailBytes: options.outputTailBytes ?? DEFAULT_OUTPUT_TAIL_BYTES,
   };
   const server = createHttpServer(state, options.auth, cap.maxConnections);
-  const gateway = new Gateway(state, options.auth, { allowedOrigins: options.allowedOrigins ?? [] });
-  gateway.attach(server);
+  // Checked as the environment's are: an origin given in code is normalized or refused.
+  const gateway = new Gateway(state, options.auth, { allowedOrigins: parseAllowedOrigins((options.allowedOrigins ?? []).join(',')) });
+  gateway.serveUpgrades(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

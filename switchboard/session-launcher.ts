@@ -27,7 +27,7 @@ export function checkSessionUser(state: SwitchboardState, principal: string, tas
 }
 
 /** The 429 once `limits.maxSessions` sessions run or are being launched. */
-export function checkSessionLimit(state: SwitchboardState): void {
+function checkSessionLimit(state: SwitchboardState): void {
   if (state.containers.liveSessions >= state.limits.maxSessions) {
     throw tooManySessions(`Too many exec sessions: the limit of ${state.limits.maxSessions} concurrent sessions is reached`);
   }

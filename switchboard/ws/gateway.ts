@@ -51,7 +51,7 @@ export class Gateway {
   }
 
   /** Serves upgrades on `server` (its connection cap counts upgraded sockets too). */
-  attach(server: Server): void {
+  serveUpgrades(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(req, socket, head));
   }
 

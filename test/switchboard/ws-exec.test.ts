@@ -76,6 +76,14 @@ t.test('exec over the gateway, task without a container', async (t) => {
     t.same([exit.exit_status, exit.exit_code, exit.signal], [15, null, 15], 'killed by SIGTERM: signal decoded, no exit code');
   });
 
+  await t.test('a command that does not exist: its message and 127, as over HTTP', async (t) => {
+    const s = await openOk(fx.url, execPath(task, 'arg=no-such-command-xyz'), { token: TOKEN });
+    const exit = await s.message('exit');
+    t.equal(exit.exit_code, 127);
+    t.match(s.output, "Failed to execute 'no-such-command-xyz': No such file or directory");
+    t.equal((await s.closed).code, 1000);
+  });
+
   await t.test('closing the socket mid-session leaves no process (by pid)', (t) => closedMidSession(t, fx, task));
 
   await t.test('an idle socket outlives headersTimeout (the upgrade clears the idle-connection timer)', async (t) => {
