@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test bench bench-deps bench-range fuzz soak docs dist clean
+.PHONY: all install build run test test-deps bench bench-deps bench-range fuzz soak docs dist clean
 
 all: build
 
@@ -22,8 +22,13 @@ build: install
 run: build
 	node dist/cli/main.js run examples/web-server.json
 
-test: build
+test: build test-deps
 	npx tap 'dist/test/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
+
+# What the tests need besides node_modules: Debian's chromium for the task page's browser
+# tests (test/ui/, driven by playwright-core, which downloads no browser).
+test-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 # What the benchmarks need besides node_modules: Debian's Go builds the kubelet-prober
 # baseline of bench/checks (shared/anchors/kubelet-prober) in the same run.

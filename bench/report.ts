@@ -150,6 +150,8 @@ export function switchboardCostTable(r: Doc | undefined): string {
   const rows = [
     [`exec output throughput, non-TTY \`head -c 1GiB /dev/zero\` (median of ${rounds.length || '?'} interleaved rounds)`, `${num(r, 'throughput.switchboardMiBps', ' MiB/s', 0)} vs ${num(r, 'throughput.directPipeMiBps', ' MiB/s', 0)} piped directly (×${num(r, 'throughput.ratioToDirect', '', 3)}); unix socket ${num(r, 'throughput.unixSocketMiBps', ' MiB/s', 0)} (×${num(r, 'throughput.unixSocketRatioToDirect', '', 3)})`, '≥ 0.5× direct', verdict(at(r, 'targetsMet.throughput'))],
     [`keystroke round trip, TTY session, ${at(r, 'keystrokeRoundTrip.keystrokes') ?? '?'} keys`, `${latency('keystrokeRoundTrip.switchboard')} (local node-pty: ${latency('keystrokeRoundTrip.localPty')})`, 'p99 < 2 ms', verdict(at(r, 'targetsMet.keystrokeP99'))],
+    // Only once a run has it: results from before the gateway render as they did.
+    ...(at(r, 'wsKeystroke') === undefined ? [] : [[`keystroke round trip, WebSocket gateway vs HTTP session, ${at(r, 'wsKeystroke.keystrokes') ?? '?'} keys each, same run`, `${latency('wsKeystroke.websocket')} vs ${latency('wsKeystroke.httpSession')} (×${num(r, 'wsKeystroke.p50RatioToHttp', '', 2)} p50, ×${num(r, 'wsKeystroke.p99RatioToHttp', '', 2)} p99)`, '–', '']]),
     [`memory per idle \`exec -it\` session (${sessions} sessions, RSS delta / ${sessions})`, typeof bytes === 'number' ? `${(bytes / 1024).toFixed(0)} KiB` : '–', '< 1 MiB', verdict(at(r, 'targetsMet.memoryPerSession'))],
   ];
   return [`Results of the committed run (\`bench/results/switchboard.json\`, ${measuredOn(r)}${loadNote}):`, '', grid(['What', 'Result', 'Target', ''], rows)].join('\n');

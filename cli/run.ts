@@ -25,6 +25,7 @@ import { loadTaskFile, TaskFileError, type TaskFile } from './task-file.js';
 import { SWITCHBOARD_URL_LABEL } from '../contracts/switchboard.js';
 import { ISOLATION_LABEL } from '../contracts/task-view.js';
 import { execHint, shellQuote } from '../switchboard/index.js';
+import { taskPageUrl } from '../switchboard/ui-files.js';
 
 const USAGE = `usage: mesos-sidecar run FILE.json [--encoding json|protobuf] [--keep-sandbox] [--quiet]
 
@@ -137,9 +138,11 @@ interface UpdateContext {
   taskWidth: number;
   tokenFile: string;
   output: TaskOutput | undefined;
+  /** The task page is the executor's, not a task's: its address is printed once. */
+  taskPage: { shown: boolean };
 }
 
-function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update: ReceivedUpdate): void {
+function onUpdate({ board, taskWidth, tokenFile, output, taskPage }: UpdateContext, update: ReceivedUpdate): void {
   const { status } = update;
   const id = status.task_id.value;
   // The task's last words come before the line that says it ended.
@@ -155,6 +158,11 @@ function onUpdate({ board, taskWidth, tokenFile, output }: UpdateContext, update
     if (!board.takeExecHint(id)) return;
     const cli = cliCommand();
     note(`exec into it: ${execHint(url, id, tokenFile, cli)}`);
+    const page = taskPageUrl(url);
+    if (page && !taskPage.shown) {
+      taskPage.shown = true;
+      note(`open the task page: ${page} (token in ${tokenFile})`);
+    }
     if (board.hasTty(id)) note(`attach to its terminal: ${[cli, 'attach', '--url', url, '--token-file', tokenFile, id].map(shellQuote).join(' ')}`);
   }, EXEC_HINT_SETTLE_MS);
 }
@@ -197,7 +205,8 @@ async function runTasks(options: RunOptions, taskFile: TaskFile, emulator: Agent
         taskFile.tasks.filter((t) => sandboxes.has(t.task_id.value)).map((t) => ({ taskId: t.task_id.value, label: t.name || t.task_id.value, sandbox: sandboxes.get(t.task_id.value)! })),
         { print: out, clock: systemClock, color: process.stdout.isTTY === true && !process.env.NO_COLOR },
       );
-  emulator.on('update', (u: ReceivedUpdate) => onUpdate({ board, taskWidth, tokenFile, output }, u));
+  const taskPage = { shown: false };
+  emulator.on('update', (u: ReceivedUpdate) => onUpdate({ board, taskWidth, tokenFile, output, taskPage }, u));
 
   // The executor always logs JSON (its format, under a real agent too); for a person at a
   // terminal its lines go through the same formatter as ours.

@@ -1,7 +1,7 @@
 // The local terminal of `exec -t` / `attach`: raw mode in, restored on every way out
 // (normal return, thrown error, signal, process exit), and its window size.
 import type { ReadStream } from 'node:tty';
-import { signalName } from '../common/process.js';
+import { signalName, waitStatusParts } from '../common/process.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -65,13 +65,13 @@ export class LocalTerminal {
 /** Exit code for a raw wait status, as the Mesos CLI computes it: 128+signal or the code. */
 export function exitCodeOf(waitStatus: number | undefined): number {
   if (waitStatus === undefined) return 1;
-  const signal = waitStatus & 0x7f;
-  return signal !== 0 ? 128 + signal : (waitStatus >> 8) & 0xff;
+  const { exitCode, signal } = waitStatusParts(waitStatus);
+  return signal !== null ? 128 + signal : exitCode!;
 }
 
 /** A raw wait status in words: `exit status 3`, `killed by signal SIGINT`. */
 export function describeWaitStatus(waitStatus: number | undefined): string {
   if (waitStatus === undefined) return 'exit status unknown';
-  const signal = waitStatus & 0x7f;
-  return signal !== 0 ? `killed by signal ${signalName(signal)}` : `exit status ${(waitStatus >> 8) & 0xff}`;
+  const { exitCode, signal } = waitStatusParts(waitStatus);
+  return signal !== null ? `killed by signal ${signalName(signal)}` : `exit status ${exitCode}`;
 }

@@ -63,3 +63,10 @@ export function describeTermination(exitCode: number | null | undefined, signal:
   }
   return `exited with status ${exitCode ?? 'unknown'}`;
 }
+
+/** A raw wait(2) status split into its exit code (WIFEXITED) or its signal (WIFSIGNALED); null where it does not apply. */
+export function waitStatusParts(waitStatus: number | undefined): { exitCode: number | null; signal: number | null } {
+  if (waitStatus === undefined) return { exitCode: null, signal: null };
+  const signal = waitStatus & 0x7f;
+  return signal !== 0 ? { exitCode: null, signal } : { exitCode: (waitStatus >> 8) & 0xff, signal: null };
+}

@@ -22,6 +22,8 @@ export const SWITCHBOARD_ENV = {
   fdReserve: 'MESOS_SIDECAR_SWITCHBOARD_FD_RESERVE',
   heartbeat: 'MESOS_SIDECAR_SWITCHBOARD_HEARTBEAT_INTERVAL_MS',
   maxHealthKillHold: 'MESOS_SIDECAR_SWITCHBOARD_MAX_HEALTH_KILL_HOLD',
+  /** Origins (`https://dash.example.com`, comma-separated) whose pages may open gateway WebSockets besides the switchboard's own. */
+  allowedOrigins: 'MESOS_SIDECAR_SWITCHBOARD_ALLOWED_ORIGINS',
 } as const;
 
 /**

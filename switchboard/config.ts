@@ -10,6 +10,7 @@ import { parseHostPort } from '../common/host-port.js';
 import { parseDuration } from '../common/duration.js';
 import { outputTailBytesFromEnv } from '../process/output-ring.js';
 import { SWITCHBOARD_ENV as ENV } from '../contracts/switchboard.js';
+import { normalizeOrigin } from './ws/origin.js';
 
 
 export const MAX_HEARTBEAT_INTERVAL_MS = 3_600_000;
@@ -100,6 +101,20 @@ export interface EnvOptions {
   heartbeatIntervalMs?: number;
   maxHealthKillHoldMs?: number;
   outputTailBytes: number;
+  allowedOrigins?: string[];
+}
+
+/** MESOS_SIDECAR_SWITCHBOARD_ALLOWED_ORIGINS: `scheme://host[:port]` values, comma-separated. */
+export function parseAllowedOrigins(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
+    .map((v) => {
+      const origin = normalizeOrigin(v);
+      if (origin === undefined) throw new SwitchboardConfigError(ENV.allowedOrigins, `expected origins as scheme://host[:port] (no path), comma-separated; got '${v}'`);
+      return origin;
+    });
 }
 
 /**
@@ -150,6 +165,7 @@ export function switchboardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     const value = positiveInt(env, ENV[key], LIMIT_MAXIMA[key]);
     if (value !== undefined) options.limits[key] = value;
   }
+  if (env[ENV.allowedOrigins]) options.allowedOrigins = parseAllowedOrigins(env[ENV.allowedOrigins]!);
   const heartbeat = positiveInt(env, ENV.heartbeat, MAX_HEARTBEAT_INTERVAL_MS);
   if (heartbeat) options.heartbeatIntervalMs = heartbeat;
   return options;

@@ -14,7 +14,8 @@ import { SwitchboardConfigError } from './errors.js';
 import { connectionCap, DEFAULT_LIMITS, openFilesLimit, validateLimits, type Limits } from './limits.js';
 import { OutputReaders } from './output-readers.js';
 import { createHttpServer } from './server.js';
-import { DEFAULT_MAX_HEALTH_KILL_HOLD_MS } from './config.js';
+import { Gateway } from './ws/gateway.js';
+import { DEFAULT_MAX_HEALTH_KILL_HOLD_MS, parseAllowedOrigins } from './config.js';
 import { DEFAULT_OUTPUT_TAIL_BYTES } from '../process/output-ring.js';
 
 export { switchboardOptionsFromEnv } from './config.js';
@@ -53,11 +54,15 @@ export interface SwitchboardOptions {
   outputTailBytes?: number;
   /** RLIMIT_NOFILE as the connection cap sees it (read from /proc/self/limits by default). */
   openFiles?: number;
+  /** Origins besides its own whose pages may open the WebSocket gateway (MESOS_SIDECAR_SWITCHBOARD_ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
 }
 
 export interface Switchboard {
   /** `http://host:port` or `unix:/path`. */
   url: string;
+  /** The WebSocket gateway on the same server (its live sockets and what they have queued). */
+  gateway: Gateway;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,9 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
     outputTailBytes: options.outputTailBytes ?? DEFAULT_OUTPUT_TAIL_BYTES,
   };
   const server = createHttpServer(state, options.auth, cap.maxConnections);
+  // Checked as the environment's are: an origin given in code is normalized or refused.
+  const gateway = new Gateway(state, options.auth, { allowedOrigins: parseAllowedOrigins((options.allowedOrigins ?? []).join(',')) });
+  gateway.serveUpgrades(server);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -113,6 +121,7 @@ export async function startSwitchboard(options: SwitchboardOptions): Promise<Swi
   let closing: Promise<void> | undefined;
   return {
     url,
+    gateway,
     close: () =>
       (closing ??= (async () => {
         containers.destroyAll();

@@ -22,6 +22,7 @@ import { badRequest, forbidden, methodNotAllowed, notAcceptable, notFound, notIm
 import { negotiateMediaTypes, type RequestMediaTypes } from './media-types.js';
 import { recordsOf } from './record-stream.js';
 import { taskEntry } from './task-listing.js';
+import { isUiPath, serveUi } from './ui-files.js';
 
 const API_PATHS = new Set(['/api/v1', '/slave(1)/api/v1']);
 export const TASKS_PATH = '/tasks';
@@ -105,6 +106,7 @@ async function readCall(state: SwitchboardState, req: IncomingMessage, types: Re
 export function createRequestHandler(state: SwitchboardState, auth: AuthConfig): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (isUiPath(path)) return serveUi(req, res, path);
     const principal = authenticate(req.headers, auth);
     if (path === TASKS_PATH) return listTasks(state, req, res, principal);
     if (path.startsWith(FILES_PREFIX)) return serveFiles(state, req, res, principal);

@@ -13,7 +13,9 @@ import * as pty from 'node-pty';
 import type { agent } from '../../proto/codec.js';
 import { isOutputStream, stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { summarize } from '../stats.js';
+import { keystrokes, type KeystrokeTransport } from './keystrokes.js';
 import { sessionStart } from './session-start.js';
+import { wsKeystroke } from './ws-keystroke.js';
 
 const THROUGHPUT_BYTES = 1024 ** 3;
 const THROUGHPUT_ROUNDS = 3;
@@ -92,53 +94,17 @@ export async function switchboardThroughput(client: SwitchboardClient, serverPid
   };
 }
 
-/** Round trips of one keystroke to its echo by the terminal's line discipline. */
-async function keystrokes(send: (key: string) => void, onOutput: (listener: (text: string) => void) => void): Promise<number[]> {
-  const samples: number[] = [];
-  let waiting: ((t: string) => void) | undefined;
-  onOutput((text) => waiting?.(text));
-  // Warm up, then measure; each key waits for its own echo before the next is sent.
-  for (let i = 0; i < KEYSTROKES + 50; i++) {
-    const key = String.fromCharCode(97 + (i % 26));
-    const started = process.hrtime.bigint();
-    await new Promise<void>((resolve) => {
-      let seen = '';
-      waiting = (text) => {
-        seen += text;
-        if (seen.includes(key)) resolve();
-      };
-      send(key);
-    });
-    // A newline now and then keeps the canonical-mode line buffer from filling up.
-    if (i % 50 === 49) {
-      await new Promise<void>((resolve) => {
-        let seen = '';
-        waiting = (text) => {
-          seen += text;
-          if (seen.includes('\n')) resolve();
-        };
-        send('\r');
-      });
-    }
-    if (i >= 50) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  waiting = undefined;
-  return samples;
-}
-
 export async function localPtyLatency(): Promise<number[]> {
   const term = pty.spawn('/bin/sh', ['-c', 'exec cat > /dev/null'], { cols: 80, rows: 24 });
   try {
-    return await keystrokes(
-      (k) => term.write(k),
-      (l) => term.onData(l),
-    );
+    return await keystrokes({ send: (k) => term.write(k), onOutput: (l) => term.onData(l) }, KEYSTROKES);
   } finally {
     term.kill('SIGKILL');
   }
 }
 
-export async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
+/** A TTY session through the agent API calls (LAUNCH_NESTED_CONTAINER_SESSION + ATTACH_CONTAINER_INPUT). */
+export async function httpSessionTransport(client: SwitchboardClient): Promise<KeystrokeTransport> {
   const { call, id } = sessionCall('exec cat > /dev/null', true);
   const s = await open(client, call);
   const input = client.openInput(id, 'application/x-protobuf');
@@ -146,15 +112,23 @@ export async function switchboardLatency(client: SwitchboardClient): Promise<num
   const reading = (async () => {
     for await (const io of s.records) if (io.type === 'DATA') for (const l of listeners) l(io.data!.data!.toString('latin1'));
   })();
+  return {
+    send: (k) => void input.send(stdinRecord(k)),
+    onOutput: (l) => listeners.push(l),
+    close: async () => {
+      s.destroy();
+      input.destroy();
+      await reading.catch(() => {});
+    },
+  };
+}
+
+export async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
+  const transport = await httpSessionTransport(client);
   try {
-    return await keystrokes(
-      (k) => void input.send(stdinRecord(k)),
-      (l) => listeners.push(l),
-    );
+    return await keystrokes(transport, KEYSTROKES);
   } finally {
-    s.destroy();
-    input.destroy();
-    await reading.catch(() => {});
+    await transport.close?.();
   }
 }
 
@@ -225,6 +199,7 @@ export async function run(): Promise<object> {
     const starts = await sessionStart(client, server.isolated);
     const local = summarize(await localPtyLatency());
     const remote = summarize(await switchboardLatency(client));
+    const overWebSocket = await wsKeystroke(() => httpSessionTransport(client), server.url, token);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const mib = (bytesPerSecond: number) => Math.round((bytesPerSecond / 2 ** 20) * 10) / 10;
     const direct = median(rounds.map((r) => r.direct));
@@ -251,6 +226,7 @@ export async function run(): Promise<object> {
     return {
       throughput,
       keystrokeRoundTrip: { keystrokes: KEYSTROKES, localPty: local, switchboard: remote, p99RatioToLocal: Math.round((remote.p99Ms / local.p99Ms) * 100) / 100, target: 'switchboard p99 < 2 ms' },
+      wsKeystroke: overWebSocket,
       idleSessionMemory: { ...memory, target: '< 1 MiB per idle session' },
       sessionStart: starts,
       targetsMet: {

@@ -117,3 +117,13 @@ t.test('the session-start table shows the three ways with their ratios, or why t
   md = renderSection('session-start', dir);
   t.match(md, '| session joining a task container (namespaces,cgroups) | not measured: auto: not running as root | ×– (×– of no isolation) |');
 });
+
+t.test('switchboard-cost shows the WebSocket keystroke row only once a run measured it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (extra: object) => writeFileSync(join(dir, 'switchboard.json'), JSON.stringify({ ...extra, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  write({});
+  t.notMatch(renderSection('switchboard-cost', dir), 'WebSocket gateway');
+  write({ wsKeystroke: { keystrokes: 1000, websocket: { p50Ms: 0.15, p99Ms: 0.9 }, httpSession: { p50Ms: 0.3, p99Ms: 1.8 }, p50RatioToHttp: 0.5, p99RatioToHttp: 0.5 } });
+  t.match(renderSection('switchboard-cost', dir), 'keystroke round trip, WebSocket gateway vs HTTP session, 1000 keys each, same run | p50 0.150 ms, p99 0.900 ms vs p50 0.300 ms, p99 1.800 ms (×0.50 p50, ×0.50 p99) |');
+});

@@ -1,7 +1,8 @@
 // `ps` formatting as tables: ages, sizes, aligned columns, stable --json rows joined from
 // GET /tasks and GET_CONTAINERS.
 import t from 'tap';
-import { formatAge, formatBytes, formatTable, psRows } from '../../cli/ps.js';
+import { formatTable, psRows } from '../../cli/ps.js';
+import { formatAge, formatBytes } from '../../common/units.js';
 import type { agent } from '../../proto/codec.js';
 import type { TaskEntry } from '../../switchboard/task-listing.js';
 

@@ -212,6 +212,12 @@ t.test('Ctrl-C on the long-running web server: KILL through its kill policy, TAS
   t.equal((await exec.exited).code, 7, 'the remote exit status is the CLI\'s');
   t.same(exec.lines, [`task=${m![2]}`]);
   t.notOk(cli.lines.some((l) => l.startsWith('==> attach')), 'no attach hint: the web server has no terminal');
+  // Beside it, the task page on the same switchboard, which answers with the page.
+  const pageHint = await cli.waitForLine(/^==> open the task page: /);
+  t.equal(pageHint, `==> open the task page: ${url}/ui/ (token in ${tokenFile})`, 'the page on the switchboard of the exec hint, and the token file');
+  const pageResponse = await fetch(`${url}/ui/`);
+  t.equal(pageResponse.status, 200, 'the printed address serves the page');
+  t.match(await pageResponse.text(), /<title>mesos-sidecar: tasks<\/title>/);
   signalGroup(cli.pid, 'SIGINT');
   await cli.waitForLine(/ web-server\.\S+\s+TASK_KILLED/);
   const { code } = await cli.exited;

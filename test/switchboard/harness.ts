@@ -11,7 +11,7 @@ import { createLogger } from '../../common/logger.js';
 import { groupAlive, rawWaitStatus, signalGroup } from '../../common/process.js';
 import type { mesos } from '../../proto/codec.js';
 import type { ExecutorSandbox, HealthKillHold, SwitchboardKill, TaskRegistry, TaskView, TtyTap } from '../../contracts/task-view.js';
-import { startSwitchboard, type SwitchboardOptions } from '../../switchboard/index.js';
+import { startSwitchboard, type Switchboard, type SwitchboardOptions } from '../../switchboard/index.js';
 import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { spawnTerminal } from '../../process/terminal.js';
 import { tapTerminal } from '../../process/tty-tap.js';
@@ -154,6 +154,8 @@ export interface Fixture {
   url: string;
   client: SwitchboardClient;
   logs: LogLine[];
+  /** The switchboard's WebSocket gateway (its live sockets and queued bytes). */
+  gateway: Switchboard['gateway'];
   /** Stops the switchboard now (teardown tolerates it). */
   close(): Promise<void>;
   /** A task in the registry with the given command (TTY or pipes). */
@@ -224,6 +226,7 @@ export async function startFixture(t: Test, overrides: Partial<SwitchboardOption
     url: sb.url,
     client: new SwitchboardClient({ url: sb.url, token: TOKEN }),
     logs,
+    gateway: sb.gateway,
     close: () => sb.close(),
     task(id, command, options = {}) {
       const task = registry.add(new TestTask(id, sandbox));
