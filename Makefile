@@ -28,12 +28,12 @@ test: build test-deps
 # What the tests need besides node_modules: Debian's chromium for the task page's browser
 # tests (test/ui/, driven by playwright-core, which downloads no browser).
 test-deps:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # What the benchmarks need besides node_modules: Debian's Go builds the kubelet-prober
 # baseline of bench/checks (shared/anchors/kubelet-prober) in the same run.
 bench-deps:
-	@command -v go >/dev/null || { apt-get update -qq && apt-get install -y -qq golang-go; }
+	@command -v go >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; }
 
 bench: build bench-deps
 	node dist/bench/run.js
