@@ -3,6 +3,7 @@
 // output"). Bounded: the oldest bytes go first, a chunk larger than the whole ring keeps
 // only its end, and memory never exceeds the capacity plus one read's buffer.
 import { EnvironmentError } from '../common/errors.js';
+import type { ChunkLease } from './read-buffers.js';
 
 /** Bytes kept per TTY task or session unless the operator says otherwise. */
 export const DEFAULT_OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -25,9 +26,14 @@ export interface RecentChunk<S extends string> {
   chunk: Buffer;
 }
 
+interface Entry<S extends string> extends RecentChunk<S> {
+  /** Set for a chunk in a reused read buffer: let go of once the entry is dropped. */
+  release?: () => void;
+}
+
 export class OutputRing<S extends string = 'STDOUT'> {
   readonly capacity: number;
-  readonly #entries: Array<RecentChunk<S>> = [];
+  readonly #entries: Array<Entry<S>> = [];
   /** Index of the oldest live entry; entries before it are dropped lazily. */
   #head = 0;
   #bytes = 0;
@@ -42,21 +48,26 @@ export class OutputRing<S extends string = 'STDOUT'> {
     return this.#bytes;
   }
 
-  push(chunk: Buffer, stream: S = 'STDOUT' as S): void {
+  /** `lease`: the chunk's buffer is reused once released (read-buffers.ts); the ring holds it while it keeps the chunk. */
+  push(chunk: Buffer, stream: S = 'STDOUT' as S, lease?: ChunkLease): void {
     if (this.capacity === 0 || chunk.length === 0) return;
-    // By reference: pipes and PTYs hand over a fresh buffer per read and never reuse it, and
-    // a copy of every chunk (allocation and memcpy) cost a third of exec's throughput. Only
-    // a chunk larger than the ring is copied, so that its end does not pin all of it; a
-    // partly dropped oldest chunk pins at most one read's buffer beyond the capacity.
-    const kept = chunk.length > this.capacity ? Buffer.from(chunk.subarray(chunk.length - this.capacity)) : chunk;
-    this.#entries.push({ stream, chunk: kept });
-    this.#bytes += kept.length;
+    // By reference: a copy of every chunk (allocation and memcpy) cost a third of exec's
+    // throughput; a leased one is held. Only an unleased chunk larger than the ring is
+    // copied, so that its end does not pin all of it (a leased one pins its slab, which is
+    // bounded); a partly dropped oldest chunk pins at most one read's buffer beyond the
+    // capacity.
+    const end = chunk.length > this.capacity ? chunk.subarray(chunk.length - this.capacity) : chunk;
+    const entry: Entry<S> = { stream, chunk: lease || end === chunk ? end : Buffer.from(end) };
+    if (lease) entry.release = lease.retain();
+    this.#entries.push(entry);
+    this.#bytes += entry.chunk.length;
     while (this.#bytes > this.capacity) {
       const oldest = this.#entries[this.#head]!;
       const excess = this.#bytes - this.capacity;
       if (oldest.chunk.length <= excess) {
         this.#bytes -= oldest.chunk.length;
-        this.#head++;
+        oldest.release?.();
+        this.#entries[this.#head++] = undefined as unknown as Entry<S>;
       } else {
         oldest.chunk = oldest.chunk.subarray(excess);
         this.#bytes -= excess;
@@ -68,14 +79,17 @@ export class OutputRing<S extends string = 'STDOUT'> {
     }
   }
 
-  /** The last `maxBytes` bytes (at most what is kept), oldest first, per stream as printed. */
+  /**
+   * The last `maxBytes` bytes (at most what is kept), oldest first, per stream as printed;
+   * copies of what sits in reused buffers, so the caller may keep them.
+   */
   tail(maxBytes: number): Array<RecentChunk<S>> {
     let budget = Math.min(Math.max(0, Math.floor(maxBytes)), this.#bytes);
     const out: Array<RecentChunk<S>> = [];
     for (let i = this.#entries.length - 1; i >= this.#head && budget > 0; i--) {
-      const { stream, chunk } = this.#entries[i]!;
+      const { stream, chunk, release } = this.#entries[i]!;
       const part = chunk.length <= budget ? chunk : chunk.subarray(chunk.length - budget);
-      out.push({ stream, chunk: part });
+      out.push({ stream, chunk: release ? Buffer.from(part) : part });
       budget -= part.length;
     }
     return out.reverse();

@@ -4,10 +4,9 @@
 // destroyed, as Mesos destroys a session container; without isolation that is the
 // session's own process group.
 import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { accessSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { Clock } from '../common/clock.js';
 import { drainedOrClosed } from '../common/drained.js';
 import type { Logger } from '../common/logger.js';
@@ -16,13 +15,15 @@ import type { mesos } from '../proto/codec.js';
 import type { TaskView } from '../contracts/task-view.js';
 import { isCgroupName, type Container, type Containerizer } from '../containerizer/containerizer.js';
 import type { ContainerLimitation } from '../containerizer/memory-limitation.js';
-import type { AttachTarget, OutputListener, OutputStream, RecentOutput } from './attach-target.js';
+import type { AttachTarget, OutputListener, OutputOptions, OutputStream, RecentOutput } from './attach-target.js';
 import { DEFAULT_OUTPUT_TAIL_BYTES, OutputRing } from '../process/output-ring.js';
 import { containerIdText } from './container-id.js';
 import { badRequest } from './errors.js';
 import { CommandValueMissingError, DEFAULT_PATH, commandArgv, locateExecutable, type Argv, type ExecutableMissing } from '../process/command.js';
 import { OUTPUT_DRAIN_LIMIT_MS } from '../process/terminal.js';
 import { runAs } from '../process/user.js';
+import { readPipe } from '../process/pipe-reader.js';
+import type { ChunkLease } from '../process/read-buffers.js';
 
 export interface Termination {
   /** Raw wait(2) status; undefined when unknown. */
@@ -181,7 +182,9 @@ export class ExecSession implements AttachTarget {
   bytesIn = 0;
   bytesOut = 0;
   readonly #logger: Logger;
-  readonly #listeners = new Set<OutputListener>();
+  /** Each listener, and whether it takes leased chunks (OutputOptions.borrows). */
+  readonly #listeners = new Map<OutputListener, boolean>();
+  #owningListeners = 0;
   readonly #endListeners = new Set<() => void>();
   readonly #producer: Producer;
   #state: SessionState = { kind: 'running' };
@@ -303,12 +306,19 @@ export class ExecSession implements AttachTarget {
     child.on('error', (err) => this.#logger.warn({ err }, 'session process error'));
     // EPIPE after the process is gone is expected: input that nobody reads any more.
     child.stdin!.on('error', (err) => this.#logger.debug({ err }, 'session stdin error'));
-    child.stdout!.on('data', (c: Buffer) => this.#emit('STDOUT', c));
-    child.stderr!.on('data', (c: Buffer) => this.#emit('STDERR', c));
-    // The container was launched a few event-loop turns ago: a quick command may have
-    // exited before these listeners exist (the containerizer keeps its output for us).
-    const ended = (stream: Readable) => finished(stream).catch(() => undefined);
-    this.#outputClosed = Promise.all([ended(child.stdout!), ended(child.stderr!)]).then(() => undefined);
+    // Into reused buffers (process/read-buffers.ts): a fresh buffer per read made exec's
+    // output a garbage collector's job. The containerizer kept the pipes unread for us:
+    // a quick command may have exited before this runs.
+    // Read from the first listener on (until then it waits in the pipe), so that none of
+    // a quick command's output goes before anyone hears it.
+    const stdout = readPipe(child.stdout! as Socket, { onData: (c, lease) => this.#emit('STDOUT', c, lease) }, { paused: true });
+    const stderr = readPipe(child.stderr! as Socket, { onData: (c, lease) => this.#emit('STDERR', c, lease) }, { paused: true });
+    this.#onFirstListener = () => {
+      if (this.#pauses > 0) return;
+      stdout.resume();
+      stderr.resume();
+    };
+    this.#outputClosed = Promise.all([stdout.closed, stderr.closed]).then(() => undefined);
     let closed = false;
     void this.#outputClosed.then(() => (closed = true));
     const exited = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -316,8 +326,8 @@ export class ExecSession implements AttachTarget {
       const limit = this.#clock.setTimeout(() => {
         if (closed) return;
         this.#logger.warn('session output still open after its process group was killed (a process left the group?); closing it');
-        child.stdout!.destroy();
-        child.stderr!.destroy();
+        stdout.destroy();
+        stderr.destroy();
       }, OUTPUT_DRAIN_LIMIT_MS);
       void this.#outputClosed.then(() => this.#clock.clearTimeout(limit));
     };
@@ -332,21 +342,24 @@ export class ExecSession implements AttachTarget {
       closeStdin: () => child.stdin!.end(),
       resize: () => {},
       pause: () => {
-        child.stdout!.pause();
-        child.stderr!.pause();
+        stdout.pause();
+        stderr.pause();
       },
       resume: () => {
-        child.stdout!.resume();
-        child.stderr!.resume();
+        stdout.resume();
+        stderr.resume();
       },
     };
   }
 
-  #emit(stream: OutputStream, chunk: Buffer): void {
+  #emit(stream: OutputStream, chunk: Buffer, lease?: ChunkLease): void {
     if (chunk.length === 0) return;
     this.bytesOut += chunk.length;
-    this.#recent.push(chunk, stream);
-    for (const listener of this.#listeners) listener(stream, chunk);
+    this.#recent.push(chunk, stream, lease);
+    // A listener that does not take part in leasing may keep the chunk for good: so may
+    // its buffer (the lease is never released, the buffer left to the garbage collector).
+    if (lease && this.#owningListeners > 0) lease.retain();
+    for (const [listener, borrows] of this.#listeners) listener(stream, chunk, borrows ? lease : undefined);
   }
 
   /** `exitStatus`: what the process we spawned ended with, for the log (WAIT gets the container's). */
@@ -366,17 +379,23 @@ export class ExecSession implements AttachTarget {
     for (const listener of this.#endListeners) listener();
     this.#endListeners.clear();
     this.#listeners.clear();
+    this.#owningListeners = 0;
     this.#resolveTerminated(termination);
   }
 
   #onFirstListener: (() => void) | undefined;
 
-  onOutput(listener: OutputListener): () => void {
-    this.#listeners.add(listener);
+  onOutput(listener: OutputListener, options: OutputOptions = {}): () => void {
+    if (this.#listeners.has(listener)) return () => {};
+    const borrows = options.borrows === true;
+    this.#listeners.set(listener, borrows);
+    if (!borrows) this.#owningListeners++;
     const first = this.#onFirstListener;
     this.#onFirstListener = undefined;
     first?.();
-    return () => this.#listeners.delete(listener);
+    return () => {
+      if (this.#listeners.delete(listener) && !borrows) this.#owningListeners--;
+    };
   }
 
   recentOutput(maxBytes: number): RecentOutput[] {

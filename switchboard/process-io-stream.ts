@@ -6,6 +6,7 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
 import { codecs, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { encodeRecord } from '../proto/recordio.js';
+import type { ChunkLease } from '../process/read-buffers.js';
 import type { OutputStream } from './attach-target.js';
 import type { ReaderSlot } from './output-readers.js';
 import type { RequestMediaTypes } from './media-types.js';
@@ -102,6 +103,10 @@ function chunkFrame(parts: Buffer[], size: number): Buffer[] {
   return [head];
 }
 
+function releaseAll(releases: (() => void)[]): void {
+  for (const r of releases) r();
+}
+
 export class ProcessIOStream {
   readonly #res: ServerResponse;
   readonly #encoding: MessageContentType;
@@ -110,6 +115,8 @@ export class ProcessIOStream {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #pendingStream: OutputStream | undefined;
+  /** Releases of the leased chunks in #pending: let go of once their record is written. */
+  #pendingReleases: (() => void)[] = [];
   #endOfTurn: NodeJS.Immediate | undefined;
   #turnCorked = false;
   // A reader with a bounded queue must never be handed one record bigger than a part of it.
@@ -156,18 +163,19 @@ export class ProcessIOStream {
     else this.#endListeners.push(listener);
   }
 
-  sendData(stream: OutputStream, chunk: Buffer): void {
+  /** `lease`: the chunk's buffer is reused once released; held until the chunk is written. */
+  sendData(stream: OutputStream, chunk: Buffer, lease?: ChunkLease): void {
     // Upstream never sends an empty DATA record and its CLI aborts on one.
     if (chunk.length === 0 || this.#closed) return;
     // A chunk larger than the record limit leaves as several records (slices, no copy).
     while (chunk.length > this.#maxCoalesced) {
-      this.#queueData(stream, chunk.subarray(0, this.#maxCoalesced));
+      this.#queueData(stream, chunk.subarray(0, this.#maxCoalesced), lease);
       chunk = chunk.subarray(this.#maxCoalesced);
     }
-    this.#queueData(stream, chunk);
+    this.#queueData(stream, chunk, lease);
   }
 
-  #queueData(stream: OutputStream, chunk: Buffer): void {
+  #queueData(stream: OutputStream, chunk: Buffer, lease: ChunkLease | undefined): void {
     // Within one turn of the event loop: small chunks (a PTY delivers a few KiB per read)
     // are merged into records of up to MAX_COALESCED_BYTES, and the socket is corked so
     // that every record of the turn leaves in one writev. A lone keystroke echo still
@@ -175,6 +183,7 @@ export class ProcessIOStream {
     if (this.#pendingStream !== undefined && (this.#pendingStream !== stream || this.#pendingBytes + chunk.length > this.#maxCoalesced)) this.#emitPending();
     this.#pendingStream = stream;
     this.#pending.push(chunk);
+    if (lease) this.#pendingReleases.push(lease.retain());
     this.#pendingBytes += chunk.length;
     if (!this.#turnCorked) {
       this.#turnCorked = true;
@@ -199,16 +208,20 @@ export class ProcessIOStream {
     if (stream === undefined) return;
     const chunks = this.#pending;
     const bytes = this.#pendingBytes;
+    const releases = this.#pendingReleases;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pendingStream = undefined;
-    if (this.#closed) return;
+    this.#pendingReleases = [];
+    if (this.#closed) return releaseAll(releases);
     if (this.#encoding === 'application/x-protobuf') {
-      this.#write(encodeDataRecordProtobuf(stream, chunks, bytes));
+      this.#write(encodeDataRecordProtobuf(stream, chunks, bytes), releases);
     } else {
+      // The codec copies the payload: the leases can go at once.
       const chunk = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
       const message: agent.ProcessIO = { type: 'DATA', data: { type: stream, data: chunk } };
       this.#write([encodeRecord(codecs.agent.ProcessIO.encode(message, this.#encoding))]);
+      releaseAll(releases);
     }
   }
 
@@ -221,19 +234,26 @@ export class ProcessIOStream {
     else this.#res.end();
   }
 
-  #write(record: Buffer[]): void {
+  /** `releases`: of the leased chunks in `record`, called once the socket is done with them. */
+  #write(record: Buffer[], releases: (() => void)[] = []): void {
     const size = record.reduce((n, p) => n + p.length, 0);
     const parts = this.#framesChunks ? chunkFrame(record, size) : record;
     const { flowControl, maxQueuedBytes, slot } = this.#options;
     if (!flowControl) {
       const queued = this.#res.writableLength + size;
-      if (queued > maxQueuedBytes) return this.cutOff(`${queued} bytes would be queued for it, more than its limit of ${maxQueuedBytes}`);
-      if (slot && !slot.reserve(queued)) return;
+      if (queued > maxQueuedBytes) {
+        releaseAll(releases);
+        return this.cutOff(`${queued} bytes would be queued for it, more than its limit of ${maxQueuedBytes}`);
+      }
+      if (slot && !slot.reserve(queued)) return releaseAll(releases);
     }
     // Corked: the parts of a frame leave in one writev.
     if (parts.length > 1) this.#res.cork();
     let ok = true;
-    for (const p of parts) ok = this.#res.write(p);
+    const last = parts.length - 1;
+    // The callback of the last part runs once the socket wrote it, or failed to.
+    for (let i = 0; i < last; i++) ok = this.#res.write(parts[i]!);
+    ok = releases.length > 0 ? this.#res.write(parts[last]!, () => releaseAll(releases)) : this.#res.write(parts[last]!);
     if (parts.length > 1) this.#res.uncork();
     this.bytesOut += size;
     // What is really left after the write (often nothing: the kernel took it).
@@ -276,6 +296,7 @@ export class ProcessIOStream {
     if (this.#endOfTurn) clearImmediate(this.#endOfTurn);
     this.#endOfTurn = undefined;
     this.#pending = [];
+    releaseAll(this.#pendingReleases.splice(0));
     this.#stopHeartbeat();
     this.#release();
     this.#options.slot?.release();

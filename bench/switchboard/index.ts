@@ -12,15 +12,18 @@ import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
 import type { agent } from '../../proto/codec.js';
 import { isOutputStream, stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
-import { summarize } from '../stats.js';
+import { summarize, type LatencySummary } from '../stats.js';
 import { keystrokes, type KeystrokeTransport } from './keystrokes.js';
-import { sessionStart } from './session-start.js';
 import { wsKeystroke } from './ws-keystroke.js';
+import { sessionStart } from './session-start.js';
 
 const THROUGHPUT_BYTES = 1024 ** 3;
-const THROUGHPUT_ROUNDS = 3;
+/** "In every one of 5 runs": each round is judged on its own, the range reported. */
+export const ROUNDS = 5;
 const KEYSTROKES = 1000;
 const IDLE_SESSIONS = 100;
+/** Targets (issue 11), each to be met by every round. */
+export const TARGETS = { throughputRatioToDirect: 0.6, keystrokeP99Ms: 1.5 } as const;
 
 interface Server {
   url: string;
@@ -94,17 +97,35 @@ export async function switchboardThroughput(client: SwitchboardClient, serverPid
   };
 }
 
-export async function localPtyLatency(): Promise<number[]> {
-  const term = pty.spawn('/bin/sh', ['-c', 'exec cat > /dev/null'], { cols: 80, rows: 24 });
+/**
+ * A TTY session running `cat` for the keystroke measurement: how it is opened and what
+ * carries the bytes (the agent API here, a WebSocket in ws-keystroke.ts) is the opener's business.
+ */
+export type KeystrokeSession = Required<KeystrokeTransport>;
+export type OpenKeystrokeSession = () => Promise<KeystrokeSession>;
+
+/** Round trips (ms) of one keystroke to its echo by the line discipline of the session's PTY. */
+export async function keystrokeLatency(openSession: OpenKeystrokeSession, count = KEYSTROKES): Promise<number[]> {
+  const session = await openSession();
   try {
-    return await keystrokes({ send: (k) => term.write(k), onOutput: (l) => term.onData(l) }, KEYSTROKES);
+    return await keystrokes(session, count);
   } finally {
-    term.kill('SIGKILL');
+    await session.close();
   }
 }
 
-/** A TTY session through the agent API calls (LAUNCH_NESTED_CONTAINER_SESSION + ATTACH_CONTAINER_INPUT). */
-export async function httpSessionTransport(client: SwitchboardClient): Promise<KeystrokeTransport> {
+/** The baseline: the same `cat` under a node-pty in this process. */
+export const localPty: OpenKeystrokeSession = async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'exec cat > /dev/null'], { cols: 80, rows: 24 });
+  return {
+    send: (k) => term.write(k),
+    onOutput: (l) => void term.onData(l),
+    close: async () => term.kill('SIGKILL'),
+  };
+};
+
+/** A TTY session through the agent API (LAUNCH_NESTED_CONTAINER_SESSION + ATTACH_CONTAINER_INPUT), as `exec -it` opens it. */
+export const agentApiSession = (client: SwitchboardClient): OpenKeystrokeSession => async () => {
   const { call, id } = sessionCall('exec cat > /dev/null', true);
   const s = await open(client, call);
   const input = client.openInput(id, 'application/x-protobuf');
@@ -114,23 +135,14 @@ export async function httpSessionTransport(client: SwitchboardClient): Promise<K
   })();
   return {
     send: (k) => void input.send(stdinRecord(k)),
-    onOutput: (l) => listeners.push(l),
+    onOutput: (l) => void listeners.push(l),
     close: async () => {
       s.destroy();
       input.destroy();
       await reading.catch(() => {});
     },
   };
-}
-
-export async function switchboardLatency(client: SwitchboardClient): Promise<number[]> {
-  const transport = await httpSessionTransport(client);
-  try {
-    return await keystrokes(transport, KEYSTROKES);
-  } finally {
-    await transport.close?.();
-  }
-}
+};
 
 async function idleMemory(client: SwitchboardClient, server: Server): Promise<Record<string, number>> {
   const before = rssBytes(server.pid);
@@ -182,7 +194,7 @@ export async function run(): Promise<object> {
     const unixClient = new SwitchboardClient({ url: unixServer.url, token });
     const rounds: { direct: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
     try {
-      for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+      for (let round = 0; round < ROUNDS; round++) {
         const direct = await directThroughput();
         const tcp = await switchboardThroughput(client, server.pid);
         const unix = await switchboardThroughput(unixClient);
@@ -197,44 +209,69 @@ export async function run(): Promise<object> {
       rmSync(dir, { recursive: true, force: true });
     }
     const starts = await sessionStart(client, server.isolated);
-    const local = summarize(await localPtyLatency());
-    const remote = summarize(await switchboardLatency(client));
-    const overWebSocket = await wsKeystroke(() => httpSessionTransport(client), server.url, token);
+    // Keystroke rounds interleave the local PTY and the session, as the throughput rounds do.
+    const keyRounds: { localPty: LatencySummary; switchboard: LatencySummary; loadAverage: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const local = summarize(await keystrokeLatency(localPty));
+      const remote = summarize(await keystrokeLatency(agentApiSession(client)));
+      keyRounds.push({ localPty: local, switchboard: remote, loadAverage: loadavg()[0]! });
+    }
+    const overWebSocket = await wsKeystroke(agentApiSession(client), server.url, token);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
     const mib = (bytesPerSecond: number) => Math.round((bytesPerSecond / 2 ** 20) * 10) / 10;
-    const direct = median(rounds.map((r) => r.direct));
-    const tcp = median(rounds.map((r) => r.tcp));
-    const unix = median(rounds.map((r) => r.unix));
+    const ratio3 = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+    const ratios = rounds.map((r) => ratio3(r.tcp, r.direct));
+    const unixRatios = rounds.map((r) => ratio3(r.unix, r.direct));
     const throughput = {
       bytesPerRun: THROUGHPUT_BYTES,
-      rounds: rounds.map((r) => ({
+      rounds: rounds.map((r, i) => ({
         directPipeMiBps: mib(r.direct),
         switchboardTcpMiBps: mib(r.tcp),
         switchboardUnixMiBps: mib(r.unix),
+        ratioToDirect: ratios[i]!,
+        unixSocketRatioToDirect: unixRatios[i]!,
+        met: ratios[i]! >= TARGETS.throughputRatioToDirect,
         // Where the time goes for 1 GiB over TCP, and how busy the machine was (others' work included).
         switchboardServerCpuSeconds: Math.round(r.serverCpu * 100) / 100,
         clientCpuSeconds: Math.round(r.clientCpu * 100) / 100,
         loadAverage1m: Math.round(r.loadAverage * 100) / 100,
       })),
-      directPipeMiBps: mib(direct),
-      switchboardMiBps: mib(tcp),
-      ratioToDirect: Math.round((tcp / direct) * 1000) / 1000,
-      unixSocketMiBps: mib(unix),
-      unixSocketRatioToDirect: Math.round((unix / direct) * 1000) / 1000,
-      target: 'switchboard (loopback TCP) >= 0.5 x direct pipe',
+      directPipeMiBps: mib(median(rounds.map((r) => r.direct))),
+      switchboardMiBps: mib(median(rounds.map((r) => r.tcp))),
+      ratioToDirect: median(ratios),
+      ratioToDirectRange: range(ratios),
+      roundsMet: ratios.filter((x) => x >= TARGETS.throughputRatioToDirect).length,
+      unixSocketMiBps: mib(median(rounds.map((r) => r.unix))),
+      unixSocketRatioToDirect: median(unixRatios),
+      target: `switchboard (loopback TCP) >= ${TARGETS.throughputRatioToDirect} x direct pipe in every one of ${ROUNDS} rounds`,
+    };
+    const p99s = keyRounds.map((r) => r.switchboard.p99Ms);
+    const keystrokeRoundTrip = {
+      keystrokes: KEYSTROKES,
+      rounds: keyRounds.map((r) => ({ localPty: r.localPty, switchboard: r.switchboard, met: r.switchboard.p99Ms < TARGETS.keystrokeP99Ms, loadAverage1m: Math.round(r.loadAverage * 100) / 100 })),
+      // The median round by the session's p99, as the figure the tables show.
+      ...(() => {
+        const mid = [...keyRounds].sort((a, b) => a.switchboard.p99Ms - b.switchboard.p99Ms)[Math.floor(keyRounds.length / 2)]!;
+        return { localPty: mid.localPty, switchboard: mid.switchboard, p99RatioToLocal: Math.round((mid.switchboard.p99Ms / mid.localPty.p99Ms) * 100) / 100 };
+      })(),
+      switchboardP99MsRange: range(p99s),
+      localPtyP99MsRange: range(keyRounds.map((r) => r.localPty.p99Ms)),
+      roundsMet: p99s.filter((x) => x < TARGETS.keystrokeP99Ms).length,
+      target: `switchboard p99 < ${TARGETS.keystrokeP99Ms} ms in every one of ${ROUNDS} rounds`,
     };
     return {
       throughput,
-      keystrokeRoundTrip: { keystrokes: KEYSTROKES, localPty: local, switchboard: remote, p99RatioToLocal: Math.round((remote.p99Ms / local.p99Ms) * 100) / 100, target: 'switchboard p99 < 2 ms' },
-      wsKeystroke: overWebSocket,
+      keystrokeRoundTrip,
       idleSessionMemory: { ...memory, target: '< 1 MiB per idle session' },
       sessionStart: starts,
+      wsKeystroke: overWebSocket,
       targetsMet: {
-        throughput: throughput.ratioToDirect >= 0.5,
-        keystrokeP99: remote.p99Ms < 2,
+        throughput: throughput.roundsMet === ROUNDS,
+        keystrokeP99: keystrokeRoundTrip.roundsMet === ROUNDS,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: 'switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = `head -c 1GiB /dev/zero` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe, 3 interleaved rounds, medians; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty',
+      setup: `switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty; ${ROUNDS} interleaved rounds of each, every round judged against its target`,
     };
   } finally {
     server.child.stdin!.end();

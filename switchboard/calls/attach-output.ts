@@ -27,7 +27,7 @@ export async function attachOutput(state: SwitchboardState, ctx: CallContext, ca
   cutOff = (reason) => stream.cutOff(reason);
   // Replayed and subscribed in one turn: no byte is lost or repeated between the two.
   if (tail) for (const { stream: s, chunk } of target.recentOutput(Math.min(tail, state.outputTailBytes))) stream.sendData(s, chunk);
-  const offData = target.onOutput((s, chunk) => stream.sendData(s, chunk));
+  const offData = target.onOutput((s, chunk, lease) => stream.sendData(s, chunk, lease), { borrows: true });
   const offEnd = target.onOutputEnd(() => stream.end());
   await new Promise<void>((resolve) =>
     stream.onEnd((end) => {

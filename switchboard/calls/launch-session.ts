@@ -62,7 +62,7 @@ export async function launchSession(state: SwitchboardState, ctx: CallContext, c
     logger,
     flowControl: { pause: () => session.pauseOutput(), resume: () => session.resumeOutput() },
   });
-  session.onOutput((s, chunk) => stream.sendData(s, chunk));
+  session.onOutput((s, chunk, lease) => stream.sendData(s, chunk, lease), { borrows: true });
   session.onOutputEnd(() => stream.end());
   stream.onEnd((end) => {
     // Lifetime = connection: a dropped client destroys the session's whole group.

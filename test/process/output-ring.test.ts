@@ -55,3 +55,20 @@ t.test(`${OUTPUT_TAIL_ENV}: default, 0, the maximum, and bad values name the var
     t.throws(() => outputTailBytesFromEnv({ [OUTPUT_TAIL_ENV]: bad }), { message: new RegExp(`^${OUTPUT_TAIL_ENV}: .*got '${bad.replace('.', '\\.')}'`) }, bad);
   }
 });
+
+t.test('a leased chunk (a reused read buffer) is held while kept, let go of once dropped, and copied for a tail', async (t) => {
+  let holds = 0;
+  const lease = { retain: () => (holds++, () => holds--) };
+  const ring = new OutputRing(4);
+  const reused = Buffer.from('abcdefgh');
+  ring.push(reused.subarray(0, 3), 'STDOUT', lease);
+  t.equal(holds, 1, 'kept: held');
+  const tail = ring.tail(3);
+  reused.fill(0x2d);
+  t.equal(text(tail), 'STDOUT:abc', 'the tail is a copy: the buffer being read into again does not change it');
+  ring.push(Buffer.from('wxyz'), 'STDOUT');
+  t.equal(holds, 0, 'dropped: let go of');
+  ring.push(Buffer.from('0123456789'), 'STDOUT', lease);
+  t.equal(holds, 1, 'a leased chunk larger than the ring keeps its end by reference (held, not copied)');
+  t.equal(text(ring.tail(10)), 'STDOUT:6789');
+});
