@@ -22,7 +22,7 @@ export function serveExec(state: SwitchboardState, ws: WebSocket, launched: Audi
   });
   socket.send({ type: 'started', container_id: session.containerText, tty: session.tty });
   // Subscribed in the same turn the session was launched in: no output is missed.
-  session.onOutput((_stream, chunk) => socket.sendOutput(chunk));
+  session.onOutput((_stream, chunk, lease) => socket.sendOutput(chunk, lease), { borrows: true });
   void launched.ended.then((t) => socket.finish(exitMessage(t.exitStatus, t.limitation?.message)));
   socket.onEnd((end) => {
     if (end === 'finished') return;

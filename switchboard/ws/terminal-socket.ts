@@ -2,6 +2,7 @@
 // time, the socket paused while one is pending, so a fast sender cannot queue input here),
 // text frames are control messages, output goes out in binary frames with the socket's
 // send buffer bounded, and a heartbeat finds peers that went away without closing.
+import type { ChunkLease } from '../../process/read-buffers.js';
 import type { RawData, WebSocket } from 'ws';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/logger.js';
@@ -87,10 +88,12 @@ export class TerminalSocket {
     if (this.#end === undefined) this.#ws.send(JSON.stringify(message));
   }
 
-  sendOutput(chunk: Buffer): void {
+  /** `lease`: the chunk lives in a reused read buffer (process/read-buffers.ts), held until the frame is written. */
+  sendOutput(chunk: Buffer, lease?: ChunkLease): void {
     if (this.#end !== undefined) return;
     this.bytesOut += chunk.length;
-    this.#ws.send(chunk, { binary: true }, this.#onSent);
+    const release = lease?.retain();
+    this.#ws.send(chunk, { binary: true }, release ? (err?: Error) => (release(), this.#onSent(err)) : this.#onSent);
     const queued = this.#ws.bufferedAmount;
     if (queued > this.peakBufferedBytes) this.peakBufferedBytes = queued;
     const flow = this.#options.flow;
