@@ -258,12 +258,14 @@ async function load(port: number, scenario: LoadScenario) {
   const probesBefore = runners.reduce((n, r) => n + r.healthHistory.total, 0);
   measuring = true;
   const self0 = selfCpuMs();
+  const usage0 = process.cpuUsage();
   const wall0 = performance.now();
   const elu0 = performance.eventLoopUtilization();
   const gc = gcPauses();
   await new Promise((r) => setTimeout(r, durationSeconds * 1000));
   const wall = performance.now() - wall0;
   const cpu = selfCpuMs() - self0;
+  const usage = process.cpuUsage(usage0);
   const elu = performance.eventLoopUtilization(elu0);
   measuring = false;
   const gcFigures = gc.stop();
@@ -289,6 +291,10 @@ async function load(port: number, scenario: LoadScenario) {
     probesPerSecond: Math.round((probes / wall) * 1000 * 10) / 10,
     cpuShareOfOneCore: Math.round(cpuShare * 1000) / 1000,
     cpuMsPerProbe: Math.round((cpu / probes) * 1000) / 1000,
+    // User time is ours (JS, libuv); system time is mostly the kernel's work for the probe's
+    // socket (connect, write, read, close): the floor no scheduling change moves.
+    userCpuMsPerProbe: Math.round((usage.user / 1000 / probes) * 1000) / 1000,
+    systemCpuMsPerProbe: Math.round((usage.system / 1000 / probes) * 1000) / 1000,
     eventLoopUtilization: Math.round(elu.utilization * 1000) / 1000,
     lateness: latenessSummary,
     gc: gcFigures,
