@@ -112,8 +112,7 @@ export class ProbeSeries {
 
 export class CheckMetrics {
   readonly registry: Registry;
-  /** Per task: its probe series by check kind and type. */
-  // An array, not a Map, per task: it holds one to three series (a Map is ~250 bytes).
+  /** Per task: its probe series, one per check kind (an array: a Map per task is ~250 bytes). */
   readonly #probeSeries = new Map<string, ProbeSeries[]>();
   readonly probes: Counter<'task_id' | 'check' | 'type' | 'outcome'>;
   readonly verdicts: Counter<'task_id' | 'check' | 'verdict'>;

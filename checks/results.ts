@@ -50,6 +50,13 @@ export function sameOutcome(a: ProbeOutcome, b: ProbeOutcome): boolean {
   }
 }
 
+/** What a history keeps of an outcome: a readiness response's body (up to 4 KiB) is for its label, not for explanations. */
+function retained(outcome: ProbeOutcome): ProbeOutcome {
+  if (outcome.kind !== 'result' || outcome.result.type !== 'HTTP' || outcome.result.body === undefined) return outcome;
+  const { body: _body, ...result } = outcome.result;
+  return { kind: 'result', result };
+}
+
 // Per slot in CheckHistory's ring: endedAt, latencyMs, lateMs.
 const FIELDS = 3;
 
@@ -72,9 +79,10 @@ export class CheckHistory {
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`history limit must be an integer >= 0, got ${limit}`);
   }
 
-  add(outcome: ProbeOutcome, run: Pick<ProbeRun, 'endedAt' | 'latencyMs' | 'lateMs'>): void {
+  add(probed: ProbeOutcome, run: Pick<ProbeRun, 'endedAt' | 'latencyMs' | 'lateMs'>): void {
     this.#total++;
     if (this.limit === 0) return;
+    const outcome = retained(probed);
     const numbers = (this.#numbers ??= new Array<number>(this.limit * FIELDS).fill(0));
     const outcomes = (this.#outcomes ??= new Array<ProbeOutcome>(this.limit));
     const i = this.#next;

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { CheckHistory, describeHealthKill, sameOutcome } from '../../checks/results.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
 import { exit, http, refused } from './helpers.js';
@@ -62,4 +64,22 @@ t.test('sameOutcome: equal only when every field a record or a message shows is 
     [{ kind: 'result', result: { type: 'TCP', succeeded: false, detail: 'x' } }, { kind: 'result', result: { type: 'TCP', succeeded: false } }, false],
   ];
   for (const [a, b, same] of rows) t.equal(sameOutcome(a, b), same, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+});
+
+t.test('history does not keep a readiness response body (up to 4 KiB each): the outcome carrying it is collectable', async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const h = new CheckHistory(10);
+  const refs: Array<WeakRef<object>> = [];
+  (() => {
+    for (let i = 1; i <= 3; i++) {
+      const withBody: ProbeOutcome = { kind: 'result', result: { type: 'HTTP', statusCode: 503, redirects: 0, bodyBytes: 4096, contentType: 'text/plain', body: `${i}`.repeat(4096) } };
+      refs.push(new WeakRef(withBody));
+      h.add(withBody, run(i));
+    }
+  })();
+  await new Promise<void>((r) => setImmediate(r)); // WeakRefs hold their target until the turn ends
+  gc();
+  t.same(refs.map((r) => r.deref()), [undefined, undefined, undefined], 'no outcome with a body kept');
+  t.same(h.last(), { at: 3, latencyMs: 2, lateMs: 0, kind: 'result', cause: 'status 503', statusCode: 503 }, 'the record is what it was');
 });
