@@ -23,6 +23,10 @@ export function isHealthy(outcome: ProbeOutcome, statuses: readonly number[] = [
   }
 }
 
+// The answers of a steady check, one object each rather than one per probe.
+const UNCHANGED: HealthDecision = Object.freeze({ report: false, why: 'unchanged' });
+const GRACE: HealthDecision = Object.freeze({ report: false, why: 'grace' });
+
 export class HealthInterpreter {
   /** True until the first success; only then can the grace period apply. */
   #initializing = true;
@@ -45,21 +49,24 @@ export class HealthInterpreter {
   }
 
   onOutcome(outcome: ProbeOutcome, now: number): HealthDecision {
-    const what = `${this.definition.probe.type} health check`;
-    const cause = describeOutcome(outcome);
     if (isHealthy(outcome, this.definition.statuses)) {
       const report = this.#initializing || this.#failures > 0;
       const after = this.#failures;
       this.#initializing = false;
       this.#failures = 0;
-      if (!report) return { report: false, why: 'unchanged' };
+      // The steady case, once per probe: no message, no string made.
+      if (!report) return UNCHANGED;
+      const what = `${this.definition.probe.type} health check`;
+      const cause = describeOutcome(outcome);
       const message = after > 0 ? `${what} passed after ${after} failure${after > 1 ? 's' : ''}: ${cause}` : `${what} passed: ${cause}`;
       return { report: true, healthy: true, kill: false, failures: 0, message };
     }
     const { gracePeriodMs, consecutiveFailures } = this.definition;
     // Measured, not nominal: a probe landing just after start + grace already counts.
-    if (this.#initializing && gracePeriodMs > 0 && now - this.startMs <= gracePeriodMs) return { report: false, why: 'grace' };
+    if (this.#initializing && gracePeriodMs > 0 && now - this.startMs <= gracePeriodMs) return GRACE;
     this.#failures++;
+    const what = `${this.definition.probe.type} health check`;
+    const cause = describeOutcome(outcome);
     const kill = this.#failures >= consecutiveFailures;
     const count = consecutiveFailures > 0 ? `${this.#failures} of ${consecutiveFailures}` : `${this.#failures} (threshold 0)`;
     return { report: true, healthy: false, kill, failures: this.#failures, message: `${what} failed ${count}: ${cause}` };

@@ -89,9 +89,11 @@ export class FastHistogram<L extends string> {
 
 type ProbeOutcomeKind = 'result' | 'error';
 
-/** What a check observes per probe: counts by outcome and the latency histogram. */
+/** What a check observes per probe: counts by outcome and verdict, and the latency histogram. */
 export class ProbeSeries {
   readonly outcomes: Record<ProbeOutcomeKind, number> = { result: 0, error: 0 };
+  /** Verdicts by name (healthy, unhealthy, ready, not_ready), made on the first. */
+  verdicts: Record<string, number> | undefined;
   constructor(
     readonly labels: Readonly<{ task_id: string; check: CheckKind; type: string }>,
     readonly latency: HistogramSeries,
@@ -101,12 +103,17 @@ export class ProbeSeries {
     this.outcomes[outcome]++;
     this.latency.observe(latencyMs / 1000);
   }
+
+  observeVerdict(verdict: string): void {
+    const v = (this.verdicts ??= {});
+    v[verdict] = (v[verdict] ?? 0) + 1;
+  }
 }
 
 export class CheckMetrics {
   readonly registry: Registry;
-  /** Per task: its probe series by check kind and type. */
-  readonly #probeSeries = new Map<string, Map<string, ProbeSeries>>();
+  /** Per task: its probe series, one per check kind (an array: a Map per task is ~250 bytes). */
+  readonly #probeSeries = new Map<string, ProbeSeries[]>();
   readonly probes: Counter<'task_id' | 'check' | 'type' | 'outcome'>;
   readonly verdicts: Counter<'task_id' | 'check' | 'verdict'>;
   readonly latency: FastHistogram<'task_id' | 'check' | 'type'>;
@@ -126,7 +133,7 @@ export class CheckMetrics {
       collect: () => {
         this.probes.reset();
         for (const perTask of this.#probeSeries.values()) {
-          for (const s of perTask.values()) {
+          for (const s of perTask) {
             for (const outcome of ['result', 'error'] as const) {
               const n = s.outcomes[outcome];
               if (n > 0) this.probes.inc({ ...s.labels, outcome }, n);
@@ -140,6 +147,17 @@ export class CheckMetrics {
       help: 'Interpreted results: health checks healthy/unhealthy, readiness ready/not_ready',
       labelNames: ['task_id', 'check', 'verdict'] as const,
       registers: [registry],
+      // Counted in ProbeSeries as the probes are: a prom-client series per task and verdict
+      // (its label hash, and a remover per series for forgetTask) was most of a steady
+      // task's metrics memory.
+      collect: () => {
+        this.verdicts.reset();
+        for (const perTask of this.#probeSeries.values()) {
+          for (const s of perTask) {
+            for (const verdict in s.verdicts) this.verdicts.inc({ task_id: s.labels.task_id, check: s.labels.check, verdict }, s.verdicts[verdict]!);
+          }
+        }
+      },
     });
     this.latency = new FastHistogram(
       'mesos_sidecar_check_probe_duration_seconds',
@@ -162,36 +180,21 @@ export class CheckMetrics {
     });
   }
 
-  // Verdict label sets used per task, so that forgetTask can remove exactly those series.
-  readonly #verdictSeries = new Map<string, Map<string, () => void>>();
-
   /** The series a check keeps for its probes (one lookup at check start, none per probe). */
   probeSeries(taskId: string, check: CheckKind, type: string): ProbeSeries {
     let perTask = this.#probeSeries.get(taskId);
-    if (!perTask) this.#probeSeries.set(taskId, (perTask = new Map()));
-    const key = `${check}/${type}`;
-    let s = perTask.get(key);
+    if (!perTask) this.#probeSeries.set(taskId, (perTask = []));
+    let s = perTask.find((x) => x.labels.check === check && x.labels.type === type);
     if (!s) {
       const labels = { task_id: taskId, check, type };
-      perTask.set(key, (s = new ProbeSeries(labels, this.latency.series(labels))));
+      perTask.push((s = new ProbeSeries(labels, this.latency.series(labels))));
     }
     return s;
   }
 
-  observeVerdict(taskId: string, check: CheckKind, verdict: string): void {
-    const labels = { task_id: taskId, check, verdict };
-    this.verdicts.inc(labels);
-    let m = this.#verdictSeries.get(taskId);
-    if (!m) this.#verdictSeries.set(taskId, (m = new Map()));
-    const key = `${check}/${verdict}`;
-    if (!m.has(key)) m.set(key, () => this.verdicts.remove(labels));
-  }
-
   /** Drops a finished task's series so that label cardinality follows the live tasks. */
   forgetTask(taskId: string): void {
-    for (const s of this.#probeSeries.get(taskId)?.values() ?? []) this.latency.remove(s.labels);
+    for (const s of this.#probeSeries.get(taskId) ?? []) this.latency.remove(s.labels);
     this.#probeSeries.delete(taskId);
-    for (const remove of this.#verdictSeries.get(taskId)?.values() ?? []) remove();
-    this.#verdictSeries.delete(taskId);
   }
 }

@@ -8,11 +8,17 @@
 //   interval added, from the injected `random`, so that tasks launched together drift
 //   apart. Immediate probes (resume, a readiness check's first) get none.
 // - At most `maxInFlight` probes run at once; due checks beyond that wait in FIFO order.
-// - A min-heap on due time and one clock timer for its head keep the cost per probe
-//   O(log n) whatever the number of checks.
+// - One clock timer in all, whatever the number of checks: it serves a min-heap on due
+//   time and a min-heap of the running probes' deadlines (no timer per probe).
+// - Wake-ups are batched: after one, the next comes no sooner than `batchWindowMs` later
+//   and starts everything due by then in one turn. A probe then starts up to that window
+//   late, never early, so the period stays at least interval + probe duration. At 1,000
+//   checks a second, a wake-up (timer, event-loop turn) per probe cost more than the probe.
+//   Probes due at once (interval 0, resume, immediate) are not held back.
 // - Pause aborts a running probe and discards its outcome; resume probes at once.
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
+import { IndexedHeap, type HeapOrder } from './heap.js';
 
 export interface ProbeRun {
   dueAt: number;
@@ -46,6 +52,8 @@ export interface CheckSchedulerOptions {
   random?: () => number;
   maxInFlight?: number;
   jitterFraction?: number;
+  /** Wake-ups come at least this far apart (ms, default DEFAULT_BATCH_WINDOW_MS; 0: a wake-up per due time). */
+  batchWindowMs?: number;
   /** Called for every probe start (metrics, benchmark). */
   onStart?: (lateMs: number) => void;
   /** A job's onOutcome threw; the check keeps its schedule. Default: a process warning. */
@@ -53,16 +61,6 @@ export interface CheckSchedulerOptions {
 }
 
 type EntryState = 'waiting' | 'queued' | 'running' | 'idle' | 'paused' | 'stopped';
-
-interface Running {
-  gen: number;
-  controller: AbortController;
-  timer: TimerHandle | undefined;
-  dueAt: number;
-  startedAt: number;
-  /** clock.monotonic() at the start, for latencyMs. */
-  startedMono: number;
-}
 
 export interface ScheduledCheck {
   readonly state: EntryState;
@@ -73,15 +71,31 @@ export interface ScheduledCheck {
   stop(): void;
 }
 
+/** Settles one entry's probes; replaced when a probe is abandoned, so its late outcome finds a dead one. */
+interface Settler {
+  live: boolean;
+  ok: (outcome: ProbeOutcome) => void;
+  fail: (err: unknown) => void;
+}
+
 class Entry implements ScheduledCheck {
   state: EntryState = 'waiting';
   dueAt = 0;
   seq = 0;
   heapIndex = -1;
-  gen = 0;
   queueToken = 0;
-  running: Running | undefined;
+  /** No batching for this wait: it was 0 (interval 0, resume, immediate). */
+  urgent = false;
+  // The running probe, in place (no object per probe): meaningful while state is 'running'.
   controller: AbortController | undefined;
+  settler: Settler | undefined;
+  runDueAt = 0;
+  startedAt = 0;
+  /** clock.monotonic() at the start, for latencyMs. */
+  startedMono = 0;
+  /** Infinity: no deadline. */
+  deadline = Infinity;
+  deadlineIndex = -1;
 
   constructor(
     readonly scheduler: CheckScheduler,
@@ -100,20 +114,39 @@ class Entry implements ScheduledCheck {
   }
 }
 
+const byDue: HeapOrder<Entry> = {
+  less: (a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq),
+  setIndex: (e, i) => void (e.heapIndex = i),
+  getIndex: (e) => e.heapIndex,
+};
+const byDeadline: HeapOrder<Entry> = {
+  less: (a, b) => a.deadline < b.deadline,
+  setIndex: (e, i) => void (e.deadlineIndex = i),
+  getIndex: (e) => e.deadlineIndex,
+};
+
 export class CheckScheduler {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #maxInFlight: number;
   readonly #jitter: number;
+  readonly #batchWindow: number;
   readonly #onStart: ((lateMs: number) => void) | undefined;
   readonly #onJobError: (err: unknown) => void;
-  readonly #heap: Entry[] = [];
+  readonly #due = new IndexedHeap(byDue);
+  readonly #deadlines = new IndexedHeap(byDeadline);
   #queue: Array<{ entry: Entry; token: number }> = [];
   #queueHead = 0;
   #seq = 0;
   #inFlight = 0;
+  /**
+   * Controllers of probes that ended unaborted, for the next probes to start: a probe holds
+   * one only while it runs, so there are at most maxInFlight of them, not one per check.
+   */
+  readonly #spareControllers: AbortController[] = [];
   #timer: TimerHandle | undefined;
   #armedAt = Infinity;
+  #lastWake = -Infinity;
 
   constructor(options: CheckSchedulerOptions) {
     this.#clock = options.clock;
@@ -121,6 +154,8 @@ export class CheckScheduler {
     this.#maxInFlight = options.maxInFlight ?? 64;
     if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1) throw new RangeError(`maxInFlight must be an integer >= 1, got ${options.maxInFlight}`);
     this.#jitter = options.jitterFraction ?? 0.1;
+    this.#batchWindow = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    if (!(this.#batchWindow >= 0 && this.#batchWindow <= MAX_BATCH_WINDOW_MS)) throw new RangeError(`batchWindowMs must be within 0..${MAX_BATCH_WINDOW_MS}, got ${options.batchWindowMs}`);
     this.#onStart = options.onStart;
     this.#onJobError = options.onJobError ?? ((err) => process.emitWarning(`check outcome handler failed: ${(err as Error)?.stack ?? String(err)}`));
   }
@@ -137,7 +172,11 @@ export class CheckScheduler {
     return n;
   }
   get waiting(): number {
-    return this.#heap.length;
+    return this.#due.size;
+  }
+  /** AbortControllers held for the next probes (at most maxInFlight). */
+  get spareControllers(): number {
+    return this.#spareControllers.length;
   }
 
   /**
@@ -151,19 +190,23 @@ export class CheckScheduler {
     return entry;
   }
 
-  /** Starts every probe that is due (as far as the in-flight cap allows); returns how many. */
+  /** Ends the probes past their deadline, then starts every probe that is due (as far as the in-flight cap allows); returns how many started. */
   tick(): number {
     const now = this.#clock.now();
+    for (let e = this.#deadlines.peek(); e !== undefined && e.deadline <= now; e = this.#deadlines.peek()) {
+      const { timeoutMs } = e.schedule;
+      this.#finish(e, e.settler!, probeError('TIMEOUT', `timed out after ${formatMs(timeoutMs)}`), false);
+    }
     let started = 0;
     started += this.#drainQueue();
-    while (this.#heap.length > 0 && this.#heap[0]!.dueAt <= now) {
-      const entry = this.#heapPop();
+    for (let e = this.#due.peek(); e !== undefined && e.dueAt <= now; e = this.#due.peek()) {
+      this.#due.pop();
       if (this.#inFlight < this.#maxInFlight && this.#queueLength() === 0) {
-        this.#start(entry);
+        this.#start(e, now);
         started++;
       } else {
-        entry.state = 'queued';
-        this.#queue.push({ entry, token: ++entry.queueToken });
+        e.state = 'queued';
+        this.#queue.push({ entry: e, token: ++e.queueToken });
       }
     }
     this.#arm();
@@ -172,7 +215,7 @@ export class CheckScheduler {
 
   pauseEntry(entry: Entry, to: 'paused' | 'stopped'): void {
     if (entry.state === 'stopped') return;
-    if (entry.state === 'waiting') this.#heapRemove(entry);
+    if (entry.state === 'waiting') this.#due.remove(entry);
     if (entry.state === 'queued') entry.queueToken++;
     if (entry.state === 'running') this.#release(entry, true);
     entry.state = to;
@@ -192,70 +235,79 @@ export class CheckScheduler {
   }
 
   #enqueueAt(entry: Entry, waitMs: number, jitter: boolean): void {
+    const wait = jitter ? this.#jittered(waitMs, entry.schedule.intervalMs) : waitMs;
     entry.state = 'waiting';
-    entry.dueAt = this.#clock.now() + (jitter ? this.#jittered(waitMs, entry.schedule.intervalMs) : waitMs);
+    entry.dueAt = this.#clock.now() + wait;
+    entry.urgent = wait === 0;
     entry.seq = ++this.#seq;
-    this.#heapPush(entry);
+    this.#due.push(entry);
     this.#arm();
   }
 
-  #start(entry: Entry): void {
-    const now = this.#clock.now();
-    const gen = ++entry.gen;
-    // One controller per check, replaced only once aborted: probes end normally almost
-    // always, and an AbortController per probe was a measurable part of a probe's CPU.
-    let controller = entry.controller;
-    if (!controller || controller.signal.aborted) entry.controller = controller = new AbortController();
-    const running: Running = { gen, controller, timer: undefined, dueAt: entry.dueAt, startedAt: now, startedMono: this.#clock.monotonic() };
-    entry.running = running;
+  #start(entry: Entry, now: number): void {
+    let settler = entry.settler;
+    if (!settler?.live) entry.settler = settler = this.#settlerFor(entry);
+    entry.controller = this.#spareControllers.pop() ?? new AbortController();
+    entry.runDueAt = entry.dueAt;
+    entry.startedAt = now;
+    entry.startedMono = this.#clock.monotonic();
     entry.state = 'running';
     this.#inFlight++;
     this.#onStart?.(now - entry.dueAt);
     const { timeoutMs } = entry.schedule;
     if (timeoutMs > 0) {
-      running.timer = this.#clock.setTimeout(() => {
-        this.#finish(entry, gen, probeError('TIMEOUT', `timed out after ${formatMs(timeoutMs)}`));
-      }, timeoutMs);
+      entry.deadline = now + timeoutMs;
+      this.#deadlines.push(entry);
     }
     let promise: Promise<ProbeOutcome>;
     try {
-      promise = entry.job.run(controller.signal);
+      promise = entry.job.run(entry.controller.signal);
     } catch (err) {
       promise = Promise.resolve(probeError('NETWORK', (err as Error).message));
     }
-    promise.then(
-      (outcome) => this.#finish(entry, gen, outcome),
-      (err: unknown) => this.#finish(entry, gen, probeError('NETWORK', (err as Error)?.message ?? String(err))),
-    );
+    promise.then(settler.ok, settler.fail);
   }
 
-  /** Frees the in-flight slot of a running entry; `abort` also aborts the probe. */
-  #release(entry: Entry, abort: boolean): Running | undefined {
-    const running = entry.running;
-    if (!running) return undefined;
-    entry.running = undefined;
-    this.#clock.clearTimeout(running.timer);
+  /** The pair of callbacks that settle an entry's probes, made again only after a probe was abandoned. */
+  #settlerFor(entry: Entry): Settler {
+    const settler: Settler = {
+      live: true,
+      ok: (outcome) => {
+        if (settler.live) this.#finish(entry, settler, outcome, true);
+      },
+      fail: (err) => {
+        if (settler.live) this.#finish(entry, settler, probeError('NETWORK', (err as Error)?.message ?? String(err)), true);
+      },
+    };
+    return settler;
+  }
+
+  /** Frees the in-flight slot of a running entry; `abort` also aborts the probe, whose outcome will then find its settler dead. */
+  #release(entry: Entry, abort: boolean): void {
+    const controller = entry.controller;
+    if (!controller) return;
+    entry.controller = undefined;
+    this.#deadlines.remove(entry);
+    entry.deadline = Infinity;
     this.#inFlight--;
-    if (abort) running.controller.abort();
-    return running;
+    if (abort) {
+      entry.settler!.live = false;
+      controller.abort();
+    } else if (!controller.signal.aborted && this.#spareControllers.length < this.#maxInFlight) {
+      this.#spareControllers.push(controller);
+    }
   }
 
-  #finish(entry: Entry, gen: number, outcome: ProbeOutcome): void {
-    if (entry.running?.gen !== gen || entry.state !== 'running') return; // stale: paused, stopped or timed out
-    const timedOut = outcome.kind === 'error' && outcome.code === 'TIMEOUT';
+  /** `settled`: the probe itself ended (else its deadline passed and it is still running). */
+  #finish(entry: Entry, settler: Settler, outcome: ProbeOutcome, settled: boolean): void {
+    if (entry.settler !== settler || entry.state !== 'running') return;
     // On timeout the probe is still running: abort it (COMMAND: SIGKILL to its group).
-    const running = this.#release(entry, timedOut)!;
+    this.#release(entry, !settled);
     const endedAt = this.#clock.now();
-    const latencyMs = this.#clock.monotonic() - running.startedMono;
+    const latencyMs = this.#clock.monotonic() - entry.startedMono;
     entry.state = 'idle';
     try {
-      entry.job.onOutcome(outcome, {
-        dueAt: running.dueAt,
-        startedAt: running.startedAt,
-        endedAt,
-        lateMs: running.startedAt - running.dueAt,
-        latencyMs,
-      });
+      entry.job.onOutcome(outcome, { dueAt: entry.runDueAt, startedAt: entry.startedAt, endedAt, lateMs: entry.startedAt - entry.runDueAt, latencyMs });
     } catch (err) {
       // A broken consumer must not stop this check, or others, from being scheduled.
       this.#onJobError(err);
@@ -272,10 +324,11 @@ export class CheckScheduler {
 
   #drainQueue(): number {
     let started = 0;
+    let now: number | undefined;
     while (this.#inFlight < this.#maxInFlight && this.#queueHead < this.#queue.length) {
       const { entry, token } = this.#queue[this.#queueHead++]!;
       if (token !== entry.queueToken || entry.state !== 'queued') continue;
-      this.#start(entry);
+      this.#start(entry, (now ??= this.#clock.now()));
       started++;
     }
     if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
@@ -285,79 +338,37 @@ export class CheckScheduler {
     return started;
   }
 
-  /** Keeps exactly one clock timer, set for the earliest due entry. */
+  /**
+   * Keeps exactly one clock timer, for the earliest of the next due probe and the next
+   * deadline, no sooner than a batch window after the last wake-up (urgent probes aside).
+   */
   #arm(): void {
-    const head = this.#heap[0];
-    const at = head ? head.dueAt : Infinity;
+    const head = this.#due.peek();
+    const due = head ? (head.urgent ? head.dueAt : Math.max(head.dueAt, this.#lastWake + this.#batchWindow)) : Infinity;
+    const deadline = this.#deadlines.peek()?.deadline ?? Infinity;
+    const at = Math.min(due, deadline === Infinity ? Infinity : Math.max(deadline, this.#lastWake + this.#batchWindow));
     if (at === this.#armedAt) return;
+    // A timer armed a little later than needed (within the window) serves as it is:
+    // re-arming on every change of the heads cost a clear and a set per probe.
+    if (this.#timer && at < this.#armedAt && this.#armedAt - at <= this.#batchWindow && !(head?.urgent && head.dueAt === at)) return;
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedAt = at;
     if (at === Infinity) return;
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#armedAt = Infinity;
-      this.tick();
-    }, Math.max(0, at - this.#clock.now()));
+    this.#timer = this.#clock.setTimeout(this.#wake, Math.max(0, at - this.#clock.now()));
   }
 
-  // --- indexed binary min-heap on (dueAt, seq) ---
-  #less(a: Entry, b: Entry): boolean {
-    return a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq);
-  }
-  #swap(i: number, j: number): void {
-    const h = this.#heap;
-    const a = h[i]!;
-    const b = h[j]!;
-    h[i] = b;
-    h[j] = a;
-    b.heapIndex = i;
-    a.heapIndex = j;
-  }
-  #up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(this.#heap[i]!, this.#heap[p]!)) break;
-      this.#swap(i, p);
-      i = p;
-    }
-  }
-  #down(i: number): void {
-    const h = this.#heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      this.#swap(i, m);
-      i = m;
-    }
-  }
-  #heapPush(e: Entry): void {
-    e.heapIndex = this.#heap.length;
-    this.#heap.push(e);
-    this.#up(e.heapIndex);
-  }
-  #heapPop(): Entry {
-    const top = this.#heap[0]!;
-    this.#heapRemove(top);
-    return top;
-  }
-  #heapRemove(e: Entry): void {
-    const i = e.heapIndex;
-    if (i < 0) return;
-    const last = this.#heap.length - 1;
-    if (i !== last) this.#swap(i, last);
-    this.#heap.pop();
-    e.heapIndex = -1;
-    if (i < this.#heap.length) {
-      this.#up(i);
-      this.#down(i);
-    }
-  }
+  readonly #wake = (): void => {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    this.#lastWake = this.#clock.now();
+    this.tick();
+  };
 }
+
+/** Default batch window: a few ms of lateness at most, against a wake-up per probe. */
+export const DEFAULT_BATCH_WINDOW_MS = 4;
+export const MAX_BATCH_WINDOW_MS = 1000;
 
 export function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;

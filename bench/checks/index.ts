@@ -19,18 +19,19 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { systemClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
 import { signalGroup } from '../../common/process.js';
+import { allowOptimizingCompiler, applyExecutorV8Flags } from '../../executor/v8-tuning.js';
 import { probeHttp } from '../../checks/http-probe.js';
 import { probeTcp } from '../../checks/tcp-probe.js';
-import { CheckScheduler } from '../../checks/scheduler.js';
+import { CheckScheduler, DEFAULT_BATCH_WINDOW_MS } from '../../checks/scheduler.js';
 import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
 import { parseHealthCheck, type HttpSpec, type TcpSpec } from '../../checks/definitions.js';
-import { percentile, runMeta, summarize } from '../stats.js';
+import { LatencyHistogram, runMeta, summarize } from '../stats.js';
 import { KubeletProber, KubeletProberUnavailable, type KubeletProbeCost } from './kubelet-prober.js';
 import { combineRounds, QUICK_WARM_UP, roundSizes, WARM_UP, warmUpState, type WarmUpRule, type WarmUpState } from './per-probe.js';
 
@@ -48,6 +49,10 @@ export interface ChecksBenchOptions {
   settleSeconds?: number;
   /** Wait before each phase until fewer sockets are in TIME_WAIT (default 8000; Infinity: never). */
   quietTimeWaitLimit?: number;
+  /** Which parts to run (default all); while iterating on one, e.g. ['agentScale']. */
+  scenarios?: ReadonlyArray<'cpuPerProbe' | 'load' | 'agentScale'>;
+  /** The scheduler's batch window for load and agentScale (default: the scheduler's own); 0 compares against a wake-up per due time. */
+  batchWindowMs?: number;
 }
 
 const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'); // from dist/bench/checks
@@ -235,17 +240,39 @@ interface LoadScenario {
   intervalSeconds: number;
   durationSeconds: number;
   settleSeconds: number;
+  quietTimeWaitLimit: number;
+  batchWindowMs?: number;
   targets: { cpuShareOfOneCore: number; p99LatenessMs: number; rssMiB?: number };
 }
 
+/**
+ * Runs a load scenario in a child process of its own: its CPU, RSS and heap are then what
+ * an executor holding that many checks would have, not what an earlier scenario (or the
+ * probes of cpuPerProbe) left behind in this process.
+ */
+async function loadInChild(port: number, scenario: LoadScenario): Promise<object> {
+  const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), LOAD_CHILD_FLAG, JSON.stringify({ port, scenario })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (code !== 0) throw new Error(`load scenario of ${scenario.tasks} tasks: child exited with ${signal ?? `code ${code}`}`);
+  return JSON.parse(Buffer.concat(chunks).toString()) as object;
+}
+
+const LOAD_CHILD_FLAG = '--load-scenario';
+
 async function load(port: number, scenario: LoadScenario) {
   const { tasks, intervalSeconds, durationSeconds, settleSeconds, targets } = scenario;
-  const lateness: number[] = [];
+  quietLimit = scenario.quietTimeWaitLimit;
+  // Bounded: 10,000 probes a second for a minute are 600,000 starts; an array of them
+  // would be part of the RSS measured below.
+  const lateness = new LatencyHistogram();
   let measuring = false;
   const scheduler = new CheckScheduler({
     clock: systemClock,
+    ...(scenario.batchWindowMs !== undefined ? { batchWindowMs: scenario.batchWindowMs } : {}),
     onStart: (lateMs) => {
-      if (measuring) lateness.push(lateMs);
+      if (measuring) lateness.observe(lateMs);
     },
   });
   const timeWaitSocketsAtStart = await waitForQuietPorts();
@@ -256,7 +283,8 @@ async function load(port: number, scenario: LoadScenario) {
   let unhealthy = 0;
   const runners: TaskChecks[] = [];
   const definitions = { health: parseHealthCheck({ type: 'HTTP', http: { port, path: '/health' }, delay_seconds: 0, interval_seconds: intervalSeconds, timeout_seconds: 5, grace_period_seconds: 10 }) };
-  for (let i = 0; i < tasks; i++) {
+  const memoryBefore = process.memoryUsage();
+  const create = (i: number): void => {
     const runner = factory.create(definitions, {
       taskId: `task-${i}`,
       environment: {},
@@ -268,28 +296,46 @@ async function load(port: number, scenario: LoadScenario) {
       reportReadiness: () => undefined,
     })!;
     runners.push(runner);
+  };
+  // Tasks arrive spread over one interval, as on an agent whose tasks were launched over
+  // time. Launched in one instant their checks stay bunched for minutes (each wait drifts by
+  // at most 10 % of the interval): a burst of every probe within a tenth of the interval,
+  // ten times the rate the scenario is about.
+  const slices = Math.min(tasks, 100);
+  for (let slice = 0; slice < slices; slice++) {
+    for (let i = Math.floor((slice * tasks) / slices); i < Math.floor(((slice + 1) * tasks) / slices); i++) create(i);
+    await new Promise((r) => setTimeout(r, (intervalSeconds * 1000) / slices));
   }
-  // First probes are due at once for every task (delay 0): let that burst pass, then measure.
+  // Let the arrivals settle, then measure.
   await new Promise((r) => setTimeout(r, settleSeconds * 1000));
   const probesBefore = runners.reduce((n, r) => n + r.healthHistory.total, 0);
   measuring = true;
   const self0 = selfCpuMs();
+  const usage0 = process.cpuUsage();
   const wall0 = performance.now();
   const elu0 = performance.eventLoopUtilization();
+  const gc = gcPauses();
   await new Promise((r) => setTimeout(r, durationSeconds * 1000));
   const wall = performance.now() - wall0;
   const cpu = selfCpuMs() - self0;
+  const usage = process.cpuUsage(usage0);
   const elu = performance.eventLoopUtilization(elu0);
   measuring = false;
+  const gcFigures = gc.stop();
+  const rss = Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
+  // What stays reachable with every check running: the heap after a full collection.
+  (globalThis as { gc?: () => void }).gc?.();
+  const memoryAfter = process.memoryUsage();
   const probes = runners.reduce((n, r) => n + r.healthHistory.total, 0) - probesBefore;
   const latencies = runners.flatMap((r) => r.healthHistory.recent().map((x) => x.latencyMs));
   const failures = runners.reduce((n, r) => n + r.healthHistory.recent().filter((x) => x.kind !== 'result' || x.statusCode !== 200).length, 0);
   for (const r of runners) r.stop();
   const cpuShare = cpu / wall;
-  const p99 = percentile(lateness, 99);
-  const rss = Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
+  const latenessSummary = lateness.summary();
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
   return {
     tasks,
+    batchWindowMs: scenario.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS,
     timeWaitSocketsAtStart,
     timeWaitSocketsAtEnd: timeWaitSockets(),
     intervalSeconds,
@@ -298,57 +344,113 @@ async function load(port: number, scenario: LoadScenario) {
     probesPerSecond: Math.round((probes / wall) * 1000 * 10) / 10,
     cpuShareOfOneCore: Math.round(cpuShare * 1000) / 1000,
     cpuMsPerProbe: Math.round((cpu / probes) * 1000) / 1000,
+    // User time is ours (JS, libuv); system time is mostly the kernel's work for the probe's
+    // socket (connect, write, read, close): the floor no scheduling change moves.
+    userCpuMsPerProbe: Math.round((usage.user / 1000 / probes) * 1000) / 1000,
+    systemCpuMsPerProbe: Math.round((usage.system / 1000 / probes) * 1000) / 1000,
     eventLoopUtilization: Math.round(elu.utilization * 1000) / 1000,
-    lateness: summarize(lateness),
+    lateness: latenessSummary,
+    gc: gcFigures,
     probeLatencyLast10PerTask: summarize(latencies),
     failedProbesInLast10PerTask: failures,
     healthReports: { healthy, unhealthy },
-    // This process holds every check of the scenario, as the executor would: its RSS at the
-    // end is what the checks of that many tasks cost in memory (Node's own ~40 MiB included).
+    // RSS of the scenario's own process (see loadInChild) at the end of the measurement,
+    // every check running: what the checks of that many tasks cost an executor in memory,
+    // Node's own ~40 MiB included. The heap figures are after a full GC.
     rssMiB: rss,
+    memoryMiB: {
+      heapUsedBeforeTasks: mib(memoryBefore.heapUsed),
+      heapUsed: mib(memoryAfter.heapUsed),
+      heapTotal: mib(memoryAfter.heapTotal),
+      external: mib(memoryAfter.external),
+      arrayBuffers: mib(memoryAfter.arrayBuffers),
+    },
+    heapBytesPerTask: Math.round((memoryAfter.heapUsed - memoryBefore.heapUsed) / tasks),
     targets,
-    met: { cpu: cpuShare < targets.cpuShareOfOneCore, lateness: p99 < targets.p99LatenessMs, ...(targets.rssMiB !== undefined ? { rss: rss < targets.rssMiB } : {}) },
+    met: { cpu: cpuShare < targets.cpuShareOfOneCore, lateness: latenessSummary.p99Ms < targets.p99LatenessMs, ...(targets.rssMiB !== undefined ? { rss: rss < targets.rssMiB } : {}) },
+  };
+}
+
+/** GC pauses while measuring (perf_hooks 'gc' entries): count, total and longest, ms. */
+function gcPauses(): { stop(): { count: number; totalMs: number; maxMs: number } } {
+  let count = 0;
+  let total = 0;
+  let max = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      count++;
+      total += e.duration;
+      max = Math.max(max, e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      obs.disconnect();
+      return { count, totalMs: Math.round(total * 10) / 10, maxMs: Math.round(max * 10) / 10 };
+    },
   };
 }
 
 export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   const quick = options.quick ?? process.env.MESOS_SIDECAR_BENCH_QUICK === '1';
   quietLimit = options.quietTimeWaitLimit ?? 8000;
+  const scenarios = new Set(options.scenarios ?? ['cpuPerProbe', 'load', 'agentScale']);
   // Without the baseline the headline ratios cannot be stated: say so and fail the suite
   // (bench/run.ts exits non-zero on `incomplete`), rather than drop the row.
-  let kubelet: KubeletProber;
-  try {
-    kubelet = await KubeletProber.build(repoDir);
-  } catch (err) {
-    if (!(err instanceof KubeletProberUnavailable)) throw err;
-    return { quick, incomplete: [`kubelet baseline: ${err.message}`] };
+  let kubelet: KubeletProber | undefined;
+  if (scenarios.has('cpuPerProbe')) {
+    try {
+      kubelet = await KubeletProber.build(repoDir);
+    } catch (err) {
+      if (!(err instanceof KubeletProberUnavailable)) throw err;
+      return { quick, incomplete: [`kubelet baseline: ${err.message}`] };
+    }
   }
   const target = await startTarget();
   const loadBefore = loadavg();
   try {
-    const perProbe = await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet);
+    const perProbe = kubelet ? await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet) : undefined;
     const durationSeconds = options.durationSeconds ?? (quick ? 3 : 60);
     const settleSeconds = options.settleSeconds ?? (quick ? 1 : 3);
+    const scenario = { intervalSeconds: 1, durationSeconds, settleSeconds, quietTimeWaitLimit: quietLimit, ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}) };
     // Issue 11's targets: 1,000 tasks x 1 s under 10 % of a core, p99 lateness under 20 ms;
     // 10,000 checks a second (10,000 tasks x 1 s) under one core, p99 under 50 ms, RSS under 150 MiB.
-    const loaded = await load(target.port, { tasks: options.tasks ?? (quick ? 100 : 1000), intervalSeconds: 1, durationSeconds, settleSeconds, targets: { cpuShareOfOneCore: 0.1, p99LatenessMs: 20 } });
-    const agentScale = await load(target.port, { tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), intervalSeconds: 1, durationSeconds, settleSeconds, targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } });
+    const loaded = scenarios.has('load') ? await loadInChild(target.port, { ...scenario, tasks: options.tasks ?? (quick ? 100 : 1000), targets: { cpuShareOfOneCore: 0.1, p99LatenessMs: 20 } }) : undefined;
+    const agentScale = scenarios.has('agentScale') ? await loadInChild(target.port, { ...scenario, tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } }) : undefined;
     return {
       quick,
-      cpuPerProbe: perProbe,
-      load: loaded,
-      agentScale,
+      ...(perProbe ? { cpuPerProbe: perProbe } : {}),
+      ...(loaded ? { load: loaded } : {}),
+      ...(agentScale ? { agentScale } : {}),
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds.',
+      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
     };
   } finally {
-    kubelet.dispose();
+    kubelet?.dispose();
     await target.stop();
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** The child side of loadInChild: one scenario, its figures as JSON on stdout. */
+async function loadChildMain(arg: string): Promise<void> {
+  const { port, scenario } = JSON.parse(arg) as { port: number; scenario: LoadScenario };
+  // The V8 settings of an executor whose checks engine has loaded (executor/v8-tuning.ts):
+  // its young generation pinned, the optimizing compiler on. Its RSS is what is measured.
+  applyExecutorV8Flags({});
+  allowOptimizingCompiler();
+  const figures = await load(port, scenario);
+  process.stdout.write(`${JSON.stringify(figures)}\n`, () => process.exit(0));
+}
+
+const loadChildArg = process.argv.indexOf(LOAD_CHILD_FLAG);
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && loadChildArg > 0) {
+  loadChildMain(process.argv[loadChildArg + 1] ?? '').catch((err: unknown) => {
+    process.stderr.write(`bench/checks load scenario: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const started = new Date();
   run({ quick: quick || process.env.MESOS_SIDECAR_BENCH_QUICK === '1' }).then(

@@ -2,7 +2,7 @@
 // (The real run is `make bench`; this only proves it still works.)
 import t from 'tap';
 import { run } from '../../bench/executor/index.js';
-import { percentile, summarize } from '../../bench/stats.js';
+import { LatencyHistogram, percentile, summarize } from '../../bench/stats.js';
 import { discoverSuites, main as benchMain } from '../../bench/run.js';
 
 t.test('percentile is nearest-rank and rejects bad input', async (t) => {
@@ -55,4 +55,32 @@ t.test('executor bench with tiny N', async (t) => {
   t.equal(iso.launchToRunning.reported.none === null || iso.launchToRunning.reported.none === 'none', true, 'the none executor never reports isolation');
   t.equal(iso.rss.tasks, 3);
   t.ok(iso.rss.executorMiB > 10);
+});
+
+t.test('LatencyHistogram: bounded memory, percentiles within a bucket of the exact ones, exact mean/min/max', async (t) => {
+  // Table: samples -> what the histogram must say (bucket 0.1 ms below 100 ms, 1 ms to 10 s).
+  const rows: Array<{ samples: number[]; p50: number; p99: number }> = [
+    { samples: [0.05, 0.15, 0.25], p50: 0.2, p99: 0.25 },
+    { samples: [1, 2, 3, 4, 5], p50: 3.1, p99: 5 },
+    { samples: [99.95, 150.2, 20_000], p50: 151, p99: 20_000 },
+  ];
+  for (const row of rows) {
+    const h = new LatencyHistogram();
+    for (const x of row.samples) h.observe(x);
+    const s = h.summary();
+    t.equal(s.p50Ms, row.p50, `${row.samples}: p50`);
+    t.equal(s.p99Ms, row.p99, `${row.samples}: p99`);
+    t.equal(s.samples, row.samples.length);
+    t.equal(s.maxMs, Math.max(...row.samples));
+    t.equal(s.minMs, Math.min(...row.samples));
+  }
+  const h = new LatencyHistogram();
+  const xs = Array.from({ length: 100_000 }, (_, i) => ((i * 7919) % 100_000) / 1000); // 0..100 ms
+  for (const x of xs) h.observe(x);
+  for (const p of [50, 90, 99, 99.9]) {
+    const exact = percentile(xs, p);
+    t.ok(h.percentile(p) >= exact && h.percentile(p) - exact <= 0.1 + 1e-9, `p${p}: ${h.percentile(p)} vs exact ${exact}`);
+  }
+  t.throws(() => new LatencyHistogram().summary(), RangeError, 'no samples: a RangeError, not NaN');
+  t.throws(() => h.percentile(101), { message: /p must be within 0\.\.100, got 101/ });
 });

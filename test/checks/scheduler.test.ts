@@ -257,3 +257,130 @@ t.test('a throwing onOutcome is reported and the check keeps its schedule', asyn
   t.equal(errors.length, 4);
   t.match(errors[0], { message: 'consumer bug' });
 });
+
+/** A ManualClock that counts how often a timer of it fired (the scheduler's wake-ups). */
+function countingClock() {
+  const clock = new ManualClock(0);
+  const wakes = { n: 0 };
+  const set = clock.setTimeout.bind(clock);
+  clock.setTimeout = (cb, ms) => set(() => (wakes.n++, cb()), ms);
+  return { clock, wakes };
+}
+
+t.test('batched wake-ups: one wake-up starts every probe due within the window, late by at most the window, never early', async (t) => {
+  // Table: due times of three checks (their delays), window -> start times and wake-ups.
+  const cases: Array<{ delays: number[]; window: number; starts: number[]; wakes: number }> = [
+    { delays: [0, 1, 2], window: 0, starts: [0, 1, 2], wakes: 3 },
+    { delays: [0, 1, 2], window: 4, starts: [0, 4, 4], wakes: 2 },
+    { delays: [0, 1, 9], window: 4, starts: [0, 4, 9], wakes: 3 },
+    { delays: [10, 11, 12], window: 4, starts: [10, 14, 14], wakes: 2 },
+  ];
+  for (const c of cases) {
+    const { clock, wakes } = countingClock();
+    const s = new CheckScheduler({ clock, random: () => 0, batchWindowMs: c.window });
+    const starts: number[] = [];
+    for (const d of c.delays) s.add({ run: () => (starts.push(clock.now()), new Promise<ProbeOutcome>(() => {})), onOutcome: () => {} }, { delayMs: d, intervalMs: 1000, timeoutMs: 0 });
+    clock.advance(20);
+    await flush();
+    t.same(starts, c.starts, `delays ${c.delays}, window ${c.window}: starts`);
+    t.equal(wakes.n, c.wakes, `delays ${c.delays}, window ${c.window}: wake-ups`);
+    t.ok(starts.every((at, i) => at >= c.delays[i]! && at - c.delays[i]! <= c.window), 'never before its due time, at most a window after');
+  }
+});
+
+t.test('batched wake-ups keep the fixed delay: no probe starts sooner than interval after the previous one ended', async (t) => {
+  const { clock } = countingClock();
+  const s = new CheckScheduler({ clock, random: Math.random, batchWindowMs: 4, maxInFlight: 1000 }); // no queueing: lateness is the window's alone
+  const ends = new Map<number, number>();
+  const gaps: number[] = [];
+  const late: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    s.add(
+      {
+        run: () => {
+          const prev = ends.get(i);
+          if (prev !== undefined) gaps.push(clock.now() - prev);
+          return new Promise<ProbeOutcome>((resolve) => clock.setTimeout(() => resolve(OK), 3 + (i % 7)));
+        },
+        onOutcome: (_o, run) => {
+          ends.set(i, run.endedAt);
+          late.push(run.lateMs);
+        },
+      },
+      { delayMs: 0, intervalMs: 100, timeoutMs: 0 },
+    );
+  }
+  await advance(clock, 5000, 1);
+  t.ok(gaps.length > 5000, `${gaps.length} intervals observed`);
+  t.ok(Math.min(...gaps) >= 100, `shortest wait after a probe ended: ${Math.min(...gaps)} ms (interval 100 ms)`);
+  t.ok(Math.max(...late) <= 4, `latest start: ${Math.max(...late)} ms after its due time (window 4 ms)`);
+});
+
+t.test('batched wake-ups do not hold back a probe due at once: resume right after a wake-up', async (t) => {
+  const clock = new ManualClock(0);
+  const s = new CheckScheduler({ clock, random: () => 0, batchWindowMs: 50 });
+  const j = controlledJob(clock);
+  const c = s.add(j.job, { delayMs: 0, intervalMs: 1000, timeoutMs: 0 });
+  await advance(clock, 0);
+  c.pause();
+  c.resume();
+  await advance(clock, 0);
+  t.same(j.starts, [0, 0], 'resume probes at once although the last wake-up was just now');
+  c.stop();
+});
+
+t.test('deadlines share the one timer: many probes in flight with timeouts arm one clock timer, and each times out on time', async (t) => {
+  const clock = new ManualClock(0);
+  const s = new CheckScheduler({ clock, random: () => 0, maxInFlight: 100, batchWindowMs: 0 });
+  const jobs = Array.from({ length: 100 }, () => controlledJob(clock));
+  jobs.forEach((j, i) => s.add(j.job, { delayMs: 0, intervalMs: 60_000, timeoutMs: 1000 + i }));
+  await advance(clock, 0);
+  t.equal(s.inFlight, 100);
+  t.equal(clock.pending, 1, 'one timer for 100 deadlines and the next due probe');
+  await advance(clock, 1049, 1);
+  t.same(jobs.map((j) => j.outcomes.length), jobs.map((_, i) => (i < 50 ? 1 : 0)), 'the first 50 deadlines passed, not the others');
+  t.ok(jobs.slice(0, 50).every((j, i) => j.outcomes[0]!.outcome.kind === 'error' && j.outcomes[0]!.run.latencyMs === 1000 + i), 'each timed out at its own deadline');
+  jobs.slice(50).forEach((j) => j.finishAll());
+  await flush();
+  t.equal(s.inFlight, 0);
+  t.same(jobs.slice(50).map((j) => j.outcomes[0]!.outcome), jobs.slice(50).map(() => OK), 'those that ended in time report their outcome');
+  t.equal(clock.pending, 1, 'only the timer of the next due probe');
+});
+
+t.test('AbortControllers are held by running probes only: 1,000 checks share at most maxInFlight signals', async (t) => {
+  const clock = new ManualClock(0);
+  const s = new CheckScheduler({ clock, random: Math.random, maxInFlight: 8 });
+  const signals = new Set<AbortSignal>();
+  const checks = Array.from({ length: 1000 }, () => s.add({ run: (signal) => (signals.add(signal), Promise.resolve(OK)), onOutcome: () => {} }, { delayMs: 0, intervalMs: 1000, timeoutMs: 5000 }));
+  await advance(clock, 3000, 5);
+  t.ok(signals.size <= 8, `${signals.size} distinct signals for 1,000 checks, 3,000+ probes`);
+  t.ok(s.spareControllers <= 8);
+  t.ok([...signals].every((sig) => !sig.aborted), 'none aborted: probes ended normally');
+  for (const c of checks) c.stop();
+});
+
+t.test('an abandoned probe that settles later does not end the next probe of its check, even with the same settler reused', async (t) => {
+  const clock = new ManualClock(0);
+  const s = new CheckScheduler({ clock, random: () => 0 });
+  const j = controlledJob(clock);
+  const c = s.add(j.job, { delayMs: 0, intervalMs: 1000, timeoutMs: 0 });
+  await advance(clock, 0);
+  const first = j.pending.shift()!;
+  c.pause();
+  c.resume();
+  await advance(clock, 0);
+  t.equal(j.starts.length, 2);
+  first.resolve({ kind: 'result', result: { type: 'TCP', succeeded: false } }); // the paused probe's late outcome
+  await flush();
+  t.equal(j.outcomes.length, 0, 'discarded: it belonged to the paused probe');
+  t.equal(c.state, 'running', 'the resumed probe still runs');
+  j.finishAll();
+  await flush();
+  t.same(j.outcomes.map((o) => o.outcome), [OK]);
+  c.stop();
+});
+
+t.test('bad batchWindowMs is a RangeError naming the option', async (t) => {
+  t.throws(() => new CheckScheduler({ clock: new ManualClock(), batchWindowMs: -1 }), { name: 'RangeError', message: 'batchWindowMs must be within 0..1000, got -1' });
+  t.throws(() => new CheckScheduler({ clock: new ManualClock(), batchWindowMs: Number.NaN }), { name: 'RangeError' });
+});
