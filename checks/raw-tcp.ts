@@ -5,6 +5,7 @@
 // `process.binding` is deprecated in documentation only (DEP0111); rawTcpAvailable()
 // says whether this process has it, and callers fall back to node:net where it has not.
 import { getSystemErrorName } from 'node:util';
+import { streamBinding } from '../common/stream-binding.js';
 
 // The callbacks as node's C++ side calls them: a connect request's with (status, handle),
 // a write request's with (status) and the request as `this`, a read with the handle as `this`.
@@ -43,14 +44,17 @@ let bindings: Bindings | null | undefined;
 
 function load(): Bindings | null {
   if (bindings !== undefined) return bindings;
+  bindings = null;
+  const stream = streamBinding();
+  if (!stream) return bindings;
   try {
     const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
     const tcp = binding('tcp_wrap') as { TCP: Bindings['TCP']; TCPConnectWrap: Bindings['TCPConnectWrap']; constants: { SOCKET: number } };
-    const stream = binding('stream_wrap') as Omit<Bindings, 'TCP' | 'TCPConnectWrap' | 'SOCKET'>;
-    const ok = typeof tcp.TCP === 'function' && typeof tcp.TCPConnectWrap === 'function' && typeof stream.WriteWrap === 'function' && stream.streamBaseState instanceof Int32Array;
-    bindings = ok ? { TCP: tcp.TCP, TCPConnectWrap: tcp.TCPConnectWrap, SOCKET: tcp.constants.SOCKET, WriteWrap: stream.WriteWrap, streamBaseState: stream.streamBaseState, kReadBytesOrError: stream.kReadBytesOrError, kLastWriteWasAsync: stream.kLastWriteWasAsync } : null;
+    if (typeof tcp.TCP === 'function' && typeof tcp.TCPConnectWrap === 'function') {
+      bindings = { ...stream, WriteWrap: stream.WriteWrap as Bindings['WriteWrap'], TCP: tcp.TCP, TCPConnectWrap: tcp.TCPConnectWrap, SOCKET: tcp.constants.SOCKET };
+    }
   } catch {
-    bindings = null;
+    // no tcp_wrap: the node:net fallback
   }
   return bindings;
 }

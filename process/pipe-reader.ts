@@ -6,6 +6,7 @@
 // longer a plain open pipe, it reads through the socket's 'data' events: chunks without a
 // lease, which their listener owns.
 import type { Socket } from 'node:net';
+import { streamBinding, type StreamBinding } from '../common/stream-binding.js';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffers, type ChunkLease, type ReadBuffersOptions } from './read-buffers.js';
 
@@ -34,27 +35,16 @@ interface StreamHandle {
   reading?: boolean;
 }
 
-interface StreamState {
-  streamBaseState: Int32Array;
-  kReadBytesOrError: number;
-}
+/** Set by the fallback's tests: behave as on a Node without the stream binding. */
+let pooledOff = false;
 
-let streamState: StreamState | null | undefined;
-
-function loadStreamState(): StreamState | null {
-  if (streamState !== undefined) return streamState;
-  try {
-    const s = (process as unknown as { binding(name: string): Partial<StreamState> }).binding('stream_wrap');
-    streamState = s.streamBaseState instanceof Int32Array && typeof s.kReadBytesOrError === 'number' ? { streamBaseState: s.streamBaseState, kReadBytesOrError: s.kReadBytesOrError } : null;
-  } catch {
-    streamState = null;
-  }
-  return streamState;
+function loadStreamState(): StreamBinding | null {
+  return pooledOff ? null : streamBinding();
 }
 
 /** For the tests of the fallback: pretend the binding is missing, or look again. */
 export function usePooledPipesForTests(value: 'auto' | 'off'): void {
-  streamState = value === 'off' ? null : undefined;
+  pooledOff = value === 'off';
 }
 
 const UV_EOF = -4095;
@@ -70,7 +60,7 @@ export function readPipe(socket: Socket, listener: PipeListener, options: ReadBu
   return handleReader(socket, handle, state, listener, options);
 }
 
-function handleReader(socket: Socket, handle: StreamHandle, state: StreamState, listener: PipeListener, options: ReadBuffersOptions & { paused?: boolean }): PipeReader {
+function handleReader(socket: Socket, handle: StreamHandle, state: StreamBinding, listener: PipeListener, options: ReadBuffersOptions & { paused?: boolean }): PipeReader {
   // What the socket read before we took over comes first (it owns that buffer); read()
   // may start the handle again, so it is stopped after.
   const early = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { listenOnLoopback } from '../helpers/ports.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,15 +30,7 @@ t.test('check CLI', async (t) => {
     if (req.url === '/hang') return; // never answers
     res.writeHead(req.url === '/down' ? 503 : 200).end('x');
   });
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => sockets.add(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
+  const port = await listenOnLoopback(t, server);
   const file = (name: string, json: unknown) => {
     writeFileSync(join(dir, name), typeof json === 'string' ? json : JSON.stringify(json));
     return name;

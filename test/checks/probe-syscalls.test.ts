@@ -3,7 +3,8 @@
 // per probe (a failed epoll registration, a setsockopt nobody needs) is a regression.
 import t from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { listenOnLoopback } from '../helpers/ports.js';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,20 +49,11 @@ function callsPerSocket(trace: string): string[][] {
 }
 
 async function traceProbes(t: { teardown(fn: () => unknown): void }, kind: 'http' | 'tcp'): Promise<string[][]> {
-  const sockets = new Set<Socket>();
   const server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
     s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
+  const port = await listenOnLoopback(t, server);
   const dir = mkdtempSync(join(tmpdir(), 'probe-syscalls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'probes.mjs');
