@@ -63,6 +63,19 @@ t.test('exit statuses as wait(2) statuses; the group dies with the command', asy
   t.same(await new Promise((resolve) => killed.onExit(resolve)), { code: null, signal: 9, waitStatus: 9 });
 });
 
+t.test('a command that closes its terminal before it exits is not hung up (killed by SIGHUP) meanwhile', async (t) => {
+  // Every slave fd closed makes the master read EIO while the command still runs; closing
+  // the master then hangs the terminal up, and the kernel's SIGHUP killed the command. The
+  // CLI test caught it as `exec -t TASK -- cat` ending with 129 about 1 run in 20: cat
+  // closes its stdio on the way out.
+  const dir = tempDir(t);
+  const terminal = spawnTerminal(sh('echo before; exec 0<&- 1>&- 2>&-; sleep 0.3; exit 4', dir));
+  let out = '';
+  terminal.onData((c) => (out += c.toString()));
+  t.same(await new Promise((resolve) => terminal.onExit(resolve)), { code: 4, signal: null, waitStatus: 4 << 8 }, 'its own exit status, not SIGHUP');
+  t.match(out, 'before', 'the output written before the close is read');
+});
+
 t.test('input reaches the command with backpressure; a 0 x 0 size is ignored', async (t) => {
   const dir = tempDir(t);
   const terminal = spawnTerminal(sh('stty -echo; read line; echo "got $line"; stty size', dir));
