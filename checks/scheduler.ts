@@ -366,8 +366,13 @@ export class CheckScheduler {
   };
 }
 
-/** Default batch window: a few ms of lateness at most, against a wake-up per probe. */
-export const DEFAULT_BATCH_WINDOW_MS = 4;
+/**
+ * Default batch window: at most 10 ms of lateness on intervals of seconds. Probes started
+ * together also have their connects, reads and closes handled in the same event-loop
+ * turns: at 1,000 checks a second 4 ms cost 0.141 ms of CPU per probe, 10 ms 0.111
+ * (p99 lateness 4 -> 9.9 ms; bench/checks load). At 10,000 a second it makes no difference.
+ */
+export const DEFAULT_BATCH_WINDOW_MS = 10;
 export const MAX_BATCH_WINDOW_MS = 1000;
 
 export function formatMs(ms: number): string {
