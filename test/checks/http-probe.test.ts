@@ -14,7 +14,7 @@ import { systemClock } from '../../common/clock.js';
 import type { HttpSpec } from '../../checks/definitions.js';
 import type { ProbeOutcome } from '../../checks/outcome.js';
 import { drainedOrClosed } from '../../common/drained.js';
-import { releasedPort } from '../helpers/ports.js';
+import { listenOnLoopback, releasedPort } from '../helpers/ports.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -164,10 +164,7 @@ t.test('https without certificate verification, and IPv6 [::1]', async (t) => {
  * blank line arrived. Connections are destroyed in teardown (some are left open on purpose).
  */
 async function rawServe(t: { teardown(fn: () => unknown): void }, reply: (s: Socket, request: string) => void | Promise<void>): Promise<number> {
-  const sockets = new Set<Socket>();
   const server = createNetServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
     let request = '';
     s.on('data', (d) => {
@@ -176,13 +173,7 @@ async function rawServe(t: { teardown(fn: () => unknown): void }, reply: (s: Soc
       if (!before && request.includes('\r\n\r\n')) void reply(s, request);
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return (server.address() as { port: number }).port;
+  return listenOnLoopback(t, server);
 }
 
 /** Writes `text` one byte per event-loop turn, so that the probe reads it in 1-byte pieces. */
