@@ -1,7 +1,7 @@
 // Which isolation this executor can give its containers, decided from probed facts, and
 // the operator's MESOS_SIDECAR_ISOLATION override. The decision is a pure function of the
 // facts so every combination is a table row; probeIsolationFacts() gathers them.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { EnvironmentError } from '../common/errors.js';
 import { realCgroupFs, readCgroupLayout, type CgroupFs, type CgroupLayout } from './cgroupfs.js';
@@ -79,29 +79,36 @@ export function describe(i: Isolation): string {
 
 export interface ProbeDeps {
   uid: () => number;
-  /** Runs a namespace test; throws with a message when refused. */
-  tryNamespaces: () => void;
+  /** Runs a namespace test; rejects (or throws) with a message when refused. */
+  tryNamespaces: () => Promise<void> | void;
   layout: () => CgroupLayout;
   fs: CgroupFs;
 }
 
 export const realProbeDeps: ProbeDeps = {
   uid: () => process.getuid?.() ?? -1,
+  // Not execFileSync: the executor probes while it subscribes, and the fork plus the new
+  // namespaces' /proc mount held its event loop for 15-30 ms, delaying SUBSCRIBE by as much.
   tryNamespaces: () => {
     accessSync('/usr/bin/perl', constants.X_OK);
-    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', '--uts', '--ipc', '--kill-child', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
+    return new Promise((resolve, reject) => {
+      execFile('unshare', ['--pid', '--fork', '--mount-proc', '--uts', '--ipc', '--kill-child', 'true'], { encoding: 'buffer', timeout: 5000 }, (err, _stdout, stderr) => {
+        if (err) reject(Object.assign(err, { stderr }));
+        else resolve();
+      });
+    });
   },
   layout: readCgroupLayout,
   fs: realCgroupFs,
 };
 
 /** Gathers IsolationFacts (a few ms: one `unshare true`, a few access(2) calls). */
-export function probeIsolationFacts(deps: ProbeDeps = realProbeDeps): { facts: IsolationFacts; hierarchy?: CgroupHierarchy } {
+export async function probeIsolationFacts(deps: ProbeDeps = realProbeDeps): Promise<{ facts: IsolationFacts; hierarchy?: CgroupHierarchy }> {
   const root = deps.uid() === 0;
   const facts: IsolationFacts = { root };
   if (!root) return { facts };
   try {
-    deps.tryNamespaces();
+    await deps.tryNamespaces();
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     facts.namespacesProblem = e.stderr?.toString().trim() || e.code || e.message;

@@ -31,7 +31,7 @@ export async function startContainerizer(env: NodeJS.ProcessEnv, sandbox: string
   const cgroupRoot = parseCgroupRoot(env[CGROUP_ROOT_VARIABLE]);
   // `none` needs no probe (it forks unshare and writes test cgroups: milliseconds of start-up).
   const none = setting.mode === 'fixed' && describe(setting.isolation) === 'none';
-  const { facts, hierarchy } = none ? { facts: { root: false }, hierarchy: undefined } : probeIsolationFacts();
+  const { facts, hierarchy } = none ? { facts: { root: false }, hierarchy: undefined } : await probeIsolationFacts();
   const choice = chooseIsolation(facts, setting);
   logger.info({ isolation: describe(choice), reason: choice.reason, ...(choice.cgroups ? { cgroupRoot } : {}) }, 'container isolation');
   const containerizer = new Containerizer({

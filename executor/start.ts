@@ -53,9 +53,10 @@ async function main(): Promise<number> {
   delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 
   // Metrics are opt-in; prom-client loads only then. The checks engine and the container
-  // statistics register into this one registry.
+  // statistics register into this one registry. `default`: a CommonJS package, whose named
+  // exports the bundle (scripts/bundle.mjs) does not recreate on a dynamic import.
   const metricsAddress = process.env[METRICS_ADDRESS_ENV];
-  const registry = metricsAddress ? new (await import('prom-client')).Registry() : undefined;
+  const registry = metricsAddress ? new (await import('prom-client')).default.Registry() : undefined;
   // Started while the executor subscribes (DeferredLauncher): the first LAUNCH waits for it.
   const starting = import('./containers.js').then((m) => m.startContainerizer(process.env, config.sandbox, logger));
   // A bad MESOS_SIDECAR_ISOLATION or MESOS_SIDECAR_CGROUP_ROOT ends the executor as before,

@@ -10,25 +10,22 @@
 //     element or map entry is left out); in a required field that makes the message
 //     invalid, so it is a decode error rather than a value we could not encode again;
 //   - sub-messages nest at most MAX_NESTING_DEPTH deep.
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/minimal.js';
+import Long from 'long';
 import { CodecError } from '../common/errors.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
-import { scalarValue } from './scalar-types.js';
+import { isPackableScalar, scalarDefault, scalarValue, scalarWireType, WIRE_LENGTH_DELIMITED } from './scalar-types.js';
+import type { Field, MessageType } from './schema.js';
 import { entryPath, fail, own, setEntry, type Plain } from './plain.js';
-
-const WIRE_VARINT = 0;
-const WIRE_LENGTH_DELIMITED = 2;
 
 type Reader = protobuf.Reader;
 
-function expectedWireType(field: protobuf.Field): number {
-  if (field.resolvedType instanceof protobuf.Type) return WIRE_LENGTH_DELIMITED;
-  if (field.resolvedType instanceof protobuf.Enum) return WIRE_VARINT;
-  return (protobuf.types.basic as Record<string, number>)[field.type]!;
-}
+// With Long installed the reader hands 64-bit values out whole; without it, as lossy numbers.
+protobuf.util.Long = Long;
+protobuf.configure();
 
-function isPackable(field: protobuf.Field): boolean {
-  return field.resolvedType instanceof protobuf.Enum || (protobuf.types.packed as Record<string, number | undefined>)[field.type] !== undefined;
+function isPackable(field: Field): boolean {
+  return field.resolvedType ? field.resolvedType.kind === 'enum' : isPackableScalar(field.type);
 }
 
 // protobufjs hands 64-bit values out as Long (util.Long is set in codec.ts) or number.
@@ -66,18 +63,13 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** A non-message value of `field`; undefined for an enum number we do not know. */
-function readValue(reader: Reader, field: protobuf.Field, path: string): unknown {
+function readValue(reader: Reader, field: Field, path: string): unknown {
   const rt = field.resolvedType;
-  if (!(rt instanceof protobuf.Enum)) return readScalar(reader, field.type);
+  if (rt?.kind !== 'enum') return readScalar(reader, field.type);
   const n = reader.int32();
   const name = rt.valuesById[n];
-  if (name === undefined && field.required) fail(path, `unknown ${enumName(rt)} value ${n} in a required field`);
+  if (name === undefined && field.required) fail(path, `unknown ${rt.nestedName} value ${n} in a required field`);
   return name;
-}
-
-/** `Value.Type`, not just `Type`: nested enums share short names. */
-function enumName(e: protobuf.Enum): string {
-  return e.parent instanceof protobuf.Type ? `${e.parent.name}.${e.name}` : e.name;
 }
 
 function describe(err: unknown): string {
@@ -87,7 +79,7 @@ function describe(err: unknown): string {
 }
 
 /** Decodes `bytes` as a `type` message, merging into `into` (repeated occurrences). */
-export function decodeMessage(type: protobuf.Type, bytes: Uint8Array, path: string, depth = 0, into: Plain = {}): Plain {
+export function decodeMessage(type: MessageType, bytes: Uint8Array, path: string, depth = 0, into: Plain = {}): Plain {
   if (depth > MAX_NESTING_DEPTH) fail(path, `messages nested deeper than ${MAX_NESTING_DEPTH} levels`);
   const reader = protobuf.Reader.create(bytes);
   while (reader.pos < reader.len) {
@@ -117,7 +109,7 @@ export function decodeMessage(type: protobuf.Type, bytes: Uint8Array, path: stri
   return into;
 }
 
-function readField(reader: Reader, field: protobuf.Field, wireType: number, into: Plain, path: string, depth: number): void {
+function readField(reader: Reader, field: Field, wireType: number, into: Plain, path: string, depth: number): void {
   if (field.map) {
     if (wireType !== WIRE_LENGTH_DELIMITED) return void reader.skipType(wireType);
     const map = (own(into, field.name) ? into[field.name] : (into[field.name] = {})) as Plain;
@@ -125,8 +117,8 @@ function readField(reader: Reader, field: protobuf.Field, wireType: number, into
     return;
   }
   const rt = field.resolvedType;
-  if (wireType === expectedWireType(field)) {
-    if (rt instanceof protobuf.Type) {
+  if (wireType === field.wireType) {
+    if (rt?.kind === 'message') {
       const bytes = reader.bytes();
       if (field.repeated) {
         const list = (into[field.name] ??= []) as unknown[];
@@ -156,10 +148,10 @@ function readField(reader: Reader, field: protobuf.Field, wireType: number, into
 }
 
 /** One `{key = 1, value = 2}` entry of a map field; later entries replace earlier ones. */
-function readMapEntry(bytes: Uint8Array, field: protobuf.Field, map: Plain, path: string, depth: number): void {
-  const keyType = (field as unknown as protobuf.MapField).keyType;
-  const keyWire = (protobuf.types.basic as Record<string, number>)[keyType];
-  const valueWire = expectedWireType(field);
+function readMapEntry(bytes: Uint8Array, field: Field, map: Plain, path: string, depth: number): void {
+  const keyType = field.keyType!;
+  const keyWire = scalarWireType(keyType);
+  const valueWire = field.wireType;
   const reader = protobuf.Reader.create(bytes);
   let key: unknown;
   let value: unknown;
@@ -171,7 +163,7 @@ function readMapEntry(bytes: Uint8Array, field: protobuf.Field, map: Plain, path
     const wireType = tag & 7;
     if (id === 1 && wireType === keyWire) key = readScalar(reader, keyType);
     else if (id === 2 && wireType === valueWire) {
-      if (field.resolvedType instanceof protobuf.Type) valueBytes = reader.bytes();
+      if (field.resolvedType?.kind === 'message') valueBytes = reader.bytes();
       else {
         value = readValue(reader, field, path);
         unknownEnum = value === undefined;
@@ -181,16 +173,8 @@ function readMapEntry(bytes: Uint8Array, field: protobuf.Field, map: Plain, path
   const keyText = key === undefined ? (keyType === 'string' ? '' : keyType === 'bool' ? 'false' : '0') : String(key);
   const at = entryPath(path, keyText);
   const rt = field.resolvedType;
-  if (rt instanceof protobuf.Type) value = decodeMessage(rt, valueBytes ?? new Uint8Array(0), at, depth + 1);
+  if (rt?.kind === 'message') value = decodeMessage(rt, valueBytes ?? new Uint8Array(0), at, depth + 1);
   else if (unknownEnum) return;
-  else if (value === undefined) value = rt instanceof protobuf.Enum ? rt.valuesById[0] ?? Object.keys(rt.values)[0] : defaultScalar(field.type);
+  else if (value === undefined) value = rt?.kind === 'enum' ? rt.valuesById[0] ?? Object.keys(rt.values)[0] : scalarDefault(field.type);
   setEntry(map, keyText, value);
-}
-
-function defaultScalar(type: string): unknown {
-  if (type === 'string') return '';
-  if (type === 'bytes') return Buffer.alloc(0);
-  if (type === 'bool') return false;
-  if (type.endsWith('64')) return 0n;
-  return 0;
 }

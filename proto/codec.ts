@@ -1,5 +1,5 @@
-// With binary-decode.ts, the only code that touches protobufjs. It turns wire bytes
-// (protobuf binary or Mesos JSON) into the plain shapes in proto/generated/*.ts and back,
+// Turns wire bytes (protobuf binary through binary-encode.ts and binary-decode.ts, or
+// Mesos JSON here) into the plain shapes in proto/generated/*.ts and back,
 // following the rules of stout/protobuf.hpp so that Mesos cannot tell us from itself:
 //   - JSON keys are proto field names; enums are names; bytes are padded base64;
 //   - every integer is a JSON number on output, 64-bit ones printed exactly from bigint;
@@ -8,16 +8,16 @@
 //   - present-but-empty sub-messages survive (`subscribe: {}` encodes as `22 00`).
 import { createRequire } from 'node:module';
 import type { LosslessNumber } from 'lossless-json';
-import protobuf from 'protobufjs';
-import Long from 'long';
 import { CodecError } from '../common/errors.js';
 import { decodeMessage } from './binary-decode.js';
+import { encodeMessage } from './binary-encode.js';
+import { lookupMessage, type Field, type MessageType } from './schema.js';
+import { scalarDefault } from './scalar-types.js';
 import { jsonNestingDepth, MAX_NESTING_DEPTH } from './nesting.js';
 import { entryPath, fail, isWellFormed, own, setEntry, type Plain } from './plain.js';
 import type * as mesos from './generated/mesos.js';
 import type * as executor from './generated/executor.js';
 import type * as agent from './generated/agent.js';
-import descriptor from './generated/descriptor.json' with { type: 'json' };
 
 export type { mesos, executor, agent };
 
@@ -26,62 +26,10 @@ export const PROTOBUF_TYPE = 'application/x-protobuf';
 export const RECORDIO_TYPE = 'application/recordio';
 export type MessageContentType = typeof JSON_TYPE | typeof PROTOBUF_TYPE;
 
-protobuf.util.Long = Long;
-protobuf.configure();
-
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
-root.resolveAll();
-
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
 const UINT32_TYPES = new Set(['uint32', 'fixed32']);
 const FLOAT_TYPES = new Set(['double', 'float']);
-
-// ---------------------------------------------------------------------------------------
-// plain -> binary (protobufjs writes the bytes; binary-decode.ts reads them)
-
-function plainToWireValue(field: protobuf.Field, value: unknown, path: string): unknown {
-  if (field.resolvedType instanceof protobuf.Enum) {
-    const id = field.resolvedType.values[value as string];
-    if (id === undefined) fail(path, `unknown ${field.resolvedType.name} value ${JSON.stringify(value)}`);
-    return id;
-  }
-  if (field.resolvedType instanceof protobuf.Type) {
-    if (typeof value !== 'object' || value === null) fail(path, 'expected a message');
-    return plainToWire(field.resolvedType, value as Plain, path);
-  }
-  if (LONG_TYPES.has(field.type)) {
-    const unsigned = field.type === 'uint64' || field.type === 'fixed64';
-    return Long.fromString(String(value), unsigned);
-  }
-  if (field.type === 'bytes') {
-    if (!(value instanceof Uint8Array)) fail(path, 'expected a Buffer');
-    return value;
-  }
-  return value;
-}
-
-function plainToWire(type: protobuf.Type, plain: Plain, path: string): Plain {
-  const out: Plain = {};
-  for (const field of type.fieldsArray) {
-    const value = plain[field.name];
-    const fpath = `${path}.${field.name}`;
-    if (value === undefined || value === null) {
-      if (field.required) fail(fpath, 'required field is missing');
-      continue;
-    }
-    if (field.map) {
-      const m: Plain = {};
-      for (const [k, v] of Object.entries(value as Plain)) setEntry(m, k, plainToWireValue(field, v, entryPath(fpath, k)));
-      out[field.name] = m;
-    } else if (field.repeated) {
-      out[field.name] = (value as unknown[]).map((v, i) => plainToWireValue(field, v, `${fpath}[${i}]`));
-    } else {
-      out[field.name] = plainToWireValue(field, value, fpath);
-    }
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------
 // JSON -> plain
@@ -108,9 +56,9 @@ function jsonNumberText(value: unknown, path: string): string {
   return fail(path, `expected a number, got ${JSON.stringify(value)}`);
 }
 
-function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): unknown {
+function jsonToPlainValue(field: Field, value: unknown, path: string): unknown {
   const rt = field.resolvedType;
-  if (rt instanceof protobuf.Enum) {
+  if (rt?.kind === 'enum') {
     if (typeof value === 'string') return rt.values[value] === undefined ? undefined : value;
     if (typeof value === 'number' || isLossless(value)) {
       const text = jsonNumberText(value, path);
@@ -118,7 +66,7 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
     }
     return fail(path, `expected an enum name, got ${JSON.stringify(value)}`);
   }
-  if (rt instanceof protobuf.Type) {
+  if (rt?.kind === 'message') {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || isLossless(value)) fail(path, 'expected an object');
     return jsonToPlain(rt, value as Plain, path);
   }
@@ -156,7 +104,7 @@ function jsonToPlainValue(field: protobuf.Field, value: unknown, path: string): 
   return Number(big);
 }
 
-function jsonToPlain(type: protobuf.Type, json: Plain, path: string): Plain {
+function jsonToPlain(type: MessageType, json: Plain, path: string): Plain {
   const out: Plain = {};
   for (const field of type.fieldsArray) {
     const value = own(json, field.name) ? json[field.name] : undefined;
@@ -214,13 +162,13 @@ function formatDouble(n: number): string {
   return Number.isInteger(n) && Math.abs(n) < 1e21 ? `${n}.0` : String(n);
 }
 
-function scalarToJson(field: protobuf.Field, value: unknown, path: string): string {
+function scalarToJson(field: Field, value: unknown, path: string): string {
   const rt = field.resolvedType;
-  if (rt instanceof protobuf.Enum) {
+  if (rt?.kind === 'enum') {
     if (typeof value !== 'string' || rt.values[value] === undefined) fail(path, `unknown ${rt.name} value ${JSON.stringify(value)}`);
     return JSON.stringify(value);
   }
-  if (rt instanceof protobuf.Type) {
+  if (rt?.kind === 'message') {
     if (typeof value !== 'object' || value === null) fail(path, 'expected a message');
     return plainToJson(rt, value as Plain, path);
   }
@@ -237,20 +185,20 @@ function scalarToJson(field: protobuf.Field, value: unknown, path: string): stri
   return typeof value === 'bigint' ? value.toString() : String(Math.trunc(Number(value)));
 }
 
-function defaultToJson(field: protobuf.Field): string {
-  const d = field.options?.default as unknown;
-  if (field.resolvedType instanceof protobuf.Enum) return JSON.stringify(d);
+function defaultToJson(field: Field): string {
+  const d = field.default;
+  if (field.resolvedType?.kind === 'enum') return JSON.stringify(d);
   if (FLOAT_TYPES.has(field.type)) return formatDouble(Number(d));
   if (field.type === 'string') return JSON.stringify(String(d));
   if (field.type === 'bool') return d === true || d === 'true' ? 'true' : 'false';
   return String(d);
 }
 
-function hasJsonDefault(field: protobuf.Field): boolean {
-  return !field.repeated && field.options !== undefined && own(field.options, 'default') && !field.options.deprecated;
+function hasJsonDefault(field: Field): boolean {
+  return !field.repeated && field.default !== undefined && !field.deprecated;
 }
 
-function plainToJson(type: protobuf.Type, plain: Plain, path: string): string {
+function plainToJson(type: MessageType, plain: Plain, path: string): string {
   const parts: string[] = [];
   for (const field of type.fieldsArray) {
     const value = plain[field.name];
@@ -280,11 +228,11 @@ function plainToJson(type: protobuf.Type, plain: Plain, path: string): string {
 
 /** Encoder and decoder for one message type, in both Mesos content types. */
 export class Codec<T> {
-  readonly #type: protobuf.Type;
+  readonly #type: MessageType;
   readonly name: string;
 
   constructor(fullName: string) {
-    this.#type = root.lookupType(fullName);
+    this.#type = lookupMessage(fullName);
     this.name = fullName;
   }
 
@@ -297,9 +245,7 @@ export class Codec<T> {
   }
 
   encodeBinary(message: T): Buffer {
-    const wire = plainToWire(this.#type, message as Plain, this.#type.name);
-    const bytes = this.#type.encode(wire).finish();
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return encodeMessage(this.#type, message as Plain, this.#type.name);
   }
 
   decodeBinary(data: Uint8Array): T {
@@ -336,10 +282,10 @@ export class Codec<T> {
   fieldDefault<K extends keyof T & string>(field: K): NonNullable<T[K]> {
     const f = this.#type.fields[field];
     if (!f) throw new CodecError(`${this.#type.name} has no field ${field}`);
-    const d = f.options?.default as unknown;
-    if (d !== undefined) return d as NonNullable<T[K]>;
-    if (f.resolvedType instanceof protobuf.Enum) return Object.keys(f.resolvedType.values)[0] as NonNullable<T[K]>;
-    return f.typeDefault as NonNullable<T[K]>;
+    if (f.default !== undefined) return f.default as NonNullable<T[K]>;
+    if (f.resolvedType?.kind === 'enum') return Object.keys(f.resolvedType.values)[0] as NonNullable<T[K]>;
+    if (f.resolvedType) throw new CodecError(`${this.#type.name}.${field} is a message: it has no default`);
+    return scalarDefault(f.type) as NonNullable<T[K]>;
   }
 }
 
@@ -368,7 +314,7 @@ export const codecs = {
 } as const;
 
 // ---------------------------------------------------------------------------------------
-// The schema as plain data, for code outside proto/ that must not import protobufjs: the
+// The schema as plain data, for code outside proto/: the
 // strict rules for files a person writes (cli/strict-json.ts) and the fuzz suites'
 // generators of valid messages (test/fuzz/messages.ts).
 
@@ -390,13 +336,13 @@ const schemas = new Map<string, MessageSchema>();
 export function messageSchema(fullName: string): MessageSchema {
   const cached = schemas.get(fullName);
   if (cached) return cached;
-  const type = root.lookupType(fullName);
+  const type = lookupMessage(fullName);
   const fields = new Map<string, FieldSchema>();
   for (const f of type.fieldsArray) {
     const base = { name: f.name, id: f.id, required: f.required, repeated: f.repeated, map: f.map };
     const rt = f.resolvedType;
-    if (rt instanceof protobuf.Enum) fields.set(f.name, { ...base, kind: 'enum', enumType: rt.name, values: Object.keys(rt.values), ids: Object.values(rt.values) });
-    else if (rt instanceof protobuf.Type) fields.set(f.name, { ...base, kind: 'message', messageType: rt.fullName.replace(/^\./, '') });
+    if (rt?.kind === 'enum') fields.set(f.name, { ...base, kind: 'enum', enumType: rt.name, values: Object.keys(rt.values), ids: Object.values(rt.values) });
+    else if (rt?.kind === 'message') fields.set(f.name, { ...base, kind: 'message', messageType: rt.fullName });
     else fields.set(f.name, { ...base, kind: 'scalar', scalarType: f.type });
   }
   const schema = { name: type.name, fields };

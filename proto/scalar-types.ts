@@ -28,3 +28,43 @@ export function scalarValue(type: string): ScalarValue {
   if (!value) throw new Error(`unsupported protobuf scalar type ${type}`);
   return value;
 }
+
+export const WIRE_VARINT = 0;
+export const WIRE_64BIT = 1;
+export const WIRE_LENGTH_DELIMITED = 2;
+export const WIRE_32BIT = 5;
+
+const WIRE_TYPES: Readonly<Record<string, number>> = {
+  double: WIRE_64BIT, float: WIRE_32BIT, int32: WIRE_VARINT, uint32: WIRE_VARINT, sint32: WIRE_VARINT,
+  fixed32: WIRE_32BIT, sfixed32: WIRE_32BIT, int64: WIRE_VARINT, uint64: WIRE_VARINT, sint64: WIRE_VARINT,
+  fixed64: WIRE_64BIT, sfixed64: WIRE_64BIT, bool: WIRE_VARINT, string: WIRE_LENGTH_DELIMITED, bytes: WIRE_LENGTH_DELIMITED,
+};
+
+/** The wire type a scalar of protobuf type `type` is written with. */
+export function scalarWireType(type: string): number {
+  const wire = WIRE_TYPES[type];
+  if (wire === undefined) throw new Error(`unsupported protobuf scalar type ${type}`);
+  return wire;
+}
+
+/** Scalars protobuf may pack in a repeated field (everything but strings and bytes). */
+export function isPackableScalar(type: string): boolean {
+  return scalarWireType(type) !== WIRE_LENGTH_DELIMITED;
+}
+
+/** proto2's value for an unset scalar of type `type`: what Mesos assumes without a [default]. */
+export function scalarDefault(type: string): unknown {
+  const value = scalarValue(type);
+  switch (value.kind) {
+    case 'string':
+      return '';
+    case 'bytes':
+      return Buffer.alloc(0);
+    case 'bool':
+      return false;
+    case 'integer':
+      return value.bits === 64 ? 0n : 0;
+    case 'float':
+      return 0;
+  }
+}

@@ -96,7 +96,7 @@ export async function benchIsolation(options: IsolationBenchOptions, logger: Log
   const launches = options.launches ?? 200;
   const warmup = options.warmup ?? 10;
   const many = options.manyTasks ?? 100;
-  const { facts, hierarchy } = probeIsolationFacts();
+  const { facts, hierarchy } = await probeIsolationFacts();
   const choice = chooseIsolation(facts, { mode: 'fixed', isolation: ISOLATED });
   const available = choice.namespaces && choice.cgroups && hierarchy !== undefined;
   const isolatedEnv = { [ISOLATION_VARIABLE]: describe(ISOLATED) };

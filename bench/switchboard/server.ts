@@ -30,7 +30,7 @@ const taskView = (taskId: string, value: string, container?: Container): TaskVie
 });
 const tasks = [taskView('bench', 'bench-task')];
 
-const { facts, hierarchy } = probeIsolationFacts();
+const { facts, hierarchy } = await probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
 let containerizer: Containerizer | undefined;
 if (choice.namespaces) {

@@ -32,7 +32,7 @@ const comm = (pid: number): string => {
 
 /** A containerizer on the test cgroup root and a running task container (`exec sleep 300`). */
 async function taskContainer(t: Test, id: string): Promise<{ c: Containerizer; h: CgroupHierarchy; ctr: Container }> {
-  const { hierarchy } = probeIsolationFacts();
+  const { hierarchy } = await probeIsolationFacts();
   if (!hierarchy) throw new Error('no writable cgroup hierarchy: this test needs cgroups v1 or v2');
   const dir = mkdtempSync(path.join(tmpdir(), 'check-ctr-'));
   const c = new Containerizer({ isolation: { namespaces: true, cgroups: true }, hierarchy, cgroupRoot: ROOT, runtimeDir: path.join(dir, 'run'), memoryWatchMs: 0 });

@@ -33,7 +33,7 @@ for (const [name, facts, setting, want, reason] of rows) {
 
 t.test('probe: not root → facts say so, nothing else is tried', async (t) => {
   let tried = false;
-  const { facts, hierarchy } = probeIsolationFacts({ uid: () => 1000, tryNamespaces: () => { tried = true; }, layout: () => { tried = true; throw new Error('unreachable'); }, fs: fakeCgroupFs(t).fs });
+  const { facts, hierarchy } = await probeIsolationFacts({ uid: () => 1000, tryNamespaces: () => { tried = true; }, layout: () => { tried = true; throw new Error('unreachable'); }, fs: fakeCgroupFs(t).fs });
   t.same(facts, { root: false });
   t.equal(hierarchy, undefined);
   t.notOk(tried);
@@ -49,12 +49,12 @@ t.test('probe: root on a fake v1 layout; unshare failure reported with its stder
     layout: () => layout,
     fs: fake.fs,
   };
-  const ok = probeIsolationFacts(deps);
+  const ok = await probeIsolationFacts(deps);
   t.same(ok.facts, { root: true, namespacesProblem: 'unshare: unshare failed: Operation not permitted', cgroupsDescription: 'cgroup v1 (freezer,memory)' });
   t.equal(ok.hierarchy?.version, 'v1');
   fake.readOnly.add(`${fake.root}/memory/job/7`);
-  const ro = probeIsolationFacts(deps);
+  const ro = await probeIsolationFacts(deps);
   t.equal(ro.facts.cgroupsProblem, `cannot write ${fake.root}/memory/job/7`);
   t.equal(ro.hierarchy, undefined);
-  t.equal(probeIsolationFacts({ ...deps, layout: () => parseCgroupLayout('0::/\n', '') }).facts.cgroupsProblem, 'no cgroup v2 controllers and no v1 controller mounted');
+  t.equal((await probeIsolationFacts({ ...deps, layout: () => parseCgroupLayout('0::/\n', '') })).facts.cgroupsProblem, 'no cgroup v2 controllers and no v1 controller mounted');
 });

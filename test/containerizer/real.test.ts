@@ -11,7 +11,7 @@ import { chooseIsolation, probeIsolationFacts, type Isolation } from '../../cont
 import type { CgroupHierarchy } from '../../containerizer/hierarchy.js';
 import { processGone, until, within } from '../helpers/wait.js';
 
-const { facts, hierarchy } = probeIsolationFacts();
+const { facts, hierarchy } = await probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
 const ROOT = `mesos-sidecar-test-${process.pid}`;
 

@@ -15,7 +15,7 @@ import { AgentEmulator } from '../../agent/emulator.js';
 import { ENCODINGS, killPolicy, logLines, quietLogger, scalarResource, shellTask, startExecutor, uniqueId, type Encoding, type Harness } from '../helpers/tasks.js';
 import { processGone, requireRoot, until } from '../helpers/wait.js';
 
-const { facts, hierarchy } = probeIsolationFacts();
+const { facts, hierarchy } = await probeIsolationFacts();
 const choice = chooseIsolation(facts, { mode: 'auto' });
 let roots = 0;
 

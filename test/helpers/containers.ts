@@ -14,9 +14,9 @@ import { processGone, requireRoot } from './wait.js';
 let roots = 0;
 
 /** undefined (and the test failed, saying why) without root, namespaces or writable cgroups. */
-export function testContainerizer(t: Test, purpose = 'a real container (namespaces, cgroups)'): { containerizer: Containerizer; hierarchy: CgroupHierarchy; root: string } | undefined {
+export async function testContainerizer(t: Test, purpose = 'a real container (namespaces, cgroups)'): Promise<{ containerizer: Containerizer; hierarchy: CgroupHierarchy; root: string } | undefined> {
   if (!requireRoot(t, purpose)) return undefined;
-  const { facts, hierarchy } = probeIsolationFacts();
+  const { facts, hierarchy } = await probeIsolationFacts();
   const choice = chooseIsolation(facts, { mode: 'auto' });
   if (!choice.namespaces || !choice.cgroups || !hierarchy) {
     t.fail(`${purpose} needs namespaces and writable cgroups: ${choice.reason}`);

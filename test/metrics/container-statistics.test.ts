@@ -62,7 +62,7 @@ t.test('fields a container does not report are left out, and a container whose s
 });
 
 t.test('real containers: a busy loop\'s CPU and an allocation\'s memory on the endpoint; the series vanish with the container', async (t) => {
-  const real = testContainerizer(t);
+  const real = await testContainerizer(t);
   if (!real) return;
   const { containerizer, hierarchy } = real;
   const busy = await containerizer.launch({ id: 'busy-cid', file: '/bin/sh', args: ['-c', 'while :; do :; done'], env: { PATH: '/usr/bin:/bin' }, cwd: '/tmp', io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' }, resources: { cpus: 0.5, mem: 64, limits: { cpus: 1 } } });

@@ -22,7 +22,7 @@ t.test('statisticsMessage: mem_* become uint64 (bigint), the rest stay numbers; 
 });
 
 t.test('real containers: GET_CONTAINERS lists each running task container with status and statistics, sessions only with show_nested', async (t) => {
-  const real = testContainerizer(t);
+  const real = await testContainerizer(t);
   if (!real) return;
   // The switchboard nests sessions in the containerizer that holds the task containers.
   const fx = await startFixture(t, { containerizer: real.containerizer });

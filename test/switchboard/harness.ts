@@ -178,7 +178,7 @@ export interface ContainerFixture extends Fixture {
  * container and removes the test's cgroup parent.
  */
 export async function startContainerFixture(t: Test, overrides: Partial<SwitchboardOptions> = {}): Promise<ContainerFixture | undefined> {
-  const real = testContainerizer(t, 'sessions nested in real containers');
+  const real = await testContainerizer(t, 'sessions nested in real containers');
   if (!real) return undefined;
   const { containerizer, hierarchy, root } = real;
   const fx = await startFixture(t, { containerizer, ...overrides });
