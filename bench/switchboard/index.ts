@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
@@ -124,6 +125,30 @@ export const localPty: OpenKeystrokeSession = async () => {
   };
 };
 
+// A loopback TCP echo in another node process: a keystroke's cross-process hops and
+// nothing else (no HTTP, no PTY, no codec), so the machine's floor for any exec that
+// lives in a second process; on a VM its tail is the vCPUs' wake-up latency.
+// A carriage return comes back as CR LF, as a terminal's line discipline echoes it.
+const ECHO_SERVER = "const s=require('net').createServer((c)=>{c.setNoDelay(true);c.on('data',(d)=>c.write(d[0]===13?'\\r\\n':d))}).listen(0,'127.0.0.1',()=>console.log(s.address().port));process.stdin.on('end',()=>process.exit(0)).resume()";
+
+/** The floor: one byte to an echo server in another process and back, over loopback TCP. */
+export const tcpEcho: OpenKeystrokeSession = async () => {
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = Number(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve)));
+  const socket = connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return {
+    send: (k) => void socket.write(k),
+    onOutput: (l) => void socket.on('data', (d: Buffer) => l(d.toString('latin1'))),
+    close: async () => {
+      socket.destroy();
+      child.stdin!.end();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+};
+
 /** A TTY session through the agent API (LAUNCH_NESTED_CONTAINER_SESSION + ATTACH_CONTAINER_INPUT), as `exec -it` opens it. */
 export const agentApiSession = (client: SwitchboardClient): OpenKeystrokeSession => async () => {
   const { call, id } = sessionCall('exec cat > /dev/null', true);
@@ -209,12 +234,14 @@ export async function run(): Promise<object> {
       rmSync(dir, { recursive: true, force: true });
     }
     const starts = await sessionStart(client, server.isolated);
-    // Keystroke rounds interleave the local PTY and the session, as the throughput rounds do.
-    const keyRounds: { localPty: LatencySummary; switchboard: LatencySummary; loadAverage: number }[] = [];
+    // Keystroke rounds interleave the local PTY, the TCP echo and the session, as the
+    // throughput rounds do.
+    const keyRounds: { localPty: LatencySummary; tcpEcho: LatencySummary; switchboard: LatencySummary; loadAverage: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const local = summarize(await keystrokeLatency(localPty));
+      const echo = summarize(await keystrokeLatency(tcpEcho));
       const remote = summarize(await keystrokeLatency(agentApiSession(client)));
-      keyRounds.push({ localPty: local, switchboard: remote, loadAverage: loadavg()[0]! });
+      keyRounds.push({ localPty: local, tcpEcho: echo, switchboard: remote, loadAverage: loadavg()[0]! });
     }
     const overWebSocket = await wsKeystroke(agentApiSession(client), server.url, token);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -249,7 +276,7 @@ export async function run(): Promise<object> {
     const p99s = keyRounds.map((r) => r.switchboard.p99Ms);
     const keystrokeRoundTrip = {
       keystrokes: KEYSTROKES,
-      rounds: keyRounds.map((r) => ({ localPty: r.localPty, switchboard: r.switchboard, met: r.switchboard.p99Ms < TARGETS.keystrokeP99Ms, loadAverage1m: Math.round(r.loadAverage * 100) / 100 })),
+      rounds: keyRounds.map((r) => ({ localPty: r.localPty, tcpEcho: r.tcpEcho, switchboard: r.switchboard, met: r.switchboard.p99Ms < TARGETS.keystrokeP99Ms, loadAverage1m: Math.round(r.loadAverage * 100) / 100 })),
       // The median round by the session's p99, as the figure the tables show.
       ...(() => {
         const mid = [...keyRounds].sort((a, b) => a.switchboard.p99Ms - b.switchboard.p99Ms)[Math.floor(keyRounds.length / 2)]!;
@@ -257,6 +284,7 @@ export async function run(): Promise<object> {
       })(),
       switchboardP99MsRange: range(p99s),
       localPtyP99MsRange: range(keyRounds.map((r) => r.localPty.p99Ms)),
+      tcpEchoP99MsRange: range(keyRounds.map((r) => r.tcpEcho.p99Ms)),
       roundsMet: p99s.filter((x) => x < TARGETS.keystrokeP99Ms).length,
       target: `switchboard p99 < ${TARGETS.keystrokeP99Ms} ms in every one of ${ROUNDS} rounds`,
     };
@@ -271,7 +299,7 @@ export async function run(): Promise<object> {
         keystrokeP99: keystrokeRoundTrip.roundsMet === ROUNDS,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: `switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty; ${ROUNDS} interleaved rounds of each, every round judged against its target`,
+      setup: `switchboard in its own node process (as in the executor), client in the benchmark process; loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
     };
   } finally {
     server.child.stdin!.end();
