@@ -29,8 +29,8 @@ await build({
   target: 'node20',
   external: ['node-pty'],
   chunkNames: '[name]-[hash]',
-  // Stack traces map back to dist/ with NODE_OPTIONS=--enable-source-maps; off by
-  // default, since reading the maps at start costs what the bundle saves.
+  // Stack traces map back to the .ts sources (through tsc's maps) with
+  // NODE_OPTIONS=--enable-source-maps; off by default: reading the maps costs the start.
   sourcemap: 'linked',
   // CommonJS packages in an ES module bundle call require() for Node's own modules.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
