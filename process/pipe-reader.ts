@@ -6,6 +6,7 @@
 // longer a plain open pipe, it reads through the socket's 'data' events: chunks without a
 // lease, which their listener owns.
 import type { Socket } from 'node:net';
+import { finished } from 'node:stream';
 import { streamBinding, type StreamBinding } from '../common/stream-binding.js';
 import { getSystemErrorName } from 'node:util';
 import { ReadBuffers, type ChunkLease, type ReadBuffersOptions } from './read-buffers.js';
@@ -137,10 +138,10 @@ function handleReader(socket: Socket, handle: StreamHandle, state: StreamBinding
 function socketReader(socket: Socket, listener: PipeListener, paused: boolean): PipeReader {
   socket.on('data', (chunk: Buffer) => listener.onData(chunk, undefined));
   if (paused) socket.pause();
-  const closed = new Promise<void>((resolve) => {
-    socket.once('close', () => resolve());
-    socket.once('end', () => resolve());
-  });
+  // finished(), not 'end'/'close' listeners: an empty pipe whose writer is gone may have
+  // ended and closed on its own before we got it (Node reads a child's pipes from the
+  // start), and those events do not come again. A quick exec session then never ended.
+  const closed = new Promise<void>((resolve) => finished(socket, { writable: false }, () => resolve()));
   return {
     pooled: false,
     closed,

@@ -91,3 +91,20 @@ t.test('destroy() stops reading and closes the pipe: the writer ends (EPIPE)', a
   // SIGPIPE, or EPIPE where the signal is ignored (Node's children inherit that).
   t.ok(child.signalCode === 'SIGPIPE' || (child.exitCode ?? 0) !== 0, `yes ended once nobody read its pipe (${child.signalCode ?? child.exitCode})`);
 });
+
+t.test('a pipe that ended and closed before readPipe took it (an empty stderr of a quick command): closed resolves', async (t) => {
+  const child = spawn('/bin/true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
+  (child as { stdio: unknown }).stdio = [child.stdin, null, null];
+  const exited = new Promise((r) => child.once('exit', r));
+  const stderr = child.stderr as Socket;
+  // Node reads a child's pipes from the start: the empty one ends and closes by itself.
+  await new Promise((r) => stderr.once('close', r));
+  t.ok(stderr.destroyed, 'the socket is already closed');
+  let done = false;
+  const reader = readPipe(stderr, { onData: () => {} }, { paused: true });
+  void reader.closed.then(() => (done = true));
+  // finished() reports an already closed stream on the next tick.
+  await new Promise((r) => setImmediate(r));
+  t.ok(done, 'closed resolved (it waited for a close event that had come already)');
+  await exited;
+});
