@@ -2,7 +2,7 @@
 // without a container and, when this machine allows it, one in its own container
 // (namespaces and cgroups, as the executor would choose), so the benchmark's client side
 // (the CLI's role) runs in another. Prints {url, pid, isolation | unavailable} on stdout
-// and runs until its stdin closes.
+// and runs until its stdin closes or it gets SIGTERM or SIGINT.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,12 +51,19 @@ const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
 const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;
 const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(containerizer ? { containerizer } : {}), ...(socketPath ? { socketPath } : {}) });
 const isolated = choice.namespaces ? { isolation: describe(choice) } : { unavailable: choice.reason };
-process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
-process.stdin.resume();
-process.stdin.on('end', () => {
+// Its stdin closing (the benchmark ended or died) or a signal: either way the isolated
+// task's init and cgroup go with it, as they would with an executor.
+let stopping = false;
+const stop = (code: number): void => {
+  if (stopping) return;
+  stopping = true;
   void sb.close().then(async () => {
     await containerizer?.shutdown();
     rmSync(sandbox, { recursive: true, force: true });
-    process.exit(0);
+    process.exit(code);
   });
-});
+};
+process.stdin.resume();
+process.stdin.on('end', () => stop(0));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(128 + (signal === 'SIGTERM' ? 15 : 2)));
+process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
