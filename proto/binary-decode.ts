@@ -28,7 +28,7 @@ function isPackable(field: Field): boolean {
   return field.resolvedType ? field.resolvedType.kind === 'enum' : isPackableScalar(field.type);
 }
 
-// protobufjs hands 64-bit values out as Long (util.Long is set in codec.ts) or number.
+// protobufjs hands 64-bit values out as Long (util.Long, set above) or number.
 function toBigInt(value: { high: number; low: number } | number, unsigned: boolean): bigint {
   if (typeof value === 'number') return BigInt(value);
   const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);

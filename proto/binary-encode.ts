@@ -5,13 +5,15 @@
 import protobuf from 'protobufjs/minimal.js';
 import { fail, type Plain } from './plain.js';
 import type { Field, MessageType } from './schema.js';
-import { scalarWireType, WIRE_LENGTH_DELIMITED } from './scalar-types.js';
+import { integerRange, scalarValue, scalarWireType, WIRE_LENGTH_DELIMITED } from './scalar-types.js';
 
 type Writer = protobuf.Writer;
 
 const tag = (id: number, wireType: number): number => ((id << 3) | wireType) >>> 0;
 
-const UINT64_MAX = 2n ** 64n - 1n;
+// Signed or not, a 64-bit field takes what either reading of its 64 bits holds.
+const INT64_MIN = integerRange({ bits: 64, signed: true })[0];
+const UINT64_MAX = integerRange({ bits: 64, signed: false })[1];
 
 /** protobufjs writes 64-bit values from {low, high} words (two's complement for negatives). */
 function longBits(value: unknown, path: string): { low: number; high: number } {
@@ -21,45 +23,33 @@ function longBits(value: unknown, path: string): { low: number; high: number } {
   } catch {
     return fail(path, `expected an integer, got ${JSON.stringify(String(value))}`);
   }
+  if (big < INT64_MIN || big > UINT64_MAX) fail(path, `${big} is out of range for a 64-bit integer`);
   const bits = BigInt.asUintN(64, big);
-  if (big > UINT64_MAX) fail(path, `${big} is out of range for a 64-bit integer`);
   return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0 };
 }
 
+type Writes<A> = { [K in keyof Writer]: Writer[K] extends (value: A) => Writer ? K : never }[keyof Writer];
+
+/** One scalar of protobuf type `type`: the writer's method is named after the type, as the reader's is. */
 function writeScalar(w: Writer, type: string, value: unknown, path: string): void {
-  switch (type) {
+  const scalar = scalarValue(type);
+  switch (scalar.kind) {
+    case 'integer':
+      if (scalar.bits === 64) w[type as Writes<protobuf.Long>](longBits(value, path) as unknown as protobuf.Long);
+      else w[type as Writes<number>](Number(value));
+      return;
+    case 'float':
+      w[type as 'double' | 'float'](Number(value));
+      return;
+    case 'bool':
+      w.bool(value === true || value === 'true');
+      return;
     case 'string':
       w.string(String(value));
       return;
     case 'bytes':
       if (!(value instanceof Uint8Array)) fail(path, 'expected a Buffer');
       w.bytes(value);
-      return;
-    case 'bool':
-      w.bool(value === true || value === 'true');
-      return;
-    case 'double':
-      w.double(Number(value));
-      return;
-    case 'float':
-      w.float(Number(value));
-      return;
-    case 'int64':
-    case 'uint64':
-    case 'sint64':
-    case 'fixed64':
-    case 'sfixed64':
-      w[type](longBits(value, path) as unknown as protobuf.Long);
-      return;
-    case 'int32':
-    case 'uint32':
-    case 'sint32':
-    case 'fixed32':
-    case 'sfixed32':
-      w[type](Number(value));
-      return;
-    default:
-      throw new Error(`unsupported protobuf scalar type ${type}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { CodecError } from '../common/errors.js';
 import { decodeMessage } from './binary-decode.js';
 import { encodeMessage } from './binary-encode.js';
 import { lookupMessage, type Field, type MessageType } from './schema.js';
-import { scalarDefault } from './scalar-types.js';
+import { integerRange, scalarDefault, scalarValue } from './scalar-types.js';
 import { jsonNestingDepth, MAX_NESTING_DEPTH } from './nesting.js';
 import { entryPath, fail, isWellFormed, own, setEntry, type Plain } from './plain.js';
 import type * as mesos from './generated/mesos.js';
@@ -26,10 +26,7 @@ export const PROTOBUF_TYPE = 'application/x-protobuf';
 export const RECORDIO_TYPE = 'application/recordio';
 export type MessageContentType = typeof JSON_TYPE | typeof PROTOBUF_TYPE;
 
-const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-const INT32_TYPES = new Set(['int32', 'sint32', 'sfixed32']);
-const UINT32_TYPES = new Set(['uint32', 'fixed32']);
-const FLOAT_TYPES = new Set(['double', 'float']);
+const isFloat = (type: string): boolean => scalarValue(type).kind === 'float';
 
 // ---------------------------------------------------------------------------------------
 // JSON -> plain
@@ -84,7 +81,8 @@ function jsonToPlainValue(field: Field, value: unknown, path: string): unknown {
       if (value === false || value === 'false') return false;
       return fail(path, `expected a boolean, got ${JSON.stringify(value)}`);
   }
-  if (FLOAT_TYPES.has(field.type)) {
+  const scalar = scalarValue(field.type);
+  if (scalar.kind === 'float') {
     if (value === 'Infinity') return Infinity;
     if (value === '-Infinity') return -Infinity;
     if (value === 'NaN') return NaN;
@@ -93,15 +91,10 @@ function jsonToPlainValue(field: Field, value: unknown, path: string): unknown {
   const text = jsonNumberText(value, path);
   if (!/^-?\d+$/.test(text)) fail(path, `expected an integer, got ${text}`);
   const big = BigInt(text);
-  if (LONG_TYPES.has(field.type)) {
-    const unsigned = field.type === 'uint64' || field.type === 'fixed64';
-    const [lo, hi] = unsigned ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
-    if (big < lo || big > hi) fail(path, `${text} is out of range for ${field.type}`);
-    return big;
-  }
-  const [lo, hi] = INT32_TYPES.has(field.type) ? [-(2n ** 31n), 2n ** 31n - 1n] : UINT32_TYPES.has(field.type) ? [0n, 2n ** 32n - 1n] : [-(2n ** 31n), 2n ** 31n - 1n];
+  if (scalar.kind !== 'integer') return fail(path, `unsupported scalar type ${field.type}`);
+  const [lo, hi] = integerRange(scalar);
   if (big < lo || big > hi) fail(path, `${text} is out of range for ${field.type}`);
-  return Number(big);
+  return scalar.bits === 64 ? big : Number(big);
 }
 
 function jsonToPlain(type: MessageType, json: Plain, path: string): Plain {
@@ -181,14 +174,14 @@ function scalarToJson(field: Field, value: unknown, path: string): string {
     case 'bool':
       return value ? 'true' : 'false';
   }
-  if (FLOAT_TYPES.has(field.type)) return formatDouble(Number(value));
+  if (isFloat(field.type)) return formatDouble(Number(value));
   return typeof value === 'bigint' ? value.toString() : String(Math.trunc(Number(value)));
 }
 
 function defaultToJson(field: Field): string {
   const d = field.default;
   if (field.resolvedType?.kind === 'enum') return JSON.stringify(d);
-  if (FLOAT_TYPES.has(field.type)) return formatDouble(Number(d));
+  if (isFloat(field.type)) return formatDouble(Number(d));
   if (field.type === 'string') return JSON.stringify(String(d));
   if (field.type === 'bool') return d === true || d === 'true' ? 'true' : 'false';
   return String(d);

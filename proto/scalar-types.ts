@@ -29,6 +29,12 @@ export function scalarValue(type: string): ScalarValue {
   return value;
 }
 
+/** The values an integer scalar holds, [min, max]. */
+export function integerRange(value: { bits: 32 | 64; signed: boolean }): readonly [bigint, bigint] {
+  const bits = BigInt(value.bits);
+  return value.signed ? [-(2n ** (bits - 1n)), 2n ** (bits - 1n) - 1n] : [0n, 2n ** bits - 1n];
+}
+
 export const WIRE_VARINT = 0;
 export const WIRE_64BIT = 1;
 export const WIRE_LENGTH_DELIMITED = 2;

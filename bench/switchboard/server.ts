@@ -4,7 +4,7 @@
 // (the CLI's role) runs in another. Prints {url, pid, isolation | unavailable} on stdout
 // and runs until its stdin closes or it gets SIGTERM or SIGINT.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../common/logger.js';
 import type { TaskRegistry, TaskView } from '../../contracts/task-view.js';
@@ -65,5 +65,5 @@ const stop = (code: number): void => {
 };
 process.stdin.resume();
 process.stdin.on('end', () => stop(0));
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(128 + (signal === 'SIGTERM' ? 15 : 2)));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(128 + constants.signals[signal]));
 process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
