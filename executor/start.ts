@@ -3,6 +3,7 @@
 // starts the IO switchboard when the operator configured credentials for it.
 import { writeFileSync } from 'node:fs';
 import { createLogger, type Logger } from '../common/logger.js';
+import { idleV8Helpers } from '../common/v8-helpers.js';
 import { SidecarError } from '../common/errors.js';
 import type { mesos } from '../proto/codec.js';
 import type { Switchboard } from '../switchboard/index.js';
@@ -20,6 +21,14 @@ import { registerContainerMetrics } from '../metrics/container-statistics.js';
 export const EXIT_BAD_ENVIRONMENT = 2;
 
 
+
+/** The switchboard's relay is latency-critical: V8's compile and GC helpers yield to it (common/v8-helpers.ts). */
+function idleV8HelpersFor(logger: Logger): void {
+  idleV8Helpers().then(
+    (helpers) => logger.debug(helpers, helpers.kind === 'found' ? 'V8 helper threads run SCHED_IDLE' : `V8 helper threads left as they are: ${helpers.reason}`),
+    (err: unknown) => logger.warn({ err }, `V8 helper threads keep their priority (${(err as Error).message}): exec keystrokes may wait behind JIT compiles`),
+  );
+}
 
 function configError(logger: Logger, err: SidecarError): number {
   logger.fatal({ err, code: err.code }, `invalid configuration: ${err.message}`);
@@ -131,7 +140,10 @@ async function main(): Promise<number> {
     });
   }
   const stats = startRunStats();
-  const code = await executor.run();
+  const running = executor.run();
+  // After the SUBSCRIBE is on its way: the start does not wait for a spawn.
+  if (switchboard) idleV8HelpersFor(logger);
+  const code = await running;
   const figures = stats.stop();
   logger.info(figures, 'executor run statistics');
   // For load tests and benchmarks, which would rather not read (and slow down) every log line.
