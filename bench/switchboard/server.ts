@@ -10,6 +10,7 @@ import { createLogger } from '../../common/logger.js';
 import type { TaskRegistry, TaskView } from '../../contracts/task-view.js';
 import type { Container } from '../../containerizer/containerizer.js';
 import { startSwitchboard } from '../../switchboard/index.js';
+import { idleV8Helpers } from '../../common/v8-helpers.js';
 import { Containerizer } from '../../containerizer/containerizer.js';
 import { chooseIsolation, describe, probeIsolationFacts } from '../../containerizer/isolation.js';
 
@@ -50,6 +51,8 @@ const registry: TaskRegistry = {
 const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
 const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;
 const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(containerizer ? { containerizer } : {}), ...(socketPath ? { socketPath } : {}) });
+// As the executor does once its switchboard listens (executor/start.ts).
+await idleV8Helpers();
 const isolated = choice.namespaces ? { isolation: describe(choice) } : { unavailable: choice.reason };
 // Its stdin closing (the benchmark ended or died) or a signal: either way the isolated
 // task's init and cgroup go with it, as they would with an executor.
@@ -66,4 +69,10 @@ const stop = (code: number): void => {
 process.stdin.resume();
 process.stdin.on('end', () => stop(0));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(128 + constants.signals[signal]));
+// A crash too (its reader gone: EPIPE on the address line): without this the isolated
+// task's init and cgroup outlived it.
+process.once('uncaughtException', (err) => {
+  process.stderr.write(`bench switchboard server: ${err.stack ?? err.message}\n`);
+  stop(1);
+});
 process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
