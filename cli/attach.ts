@@ -6,6 +6,7 @@ import { attachInput, WIRE_ENCODING, writeOutput, type InputSession } from './at
 import { clientFrom, CONNECTION_HELP, parseCommand, reportFailure, usageFailure, resolveTask, UsageError } from './attach-target.js';
 import { describeWaitStatus, exitCodeOf, LocalTerminal } from './terminal.js';
 import { SWITCHBOARD_HEADERS } from '../contracts/switchboard.js';
+import { baselineCodeOnly } from '../executor/v8-tuning.js';
 
 export const USAGE = `usage: mesos-sidecar attach [--no-stdin] [--tail N] [connection options] TASK
 
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.tail !== undefined && !/^\d+$/.test(values.tail)) return usageFailure('attach', USAGE, `--tail expects a number of bytes, got '${values.tail}'`);
   const headers: Record<string, string> = values.tail !== undefined ? { [SWITCHBOARD_HEADERS.outputTail]: values.tail } : {};
   const terminal = new LocalTerminal();
+  baselineCodeOnly();
   try {
     const client = clientFrom(values);
     const task = await resolveTask(client, positionals[0]!);

@@ -11,6 +11,7 @@ import { exitCodeOf, LocalTerminal } from './terminal.js';
 import { parseDuration } from '../common/duration.js';
 import { SidecarError } from '../common/errors.js';
 import { SWITCHBOARD_HEADERS } from '../contracts/switchboard.js';
+import { baselineCodeOnly } from '../executor/v8-tuning.js';
 
 export const USAGE = `usage: mesos-sidecar exec [-i] [-t] [-u USER] [-e NAME=VALUE]... [connection options] TASK -- CMD [ARGS...]
 
@@ -90,6 +91,7 @@ async function exec(values: ExecFlags, taskName: string, command: string[], term
   // As docker: only typing into a remote terminal needs a local one.
   if (tty && interactive && !terminal.isTerminal) throw new UsageError('-i -t needs a local terminal on stdin');
   if (values.user === '') throw new UsageError('-u expects a user name');
+  if (tty) baselineCodeOnly();
   const variables = environmentFromFlags(values.env ?? []);
   const headers = holdHeaders(values['hold-checks']);
   const client = clientFrom(values);

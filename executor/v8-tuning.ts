@@ -65,6 +65,18 @@ export function allowOptimizingCompiler(): void {
   setFlagsFromString('--turbofan');
 }
 
+/**
+ * The client of a TTY session (`exec -t`, `attach`) runs without the optimizing compiler
+ * too: its work per key is a few microseconds, and the compile jobs TurboFan starts in a
+ * session's first seconds held keys back by 1-3 ms where client and switchboard share
+ * the cores (bench/switchboard keystroke rounds: p99 of the first sessions 2-3.5 ms with
+ * it, under 1.3 ms without; the median rises from 0.1 to 0.2 ms). Code compiled so far
+ * keeps running as it is.
+ */
+export function baselineCodeOnly(): void {
+  setFlagsFromString(BASELINE_CODE_ONLY);
+}
+
 export function applyExecutorV8Flags(env: NodeJS.ProcessEnv = process.env): void {
   for (const flag of executorV8Flags(env)) setFlagsFromString(flag);
 }

@@ -8,6 +8,8 @@ export interface KeystrokeTransport {
   close?(): Promise<void>;
 }
 
+/** Keys per session (after the warm-up). */
+export const KEYSTROKES = 1000;
 const WARM_UP = 50;
 
 /** Round trips of `count` keys (after a warm-up), in ms; each key waits for its own echo. */
@@ -34,4 +36,21 @@ export async function keystrokes(transport: KeystrokeTransport, count: number): 
   }
   waiting = undefined;
   return samples;
+}
+
+/**
+ * A TTY session running `cat` for the keystroke measurement: how it is opened and what
+ * carries the bytes (the agent API here, a WebSocket in ws-keystroke.ts) is the opener's business.
+ */
+export type KeystrokeSession = Required<KeystrokeTransport>;
+export type OpenKeystrokeSession = () => Promise<KeystrokeSession>;
+
+/** Round trips (ms) of one keystroke to its echo by the line discipline of the session's PTY. */
+export async function keystrokeLatency(openSession: OpenKeystrokeSession, count = KEYSTROKES): Promise<number[]> {
+  const session = await openSession();
+  try {
+    return await keystrokes(session, count);
+  } finally {
+    await session.close();
+  }
 }
