@@ -5,6 +5,7 @@
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import { Containerizer, type Container, type ContainerSpec } from '../../containerizer/containerizer.js';
 import { chooseIsolation, probeIsolationFacts, type Isolation } from '../../containerizer/isolation.js';
@@ -25,13 +26,18 @@ function setup(t: { teardown(fn: () => unknown): void }, isolation: Isolation = 
   return { c, h: hierarchy!, dir };
 }
 
-/** Runs `script` under sh in a container, collecting stdout. */
-async function run(c: Containerizer, id: string, script: string, extra: Partial<ContainerSpec> = {}): Promise<{ ctr: Container; out: () => string }> {
+/**
+ * Runs `script` under sh in a container; `out()` is its whole stdout, once that ended (the
+ * exit can be seen before the pipe's last bytes are read: a loaded machine lost them).
+ */
+async function run(c: Containerizer, id: string, script: string, extra: Partial<ContainerSpec> = {}): Promise<{ ctr: Container; out: () => Promise<string> }> {
   const ctr = await c.launch({ id, file: '/bin/sh', args: ['-c', script], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: '/tmp', io: { type: 'pipe' }, resources: { cpus: 0.5, mem: 64, limits: {} }, ...extra });
   let out = '';
-  ctr.child!.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const stdout = ctr.child!.stdout!;
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const ended = finished(stdout).then(() => out);
   ctr.child!.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
-  return { ctr, out: () => out };
+  return { ctr, out: () => ended };
 }
 
 const listComms = 'for p in /proc/[0-9]*; do echo "$(basename $p) $(cat $p/comm)"; done';
@@ -48,7 +54,7 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { ctr, out } = await run(c, 'task-ps', `echo "self=$$ parent=$PPID host=$(hostname)"; ${listComms}`);
     const end = await ctr.wait();
     t.same({ exitCode: end.exitCode, signal: end.signal }, { exitCode: 0, signal: null });
-    const lines = out().trim().split('\n');
+    const lines = (await out()).trim().split('\n');
     t.match(lines[0], /^self=2 parent=1 host=/);
     const comms = new Set(lines.slice(1).map((l) => l.split(' ')[1]));
     t.ok(comms.has('mesos-sidecar-i') && comms.has('sh'), `init and the shell are there: ${[...comms]}`);
@@ -72,7 +78,7 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     const { ctr: s, out } = await run(c, 'sess-1', listComms, { parent: ctr });
     const end = await s.wait();
     t.equal(end.exitCode, 0);
-    const comms = out().trim().split('\n').map((l) => l.split(' ')[1]);
+    const comms = (await out()).trim().split('\n').map((l) => l.split(' ')[1]);
     t.ok(comms.includes('sleep'), `the task's sleep is visible: ${comms}`);
     t.same(comms.filter((x) => !['mesos-sidecar-i', 'sleep', 'sh', 'cat', 'basename'].includes(x!)), [], 'nothing of the host is visible');
     t.equal(c.containers.has('sess-1'), false, 'the session is forgotten once it ended');
@@ -104,7 +110,7 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
     t.same((await ctr.wait()).exitCode, 3);
     const { ctr: asNobody, out } = await run(c, 'task-uid', 'echo "$(id -u) $(id -g) $(id -G)"', { uid: 65534, gid: 65534 });
     t.equal((await asNobody.wait()).exitCode, 0);
-    t.equal(out().trim(), '65534 65534 65534', 'the command runs as the user, without root\'s groups');
+    t.equal((await out()).trim(), '65534 65534 65534', 'the command runs as the user, without root\'s groups');
     const bad = await c.launch({ id: 'task-noexec', file: '/nonexistent/prog', args: [], env: {}, cwd: '/tmp', io: { type: 'fds', stdout: 'ignore', stderr: 'ignore' } });
     const end = await bad.wait();
     t.match(end.launchFailure, /^cannot execute '\/nonexistent\/prog': No such file or directory$/);
@@ -155,7 +161,7 @@ if (!(choice.namespaces && choice.cgroups && hierarchy)) {
       'if [ -e /proc/$p ]; then echo "zombie $(cut -d" " -f3 /proc/$p/stat)"; else echo reaped; fi',
     ].join('; '));
     await ctr.wait();
-    t.equal(out().trim(), 'reaped', 'the orphan (reparented to our PID 1) was reaped');
+    t.equal((await out()).trim(), 'reaped', 'the orphan (reparented to our PID 1) was reaped');
   });
 
   t.test('a task allocating past its memory limit is a memory limitation with Mesos\' message', async (t) => {
