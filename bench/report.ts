@@ -127,17 +127,22 @@ function metOf(r: Doc | undefined, path: string): string {
   return Array.isArray(rounds) && typeof met === 'number' ? `${met} of ${rounds.length} rounds met` : '–';
 }
 
-/** `; p99 of the switchboard's first 2 sessions (not judged) 1.53, 0.73 ms`, once a run has them. */
-function firstSessionsOf(r: Doc | undefined, digits: number): string {
+/** The switchboard's first TTY sessions, measured apart and not judged (absent in older results). */
+function firstSessions(r: Doc | undefined): Array<{ p99Ms: number }> {
   const first = at(r, 'keystrokeRoundTrip.firstSessions');
-  if (!Array.isArray(first) || first.length === 0) return '';
-  return `; p99 of the switchboard's first ${first.length} TTY sessions (not judged) ${first.map((x: { p99Ms: number }) => x.p99Ms.toFixed(digits)).join(', ')} ms`;
+  return Array.isArray(first) ? (first as Array<{ p99Ms: number }>) : [];
 }
 
-/** ` after its first 2 TTY sessions`, as the result's target sentence says. */
+/** `; p99 of the switchboard's first 2 TTY sessions (not judged) 1.53, 0.73 ms`. */
+function firstSessionsOf(r: Doc | undefined, digits: number): string {
+  const first = firstSessions(r);
+  return first.length === 0 ? '' : `; p99 of the switchboard's first ${first.length} TTY sessions (not judged) ${first.map((x) => x.p99Ms.toFixed(digits)).join(', ')} ms`;
+}
+
+/** ` after the switchboard's first 2 sessions`, the rounds the target judges. */
 function afterFirstSessions(r: Doc | undefined): string {
-  const n = targetOf(r, 'keystrokeRoundTrip.target', /first (\d+) TTY sessions/);
-  return n === '–' ? '' : ` after the switchboard's first ${n} sessions`;
+  const n = firstSessions(r).length;
+  return n === 0 ? '' : ` after the switchboard's first ${n} sessions`;
 }
 
 /** The number in a result's own target sentence, so the tables never restate it by hand. */

@@ -51,8 +51,6 @@ const registry: TaskRegistry = {
 const logger = createLogger({ name: 'switchboard-bench', level: 'warn' });
 const socketPath = process.env.BENCH_SWITCHBOARD_SOCKET;
 const sb = await startSwitchboard({ registry, logger, auth: { tokens: [{ principal: 'bench', token }] }, limits: { maxSessions: 1000 }, ...(containerizer ? { containerizer } : {}), ...(socketPath ? { socketPath } : {}) });
-// As the executor does once its switchboard listens (executor/start.ts).
-await idleV8Helpers();
 const isolated = choice.namespaces ? { isolation: describe(choice) } : { unavailable: choice.reason };
 // Its stdin closing (the benchmark ended or died) or a signal: either way the isolated
 // task's init and cgroup go with it, as they would with an executor.
@@ -71,8 +69,11 @@ process.stdin.on('end', () => stop(0));
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(128 + constants.signals[signal]));
 // A crash too (its reader gone: EPIPE on the address line): without this the isolated
 // task's init and cgroup outlived it.
-process.once('uncaughtException', (err) => {
+const crashed = (err: Error): void => {
   process.stderr.write(`bench switchboard server: ${err.stack ?? err.message}\n`);
   stop(1);
-});
-process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`);
+};
+process.once('uncaughtException', crashed);
+// As the executor does once its switchboard listens (executor/start.ts); the address only
+// then, so that nothing is measured before.
+idleV8Helpers().then(() => process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`), crashed);

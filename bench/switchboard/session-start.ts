@@ -5,7 +5,8 @@
 // hits all three alike.
 import { spawn } from 'node:child_process';
 import type { agent, mesos } from '../../proto/codec.js';
-import { isOutputStream, type SwitchboardClient } from '../../switchboard/client.js';
+import type { SwitchboardClient } from '../../switchboard/client.js';
+import { openSession } from './agent-session.js';
 import { summarize, type LatencySummary } from '../stats.js';
 
 export const SESSION_STARTS = 200;
@@ -32,8 +33,7 @@ async function sessionFirstByte(client: SwitchboardClient, task: mesos.Container
   const id = { value: `bench-start-${process.pid}-${++counter}`, parent: task };
   const call: agent.Call = { type: 'LAUNCH_NESTED_CONTAINER_SESSION', launch_nested_container_session: { container_id: id, command: { value: COMMAND } } };
   const started = process.hrtime.bigint();
-  const s = await client.openOutput(call, { encoding: 'application/x-protobuf' });
-  if (!isOutputStream(s)) throw new Error(`session launch answered ${s.status}: ${s.body}`);
+  const s = await openSession(client, call);
   let ms: number | undefined;
   for await (const io of s.records) if (io.type === 'DATA' && ms === undefined) ms = Number(process.hrtime.bigint() - started) / 1e6;
   const status = await client.wait(id, 'WAIT_CONTAINER', 'application/x-protobuf');
