@@ -5,14 +5,17 @@
 import t from 'tap';
 import { WS_ATTACH_PREFIX, WS_EXEC_PREFIX } from '../../contracts/ws-gateway.js';
 import { MAX_BUFFERED_BYTES } from '../../switchboard/ws/exec.js';
+import { SLAB_BYTES } from '../../process/read-buffers.js';
 import { openOk } from '../helpers/ws-gateway.js';
 import { startFixture, TOKEN, until } from './harness.js';
 
 const MiB = 1024 * 1024;
 // Far past what the kernel's socket buffers hold (a few MiB on loopback) plus the bound.
 const TOTAL = 32 * MiB;
-// One more output chunk (a pipe or PTY read: at most 64 KiB) may be sent after the pause.
-const BOUND = MAX_BUFFERED_BYTES + 2 * 64 * 1024;
+// The chunk that crosses the bound is sent before the pause, and a pipe read is up to a
+// slab (process/read-buffers.ts; a PTY read is less): one such chunk past it, and one more
+// of margin, as before the reads grew from 64 KiB to a slab.
+const BOUND = MAX_BUFFERED_BYTES + 2 * SLAB_BYTES;
 
 /** Samples `measure` every 10 ms for `ms`; the largest value seen. */
 async function peakOver(ms: number, measure: () => number): Promise<number> {
