@@ -1,8 +1,8 @@
 // The client half shared by `exec` and `attach`, after the upstream CLI's TaskIO: output
 // records to stdout/stderr, stdin and window sizes to an input stream, heartbeats, and
 // the Ctrl-P Ctrl-Q detach sequence.
-import type { agent, mesos } from '../proto/codec.js';
-import { heartbeatRecord, stdinRecord, ttyInfoRecord, type InputStreamHandle, type SwitchboardClient } from '../switchboard/client.js';
+import type { mesos } from '../proto/codec.js';
+import { heartbeatRecord, stdinRecord, ttyInfoRecord, type InputStreamHandle, type LeasedRecord, type SwitchboardClient } from '../switchboard/client.js';
 import { UnexpectedAnswerError } from '../common/errors.js';
 import type { LocalTerminal } from './terminal.js';
 
@@ -32,13 +32,18 @@ export class DetachDetector {
   }
 }
 
-export async function writeOutput(records: AsyncIterable<agent.ProcessIO>, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<void> {
-  for await (const io of records) {
+/**
+ * Output records to stdout and stderr, without copying their bytes: each is kept until its
+ * write is done (a pipe or terminal may queue it).
+ */
+export async function writeOutput(records: AsyncIterable<LeasedRecord>, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<void> {
+  for await (const { io, keep } of records) {
     if (io.type !== 'DATA') continue; // heartbeats and other control records
     const data = io.data?.data;
     if (!data || (io.data!.type !== 'STDOUT' && io.data!.type !== 'STDERR')) throw new Error(`unexpected output record: ${io.data?.type ?? 'no data'}`);
     const target = io.data!.type === 'STDOUT' ? stdout : stderr;
-    if (!target.write(data)) await new Promise((r) => target.once('drain', r));
+    const release = keep();
+    if (!target.write(data, () => release())) await new Promise((r) => target.once('drain', r));
   }
 }
 

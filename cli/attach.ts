@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       terminal.enterRawMode();
       input = await attachInput(client, task.containerId, terminal, { tty: true, stdin: process.stdin });
     }
-    const finished = writeOutput(output.records, process.stdout, process.stderr).then(
+    const finished = writeOutput(output.leasedRecords, process.stdout, process.stderr).then(
       () => ({ kind: 'ended' as const }),
       (error: unknown) => ({ kind: 'cut' as const, error }),
     );

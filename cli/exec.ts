@@ -124,7 +124,7 @@ async function exec(values: ExecFlags, taskName: string, command: string[], term
 
   if (interactive && tty) terminal.enterRawMode();
   const input: InputSession = await attachInput(client, containerId, terminal, { tty, ...(interactive ? { stdin: process.stdin } : {}) });
-  const finished = writeOutput(output.records, process.stdout, process.stderr).then(() => 'ended' as const);
+  const finished = writeOutput(output.leasedRecords, process.stdout, process.stderr).then(() => 'ended' as const);
   const outcome = await Promise.race([finished, input.detached.then(() => 'detached' as const)]);
   input.stop();
   terminal.restore();

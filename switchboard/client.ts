@@ -5,10 +5,9 @@ import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessag
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type mesos, type MessageContentType } from '../proto/codec.js';
 import { encodeRecord } from '../proto/recordio.js';
 import { ProcessIOReader } from './process-io-reader.js';
-import { itemsOf } from './record-stream.js';
-import { SidecarError, UnexpectedAnswerError } from '../common/errors.js';
+import { streamRequest, type BodyChunk, type StreamTarget } from './stream-request.js';
+import { UnexpectedAnswerError } from '../common/errors.js';
 import { readBody } from '../common/read-body.js';
-import { StreamCutError } from './errors.js';
 import type { TaskEntry } from './task-listing.js';
 
 export interface ClientOptions {
@@ -27,11 +26,20 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** A record whose bytes may lie in a read buffer that is read into again once let go. */
+export interface LeasedRecord {
+  io: agent.ProcessIO;
+  /** Keeps the record's bytes valid past the next pull; call what it returns once done with them. */
+  keep(): () => void;
+}
+
 export interface OutputStreamHandle {
   status: number;
   headers: IncomingHttpHeaders;
-  response: IncomingMessage;
+  /** The records, theirs to keep. Read either these or `leasedRecords`, once. */
   records: AsyncGenerator<agent.ProcessIO>;
+  /** The records without a copy of their bytes: each is valid until the next pull unless kept. */
+  leasedRecords: AsyncGenerator<LeasedRecord>;
   /** Drops the connection (for a session: kills it). */
   destroy(): void;
 }
@@ -50,7 +58,7 @@ export interface InputStreamHandle {
 export const DEFAULT_MAX_RESPONSE_BODY = 64 * 1024 * 1024;
 
 export class SwitchboardClient {
-  readonly #target: { socketPath?: string; host?: string; port?: number };
+  readonly #target: StreamTarget;
   readonly #auth: string | undefined;
   readonly #maxResponseBody: number;
   readonly apiPath = '/api/v1';
@@ -66,12 +74,17 @@ export class SwitchboardClient {
     else if (options.principal !== undefined) this.#auth = `Basic ${Buffer.from(`${options.principal}:${options.secret ?? ''}`).toString('base64')}`;
   }
 
-  /** A request with our target and credentials; `headers` may override them. */
-  open(method: string, path: string, headers: Record<string, string>): ClientRequest {
+  /** Our credentials and `headers`, which may override them (an empty value drops one). */
+  #headers(headers: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { ...(this.#auth ? { Authorization: this.#auth } : {}), ...headers };
     for (const [k, v] of Object.entries(h)) if (v === '') delete h[k];
+    return h;
+  }
+
+  /** A request with our target and credentials; `headers` may override them. */
+  open(method: string, path: string, headers: Record<string, string>): ClientRequest {
     // A fresh connection per request: streams are long-lived and sessions die with them.
-    return http.request({ ...this.#target, method, path, headers: h, agent: false });
+    return http.request({ ...this.#target, method, path, headers: this.#headers(headers), agent: false });
   }
 
   async raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<RawResponse> {
@@ -115,36 +128,36 @@ export class SwitchboardClient {
 
   /**
    * LAUNCH_NESTED_CONTAINER_SESSION or ATTACH_CONTAINER_OUTPUT with a RecordIO response.
-   * A non-200 answer comes back with its body in `error`.
+   * A non-200 answer comes back whole, as a RawResponse.
    */
   async openOutput(call: agent.Call, options: { encoding?: MessageContentType; messageEncoding?: MessageContentType; maxRecordSize?: number; headers?: Record<string, string> } = {}): Promise<OutputStreamHandle | RawResponse> {
     const encoding = options.encoding ?? JSON_TYPE;
     const messageEncoding = options.messageEncoding ?? encoding;
-    const req = this.open('POST', this.apiPath, { ...options.headers, 'Content-Type': encoding, Accept: RECORDIO_TYPE, 'Message-Accept': messageEncoding });
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      req.on('response', resolve);
-      req.on('error', reject);
-      req.end(codecs.agent.Call.encode(call, encoding));
+    const res = await streamRequest(this.#target, {
+      method: 'POST',
+      path: this.apiPath,
+      headers: this.#headers({ ...options.headers, 'Content-Type': encoding, Accept: RECORDIO_TYPE, 'Message-Accept': messageEncoding }),
+      body: codecs.agent.Call.encode(call, encoding),
     });
-    if (res.statusCode !== 200) return { status: res.statusCode!, headers: res.headers, body: await readBody(res, this.#maxResponseBody) };
+    if (res.status !== 200) return { status: res.status, headers: res.headers, body: await readBody(copies(res.body), this.#maxResponseBody) };
     const recordEncoding = (res.headers['message-content-type'] ?? res.headers['content-type']) as MessageContentType;
-    async function* records(): AsyncGenerator<agent.ProcessIO> {
-      const reader = new ProcessIOReader(recordEncoding, options.maxRecordSize ?? 64 * 1024 * 1024);
-      const decoder = { push: (chunk: Buffer) => reader.push(chunk), finish: () => reader.finish() };
-      const source = itemsOf(res, decoder, (io) => io.data?.data?.length ?? 64, {
-        // A reset mid-body can look like an end in Node; tell it apart from a real one.
-        onEnd: () => {
-          if (!res.complete) throw new StreamCutError('incomplete body');
-        },
-      });
-      try {
-        yield* source;
-      } catch (err) {
-        if (err instanceof SidecarError) throw err;
-        throw new StreamCutError((err as Error).message);
+    const reader = new ProcessIOReader(recordEncoding, options.maxRecordSize ?? 64 * 1024 * 1024);
+    let consumed = false;
+    async function* leasedRecords(): AsyncGenerator<LeasedRecord> {
+      if (consumed) throw new Error('the output stream is read once: records or leasedRecords');
+      consumed = true;
+      // A record's bytes may lie in the read buffer its chunk came in: it is valid while
+      // that chunk is held, i.e. until the consumer pulls again.
+      for await (const { chunk, lease } of res.body) {
+        const keep = () => lease.retain();
+        for (const io of reader.push(chunk)) yield { io, keep };
       }
+      reader.finish();
     }
-    return { status: 200, headers: res.headers, response: res, records: records(), destroy: () => req.destroy() };
+    async function* records(): AsyncGenerator<agent.ProcessIO> {
+      for await (const { io } of leasedRecords()) yield io.type === 'DATA' && io.data?.data ? { ...io, data: { ...io.data, data: Buffer.from(io.data.data) } } : io;
+    }
+    return { status: 200, headers: res.headers, records: records(), leasedRecords: leasedRecords(), destroy: () => res.destroy() };
   }
 
   /** ATTACH_CONTAINER_INPUT as a chunked RecordIO body; the CONTAINER_ID record goes first. */
@@ -178,6 +191,11 @@ export class SwitchboardClient {
       response,
     };
   }
+}
+
+/** Body chunks copied out of their read buffers, for a reader that keeps them all. */
+async function* copies(body: AsyncIterable<BodyChunk>): AsyncGenerator<Buffer> {
+  for await (const { chunk } of body) yield Buffer.from(chunk);
 }
 
 export function isOutputStream(x: OutputStreamHandle | RawResponse): x is OutputStreamHandle {

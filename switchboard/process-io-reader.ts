@@ -3,7 +3,9 @@
 // reads, and copying it together only to hand its payload on costs a copy of everything.
 // Their payload is passed on in the slices it arrived in, as several DATA messages of the
 // same type: output chunking carries no meaning (attach-exec.md §5). Any other record is
-// collected whole and decoded by the codec.
+// collected whole and decoded by the codec. A pushed buffer may be read into again after
+// the push (a reused read buffer): what is kept across pushes is copied, and what a push
+// returns may lie in its buffer.
 import { codecs, type agent, type MessageContentType } from '../proto/codec.js';
 import { readLengthLine, RecordIOFailure, type LengthLine } from '../proto/recordio.js';
 
@@ -84,7 +86,7 @@ export class ProcessIOReader {
         case 'head': {
           const want = Math.min(state.length, MAX_HEAD) - state.received;
           const take = Math.min(want, buf.length - i);
-          state.bytes.push(buf.subarray(i, i + take));
+          state.bytes.push(Buffer.from(buf.subarray(i, i + take)));
           state.received += take;
           i += take;
           if (state.received < Math.min(state.length, MAX_HEAD)) return out;
@@ -120,7 +122,8 @@ export class ProcessIOReader {
         }
         case 'record': {
           const take = Math.min(state.length - state.received, buf.length - i);
-          state.chunks.push(buf.subarray(i, i + take));
+          const rest = buf.subarray(i, i + take);
+          state.chunks.push(state.received + take === state.length ? rest : Buffer.from(rest));
           state.received += take;
           i += take;
           if (state.received === state.length) this.#completeRecord(out);

@@ -21,78 +21,143 @@ export interface ItemStreamOptions {
   onEnd?: () => void;
 }
 
-export async function* itemsOf<T>(source: Readable, decoder: StreamDecoder<T>, sizeOf: (item: T) => number, options: ItemStreamOptions = {}): AsyncGenerator<T> {
-  const highWater = options.highWaterBytes ?? 1024 * 1024;
-  const queue: T[] = [];
-  let queued = 0;
-  let head = 0;
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
+export interface ItemQueueOptions<T> {
+  /** Bytes an item counts for against the bound. */
+  sizeOf: (item: T) => number;
+  /** Pause the source while this many bytes of items wait for the consumer. */
+  highWaterBytes?: number;
+  /** Called once the consumer is done with an item: it came back for the next, or stopped. */
+  done?: (item: T) => void;
+}
+
+/**
+ * Items on their way from a source that pushes to a consumer that pulls: the source is
+ * paused while more than the bound waits and resumed at half of it.
+ */
+export class ItemQueue<T> {
+  readonly #source: { pause(): void; resume(): void };
+  readonly #options: ItemQueueOptions<T>;
+  readonly #highWater: number;
+  #queue: T[] = [];
+  #head = 0;
+  #queued = 0;
+  #paused = false;
+  #ended = false;
+  #failure: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(source: { pause(): void; resume(): void }, options: ItemQueueOptions<T>) {
+    this.#source = source;
+    this.#options = options;
+    this.#highWater = options.highWaterBytes ?? 1024 * 1024;
+  }
+
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** Items the source produced; pauses it when they are too many. */
+  add(items: readonly T[]): void {
+    for (const item of items) {
+      this.#queue.push(item);
+      this.#queued += this.#options.sizeOf(item);
+    }
+    if (this.#queued > this.#highWater && !this.#paused) {
+      this.#paused = true;
+      this.#source.pause();
+    }
+    this.#notify();
+  }
+
+  /** The source broke: items queued before still reach the consumer, then `err`. */
+  fail(err: unknown): void {
+    this.#failure ??= err;
+    this.#ended = true;
+    this.#notify();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#notify();
+  }
+
+  async *items(): AsyncGenerator<T> {
+    let taken: { item: T } | undefined;
+    try {
+      for (;;) {
+        if (taken) this.#options.done?.(taken.item);
+        taken = undefined;
+        if (this.#head < this.#queue.length) {
+          const item = this.#queue[this.#head]!;
+          this.#queue[this.#head++] = undefined as T;
+          if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+            this.#queue.splice(0, this.#head);
+            this.#head = 0;
+          }
+          this.#queued -= this.#options.sizeOf(item);
+          if (this.#paused && this.#queued <= this.#highWater / 2 && this.#failure === undefined) {
+            this.#paused = false;
+            this.#source.resume();
+          }
+          taken = { item };
+          yield item;
+          continue;
+        }
+        if (this.#failure !== undefined) throw this.#failure;
+        if (this.#ended) return;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+    } finally {
+      if (taken) this.#options.done?.(taken.item);
+      for (let i = this.#head; i < this.#queue.length; i++) this.#options.done?.(this.#queue[i]!);
+      this.#queue = [];
+      this.#head = 0;
+    }
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
     w?.();
-  };
+  }
+}
+
+export async function* itemsOf<T>(source: Readable, decoder: StreamDecoder<T>, sizeOf: (item: T) => number, options: ItemStreamOptions = {}): AsyncGenerator<T> {
+  const queue = new ItemQueue<T>(source, { sizeOf, ...(options.highWaterBytes === undefined ? {} : { highWaterBytes: options.highWaterBytes }) });
   const onData = (chunk: Buffer) => {
     try {
-      for (const item of decoder.push(chunk)) {
-        queue.push(item);
-        queued += sizeOf(item);
-      }
+      queue.add(decoder.push(chunk));
       if (decoder.error !== undefined) throw decoder.error;
     } catch (err) {
-      failure = err;
+      queue.fail(err);
       source.off('data', onData);
     }
-    if (queued > highWater) source.pause();
-    notify();
   };
+  let ended = false;
   const onEnd = () => {
     ended = true;
     try {
       decoder.finish();
       options.onEnd?.();
+      queue.end();
     } catch (err) {
-      failure ??= err;
+      queue.fail(err);
     }
-    notify();
   };
   const onError = (err: Error) => {
-    failure ??= err;
     ended = true;
-    notify();
+    queue.fail(err);
   };
   // A destroyed source (reset connection) emits 'close' without 'end'.
   const onClose = () => {
-    if (!ended) {
-      ended = true;
-      failure ??= new Error('stream closed before its end');
-      notify();
-    }
+    if (!ended) queue.fail(new Error('stream closed before its end'));
   };
   source.on('data', onData);
   source.once('end', onEnd);
   source.once('error', onError);
   source.once('close', onClose);
   try {
-    for (;;) {
-      if (head < queue.length) {
-        const item = queue[head]!;
-        queue[head++] = undefined as T;
-        if (head > 1024 && head * 2 > queue.length) {
-          queue.splice(0, head);
-          head = 0;
-        }
-        queued -= sizeOf(item);
-        if (queued <= highWater / 2 && source.isPaused() && failure === undefined) source.resume();
-        yield item;
-        continue;
-      }
-      if (failure !== undefined) throw failure;
-      if (ended) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
+    yield* queue.items();
   } finally {
     source.off('data', onData);
     source.off('end', onEnd);

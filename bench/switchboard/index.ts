@@ -73,7 +73,8 @@ export async function switchboardThroughput(client: SwitchboardClient, serverPid
   const serverCpu = serverPid ? cpuSeconds(serverPid) : 0;
   const s = await openSession(client, call);
   let bytes = 0;
-  for await (const io of s.records) if (io.type === 'DATA') bytes += io.data!.data!.length;
+  // As `exec` reads it (cli/attach-io.ts): the records' bytes in the buffers they were read into.
+  for await (const { io } of s.leasedRecords) if (io.type === 'DATA') bytes += io.data!.data!.length;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
   return {

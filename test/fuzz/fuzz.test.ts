@@ -7,7 +7,7 @@ import { JSON_TYPE, PROTOBUF_TYPE } from '../../proto/codec.js';
 import { bySuiteScale, fuzzSeed, writeSuiteResult } from '../helpers/suite.js';
 import { heap, HEAP_BOUND_BYTES, INPUT_BOUND_MS, runTarget, type TargetFigures } from './run-target.js';
 import { REQUEST_BOUND_MS, switchboardRequestTarget } from './switchboard-request.js';
-import { codecTarget, DECODED_TYPES, processIOTarget, recordIOTarget, type Target } from './targets.js';
+import { codecTarget, DECODED_TYPES, httpResponseTarget, processIOTarget, recordIOTarget, type Target } from './targets.js';
 
 const seed = fuzzSeed();
 const started = new Date();
@@ -33,6 +33,10 @@ t.test('recordio: records or a RecordIOError, the same from the decoder and read
 
 t.test('process-io reader: agrees with RecordIO + codec, or refuses with a typed error', async (t) => {
   for (const encoding of [PROTOBUF_TYPE, JSON_TYPE] as const) await run(t, processIOTarget(encoding), bySuiteScale(500, 75_000));
+});
+
+t.test('http/1.1 response reader: a head and body, or an HttpResponseError', async (t) => {
+  await run(t, httpResponseTarget, bySuiteScale(1000, 150_000));
 });
 
 t.test('switchboard request path: documented statuses with bodies, and still responsive', async (t) => {

@@ -2,6 +2,7 @@
 // code, the slowest input, and the heap. Every input must finish within INPUT_BOUND_MS
 // and must either decode or throw one of the target's typed errors; the heap, sampled as
 // the run goes, must stay within HEAP_BOUND_BYTES of where it started.
+import { HttpResponseError } from '../../common/http1-response.js';
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { CodecError, RecordIOError } from '../../common/errors.js';
@@ -22,10 +23,11 @@ export interface TargetFigures {
 
 /**
  * The typed errors a decode may end in: CodecError with a message that starts with the
- * message type or field path, or RecordIOError. Anything else is rethrown as a failure.
+ * message type or field path, RecordIOError, or HttpResponseError. Anything else is
+ * rethrown as a failure.
  */
-export function typedError(err: unknown): CodecError | RecordIOError {
-  if (err instanceof RecordIOError) return err;
+export function typedError(err: unknown): CodecError | RecordIOError | HttpResponseError {
+  if (err instanceof RecordIOError || err instanceof HttpResponseError) return err;
   if (err instanceof CodecError && /^[A-Z]\w*[.:[ ]/.test(err.message)) return err;
   throw new Error(`untyped failure: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
 }

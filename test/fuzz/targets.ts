@@ -5,6 +5,7 @@ import { inspect, isDeepStrictEqual } from 'node:util';
 import { Codec, codecs, JSON_TYPE, PROTOBUF_TYPE, type agent, type MessageContentType } from '../../proto/codec.js';
 import { readRecords, RecordIODecoder } from '../../proto/recordio.js';
 import { ProcessIOReader } from '../../switchboard/process-io-reader.js';
+import { Http1ResponseReader } from '../../common/http1-response.js';
 import { applyByteEdits, applyJsonEdits, byteEdits, chunkCuts, frameWithLengthEdits, jsonEdits, lengthEdits, splitAt } from './mutations.js';
 import { validMessage } from './messages.js';
 
@@ -212,3 +213,79 @@ export function processIOTarget(encoding: MessageContentType): Target<Stream> {
   };
 }
 
+
+// ---------------------------------------------------------------------------------------
+// HTTP/1.1 response reader (the switchboard client's stream transport): any bytes give a
+// head and body or an HttpResponseError; an untouched response gives its status and body.
+
+interface Response {
+  bytes: Buffer;
+  chunks: Buffer[];
+  close: boolean;
+  intact?: { status: number; body: Buffer };
+}
+
+const fieldName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}$/).filter((n) => !/^(content-length|transfer-encoding)$/i.test(n));
+const responseArb: fc.Arbitrary<Response> = fc
+  .tuple(
+    fc.record({
+      status: fc.constantFrom(200, 204, 404, 500),
+      interim: fc.boolean(),
+      framing: fc.constantFrom('chunked' as const, 'length' as const, 'close' as const),
+      fields: fc.array(fc.tuple(fieldName, fc.stringMatching(/^[!-~]([ -~]{0,18}[!-~])?$/)), { maxLength: 4 }),
+      parts: fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }).map((a) => Buffer.from(a)), { maxLength: 5 }),
+      extension: fc.boolean(),
+    }),
+    fc.option(byteEdits, { freq: 2 }),
+    chunkCuts,
+  )
+  .map(([r, edits, cuts]) => {
+    const body = r.status === 204 ? Buffer.alloc(0) : Buffer.concat(r.parts);
+    let head = `${r.interim ? 'HTTP/1.1 100 Continue\r\n\r\n' : ''}HTTP/1.1 ${r.status} X\r\n${r.fields.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`;
+    let framed: Buffer;
+    if (r.framing === 'chunked') {
+      head += 'Transfer-Encoding: chunked\r\n\r\n';
+      const chunks = r.status === 204 ? [] : r.parts.map((p) => Buffer.concat([Buffer.from(`${p.length.toString(16)}${r.extension ? ';x=y' : ''}\r\n`), p, Buffer.from('\r\n')]));
+      framed = Buffer.concat([Buffer.from(head, 'latin1'), ...chunks, Buffer.from(r.status === 204 ? '' : '0\r\n\r\n')]);
+    } else if (r.framing === 'length') framed = Buffer.concat([Buffer.from(`${head}Content-Length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+    else framed = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
+    const bytes = edits ? applyByteEdits(framed, edits, framed) : framed;
+    return { bytes, chunks: splitAt(bytes, cuts), close: r.framing === 'close', ...(edits ? {} : { intact: { status: r.status, body } }) };
+  });
+
+export const httpResponseTarget: Target<Response> = {
+  name: 'http1-response',
+  arb: responseArb,
+  check({ bytes, chunks, close, intact }) {
+    let status: number | undefined;
+    let heads = 0;
+    let delivered = 0;
+    const body: Buffer[] = [];
+    const reader = new Http1ResponseReader({
+      head: (h) => {
+        heads++;
+        status = h.status;
+      },
+      body: (s) => {
+        delivered += s.length;
+        // Copied: the reader hands out views of the chunk being pushed.
+        body.push(Buffer.from(s));
+      },
+      end: () => {},
+    });
+    let error: unknown;
+    try {
+      for (const c of chunks) reader.push(c);
+      if (close) reader.finish();
+    } catch (err) {
+      error = err;
+    }
+    if (heads > 1) failCheck('more than one head', bytes);
+    if (delivered > bytes.length) failCheck('more body bytes than input', bytes);
+    if (intact) {
+      if (error) failCheck(`intact response refused (${String(error)})`, bytes);
+      if (status !== intact.status || !Buffer.concat(body).equals(intact.body) || !reader.complete) failCheck('intact response read as another', bytes);
+    }
+    if (error) throw error;
+  },
+};

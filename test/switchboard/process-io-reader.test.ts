@@ -60,6 +60,26 @@ for (const encoding of [PB, JSON_T] as const) {
   });
 }
 
+for (const encoding of [PB, JSON_T] as const) {
+  t.test(`${encoding}: a pushed buffer read into again after the push loses nothing`, async (t) => {
+    // As from a client's reused read buffers: what a push returns is used before the next
+    // read overwrites the buffer; what the reader keeps across pushes must be its own.
+    const bytes = stream(messages, encoding);
+    for (const size of [1, 3, 25, 27, 1000, 65_536]) {
+      const scratch = Buffer.alloc(size);
+      const reader = new ProcessIOReader(encoding, 1 << 20);
+      const out: agent.ProcessIO[] = [];
+      for (let i = 0; i < bytes.length; i += size) {
+        const n = bytes.copy(scratch, 0, i, i + size);
+        for (const m of reader.push(scratch.subarray(0, n))) out.push(m.type === 'DATA' ? { ...m, data: { ...m.data, data: Buffer.from(m.data!.data!) } } : m);
+        scratch.fill(0xee);
+      }
+      reader.finish();
+      t.same(summary(out), summary(messages), `chunks of ${size} bytes, each overwritten after its push`);
+    }
+  });
+}
+
 t.test('protobuf DATA payloads are slices of the input, not copies', async (t) => {
   const bytes = stream([{ type: 'DATA', data: { type: 'STDOUT', data: Buffer.alloc(100_000, 1) } }], PB);
   const reader = new ProcessIOReader(PB, 1 << 20);
