@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
+import { readPipe } from '../../process/pipe-reader.js';
 import { stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { summarize, type LatencySummary } from '../stats.js';
 import { KEYSTROKES, keystrokeLatency, type OpenKeystrokeSession } from './keystrokes.js';
@@ -57,6 +58,20 @@ export async function directThroughput(): Promise<{ bytes: number; seconds: numb
   const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let bytes = 0;
   for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
+  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+/**
+ * The same pipe read into reused buffers (process/pipe-reader.ts), as the switchboard reads
+ * a session's and the client its connection: reported beside the judged baseline, which
+ * reads as a plain Node program does (a fresh buffer per read).
+ */
+export async function directPooledThroughput(): Promise<{ bytes: number; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let bytes = 0;
+  const reader = readPipe(child.stdout! as Socket, { onData: (chunk) => void (bytes += chunk.length) });
+  await reader.closed;
   return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
@@ -168,16 +183,18 @@ export async function run(): Promise<object> {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
     const unixClient = new SwitchboardClient({ url: unixServer.url, token });
-    const rounds: { direct: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
+    const rounds: { direct: number; directPooled: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const direct = await directThroughput();
+        const pooled = await directPooledThroughput();
+        if (pooled.bytes !== THROUGHPUT_BYTES) throw new Error(`direct pipe read ${pooled.bytes} bytes`);
         const tcp = await switchboardThroughput(client, server.pid);
         const unix = await switchboardThroughput(unixClient);
         for (const r of [tcp, unix]) {
           if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
         }
-        rounds.push({ direct: direct.bytes / direct.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.clientCpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
+        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.clientCpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
       }
     } finally {
       unixServer.child.stdin!.end();
@@ -208,6 +225,7 @@ export async function run(): Promise<object> {
     const ratio3 = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
     const ratios = rounds.map((r) => ratio3(r.tcp, r.direct));
     const unixRatios = rounds.map((r) => ratio3(r.unix, r.direct));
+    const pooledRatios = rounds.map((r) => ratio3(r.tcp, r.directPooled));
     const throughput = {
       bytesPerRun: THROUGHPUT_BYTES,
       rounds: rounds.map((r, i) => ({
@@ -216,6 +234,8 @@ export async function run(): Promise<object> {
         switchboardUnixMiBps: mib(r.unix),
         ratioToDirect: ratios[i]!,
         unixSocketRatioToDirect: unixRatios[i]!,
+        directPipeReusedBuffersMiBps: mib(r.directPooled),
+        ratioToDirectReusedBuffers: pooledRatios[i]!,
         met: ratios[i]! >= TARGETS.throughputRatioToDirect,
         // Where the time goes for 1 GiB over TCP, and how busy the machine was (others' work included).
         switchboardServerCpuSeconds: Math.round(r.serverCpu * 100) / 100,
@@ -229,6 +249,10 @@ export async function run(): Promise<object> {
       roundsMet: ratios.filter((x) => x >= TARGETS.throughputRatioToDirect).length,
       unixSocketMiBps: mib(median(rounds.map((r) => r.unix))),
       unixSocketRatioToDirect: median(unixRatios),
+      // Reported, not judged: the direct pipe read as the switchboard reads its pipes.
+      directPipeReusedBuffersMiBps: mib(median(rounds.map((r) => r.directPooled))),
+      ratioToDirectReusedBuffers: median(pooledRatios),
+      ratioToDirectReusedBuffersRange: range(pooledRatios),
       target: `switchboard (loopback TCP) >= ${TARGETS.throughputRatioToDirect} x direct pipe in every one of ${ROUNDS} rounds`,
     };
     const p99s = keyRounds.map((r) => r.switchboard.p99Ms);
@@ -258,7 +282,7 @@ export async function run(): Promise<object> {
         keystrokeP99: keystrokeRoundTrip.roundsMet === ROUNDS,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: `switchboard in its own node process (as in the executor), client in the benchmark process (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison) vs spawned with a pipe; latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
+      setup: `switchboard in its own node process (as in the executor), client in the benchmark process (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison), its records read as exec reads them (leasedRecords: no copy of their bytes), vs spawned with a pipe and read as a plain Node program does (judged), and read into reused buffers as the switchboard reads (reported); latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
     };
   } finally {
     server.child.stdin!.end();
