@@ -139,7 +139,14 @@ export class SwitchboardClient {
       headers: this.#headers({ ...options.headers, 'Content-Type': encoding, Accept: RECORDIO_TYPE, 'Message-Accept': messageEncoding }),
       body: codecs.agent.Call.encode(call, encoding),
     });
-    if (res.status !== 200) return { status: res.status, headers: res.headers, body: await readBody(copies(res.body), this.#maxResponseBody) };
+    if (res.status !== 200) {
+      try {
+        return { status: res.status, headers: res.headers, body: await readBody(copies(res.body), this.#maxResponseBody) };
+      } finally {
+        // A refused answer over its bound leaves its connection: drop it.
+        res.destroy();
+      }
+    }
     const recordEncoding = (res.headers['message-content-type'] ?? res.headers['content-type']) as MessageContentType;
     const reader = new ProcessIOReader(recordEncoding, options.maxRecordSize ?? 64 * 1024 * 1024);
     let consumed = false;
@@ -148,11 +155,17 @@ export class SwitchboardClient {
       consumed = true;
       // A record's bytes may lie in the read buffer its chunk came in: it is valid while
       // that chunk is held, i.e. until the consumer pulls again.
-      for await (const { chunk, lease } of res.body) {
-        const keep = () => lease.retain();
-        for (const io of reader.push(chunk)) yield { io, keep };
+      try {
+        for await (const { chunk, lease } of res.body) {
+          const keep = () => lease.retain();
+          for (const io of reader.push(chunk)) yield { io, keep };
+        }
+        reader.finish();
+      } catch (err) {
+        // A broken record stream (or a cut connection) ends the stream for good.
+        res.destroy();
+        throw err;
       }
-      reader.finish();
     }
     async function* records(): AsyncGenerator<agent.ProcessIO> {
       for await (const { io } of leasedRecords()) yield io.type === 'DATA' && io.data?.data ? { ...io, data: { ...io.data, data: Buffer.from(io.data.data) } } : io;

@@ -2,7 +2,7 @@
 // (process/read-buffers.ts) and framed here (common/http1-response.ts), so that a
 // streaming body reaches the consumer in the slices it was read in. Through Node's HTTP
 // client every body byte was copied once more, into a fresh buffer per socket read; at
-// exec speed that copy and the garbage it made were a third of the client's CPU.
+// exec speed that copy and the garbage it made were about half the client's CPU.
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import { Http1ResponseReader, type ResponseHead } from '../common/http1-response.js';

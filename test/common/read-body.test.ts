@@ -31,3 +31,17 @@ t.test('the switchboard client (and the files client on it) bounds whole answers
   await t.rejects(readFile(small, '/x', 0), BodyTooLargeError, 'a /files/read answer over 1000 bytes is refused, not buffered');
   await t.rejects(small.tasks(), BodyTooLargeError, 'GET /tasks too');
 });
+
+t.test('an output stream refused with a long body: the body is bounded too', async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('x'.repeat(2000));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = { type: 'ATTACH_CONTAINER_OUTPUT' as const, attach_container_output: { container_id: { value: 'x' } } };
+  const whole = await new SwitchboardClient({ url }).openOutput(call);
+  t.match(whole, { status: 404, body: Buffer.from('x'.repeat(2000)) }, 'within the bound: the 404 and its body');
+  await t.rejects(new SwitchboardClient({ url, maxResponseBody: 1000 }).openOutput(call), BodyTooLargeError, 'a 2000-byte 404 body over a bound of 1000 is refused');
+});
