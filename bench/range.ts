@@ -106,6 +106,35 @@ function readResults(suites: readonly string[]): Record<string, Doc | undefined>
   return out;
 }
 
+export interface RangeDoc {
+  rows: RangeRow[];
+  meta: Doc;
+  carried?: { suites: string[]; meta: Doc };
+}
+
+/**
+ * A run of some suites keeps the other suites' rows of the range before, with when those
+ * were measured: the table stays whole and says which run each row is from.
+ */
+export function withCarriedRows(before: RangeDoc | undefined, measured: RangeRow[], suites: readonly string[], figures: readonly RangeFigure[] = RANGE_FIGURES): Pick<RangeDoc, 'rows' | 'carried'> {
+  const suiteOf = (row: RangeRow) => figures.find((f) => f.figure === row.figure)?.suite;
+  const carried = (before?.rows ?? []).filter((row) => suiteOf(row) !== undefined && !suites.includes(suiteOf(row)!));
+  const rows = figures.map((f) => measured.find((r) => r.figure === f.figure) ?? carried.find((r) => r.figure === f.figure)).filter((r): r is RangeRow => r !== undefined);
+  if (!before || carried.length === 0) return { rows };
+  const carriedSuites = [...new Set(carried.map((row) => suiteOf(row)!))];
+  // Rows the range before had carried itself keep the date they were measured on.
+  const meta = before.carried && carriedSuites.every((x) => before.carried!.suites.includes(x)) ? before.carried.meta : before.meta;
+  return { rows, carried: { suites: carriedSuites, meta } };
+}
+
+function previousRange(): RangeDoc | undefined {
+  try {
+    return JSON.parse(readFileSync(join(resultsDir, 'range.json'), 'utf8')) as RangeDoc;
+  } catch {
+    return undefined;
+  }
+}
+
 export function main(argv: string[]): number {
   const runs = argv[0] !== undefined && /^\d+$/.test(argv[0]) ? Number(argv.shift()) : 5;
   if (runs < 1) {
@@ -125,11 +154,11 @@ export function main(argv: string[]): number {
     }
     results.push(readResults(suites));
   }
-  const rows = rangeRows(results, RANGE_FIGURES.filter((f) => suites.includes(f.suite)));
-  const doc = { runs, suites, rows, meta: runMeta(started, 'range', loadBefore) };
+  const measured = rangeRows(results, RANGE_FIGURES.filter((f) => suites.includes(f.suite)));
+  const doc = { runs, suites, ...withCarriedRows(previousRange(), measured, suites), meta: runMeta(started, 'range', loadBefore) };
   writeFileSync(join(resultsDir, 'range.json'), `${JSON.stringify(doc, null, 2)}\n`);
   updateDocs({ write: true });
-  for (const r of rows) process.stderr.write(`bench-range: ${r.figure}: ${r.min}–${r.max} (target ${r.target}; met in ${r.metInRuns} of ${r.runs})\n`);
+  for (const r of measured) process.stderr.write(`bench-range: ${r.figure}: ${r.min}–${r.max} (target ${r.target}; met in ${r.metInRuns} of ${r.runs})\n`);
   return 0;
 }
 

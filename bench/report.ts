@@ -296,7 +296,9 @@ export function rangeTable(r: Doc | undefined, suite: string): string {
     const span = typeof row.min === 'number' && typeof row.max === 'number' ? `${plain(row.min)} – ${plain(row.max)}` : '–';
     return [String(row.figure), `${span} (${values})`, String(row.target), `${verdict(row.met)} (${row.metInRuns} of ${row.runs})`];
   });
-  return table(`Run-to-run range (\`make bench-range\`, ${at(r, 'runs') ?? '?'} runs, \`bench/results/${suite}.json\`, ${measuredOn(r)})`, rows, ['Figure', 'Range (each run)', 'Target', 'Met in every run']);
+  const carried = at(r, 'carried') as { suites: string[]; meta: Doc } | undefined;
+  const when = carried ? `${(at(r, 'suites') as string[]).join(', ')} ${measuredOn(r)}; ${carried.suites.join(', ')} rows from the range ${measuredOn({ meta: carried.meta })}` : measuredOn(r);
+  return table(`Run-to-run range (\`make bench-range\`, ${at(r, 'runs') ?? '?'} runs, \`bench/results/${suite}.json\`, ${when})`, rows, ['Figure', 'Range (each run)', 'Target', 'Met in every run']);
 }
 
 export interface TableDefinition {

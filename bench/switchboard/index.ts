@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
-import { readPipe } from '../../process/pipe-reader.js';
+import { readInProcess, type ReaderFigures } from './throughput-reader.js';
 import { stdinRecord, SwitchboardClient, type OutputStreamHandle } from '../../switchboard/client.js';
 import { summarize, type LatencySummary } from '../stats.js';
 import { KEYSTROKES, keystrokeLatency, type OpenKeystrokeSession } from './keystrokes.js';
@@ -53,52 +53,24 @@ function rssBytes(pid: number): number {
   return Number(m![1]) * 1024;
 }
 
-export async function directThroughput(): Promise<{ bytes: number; seconds: number }> {
-  const start = process.hrtime.bigint();
-  const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let bytes = 0;
-  for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
-  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
-}
-
-/**
- * The same pipe read into reused buffers (process/pipe-reader.ts), as the switchboard reads
- * a session's and the client its connection: reported beside the judged baseline, which
- * reads as a plain Node program does (a fresh buffer per read).
- */
-export async function directPooledThroughput(): Promise<{ bytes: number; seconds: number }> {
-  const start = process.hrtime.bigint();
-  const child = spawn('head', ['-c', String(THROUGHPUT_BYTES), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let bytes = 0;
-  const reader = readPipe(child.stdout! as Socket, { onData: (chunk) => void (bytes += chunk.length) });
-  await reader.closed;
-  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
-}
-
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export async function switchboardThroughput(client: SwitchboardClient, serverPid?: number): Promise<{ bytes: number; seconds: number; exitStatus: number | undefined; clientCpuSeconds: number; serverCpuSeconds?: number }> {
-  const { call, id } = sessionCall(`head -c ${THROUGHPUT_BYTES} /dev/zero`, false);
-  const start = process.hrtime.bigint();
-  const cpu = process.cpuUsage();
-  const serverCpu = serverPid ? cpuSeconds(serverPid) : 0;
-  const s = await openSession(client, call);
-  let bytes = 0;
-  // As `exec` reads it (cli/attach-io.ts): the records' bytes in the buffers they were read into.
-  for await (const { io } of s.leasedRecords) if (io.type === 'DATA') bytes += io.data!.data!.length;
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  return {
-    bytes,
-    seconds,
-    exitStatus: await client.wait(id),
-    clientCpuSeconds: (used.user + used.system) / 1e6,
-    ...(serverPid ? { serverCpuSeconds: cpuSeconds(serverPid) - serverCpu } : {}),
-  };
+/** 1 GiB as a non-TTY session read by a client process of its own, and the server's CPU meanwhile. */
+async function sessionThroughput(server: { url: string; pid?: number }, token: string): Promise<ReaderFigures & { serverCpuSeconds?: number }> {
+  const before = server.pid ? cpuSeconds(server.pid) : 0;
+  const r = await readInProcess('session', THROUGHPUT_BYTES, { url: server.url, token });
+  if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
+  return { ...r, ...(server.pid ? { serverCpuSeconds: cpuSeconds(server.pid) - before } : {}) };
+}
+
+async function directThroughput(kind: 'direct' | 'direct-reused'): Promise<ReaderFigures> {
+  const r = await readInProcess(kind, THROUGHPUT_BYTES);
+  if (r.bytes !== THROUGHPUT_BYTES) throw new Error(`direct pipe (${kind}) read ${r.bytes} bytes`);
+  return r;
 }
 
 /** The baseline: the same `cat` under a node-pty in this process. */
@@ -182,19 +154,14 @@ export async function run(): Promise<object> {
     // the medians are compared.
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
-    const unixClient = new SwitchboardClient({ url: unixServer.url, token });
     const rounds: { direct: number; directPooled: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        const direct = await directThroughput();
-        const pooled = await directPooledThroughput();
-        if (pooled.bytes !== THROUGHPUT_BYTES) throw new Error(`direct pipe read ${pooled.bytes} bytes`);
-        const tcp = await switchboardThroughput(client, server.pid);
-        const unix = await switchboardThroughput(unixClient);
-        for (const r of [tcp, unix]) {
-          if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
-        }
-        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.clientCpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
+        const direct = await directThroughput('direct');
+        const pooled = await directThroughput('direct-reused');
+        const tcp = await sessionThroughput(server, token);
+        const unix = await sessionThroughput(unixServer, token);
+        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
       }
     } finally {
       unixServer.child.stdin!.end();
@@ -282,7 +249,7 @@ export async function run(): Promise<object> {
         keystrokeP99: keystrokeRoundTrip.roundsMet === ROUNDS,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: `switchboard in its own node process (as in the executor), client in the benchmark process (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison), its records read as exec reads them (leasedRecords: no copy of their bytes), vs spawned with a pipe and read as a plain Node program does (judged), and read into reused buffers as the switchboard reads (reported); latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
+      setup: `switchboard in its own node process (as in the executor), client in the benchmark process (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison), its records read as exec reads them (leasedRecords: no copy of their bytes), vs spawned with a pipe and read as a plain Node program does (judged), and read into reused buffers as the switchboard reads (reported); each of these readers a process of its own (bench/switchboard/throughput-reader.ts); latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
     };
   } finally {
     server.child.stdin!.end();

@@ -1,7 +1,7 @@
 // The run-to-run range: a figure is met only when every run met it; a run without the
 // figure counts as not met; each target's comparison is the one it states.
 import t from 'tap';
-import { meets, rangeRows, type RangeFigure } from '../../bench/range.js';
+import { meets, rangeRows, withCarriedRows, type RangeFigure } from '../../bench/range.js';
 import { rangeTable } from '../../bench/report.js';
 
 const ratio: RangeFigure = { figure: 'throughput', suite: 's', path: 'a.ratio', target: { op: '>=', value: 0.6 }, unit: '×' };
@@ -26,4 +26,19 @@ t.test('rangeRows: min, max, runs met; one miss or one missing figure is not met
   const md = rangeTable({ runs: 3, rows: [r1, r2] }, 'range');
   t.match(md, '| throughput | 0.65 – 0.8 (0.7, 0.65, 0.8) | >= 0.6× | met (3 of 3) |');
   t.match(md, '| p99 | 1.2 – 1.6 (1.2, 1.6, –) | < 1.5 ms | **not met** (1 of 3) |');
+});
+
+t.test('a range of one suite keeps the other suites\' rows, and says when they were measured', async (t) => {
+  const other: RangeFigure = { ...p99, suite: 'other' };
+  const [old1, old2] = rangeRows([{ s: { a: { ratio: 0.5 } }, other: { b: { p99: 1 } } }], [ratio, other]);
+  const before = { rows: [old1!, old2!], meta: { started: '2026-12-01T08:00:00Z' } };
+  const [fresh] = rangeRows([{ s: { a: { ratio: 0.9 } } }], [ratio]);
+  const merged = withCarriedRows(before, [fresh!], ['s'], [ratio, other]);
+  t.same(merged.rows.map((r) => [r.figure, r.max]), [['throughput', 0.9], ['p99', 1]], 'the new row for s, the old one for other, in the figures\' order');
+  t.same(merged.carried, { suites: ['other'], meta: before.meta });
+  const md = rangeTable({ runs: 1, suites: ['s'], ...merged, meta: { started: '2026-12-02T17:00:00Z' } }, 'range');
+  t.match(md, 's measured 2026-12-02 17:00 UTC');
+  t.match(md, 'other rows from the range measured 2026-12-01 08:00 UTC');
+  t.same(withCarriedRows(undefined, [fresh!], ['s'], [ratio, other]), { rows: [fresh] }, 'nothing before: nothing carried');
+  t.notOk(withCarriedRows(before, [fresh!], ['s', 'other'], [ratio, other]).carried, 'every suite measured: nothing carried');
 });
