@@ -150,8 +150,8 @@ export async function run(): Promise<object> {
       await new Promise((r) => memoryServer.child.once('exit', r));
     }
     // The same session over a unix socket too, to show what the loopback TCP stack costs.
-    // Rounds interleave the three ways so that load from elsewhere hits them alike;
-    // the medians are compared.
+    // Rounds interleave the four readers so that load from elsewhere hits them alike;
+    // every round is judged, the medians shown.
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
     const rounds: { direct: number; directPooled: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
@@ -249,7 +249,7 @@ export async function run(): Promise<object> {
         keystrokeP99: keystrokeRoundTrip.roundsMet === ROUNDS,
         memoryPerSession: memory.bytesPerSession! < 2 ** 20,
       },
-      setup: `switchboard in its own node process (as in the executor), client in the benchmark process (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison), its records read as exec reads them (leasedRecords: no copy of their bytes), vs spawned with a pipe and read as a plain Node program does (judged), and read into reused buffers as the switchboard reads (reported); each of these readers a process of its own (bench/switchboard/throughput-reader.ts); latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
+      setup: `switchboard in its own node process (as in the executor), client in the benchmark process for memory and session start (a TTY session's keystrokes: in a process of its own set up as exec -it is, bench/switchboard/keystroke-client.ts); loopback TCP, protobuf records; throughput = \`head -c 1GiB /dev/zero\` as a non-TTY session (loopback TCP, and a unix socket for comparison), its records read as exec reads them (leasedRecords: no copy of their bytes), vs spawned with a pipe and read as a plain Node program does (judged), and read into reused buffers as the switchboard reads (reported); each of these readers a process of its own (bench/switchboard/throughput-reader.ts); latency = one key to its echo by the line discipline of a PTY running cat, via a TTY session vs a local node-pty, and one byte echoed by another node process over loopback TCP (the floor of any two-process path); ${ROUNDS} interleaved rounds of each, every round judged against its target`,
     };
   } finally {
     server.child.stdin!.end();
