@@ -162,14 +162,10 @@ export class Http1ResponseReader {
           this.#state = n === 0 ? { kind: 'trailers', line: '', size: 0 } : { kind: 'chunk-data', remaining: n };
           break;
         }
-        case 'chunk-data': {
-          const take = Math.min(state.remaining, buf.length - i);
-          this.#sink.body(buf.subarray(i, i + take));
-          state.remaining -= take;
-          i += take;
+        case 'chunk-data':
+          i = this.#passBody(state, buf, i);
           if (state.remaining === 0) this.#state = { kind: 'chunk-end', seen: '' };
           break;
-        }
         case 'chunk-end': {
           const seen = state.seen + String.fromCharCode(buf[i++]!);
           if (!'\r\n'.startsWith(seen)) throw framingError('chunk data not followed by CRLF');
@@ -191,14 +187,10 @@ export class Http1ResponseReader {
           }
           break;
         }
-        case 'length': {
-          const take = Math.min(state.remaining, buf.length - i);
-          this.#sink.body(buf.subarray(i, i + take));
-          state.remaining -= take;
-          i += take;
+        case 'length':
+          i = this.#passBody(state, buf, i);
           if (state.remaining === 0) this.#end();
           break;
-        }
         case 'until-close':
           this.#sink.body(i === 0 ? buf : buf.subarray(i));
           return;
@@ -221,6 +213,14 @@ export class Http1ResponseReader {
     else if (framing.kind === 'chunked') this.#state = { kind: 'chunk-size', line: '' };
     else if (framing.kind === 'length') this.#state = { kind: 'length', remaining: framing.length };
     else this.#state = { kind: 'until-close' };
+  }
+
+  /** Hands on what `buf` holds of the `remaining` body bytes from `at`; returns where they stop. */
+  #passBody(state: { remaining: number }, buf: Buffer, at: number): number {
+    const take = Math.min(state.remaining, buf.length - at);
+    this.#sink.body(buf.subarray(at, at + take));
+    state.remaining -= take;
+    return at + take;
   }
 
   #end(): void {

@@ -52,10 +52,6 @@ export class ItemQueue<T> {
     this.#highWater = options.highWaterBytes ?? 1024 * 1024;
   }
 
-  get failed(): boolean {
-    return this.#failure !== undefined;
-  }
-
   /** Items the source produced; pauses it when they are too many. */
   add(items: readonly T[]): void {
     for (const item of items) {
@@ -82,11 +78,13 @@ export class ItemQueue<T> {
   }
 
   async *items(): AsyncGenerator<T> {
-    let taken: { item: T } | undefined;
+    // The item the consumer holds, until it comes back (no wrapper per item: this runs per record).
+    let holding = false;
+    let taken: T | undefined;
     try {
       for (;;) {
-        if (taken) this.#options.done?.(taken.item);
-        taken = undefined;
+        if (holding) this.#options.done?.(taken!);
+        holding = false;
         if (this.#head < this.#queue.length) {
           const item = this.#queue[this.#head]!;
           this.#queue[this.#head++] = undefined as T;
@@ -99,7 +97,8 @@ export class ItemQueue<T> {
             this.#paused = false;
             this.#source.resume();
           }
-          taken = { item };
+          holding = true;
+          taken = item;
           yield item;
           continue;
         }
@@ -108,7 +107,7 @@ export class ItemQueue<T> {
         await new Promise<void>((resolve) => (this.#wake = resolve));
       }
     } finally {
-      if (taken) this.#options.done?.(taken.item);
+      if (holding) this.#options.done?.(taken!);
       for (let i = this.#head; i < this.#queue.length; i++) this.#options.done?.(this.#queue[i]!);
       this.#queue = [];
       this.#head = 0;

@@ -5,7 +5,7 @@
 // exec speed that copy and the garbage it made were about half the client's CPU.
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
-import { Http1ResponseReader, type ResponseHead } from '../common/http1-response.js';
+import { Http1ResponseReader } from '../common/http1-response.js';
 import { ReadBuffers, type ChunkLease } from '../process/read-buffers.js';
 import { ItemQueue } from './record-stream.js';
 import { StreamCutError } from './errors.js';
@@ -58,7 +58,7 @@ export function streamRequest(target: StreamTarget, request: StreamRequest): Pro
   const head = requestHead(target, request);
   const buffers = new ReadBuffers();
   let lease: ChunkLease | undefined;
-  let answered: ResponseHead | undefined;
+  let answered = false;
   let complete = false;
   const queued = new ItemQueue<BodyChunk & { release: () => void }>(
     { pause: () => socket.pause(), resume: () => socket.resume() },
@@ -76,7 +76,7 @@ export function streamRequest(target: StreamTarget, request: StreamRequest): Pro
   };
   const reader = new Http1ResponseReader({
     head: (h) => {
-      answered = h;
+      answered = true;
       settle.resolve({ status: h.status, headers: h.headers, body: queued.items(), destroy: () => fail(new StreamCutError('the stream was dropped')) });
     },
     body: (chunk) => queued.add([{ chunk, lease: lease!, release: lease!.retain() }]),

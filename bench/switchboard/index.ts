@@ -60,11 +60,11 @@ function cpuSeconds(pid: number): number {
 }
 
 /** 1 GiB as a non-TTY session read by a client process of its own, and the server's CPU meanwhile. */
-async function sessionThroughput(server: { url: string; pid?: number }, token: string): Promise<ReaderFigures & { serverCpuSeconds?: number }> {
-  const before = server.pid ? cpuSeconds(server.pid) : 0;
+async function sessionThroughput(server: { url: string; pid: number }, token: string): Promise<ReaderFigures & { serverCpuSeconds: number }> {
+  const before = cpuSeconds(server.pid);
   const r = await readInProcess('session', THROUGHPUT_BYTES, { url: server.url, token });
   if (r.bytes !== THROUGHPUT_BYTES || r.exitStatus !== 0) throw new Error(`throughput session returned ${r.bytes} bytes, status ${r.exitStatus}`);
-  return { ...r, ...(server.pid ? { serverCpuSeconds: cpuSeconds(server.pid) - before } : {}) };
+  return { ...r, serverCpuSeconds: cpuSeconds(server.pid) - before };
 }
 
 async function directThroughput(kind: 'direct' | 'direct-reused'): Promise<ReaderFigures> {
@@ -161,7 +161,7 @@ export async function run(): Promise<object> {
         const pooled = await directThroughput('direct-reused');
         const tcp = await sessionThroughput(server, token);
         const unix = await sessionThroughput(unixServer, token);
-        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds!, loadAverage: loadavg()[0]! });
+        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds, loadAverage: loadavg()[0]! });
       }
     } finally {
       unixServer.child.stdin!.end();
