@@ -6,11 +6,10 @@
 // from that file (bench/report.ts), like every other table.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { updateDocs } from './report.js';
-import { runMeta } from './stats.js';
+import { machineBefore, runMeta } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const repo = resolve(here, '../..');
@@ -143,7 +142,7 @@ export function main(argv: string[]): number {
   }
   const suites = argv.length ? argv : [...new Set(RANGE_FIGURES.map((f) => f.suite))];
   const started = new Date();
-  const loadBefore = loadavg();
+  const before = machineBefore();
   const results: Array<Record<string, Doc | undefined>> = [];
   for (let i = 1; i <= runs; i++) {
     process.stderr.write(`bench-range: run ${i} of ${runs} (${suites.join(', ')})\n`);
@@ -155,7 +154,7 @@ export function main(argv: string[]): number {
     results.push(readResults(suites));
   }
   const measured = rangeRows(results, RANGE_FIGURES.filter((f) => suites.includes(f.suite)));
-  const doc = { runs, suites, ...withCarriedRows(previousRange(), measured, suites), meta: runMeta(started, 'range', loadBefore) };
+  const doc = { runs, suites, ...withCarriedRows(previousRange(), measured, suites), meta: runMeta(started, 'range', before) };
   writeFileSync(join(resultsDir, 'range.json'), `${JSON.stringify(doc, null, 2)}\n`);
   updateDocs({ write: true });
   for (const r of measured) process.stderr.write(`bench-range: ${r.figure}: ${r.min}–${r.max} (target ${r.target}; met in ${r.metInRuns} of ${r.runs})\n`);

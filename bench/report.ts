@@ -58,7 +58,8 @@ function measuredOn(doc: Doc | undefined): string {
   const load = at(m, 'loadAverage.before') as number[] | undefined;
   const after = at(m, 'loadAverage.after') as number[] | undefined;
   const loadText = Array.isArray(load) && Array.isArray(after) ? `, load ${load[0]} before / ${after[0]} after` : '';
-  return `measured ${when} UTC, Node ${m.node ?? '?'}${cpus}${loadText}`;
+  const steal = typeof m.stealShare === 'number' ? `, ${plain(m.stealShare * 100, 1)} % of CPU time stolen by the hypervisor` : '';
+  return `measured ${when} UTC, Node ${m.node ?? '?'}${cpus}${loadText}${steal}`;
 }
 
 export function executorTable(r: Doc | undefined): string {

@@ -5,11 +5,10 @@
 // when it was measured, then re-renders the docs' tables from bench/results. Suites
 // are found by directory, so adding one needs no edit here.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { updateDocs } from './report.js';
-import { runMeta } from './stats.js';
+import { machineBefore, runMeta } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const repo = resolve(here, '../..');
@@ -42,11 +41,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`bench: running ${name}...\n`);
     const started = new Date();
-    const loadBefore = loadavg();
+    const before = machineBefore();
     try {
       const result = await mod.run();
       const file = join(resultsDir, `${name}.json`);
-      const doc = { ...result, meta: runMeta(started, name, loadBefore) };
+      const doc = { ...result, meta: runMeta(started, name, before) };
       writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify({ [name]: result }, null, 2)}\n`);
       process.stderr.write(`bench: ${name} done in ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s -> ${file}\n`);

@@ -1,4 +1,5 @@
 // Summary statistics shared by the benchmark suites.
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg } from 'node:os';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples. */
@@ -41,15 +42,62 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
-/** The machine and time a suite ran on, stored beside its results. */
-/** `loadBefore`: os.loadavg() when the suite started (the figures are only as good as the machine was quiet). */
-export function runMeta(started: Date, suite: string, loadBefore?: number[]): Record<string, unknown> {
+/** The machine's CPU time so far, all cores, in /proc/stat ticks: in all, and stolen by the hypervisor. */
+export interface CpuTimes {
+  total: number;
+  steal: number;
+}
+
+/**
+ * The aggregate `cpu` line of /proc/stat (user nice system idle iowait irq softirq steal
+ * guest guest_nice); guest time is already counted in user and nice. Undefined where the
+ * text has no such line (not Linux, or a kernel without the steal column).
+ */
+export function parseCpuTimes(procStat: string): CpuTimes | undefined {
+  const line = /^cpu +([\d ]+)$/m.exec(procStat)?.[1];
+  const fields = line?.trim().split(/ +/).map(Number) ?? [];
+  if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return undefined;
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7]! };
+}
+
+export function cpuTimes(): CpuTimes | undefined {
+  try {
+    return parseCpuTimes(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of the machine's CPU time the hypervisor gave to others between two readings
+ * (0..1, to 0.001): on a shared VM the load average stays low while the cores are taken
+ * away, and every figure measured then is slow for a reason of nobody's code.
+ */
+export function stealShare(before: CpuTimes | undefined, after: CpuTimes | undefined = cpuTimes()): number | undefined {
+  if (!before || !after || after.total <= before.total) return undefined;
+  return Math.round(((after.steal - before.steal) / (after.total - before.total)) * 1000) / 1000;
+}
+
+/** How busy the machine was when a suite started, to compare with when it ended. */
+export interface MachineBefore {
+  loadAverage: number[];
+  cpu: CpuTimes | undefined;
+}
+
+export function machineBefore(): MachineBefore {
+  return { loadAverage: loadavg(), cpu: cpuTimes() };
+}
+
+/** The machine and time a suite ran on, stored beside its results; with `before`, how quiet it was (the figures are only as good as that). */
+export function runMeta(started: Date, suite: string, before?: MachineBefore): Record<string, unknown> {
   const cpu = cpus();
+  const steal = before ? stealShare(before.cpu) : undefined;
   return {
     suite,
     started: started.toISOString(),
     finished: new Date().toISOString(),
-    ...(loadBefore ? { loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) } } : {}),
+    ...(before ? { loadAverage: { before: before.loadAverage.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) } } : {}),
+    ...(steal !== undefined ? { stealShare: steal } : {}),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpu.length,

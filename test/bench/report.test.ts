@@ -24,6 +24,14 @@ t.test('tables show the figures of the results files, and "–" where there are 
   t.match(md, '| executor RSS, 100 running tasks | 55.5 MiB | < 60 MB | met |');
   t.match(md, '**Checks (`bench/checks`, no results yet: run `make bench`)**');
   t.match(md, '| CPU per HTTP probe | – in-process vs – forking curl (×–) | ≥ –× less | – |');
+  t.notMatch(md, 'stolen', 'results without a steal figure claim none');
+});
+
+t.test('the heading says how much CPU time the hypervisor took while the suite ran', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'executor.json'), JSON.stringify({ meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0', cpus: 2, cpuModel: 'X', loadAverage: { before: [0.5], after: [0.7] }, stealShare: 0.372 } }));
+  t.match(renderBenchmarks(dir), 'measured 2026-01-02 03:04 UTC, Node v20.0.0, 2 × X, load 0.5 before / 0.7 after, 37.2 % of CPU time stolen by the hypervisor');
 });
 
 t.test('the isolation rows (issue 10) appear once executor.json has an isolation block, and say when the executor did not isolate', async (t) => {
