@@ -9,17 +9,22 @@
 // and closing the master then hangs the terminal up: the kernel's SIGHUP killed the
 // command before it could exit, and the session reported 129 instead of its status.
 //
-// It cannot help with a second, libuv-level loss: after a short read from the PTY master
-// a POLLHUP is taken for EOF although the kernel still holds output (pty reads return
-// at most a few KB), so under load the last few KB can still be cut. Known limitation.
+// libuv also takes a POLLHUP after a short read for EOF while the kernel still holds output
+// (a pty read returns at most a few KB, and the slave's last writes may still be on their
+// way to the master). The kernel does not lose it: a read of a hung-up master first moves
+// what is pending, and says EIO only once nothing is left. So when the stream ends with
+// EOF rather than EIO, the tail is read from the master here before it is closed.
+import { readSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import { systemClock, type Clock } from '../common/clock.js';
 
 interface PtyInternals {
+  _fd?: number;
   _socket?: {
     destroy(err?: Error): unknown;
     destroyed: boolean;
     readableEnded: boolean;
+    push(chunk: null): boolean;
     once(event: 'close', l: () => void): unknown;
     _handle?: { readStop(): number } | null;
   };
@@ -31,6 +36,30 @@ export interface PtyDrainOptions {
   clock?: Clock;
   /** Give up waiting for EOF after this long (a daemon may keep the terminal open). */
   maxWaitMs?: number;
+  /** Output read from the master after libuv's early EOF, before the terminal closes. */
+  onTail?: (chunk: Buffer) => void;
+}
+
+/**
+ * Only a process that reopened the terminal's slave can keep a hung-up master filling;
+ * past this much the tail is left unread rather than reading for ever.
+ */
+export const PTY_TAIL_LIMIT_BYTES = 1024 * 1024;
+
+/** Reads a hung-up master until the kernel says there is nothing left (EIO) or would block. */
+export function readPtyTail(fd: number, deliver: (chunk: Buffer) => void, limit = PTY_TAIL_LIMIT_BYTES): void {
+  for (let total = 0; total < limit; ) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch {
+      return; // EIO: every slave fd closed and nothing left; EAGAIN: a slave reopened, idle.
+    }
+    if (n === 0) return;
+    total += n;
+    deliver(chunk.subarray(0, n));
+  }
 }
 
 /** Returns false when node-pty's internals are not as expected (then nothing is changed). */
@@ -52,10 +81,19 @@ export function drainPtyOnExit(term: IPty, options: PtyDrainOptions = {}): boole
       exited = value;
       if (!value) return;
       options.onExitObserved?.();
-      if (held) realDestroy(held.err);
+      if (!held) return;
+      // An error held back: end the stream instead, so what it still buffers (paused by
+      // backpressure) is read first; its own destroy then comes through the ended path.
+      if (held.err !== undefined && !socket.readableEnded) socket.push(null);
+      else realDestroy(held.err);
     },
   });
+  let tailRead = false;
   socket.destroy = (err?: Error) => {
+    if (err === undefined && socket.readableEnded && !tailRead && internals._fd !== undefined) {
+      tailRead = true;
+      readPtyTail(internals._fd, options.onTail ?? (() => {}));
+    }
     if (!exited && !socket.destroyed) {
       // No slave fd left, the command not yet gone: stop reading (a hung-up master stays
       // readable) and close once node-pty has seen the exit.

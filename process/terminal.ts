@@ -1,9 +1,9 @@
 // A command under a pseudo-terminal (node-pty), the one way tasks, exec sessions and the
-// test harness start one. What it adds to node-pty: the output is read to its real EOF
-// after the command exits (pty-drain.ts), the command's process group is killed when it
-// exits (Mesos destroys the container then; it also closes the terminal's slave side so
-// that EOF comes), input goes through PtyWriter (backpressure), and the exit is reported
-// as a wait(2) status.
+// test harness start one. What it adds to node-pty: the output is read to its real EOF,
+// tail included, after the command exits (pty-drain.ts); the command's process group is
+// killed when it exits (Mesos destroys the container then; it also closes the terminal's
+// slave side so that EOF comes); input goes through PtyWriter (backpressure); and the exit
+// is reported as a wait(2) status.
 import { createRequire } from 'node:module';
 import type * as Pty from 'node-pty';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -82,6 +82,11 @@ export function spawnTerminal(spec: TerminalSpawn): Terminal {
   const pid = term.pid;
   let exiting = false;
   let exited = false;
+  const dataListeners: ((chunk: Buffer) => void)[] = [];
+  const deliver = (chunk: Buffer): void => {
+    for (const l of dataListeners) l(chunk);
+  };
+  term.onData((data: string | Buffer) => deliver(typeof data === 'string' ? Buffer.from(data) : data));
   drainPtyOnExit(term, {
     clock,
     maxWaitMs: OUTPUT_DRAIN_LIMIT_MS,
@@ -90,6 +95,7 @@ export function spawnTerminal(spec: TerminalSpawn): Terminal {
       signalGroup(pid, 'SIGKILL');
       term.resume();
     },
+    onTail: deliver,
   });
   const input = terminalInput(term, { clock });
   const exitListeners: ((exit: TerminalExit) => void)[] = [];
@@ -106,7 +112,7 @@ export function spawnTerminal(spec: TerminalSpawn): Terminal {
   return {
     pid,
     onData: (listener) => {
-      term.onData((data: string | Buffer) => listener(typeof data === 'string' ? Buffer.from(data) : data));
+      dataListeners.push(listener);
     },
     onExit: (listener) => {
       // A container's terminal is handed over after launch() resolved: it may be over already.
