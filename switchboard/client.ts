@@ -7,6 +7,7 @@ import { encodeRecord } from '../proto/recordio.js';
 import { ProcessIOReader } from './process-io-reader.js';
 import { streamRequest, type BodyChunk, type StreamTarget } from './stream-request.js';
 import { UnexpectedAnswerError } from '../common/errors.js';
+import { keepAlive } from '../common/keepalive.js';
 import { readBody } from '../common/read-body.js';
 import type { TaskEntry } from './task-listing.js';
 
@@ -84,7 +85,9 @@ export class SwitchboardClient {
   /** A request with our target and credentials; `headers` may override them. */
   open(method: string, path: string, headers: Record<string, string>): ClientRequest {
     // A fresh connection per request: streams are long-lived and sessions die with them.
-    return http.request({ ...this.#target, method, path, headers: this.#headers(headers), agent: false });
+    const req = http.request({ ...this.#target, method, path, headers: this.#headers(headers), agent: false });
+    req.once('socket', keepAlive);
+    return req;
   }
 
   async raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<RawResponse> {

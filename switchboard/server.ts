@@ -4,6 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CodecError, RecordIOError } from '../common/errors.js';
+import { keepAlive } from '../common/keepalive.js';
 import { BodyTooLargeError, readBody } from '../common/read-body.js';
 import { codecs, JSON_TYPE, RECORDIO_TYPE, type agent, type MessageContentType } from '../proto/codec.js';
 import { allowsCall, authorized } from './acl.js';
@@ -197,16 +198,6 @@ function clientAborted(err: unknown, req: IncomingMessage): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (req.destroyed && !req.complete);
 }
 
-/**
- * TCP keepalive on every connection, after this long without traffic. An input stream
- * (ATTACH_CONTAINER_INPUT, a WebSocket terminal) is a request the server never writes to,
- * so a client that vanished without a FIN (a laptop asleep, a partition) would otherwise
- * hold the container's one input slot until the executor ends; Mesos ignores the input
- * HEARTBEATs, so they cannot be relied on. libuv probes each second, 10 times: a dead
- * peer is dropped 40 s after its last packet, a live one costs one probe per idle 30 s.
- */
-export const KEEPALIVE_IDLE_MS = 30_000;
-
 export function createHttpServer(state: SwitchboardState, auth: AuthConfig, maxConnections: number): http.Server {
   const { headersTimeoutMs } = state.limits;
   // noDelay: keystrokes and their echo are single small frames; Nagle would add 40 ms.
@@ -228,7 +219,7 @@ export function createHttpServer(state: SwitchboardState, auth: AuthConfig, maxC
   // (a socket timer: connection mechanics, not the injected clock).
   const awaitingRequest = new WeakMap<Socket, () => void>();
   server.on('connection', (socket: Socket) => {
-    socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+    keepAlive(socket);
     const silent = (): void => {
       state.logger.debug({ remote: socket.remoteAddress }, 'connection sent no request within headersTimeout; closing it');
       socket.destroy();

@@ -5,6 +5,7 @@
 // exec speed that copy and the garbage it made were about half the client's CPU.
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
+import { keepAlive } from '../common/keepalive.js';
 import { Http1ResponseReader } from '../common/http1-response.js';
 import { ReadBuffers, type ChunkLease } from '../process/read-buffers.js';
 import { ItemQueue } from './record-stream.js';
@@ -100,6 +101,7 @@ export function streamRequest(target: StreamTarget, request: StreamRequest): Pro
     },
   };
   const socket = target.socketPath !== undefined ? net.connect({ path: target.socketPath, onread }) : net.connect({ host: target.host!, port: target.port!, onread });
+  keepAlive(socket);
   // Flowing from the start, so that the end is seen; pause() and resume() stop and start
   // the reads into our buffers.
   socket.resume();

@@ -3,7 +3,6 @@
 // names, and the settings' own maxima. Each case names the input and the answer.
 import t from 'tap';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { ManualClock } from '../../common/clock.js';
 import { codecs, type agent } from '../../proto/codec.js';
@@ -12,6 +11,7 @@ import { isOutputStream, SwitchboardClient, type OutputStreamHandle } from '../.
 import { SWITCHBOARD_ENV as ENV } from '../../contracts/switchboard.js';
 import { switchboardOptionsFromEnv } from '../../switchboard/config.js';
 import { connectionCap, LIMIT_MAXIMA, openFilesLimit } from '../../switchboard/limits.js';
+import { tcpTimers } from '../helpers/tcp-timers.js';
 import { collect, ENCODINGS, startFixture, TOKEN, until, type Fixture, type TestTask } from './harness.js';
 
 const JSON_T = 'application/json';
@@ -164,29 +164,14 @@ t.test('a stalled request body gets a 408 after bodyTimeoutMs; a streaming input
   t.equal((await input.response).status, 200);
 });
 
-/** The kernel's timer column (tr) of every established socket whose local port is `port`. */
-function serverSideTimers(port: number): string[] {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/))
-      // local_address, state 01 (ESTABLISHED), tr:tm->when
-      .filter((f) => f.length > 5 && f[1]!.endsWith(`:${hexPort}`) && f[3] === '01')
-      .map((f) => f[5]!.split(':')[0]!),
-  );
-}
-
 t.test('an input stream from a client that vanished without a FIN is not held for ever: TCP keepalive is armed', async (t) => {
   // The server never writes to an input stream, so only keepalive probes find a dead
-  // peer (and free the container's one input slot). Timer 02 is the keepalive timer
-  // (00: none), armed on the server's side of the connection.
+  // peer (and free the container's one input slot): armed on the server's side of it.
   const fx = await startFixture(t);
   const task = fx.task('web', 'sleep 1000', { tty: true });
   const input = fx.client.openInput(task.containerId, JSON_T);
   await until(() => fx.logs.some((l) => l.msg === 'attach-input started'), 'the input stream to attach');
-  const timers = serverSideTimers(Number(new URL(fx.url).port));
+  const timers = tcpTimers(Number(new URL(fx.url).port));
   t.ok(timers.length >= 1, `the server's side of the input stream is listed (${timers.length} connections)`);
   t.ok(timers.every((tr) => tr === '02'), `every connection to the switchboard has its keepalive timer armed (timers ${timers.join(', ')})`);
   input.end();

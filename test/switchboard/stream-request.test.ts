@@ -10,6 +10,8 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { streamRequest, type StreamTarget } from '../../switchboard/stream-request.js';
 import { StreamCutError } from '../../switchboard/errors.js';
+import { SwitchboardClient } from '../../switchboard/client.js';
+import { tcpTimers } from '../helpers/tcp-timers.js';
 
 async function listen(server: net.Server, at: string | number): Promise<StreamTarget> {
   await new Promise<void>((resolve) => (typeof at === 'string' ? server.listen(at, resolve) : server.listen(at, '127.0.0.1', resolve)));
@@ -140,4 +142,27 @@ t.test('cut, refused and malformed answers', async (t) => {
   await t.rejects(streamRequest({ host: '127.0.0.1', port: freePort }, get()), { code: 'ECONNREFUSED' }, `nothing listens on ${freePort}`);
 
   t.throws(() => streamRequest({ host: '127.0.0.1', port: freePort }, get({ 'X-Bad': 'a\r\nInjected: 1' })), TypeError, 'a header value with CR LF is refused before anything is sent');
+});
+
+t.test('an answer that goes quiet is probed: TCP keepalive is armed on the client\'s side, for streams and plain requests', async (t) => {
+  // Between the server's heartbeats the client only reads; keepalive is what finds a
+  // server host that vanished. The client's side is the socket on the port the server saw.
+  const accepted: Array<(port: number) => void> = [];
+  const ports = [0, 1].map(() => new Promise<number>((resolve) => accepted.push(resolve)));
+  const quiet = net.createServer((c) => {
+    accepted.shift()!(c.remotePort!);
+    c.once('data', () => c.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+  });
+  const target = await listen(quiet, 0);
+  const res = await streamRequest(target, get());
+  const req = new SwitchboardClient({ url: `http://127.0.0.1:${target.port}`, token: 'x' }).open('POST', '/api/v1', {});
+  req.on('error', () => {});
+  req.write('{');
+  // keepalive is applied as the socket connects, before 'connect' is emitted.
+  await new Promise((resolve) => req.once('socket', (s: net.Socket) => s.once('connect', resolve)));
+  const [streamPort, openPort] = await Promise.all(ports);
+  t.same(tcpTimers(streamPort!), ['02'], `streamRequest: the keepalive timer is armed on the client's side (port ${streamPort})`);
+  t.same(tcpTimers(openPort!), ['02'], `SwitchboardClient.open: the keepalive timer is armed on the client's side (port ${openPort})`);
+  res.destroy();
+  req.destroy();
 });
