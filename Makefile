@@ -26,14 +26,18 @@ test: build test-deps
 	npx tap 'dist/test/**/*.test.js' 2>&1 | node scripts/tap-summary.mjs
 
 # What the tests need besides node_modules: Debian's chromium for the task page's browser
-# tests (test/ui/, driven by playwright-core, which downloads no browser).
+# tests (test/ui/, driven by playwright-core, which downloads no browser), and a C compiler
+# for the system-call floor of bench/checks (test/bench/syscall-floor.test.ts).
 test-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
 
 # What the benchmarks need besides node_modules: Debian's Go builds the kubelet-prober
-# baseline of bench/checks (shared/anchors/kubelet-prober) in the same run.
+# baseline of bench/checks (shared/anchors/kubelet-prober) in the same run, and cc its
+# system-call floor (bench/checks/syscall-floor.c).
 bench-deps:
 	@command -v go >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; }
+	@command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
 
 bench: build bench-deps
 	node dist/bench/run.js

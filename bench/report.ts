@@ -93,12 +93,28 @@ function isolationRows(r: Doc | undefined): string[][] {
   ];
 }
 
+// The system-call floor has no target: it says how much of ours is the kernel's. Only
+// results measured with it have the rows.
+function floorRow(r: Doc | undefined, kind: 'http' | 'tcp'): string[][] {
+  const path = `cpuPerProbe.${kind}.versusSyscallFloor`;
+  if (at(r, path) === undefined) return [];
+  return [['… vs the system-call floor (C, same run)', `${num(r, `${path}.floor.cpuMsPerProbe`, ' ms', 3)} floor (ours ×${num(r, `${path}.cpuRatio`, '', 2)})`, '', '']];
+}
+
+function floorCostRow(r: Doc | undefined, kind: 'http' | 'tcp', name: string): string[][] {
+  const path = `cpuPerProbe.${kind}.versusSyscallFloor`;
+  if (at(r, path) === undefined) return [];
+  return [[`CPU per ${name} probe vs the system-call floor`, num(r, `cpuPerProbe.${kind}.inProcess.cpuMsPerProbe`, ' ms', 3), `floor ${num(r, `${path}.floor.cpuMsPerProbe`, ' ms', 3)}`, num(r, `${path}.cpuRatio`, '×', 2), '–', '–']];
+}
+
 export function checksTable(r: Doc | undefined): string {
   const rows = [
     ['CPU per HTTP probe', `${num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3)} in-process vs ${num(r, 'cpuPerProbe.http.forkedCurl.cpuMsPerProbe', ' ms', 2)} forking curl (×${num(r, 'cpuPerProbe.http.cpuRatio')})`, `≥ ${at(r, 'cpuPerProbe.http.target') ?? '–'}× less`, verdict(at(r, 'cpuPerProbe.http.met'))],
     ['… vs kubelet\'s way (Go net/http, same run)', `${num(r, 'cpuPerProbe.http.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)} kubelet (ours ×${num(r, 'cpuPerProbe.http.versusKubelet.cpuRatio', '', 2)})`, `≤ ${at(r, 'cpuPerProbe.http.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.versusKubelet.met'))],
+    ...floorRow(r, 'http'),
     ['CPU per TCP probe', `${num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3)} in-process vs ${num(r, 'cpuPerProbe.tcp.forkedHelper.cpuMsPerProbe', ' ms', 2)} forked helper (×${num(r, 'cpuPerProbe.tcp.cpuRatio')})`, '', ''],
     ['… vs kubelet\'s way (Go net.Dial, same run)', `${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)} kubelet (ours ×${num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '', 2)})`, `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
+    ...floorRow(r, 'tcp'),
     ...['load', 'agentScale'].flatMap((k) => at(r, k) === undefined && k !== 'load' ? [] : [
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP health check: CPU`, `${num(r, `${k}.cpuShareOfOneCore`, '', 3)} of one core (${num(r, `${k}.probesPerSecond`, ' probes/s')})`, `< ${at(r, `${k}.targets.cpuShareOfOneCore`) ?? '–'}`, verdict(at(r, `${k}.met.cpu`))],
       ['… probe lateness p99', num(r, `${k}.lateness.p99Ms`, ' ms'), `< ${at(r, `${k}.targets.p99LatenessMs`) ?? '–'} ms`, verdict(at(r, `${k}.met.lateness`))],
@@ -170,8 +186,10 @@ export function checksCostTable(r: Doc | undefined): string {
   const rows = [
     ['CPU per HTTP probe', num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.http.forkedCurl', 'curl'), num(r, 'cpuPerProbe.http.cpuRatio', '×'), `≥ ${at(r, 'cpuPerProbe.http.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.met'))],
     ['CPU per HTTP probe vs kubelet\'s way', num(r, 'cpuPerProbe.http.inProcess.cpuMsPerProbe', ' ms', 3), `kubelet ${num(r, 'cpuPerProbe.http.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)}`, num(r, 'cpuPerProbe.http.versusKubelet.cpuRatio', '×', 2), `≤ ${at(r, 'cpuPerProbe.http.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.http.versusKubelet.met'))],
+    ...floorCostRow(r, 'http', 'HTTP'),
     ['CPU per TCP probe', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), forked('cpuPerProbe.tcp.forkedHelper', 'bash'), num(r, 'cpuPerProbe.tcp.cpuRatio', '×'), '–', '–'],
     ['CPU per TCP probe vs kubelet\'s way', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), `kubelet ${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)}`, num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '×', 2), `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
+    ...floorCostRow(r, 'tcp', 'TCP'),
     ...['load', 'agentScale'].flatMap((k) => at(r, k) === undefined && k !== 'load' ? [] : [
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: CPU`, `${percent(at(r, `${k}.cpuShareOfOneCore`))} of one core at ${num(r, `${k}.probesPerSecond`, ' probes/s', 0)} (${num(r, `${k}.cpuMsPerProbe`, ' ms', 3)}/probe, all included)`, '–', '–', `< ${percent(at(r, `${k}.targets.cpuShareOfOneCore`))}`, verdict(at(r, `${k}.met.cpu`))],
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: lateness`, `p50 ${num(r, `${k}.lateness.p50Ms`, ' ms', 2)}, p99 ${num(r, `${k}.lateness.p99Ms`, ' ms', 1)}, max ${num(r, `${k}.lateness.maxMs`, ' ms', 0)}`, '–', '–', `p99 < ${at(r, `${k}.targets.p99LatenessMs`) ?? '–'} ms`, verdict(at(r, `${k}.met.lateness`))],

@@ -32,7 +32,9 @@ import { CheckScheduler, DEFAULT_BATCH_WINDOW_MS } from '../../checks/scheduler.
 import { createTaskCheckFactory, type TaskChecks } from '../../checks/index.js';
 import { parseHealthCheck, type HttpSpec, type TcpSpec } from '../../checks/definitions.js';
 import { cpuTimes, LatencyHistogram, runMeta, stealShare, summarize } from '../stats.js';
-import { KubeletProber, KubeletProberUnavailable, type KubeletProbeCost } from './kubelet-prober.js';
+import { KubeletProber } from './kubelet-prober.js';
+import { ProberUnavailable, type ProbeCost } from './prober-program.js';
+import { SyscallFloor } from './syscall-floor.js';
 import { combineRounds, QUICK_WARM_UP, roundSizes, WARM_UP, warmUpState, type WarmUpRule, type WarmUpState } from './per-probe.js';
 
 export interface ChecksBenchOptions {
@@ -162,15 +164,20 @@ async function warmUp(one: () => Promise<void>, rule: WarmUpRule) {
   return { probes, cpuMsPerProbe: round3(batches.reduce((a, b) => a + b, 0) / batches.length), steady: state === 'steady', lastBatchesCpuMsPerProbe: batches.slice(-rule.window).map(round3) };
 }
 
+/** A baseline program's figures to 0.1 µs, as it prints them. */
+function rounded4(c: ProbeCost): ProbeCost {
+  return { ...c, cpuMsPerProbe: Math.round(c.cpuMsPerProbe * 10_000) / 10_000, wallMsPerProbe: Math.round(c.wallMsPerProbe * 10_000) / 10_000 };
+}
+
 /**
  * Ours, then kubelet's way against the same target, in alternating rounds after our warm-up
  * (per-probe.ts says why); each side's figure is the total over its rounds.
  */
-async function versusKubeletInRounds(probes: number, rounds: number, rule: WarmUpRule, one: () => Promise<void>, theirs: (probes: number) => Promise<KubeletProbeCost>) {
+async function versusKubeletInRounds(probes: number, rounds: number, rule: WarmUpRule, one: () => Promise<void>, theirs: (probes: number) => Promise<ProbeCost>) {
   const timeWaitSocketsAtStart = await waitForQuietPorts();
   const warm = await warmUp(one, rule);
   const ours: CpuPerProbe[] = [];
-  const kubelet: KubeletProbeCost[] = [];
+  const kubelet: ProbeCost[] = [];
   const perRound: Array<{ oursCpuMsPerProbe: number; kubeletCpuMsPerProbe: number; timeWaitSocketsAtStart: number }> = [];
   for (const n of roundSizes(probes, rounds)) {
     const tw = await waitForQuietPorts();
@@ -183,17 +190,26 @@ async function versusKubeletInRounds(probes: number, rounds: number, rule: WarmU
   }
   const inProcess = { timeWaitSocketsAtStart, warmUp: warm, rounds: perRound, ...rounded(combineRounds(ours)) };
   const k = combineRounds(kubelet, ['failures']);
-  const k3 = { ...k, cpuMsPerProbe: Math.round(k.cpuMsPerProbe * 10_000) / 10_000, wallMsPerProbe: Math.round(k.wallMsPerProbe * 10_000) / 10_000 };
-  return { inProcess, kubelet: k3 };
+  return { inProcess, kubelet: rounded4(k) };
 }
 
 /** Ours against kubelet's way: CPU per probe, ours / theirs (targets: HTTP <= 0.5, TCP <= 0.8). */
-function versusKubelet(ours: CpuPerProbe, kubelet: KubeletProbeCost, target: number) {
+function versusKubelet(ours: CpuPerProbe, kubelet: ProbeCost, target: number) {
   const ratio = Math.round((ours.cpuMsPerProbe / kubelet.cpuMsPerProbe) * 1000) / 1000;
   return { kubelet, cpuRatio: ratio, target, met: ratio <= target };
 }
 
-async function cpuPerProbe(port: number, inProcess: number, forked: number, rounds: number, rule: WarmUpRule, kubelet: KubeletProber) {
+/**
+ * Ours against the system-call floor (syscall-floor.c, the same target, right after the
+ * rounds): the share of ours that is the kernel's, and so what is left to cut. No target.
+ */
+async function versusSyscallFloor(ours: CpuPerProbe, measureFloor: () => Promise<ProbeCost>) {
+  await waitForQuietPorts();
+  const floor = rounded4(await measureFloor());
+  return { floor, cpuRatio: Math.round((ours.cpuMsPerProbe / floor.cpuMsPerProbe) * 100) / 100 };
+}
+
+async function cpuPerProbe(port: number, inProcess: number, forked: number, rounds: number, rule: WarmUpRule, kubelet: KubeletProber, floor: SyscallFloor) {
   const never = new AbortController().signal;
   const http: HttpSpec = { type: 'HTTP', scheme: 'http', host: '127.0.0.1', port, path: '/health', followRedirects: true };
   const tcp: TcpSpec = { type: 'TCP', host: '127.0.0.1', port };
@@ -203,6 +219,7 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number, roun
     if (o.kind !== 'result' || o.result.type !== 'HTTP' || o.result.statusCode !== 200) throw new Error(`in-process HTTP probe failed: ${JSON.stringify(o)}`);
   }, (n) => kubelet.http(url, n));
   const httpIn = httpPair.inProcess;
+  const httpFloor = await versusSyscallFloor(httpIn, () => floor.http(url, inProcess));
   const httpForked = await measureForked(forked, async () => {
     const out = await execFileP('curl', ['-s', '-S', '-L', '-k', '-w', '%{http_code}', '-o', '/dev/null', '-g', url]);
     if (out !== '200') throw new Error(`curl printed ${JSON.stringify(out)}`);
@@ -212,12 +229,14 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number, roun
     if (o.kind !== 'result' || o.result.type !== 'TCP' || !o.result.succeeded) throw new Error(`in-process TCP probe failed: ${JSON.stringify(o)}`);
   }, (n) => kubelet.tcp(`127.0.0.1:${port}`, n));
   const tcpIn = tcpPair.inProcess;
+  const tcpFloor = await versusSyscallFloor(tcpIn, () => floor.tcp(`127.0.0.1:${port}`, inProcess));
   const tcpForked = await measureForked(forked, async () => {
     await execFileP('bash', ['--norc', '--noprofile', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
   });
   const ratio = (a: CpuPerProbe, b: CpuPerProbe) => Math.round((b.cpuMsPerProbe / a.cpuMsPerProbe) * 10) / 10;
   return {
     kubeletProber: { go: kubelet.goVersion },
+    syscallFloor: { cc: floor.compiler },
     http: {
       inProcess: httpIn,
       forkedCurl: httpForked,
@@ -225,12 +244,14 @@ async function cpuPerProbe(port: number, inProcess: number, forked: number, roun
       target: 50,
       met: ratio(httpIn, httpForked) >= 50,
       versusKubelet: versusKubelet(httpIn, httpPair.kubelet, 0.5),
+      versusSyscallFloor: httpFloor,
     },
     tcp: {
       inProcess: tcpIn,
       forkedHelper: { helper: "bash --norc --noprofile -c 'exec 3<>/dev/tcp/127.0.0.1/PORT'", ...tcpForked },
       cpuRatio: ratio(tcpIn, tcpForked),
       versusKubelet: versusKubelet(tcpIn, tcpPair.kubelet, 0.8),
+      versusSyscallFloor: tcpFloor,
     },
   };
 }
@@ -404,18 +425,21 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   // Without the baseline the headline ratios cannot be stated: say so and fail the suite
   // (bench/run.ts exits non-zero on `incomplete`), rather than drop the row.
   let kubelet: KubeletProber | undefined;
+  let floor: SyscallFloor | undefined;
   if (scenarios.has('cpuPerProbe')) {
     try {
       kubelet = await KubeletProber.build(repoDir);
+      floor = await SyscallFloor.build();
     } catch (err) {
-      if (!(err instanceof KubeletProberUnavailable)) throw err;
-      return { quick, incomplete: [`kubelet baseline: ${err.message}`] };
+      kubelet?.dispose();
+      if (!(err instanceof ProberUnavailable)) throw err;
+      return { quick, incomplete: [`${kubelet ? 'system-call floor' : 'kubelet baseline'}: ${err.message}`] };
     }
   }
   const target = await startTarget();
   const loadBefore = loadavg();
   try {
-    const perProbe = kubelet ? await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet) : undefined;
+    const perProbe = kubelet && floor ? await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet, floor) : undefined;
     const durationSeconds = options.durationSeconds ?? (quick ? 3 : 60);
     const settleSeconds = options.settleSeconds ?? (quick ? 1 : 3);
     const scenario = { intervalSeconds: 1, durationSeconds, settleSeconds, quietTimeWaitLimit: quietLimit, ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}) };
@@ -430,10 +454,11 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       ...(agentScale ? { agentScale } : {}),
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
+      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. System-call floor: bench/checks/syscall-floor.c built with cc, blocking socket/connect/write/read to the body\'s end/close against the same target right after the rounds, process CPU per probe after 200 warm-up probes (what the kernel alone charges; no target). load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
     };
   } finally {
     kubelet?.dispose();
+    floor?.dispose();
     await target.stop();
   }
 }

@@ -4,7 +4,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUBELET_PROBER_DIR_ENV, KubeletProber, KubeletProberUnavailable, parseProberOutput } from '../../bench/checks/kubelet-prober.js';
+import { KUBELET_PROBER_DIR_ENV, KubeletProber, KubeletProberUnavailable } from '../../bench/checks/kubelet-prober.js';
+import { parseProberOutput } from '../../bench/checks/prober-program.js';
 
 t.test('parseProberOutput reads the program\'s JSON line and refuses anything else', async (t) => {
   t.same(parseProberOutput('{"probes": 3000, "failures": 0, "cpu_ms_per_probe": 0.2446, "wall_ms_per_probe": 0.3409}\n'), {
@@ -17,6 +18,7 @@ t.test('parseProberOutput reads the program\'s JSON line and refuses anything el
     ['{"probes": 10, "failures": 0, "cpu_ms_per_probe": "fast", "wall_ms_per_probe": 1}', /lacks a number "cpu_ms_per_probe"/],
   ];
   for (const [text, message] of bad) t.throws(() => parseProberOutput(text), message, JSON.stringify(text));
+  t.throws(() => parseProberOutput('', 'syscall-floor'), /^syscall-floor printed no JSON line/, 'the refusal names the program');
 });
 
 t.test('without the anchor\'s source the build refuses, naming the path and the variable', async (t) => {

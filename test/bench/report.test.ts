@@ -169,3 +169,21 @@ t.test('the switchboard rows show the range over the rounds and say met only whe
   t.match(md, 'p99 1.10–1.60 ms over 5 rounds (local PTY 0.04 ms / 0.70 ms) | p99 < 1.5 ms, every round | **not met** |');
   t.match(renderSection('switchboard-cost', dir), '4 of 5 rounds met');
 });
+
+t.test('the system-call floor rows appear once checks.json has them, with no target and no verdict', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (cpuPerProbe: object) => writeFileSync(join(dir, 'checks.json'), JSON.stringify({ cpuPerProbe, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  write({ http: { inProcess: { cpuMsPerProbe: 0.114 } } });
+  t.notMatch(renderBenchmarks(dir), 'system-call floor', 'results from before the floor render as they did');
+  write({
+    http: { inProcess: { cpuMsPerProbe: 0.114 }, versusSyscallFloor: { floor: { cpuMsPerProbe: 0.0601 }, cpuRatio: 1.9 } },
+    tcp: { inProcess: { cpuMsPerProbe: 0.045 }, versusSyscallFloor: { floor: { cpuMsPerProbe: 0.0228 }, cpuRatio: 1.97 } },
+  });
+  const md = renderBenchmarks(dir);
+  t.match(md, '| … vs the system-call floor (C, same run) | 0.060 ms floor (ours ×1.90) |  |  |');
+  t.match(md, '| … vs the system-call floor (C, same run) | 0.023 ms floor (ours ×1.97) |  |  |');
+  const cost = renderSection('checks-cost', dir);
+  t.match(cost, '| CPU per HTTP probe vs the system-call floor | 0.114 ms | floor 0.060 ms | 1.90× | – | – |');
+  t.match(cost, '| CPU per TCP probe vs the system-call floor | 0.045 ms | floor 0.023 ms | 1.97× | – | – |');
+});
