@@ -90,9 +90,9 @@ export function drainPtyOnExit(term: IPty, options: PtyDrainOptions = {}): boole
   });
   let tailRead = false;
   socket.destroy = (err?: Error) => {
-    if (err === undefined && socket.readableEnded && !tailRead && internals._fd !== undefined) {
+    if (err === undefined && socket.readableEnded && !tailRead && internals._fd !== undefined && options.onTail) {
       tailRead = true;
-      readPtyTail(internals._fd, options.onTail ?? (() => {}));
+      readPtyTail(internals._fd, options.onTail);
     }
     if (!exited && !socket.destroyed) {
       // No slave fd left, the command not yet gone: stop reading (a hung-up master stays

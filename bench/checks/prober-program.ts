@@ -29,7 +29,7 @@ export function run(file: string, args: string[], env: NodeJS.ProcessEnv, cwd?: 
 }
 
 /** Parses the program's one JSON line; throws on anything else (a silently wrong baseline is worse than none). */
-export function parseProberOutput(text: string, program = 'kubelet-prober'): ProbeCost {
+export function parseProberOutput(text: string, program: string): ProbeCost {
   const line = text.trim().split('\n').pop() ?? '';
   let doc: unknown;
   try {

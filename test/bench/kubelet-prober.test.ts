@@ -8,7 +8,7 @@ import { KUBELET_PROBER_DIR_ENV, KubeletProber, KubeletProberUnavailable } from 
 import { parseProberOutput } from '../../bench/checks/prober-program.js';
 
 t.test('parseProberOutput reads the program\'s JSON line and refuses anything else', async (t) => {
-  t.same(parseProberOutput('{"probes": 3000, "failures": 0, "cpu_ms_per_probe": 0.2446, "wall_ms_per_probe": 0.3409}\n'), {
+  t.same(parseProberOutput('{"probes": 3000, "failures": 0, "cpu_ms_per_probe": 0.2446, "wall_ms_per_probe": 0.3409}\n', 'kubelet-prober'), {
     probes: 3000, failures: 0, cpuMsPerProbe: 0.2446, wallMsPerProbe: 0.3409,
   });
   const bad: Array<[string, RegExp]> = [
@@ -17,7 +17,7 @@ t.test('parseProberOutput reads the program\'s JSON line and refuses anything el
     ['{"probes": 10, "failures": 0, "wall_ms_per_probe": 1}', /lacks a number "cpu_ms_per_probe"/],
     ['{"probes": 10, "failures": 0, "cpu_ms_per_probe": "fast", "wall_ms_per_probe": 1}', /lacks a number "cpu_ms_per_probe"/],
   ];
-  for (const [text, message] of bad) t.throws(() => parseProberOutput(text), message, JSON.stringify(text));
+  for (const [text, message] of bad) t.throws(() => parseProberOutput(text, 'kubelet-prober'), message, JSON.stringify(text));
   t.throws(() => parseProberOutput('', 'syscall-floor'), /^syscall-floor printed no JSON line/, 'the refusal names the program');
 });
 
