@@ -27,7 +27,7 @@ test: build test-deps
 
 # What the tests need besides node_modules: Debian's chromium for the task page's browser
 # tests (test/ui/, driven by playwright-core, which downloads no browser), and a C compiler
-# for the system-call floor of bench/checks (test/bench/syscall-floor.test.ts).
+# for the C programs of bench/checks (test/bench/syscall-floor.test.ts, target-server.test.ts).
 test-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }

@@ -14,7 +14,7 @@
 // 15 % of one core; p99 lateness < 50 ms.
 // `node dist/bench/checks/index.js [--quick]` runs it alone and writes
 // bench/results/checks.json; MESOS_SIDECAR_BENCH_QUICK=1 selects the quick mode too.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -24,7 +24,6 @@ import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { systemClock } from '../../common/clock.js';
 import { createLogger } from '../../common/logger.js';
-import { signalGroup } from '../../common/process.js';
 import { allowOptimizingCompiler, applyExecutorV8Flags } from '../../executor/v8-tuning.js';
 import { probeHttp } from '../../checks/http-probe.js';
 import { probeTcp } from '../../checks/tcp-probe.js';
@@ -35,6 +34,7 @@ import { cpuTimes, LatencyHistogram, runMeta, stealShare, summarize } from '../s
 import { KubeletProber } from './kubelet-prober.js';
 import { ProberUnavailable, type ProbeCost } from './prober-program.js';
 import { SyscallFloor } from './syscall-floor.js';
+import { startTargetServer, type TargetServer } from './target-server.js';
 import { combineRounds, QUICK_WARM_UP, roundSizes, WARM_UP, warmUpState, type WarmUpRule, type WarmUpState } from './per-probe.js';
 
 export interface ChecksBenchOptions {
@@ -72,25 +72,6 @@ function childrenCpuMs(): number {
 function selfCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-}
-
-async function startTarget(): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
-  // A canned response on the first bytes of each connection: the target's CPU is not what is
-  // measured, but at 10,000 connections a second node:http's parser would make it the
-  // bottleneck on a 2-core machine, and late answers would show up as our lateness.
-  const js = `const r=Buffer.from('HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok');const s=require('net').createServer((c)=>{c.on('error',()=>{});c.once('data',()=>c.end(r))});s.listen({port:0,host:'127.0.0.1',backlog:4096},()=>process.stdout.write(String(s.address().port)+'\\n'));`;
-  const child = spawn(process.execPath, ['-e', js], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  const port = Number(chunk.toString().trim());
-  return {
-    port,
-    child,
-    stop: async () => {
-      const exited = once(child, 'exit');
-      signalGroup(child.pid!, 'SIGKILL');
-      await exited;
-    },
-  };
 }
 
 function execFileP(file: string, args: string[]): Promise<string> {
@@ -436,7 +417,15 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       return { quick, incomplete: [`${kubelet ? 'system-call floor' : 'kubelet baseline'}: ${err.message}`] };
     }
   }
-  const target = await startTarget();
+  let target: TargetServer;
+  try {
+    target = await startTargetServer();
+  } catch (err) {
+    kubelet?.dispose();
+    floor?.dispose();
+    if (!(err instanceof ProberUnavailable)) throw err;
+    return { quick, incomplete: [`target server: ${err.message}`] };
+  }
   const loadBefore = loadavg();
   try {
     const perProbe = kubelet && floor ? await cpuPerProbe(target.port, options.inProcessProbes ?? (quick ? 300 : 3000), options.forkedProbes ?? (quick ? 50 : 300), options.kubeletRounds ?? (quick ? 1 : 3), quick ? QUICK_WARM_UP : WARM_UP, kubelet, floor) : undefined;
@@ -454,7 +443,7 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       ...(agentScale ? { agentScale } : {}),
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server in a separate process, not counted. Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. System-call floor: bench/checks/syscall-floor.c built with cc, blocking socket/connect/write/read to the body\'s end/close against the same target right after the rounds, process CPU per probe after 200 warm-up probes (what the kernel alone charges; no target). load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
+      notes: 'Target server: bench/checks/target-server.c built with cc, in a separate process, not counted (a node:net target took 0.89 of a core at 10,000 connections a second, and what it took from us showed up as our lateness). Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. System-call floor: bench/checks/syscall-floor.c built with cc, blocking socket/connect/write/read to the body\'s end/close against the same target right after the rounds, process CPU per probe after 200 warm-up probes (what the kernel alone charges; no target). load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
     };
   } finally {
     kubelet?.dispose();
