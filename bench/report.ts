@@ -192,6 +192,7 @@ export function checksCostTable(r: Doc | undefined): string {
     ...floorCostRow(r, 'tcp', 'TCP'),
     ...['load', 'agentScale'].flatMap((k) => at(r, k) === undefined && k !== 'load' ? [] : [
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: CPU`, `${percent(at(r, `${k}.cpuShareOfOneCore`))} of one core at ${num(r, `${k}.probesPerSecond`, ' probes/s', 0)} (${num(r, `${k}.cpuMsPerProbe`, ' ms', 3)}/probe, all included)`, '–', '–', `< ${percent(at(r, `${k}.targets.cpuShareOfOneCore`))}`, verdict(at(r, `${k}.met.cpu`))],
+      ...(at(r, `${k}.versusPacedFloor`) === undefined ? [] : [[`… vs the system-call floor paced alike (${at(r, `${k}.versusPacedFloor.batch`)} probes every ${at(r, `${k}.versusPacedFloor.everyMs`)} ms)`, num(r, `${k}.cpuMsPerProbe`, ' ms', 3), `floor ${num(r, `${k}.versusPacedFloor.floor.cpuMsPerProbe`, ' ms', 3)}`, num(r, `${k}.versusPacedFloor.cpuRatio`, '×', 2), '–', '–']]),
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: lateness`, `p50 ${num(r, `${k}.lateness.p50Ms`, ' ms', 2)}, p99 ${num(r, `${k}.lateness.p99Ms`, ' ms', 1)}, max ${num(r, `${k}.lateness.maxMs`, ' ms', 0)}`, '–', '–', `p99 < ${at(r, `${k}.targets.p99LatenessMs`) ?? '–'} ms`, verdict(at(r, `${k}.met.lateness`))],
     ]),
   ];

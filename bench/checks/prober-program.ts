@@ -54,15 +54,15 @@ export class ProberProgram {
 
   /** `probes` HTTP GETs of `url` (after the program's own warm-up probes). */
   http(url: string, probes: number): Promise<ProbeCost> {
-    return this.#measure(['-url', url, '-n', String(probes)]);
+    return this.measure(['-url', url, '-n', String(probes)]);
   }
 
   /** `probes` TCP connects to `hostPort`. */
   tcp(hostPort: string, probes: number): Promise<ProbeCost> {
-    return this.#measure(['-tcp', hostPort, '-n', String(probes)]);
+    return this.measure(['-tcp', hostPort, '-n', String(probes)]);
   }
 
-  async #measure(args: string[]): Promise<ProbeCost> {
+  protected async measure(args: string[]): Promise<ProbeCost> {
     const cost = parseProberOutput(await run(this.binary, args, process.env), this.program);
     if (cost.failures > 0) throw new ProberUnavailable(`${this.program} ${args.join(' ')}: ${cost.failures} of ${cost.probes} probes failed`);
     return cost;

@@ -7,6 +7,10 @@
  *
  *   syscall-floor -url http://127.0.0.1:PORT/PATH -n N
  *   syscall-floor -tcp 127.0.0.1:PORT -n N
+ *   ... -batch B -every MS   paced: B probes back to back, then asleep until the next
+ *                            MS-millisecond mark (the load scenario's batches of probes
+ *                            started together; a probe after idling costs more than one
+ *                            in a busy loop, so the busy-loop floor under-states them)
  *
  * Prints one JSON line, as shared/anchors/kubelet-prober does:
  *   {"probes":N,"failures":F,"cpu_ms_per_probe":X,"wall_ms_per_probe":Y}
@@ -20,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <errno.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,16 +80,18 @@ static int parse_host_port(const char *s, char *path, size_t path_size) {
 
 int main(int argc, char **argv) {
   int http = -1;
-  long n = 0;
+  long n = 0, batch = 0, every_ms = 0;
   char path[512] = "/";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "-n")) n = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "-batch")) batch = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "-every")) every_ms = strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "-tcp")) http = parse_host_port(argv[i + 1], NULL, 0) ? 0 : -2;
     else if (!strcmp(argv[i], "-url") && !strncmp(argv[i + 1], "http://", 7)) http = parse_host_port(argv[i + 1] + 7, path, sizeof path) ? 1 : -2;
     else http = -2;
   }
-  if (http < 0 || n <= 0) {
-    fprintf(stderr, "usage: %s (-url http://IPv4:PORT/PATH | -tcp IPv4:PORT) -n PROBES\n", argv[0]);
+  if (http < 0 || n <= 0 || batch < 0 || every_ms < 0 || (batch > 0) != (every_ms > 0)) {
+    fprintf(stderr, "usage: %s (-url http://IPv4:PORT/PATH | -tcp IPv4:PORT) -n PROBES [-batch B -every MS]\n", argv[0]);
     return 2;
   }
   char host[80];
@@ -96,7 +103,15 @@ int main(int argc, char **argv) {
   long failures = 0;
   getrusage(RUSAGE_SELF, &r0);
   clock_gettime(CLOCK_MONOTONIC, &w0);
-  for (long i = 0; i < n; i++) failures += !probe(http);
+  struct timespec mark = w0;
+  for (long i = 0; i < n; i++) {
+    failures += !probe(http);
+    if (batch && (i + 1) % batch == 0) {
+      mark.tv_nsec += every_ms * 1000000L;
+      while (mark.tv_nsec >= 1000000000L) mark.tv_nsec -= 1000000000L, mark.tv_sec++;
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &mark, NULL) == EINTR) {}
+    }
+  }
   clock_gettime(CLOCK_MONOTONIC, &w1);
   getrusage(RUSAGE_SELF, &r1);
   double cpu = ms(r1.ru_utime) - ms(r0.ru_utime) + ms(r1.ru_stime) - ms(r0.ru_stime);

@@ -1,7 +1,7 @@
 // The system-call floor of bench/checks (syscall-floor.c): what the kernel alone charges
 // for a probe on this machine.
 import { buildC, cSource } from './cc.js';
-import { ProberProgram, ProberUnavailable } from './prober-program.js';
+import { ProberProgram, ProberUnavailable, type ProbeCost } from './prober-program.js';
 
 export class SyscallFloorUnavailable extends ProberUnavailable {
   override readonly name = 'SyscallFloorUnavailable';
@@ -18,5 +18,14 @@ export class SyscallFloor extends ProberProgram {
   static async build(env: NodeJS.ProcessEnv = process.env, source = SYSCALL_FLOOR_SOURCE): Promise<SyscallFloor> {
     const { binary, compiler, workDir } = await buildC(source, 'syscall-floor', 'the system-call floor', (m) => new SyscallFloorUnavailable(m), env);
     return new SyscallFloor(binary, compiler, workDir);
+  }
+
+  /**
+   * HTTP GETs paced as the load scenario's scheduler starts them: `batch` back to back, then
+   * asleep until the next `everyMs` mark. A probe after idling costs more than one in a
+   * busy loop (cold caches, a woken CPU), and the load's figure is to be read against that.
+   */
+  httpPaced(url: string, probes: number, batch: number, everyMs: number): Promise<ProbeCost> {
+    return this.measure(['-url', url, '-n', String(probes), '-batch', String(batch), '-every', String(everyMs)]);
   }
 }

@@ -187,3 +187,14 @@ t.test('the system-call floor rows appear once checks.json has them, with no tar
   t.match(cost, '| CPU per HTTP probe vs the system-call floor | 0.114 ms | floor 0.060 ms | 1.90× | – | – |');
   t.match(cost, '| CPU per TCP probe vs the system-call floor | 0.045 ms | floor 0.023 ms | 1.97× | – | – |');
 });
+
+t.test('the load scenario has a row against the floor paced alike once checks.json has it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (load: object) => writeFileSync(join(dir, 'checks.json'), JSON.stringify({ load, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  const load = { tasks: 1000, intervalSeconds: 1, cpuMsPerProbe: 0.137 };
+  write(load);
+  t.notMatch(renderSection('checks-cost', dir), 'paced alike', 'results from before the paced floor render as they did');
+  write({ ...load, versusPacedFloor: { floor: { cpuMsPerProbe: 0.0612 }, batch: 10, everyMs: 10, cpuRatio: 2.24 } });
+  t.match(renderSection('checks-cost', dir), '| … vs the system-call floor paced alike (10 probes every 10 ms) | 0.137 ms | floor 0.061 ms | 2.24× | – | – |');
+});

@@ -2,6 +2,7 @@
 // figures are those of the probes it made; without a compiler it is a named refusal.
 import t from 'tap';
 import net, { type AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { SyscallFloor, SyscallFloorUnavailable } from '../../bench/checks/syscall-floor.js';
 
 t.test('built with cc, it probes a real target over HTTP and TCP and reports each probe it made', async (t) => {
@@ -25,6 +26,20 @@ t.test('built with cc, it probes a real target over HTTP and TCP and reports eac
   t.equal(connections, 250, 'every probe was a connection of its own');
   const tcp = await floor.tcp(`127.0.0.1:${port}`, 50);
   t.match(tcp, { probes: 50, failures: 0 });
+  // Paced: 5 back to back, then asleep to the next 10 ms mark, 4 times; the sleeps are on
+  // the monotonic clock to absolute marks, so 20 probes take at least 40 ms.
+  const paced = await floor.httpPaced(`http://127.0.0.1:${port}/health`, 20, 5, 10);
+  t.match(paced, { probes: 20, failures: 0 });
+  t.ok(paced.wallMsPerProbe * 20 >= 40, `paced: ${(paced.wallMsPerProbe * 20).toFixed(1)} ms for 20 probes in batches of 5 every 10 ms`);
+  t.equal(connections, 250 + 250 + 200 + 20, 'the paced run warmed up and probed as many times as asked');
+});
+
+t.test('pacing needs both a batch and a period: the program refuses one alone', async (t) => {
+  const floor = await SyscallFloor.build();
+  t.teardown(() => floor.dispose());
+  const err = spawnSync(floor.binary, ['-url', 'http://127.0.0.1:1/', '-n', '5', '-batch', '5'], { encoding: 'utf8' });
+  t.equal(err.status, 2, 'usage error, before any probe');
+  t.match(err.stderr, /usage: .* \[-batch B -every MS\]/);
 });
 
 t.test('an answer outside 200..399 counts as a failure, which the run refuses', async (t) => {
