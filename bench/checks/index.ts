@@ -181,7 +181,7 @@ function versusKubelet(ours: CpuPerProbe, kubelet: ProbeCost, target: number) {
 }
 
 /**
- * The load scenario against the system-call floor paced as its scheduler starts probes
+ * A load scenario against the system-call floor paced as its scheduler starts probes
  * (as many back to back as fall due in one batch window, then idle until the next): on a
  * VM a probe after idling cost the floor 0.06 ms in batches of 10 and 0.25 ms alone,
  * against 0.05 ms in its busy loop. No target; right after the scenario, same target.
@@ -189,7 +189,9 @@ function versusKubelet(ours: CpuPerProbe, kubelet: ProbeCost, target: number) {
 async function versusPacedFloor(ours: { cpuMsPerProbe: number }, scenario: LoadScenario, floor: SyscallFloor, port: number, quick: boolean) {
   const everyMs = scenario.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
   const batch = Math.max(1, Math.round((scenario.tasks * everyMs) / (scenario.intervalSeconds * 1000)));
-  const paced = rounded4(await floor.httpPaced(`http://127.0.0.1:${port}/health`, quick ? 300 : 3000, batch, everyMs));
+  // 3 s of the scenario's rate (0.3 s quick).
+  const windows = Math.round((quick ? 300 : 3000) / everyMs);
+  const paced = rounded4(await floor.httpPaced(`http://127.0.0.1:${port}/health`, batch * windows, batch, everyMs));
   return { floor: paced, batch, everyMs, cpuRatio: Math.round((ours.cpuMsPerProbe / paced.cpuMsPerProbe) * 100) / 100 };
 }
 
@@ -450,7 +452,9 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
     const loadScenario = { ...scenario, tasks: options.tasks ?? (quick ? 100 : 1000), targets: { cpuShareOfOneCore: 0.1, p99LatenessMs: 20 } };
     const loaded = scenarios.has('load') ? await loadInChild(target.port, loadScenario) : undefined;
     if (loaded && floor) Object.assign(loaded, { versusPacedFloor: await versusPacedFloor(loaded as { cpuMsPerProbe: number }, loadScenario, floor, target.port, quick) });
-    const agentScale = scenarios.has('agentScale') ? await loadInChild(target.port, { ...scenario, tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } }) : undefined;
+    const agentScenario = { ...scenario, tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } };
+    const agentScale = scenarios.has('agentScale') ? await loadInChild(target.port, agentScenario) : undefined;
+    if (agentScale && floor) Object.assign(agentScale, { versusPacedFloor: await versusPacedFloor(agentScale as { cpuMsPerProbe: number }, agentScenario, floor, target.port, quick) });
     return {
       quick,
       ...(perProbe ? { cpuPerProbe: perProbe } : {}),
