@@ -449,12 +449,13 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
     const scenario = { intervalSeconds: 1, durationSeconds, settleSeconds, quietTimeWaitLimit: quietLimit, ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}) };
     // Issue 11's targets: 1,000 tasks x 1 s under 10 % of a core, p99 lateness under 20 ms;
     // 10,000 checks a second (10,000 tasks x 1 s) under one core, p99 under 50 ms, RSS under 150 MiB.
-    const loadScenario = { ...scenario, tasks: options.tasks ?? (quick ? 100 : 1000), targets: { cpuShareOfOneCore: 0.1, p99LatenessMs: 20 } };
-    const loaded = scenarios.has('load') ? await loadInChild(target.port, loadScenario) : undefined;
-    if (loaded && floor) Object.assign(loaded, { versusPacedFloor: await versusPacedFloor(loaded as { cpuMsPerProbe: number }, loadScenario, floor, target.port, quick) });
-    const agentScenario = { ...scenario, tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } };
-    const agentScale = scenarios.has('agentScale') ? await loadInChild(target.port, agentScenario) : undefined;
-    if (agentScale && floor) Object.assign(agentScale, { versusPacedFloor: await versusPacedFloor(agentScale as { cpuMsPerProbe: number }, agentScenario, floor, target.port, quick) });
+    // Each scenario, then the floor paced alike while the machine is as it was.
+    const withPacedFloor = async (load: LoadScenario): Promise<object> => {
+      const figures = (await loadInChild(target.port, load)) as { cpuMsPerProbe: number };
+      return floor ? { ...figures, versusPacedFloor: await versusPacedFloor(figures, load, floor, target.port, quick) } : figures;
+    };
+    const loaded = scenarios.has('load') ? await withPacedFloor({ ...scenario, tasks: options.tasks ?? (quick ? 100 : 1000), targets: { cpuShareOfOneCore: 0.1, p99LatenessMs: 20 } }) : undefined;
+    const agentScale = scenarios.has('agentScale') ? await withPacedFloor({ ...scenario, tasks: options.agentScaleTasks ?? (quick ? 1000 : 10_000), targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50, rssMiB: 150 } }) : undefined;
     return {
       quick,
       ...(perProbe ? { cpuPerProbe: perProbe } : {}),
@@ -462,7 +463,7 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
       ...(agentScale ? { agentScale } : {}),
       // The machine is shared (2 cores): other work running at the same time inflates every figure.
       machineLoadAverage: { before: loadBefore.map((x) => Math.round(x * 100) / 100), after: loadavg().map((x) => Math.round(x * 100) / 100) },
-      notes: 'Target server: bench/checks/target-server.c built with cc, in a separate process, not counted (a node:net target took 0.89 of a core at 10,000 connections a second, and what it took from us showed up as our lateness). Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. System-call floor: bench/checks/syscall-floor.c built with cc, blocking socket/connect/write/read to the body\'s end/close against the same target right after the rounds, process CPU per probe after 200 warm-up probes (what the kernel alone charges; no target). load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
+      notes: 'Target server: bench/checks/target-server.c built with cc, in a separate process, not counted (a node:net target took 0.89 of a core at 10,000 connections a second, and what it took from us showed up as our lateness). Forked CPU = our spawn cost + reaped children (curl/bash) user+system time. In-process HTTP probe: checks/http-probe.ts, HTTP/1.1 on node:net, a fresh connection per probe as curl does (Connection: close). kubelet baseline: shared/anchors/kubelet-prober built with Debian Go, process CPU (getrusage) per probe after 200 warm-up probes of its own. Ours after a warm-up until steady (cpuPerProbe.*.inProcess.warmUp, bench/checks/per-probe.ts), then ours and kubelet\'s in alternating rounds, each side summed over its rounds. System-call floor: bench/checks/syscall-floor.c built with cc, blocking socket/connect/write/read to the body\'s end/close against the same target right after the rounds, process CPU per probe after 200 warm-up probes (what the kernel alone charges; no target); load.versusPacedFloor and agentScale.versusPacedFloor: the same floor right after each scenario, paced as its scheduler starts probes (batch probes back to back every everyMs). load and agentScale: each in a child process of its own (CPU, RSS and heap are that process\'s: what an executor holding that many checks holds, not what earlier scenarios left), tasks arrive spread over one interval (100 slices), lateness sampled into a bounded histogram of 0.1 ms buckets (percentiles exact to 0.1 ms below 100 ms, to 1 ms above), GC pauses from perf_hooks.',
     };
   } finally {
     kubelet?.dispose();
