@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -o pipefail -ec
 NODE_MODULES_STAMP := node_modules/.installed
 
-.PHONY: all install build run test test-deps bench bench-deps bench-range fuzz soak docs dist clean
+.PHONY: all install build run test test-deps bench bench-deps c-compiler bench-range fuzz soak docs dist clean
 
 all: build
 
@@ -28,15 +28,16 @@ test: build test-deps
 # What the tests need besides node_modules: Debian's chromium for the task page's browser
 # tests (test/ui/, driven by playwright-core, which downloads no browser), and a C compiler
 # for the C programs of bench/checks (test/bench/syscall-floor.test.ts, target-server.test.ts).
-test-deps:
+test-deps: c-compiler
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
 
 # What the benchmarks need besides node_modules: Debian's Go builds the kubelet-prober
 # baseline of bench/checks (shared/anchors/kubelet-prober) in the same run, and cc its
-# system-call floor (bench/checks/syscall-floor.c).
-bench-deps:
+# system-call floor and target server (bench/checks/*.c).
+bench-deps: c-compiler
 	@command -v go >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; }
+
+c-compiler:
 	@command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
 
 bench: build bench-deps

@@ -192,7 +192,7 @@ async function versusPacedFloor(ours: { cpuMsPerProbe: number }, scenario: LoadS
   // 3 s of the scenario's rate (0.3 s quick).
   const windows = Math.round((quick ? 300 : 3000) / everyMs);
   const paced = rounded4(await floor.httpPaced(`http://127.0.0.1:${port}/health`, batch * windows, batch, everyMs));
-  return { floor: paced, batch, everyMs, cpuRatio: Math.round((ours.cpuMsPerProbe / paced.cpuMsPerProbe) * 100) / 100 };
+  return { floor: paced, batch, everyMs, cpuRatio: floorRatio(ours, paced) };
 }
 
 /**
@@ -202,7 +202,12 @@ async function versusPacedFloor(ours: { cpuMsPerProbe: number }, scenario: LoadS
 async function versusSyscallFloor(ours: CpuPerProbe, measureFloor: () => Promise<ProbeCost>) {
   await waitForQuietPorts();
   const floor = rounded4(await measureFloor());
-  return { floor, cpuRatio: Math.round((ours.cpuMsPerProbe / floor.cpuMsPerProbe) * 100) / 100 };
+  return { floor, cpuRatio: floorRatio(ours, floor) };
+}
+
+/** Ours / the floor, to two decimals. */
+function floorRatio(ours: { cpuMsPerProbe: number }, floor: ProbeCost): number {
+  return Math.round((ours.cpuMsPerProbe / floor.cpuMsPerProbe) * 100) / 100;
 }
 
 async function cpuPerProbe(port: number, inProcess: number, forked: number, rounds: number, rule: WarmUpRule, kubelet: KubeletProber, floor: SyscallFloor) {
@@ -422,24 +427,21 @@ export async function run(options: ChecksBenchOptions = {}): Promise<object> {
   // (bench/run.ts exits non-zero on `incomplete`), rather than drop the row.
   let kubelet: KubeletProber | undefined;
   let floor: SyscallFloor | undefined;
-  if (scenarios.has('cpuPerProbe')) {
-    try {
-      kubelet = await KubeletProber.build(repoDir);
-      floor = await SyscallFloor.build();
-    } catch (err) {
-      kubelet?.dispose();
-      if (!(err instanceof ProberUnavailable)) throw err;
-      return { quick, incomplete: [`${kubelet ? 'system-call floor' : 'kubelet baseline'}: ${err.message}`] };
-    }
-  }
   let target: TargetServer;
+  let building = 'kubelet baseline';
   try {
+    if (scenarios.has('cpuPerProbe')) {
+      kubelet = await KubeletProber.build(repoDir);
+      building = 'system-call floor';
+      floor = await SyscallFloor.build();
+    }
+    building = 'target server';
     target = await startTargetServer();
   } catch (err) {
     kubelet?.dispose();
     floor?.dispose();
     if (!(err instanceof ProberUnavailable)) throw err;
-    return { quick, incomplete: [`target server: ${err.message}`] };
+    return { quick, incomplete: [`${building}: ${err.message}`] };
   }
   const loadBefore = loadavg();
   try {

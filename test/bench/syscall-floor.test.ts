@@ -5,6 +5,10 @@ import net, { type AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { SyscallFloor, SyscallFloorUnavailable } from '../../bench/checks/syscall-floor.js';
 
+// One build serves every test that probes.
+const floor = await SyscallFloor.build();
+t.teardown(() => floor.dispose());
+
 t.test('built with cc, it probes a real target over HTTP and TCP and reports each probe it made', async (t) => {
   let connections = 0;
   const reply = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
@@ -16,8 +20,6 @@ t.test('built with cc, it probes a real target over HTTP and TCP and reports eac
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
-  const floor = await SyscallFloor.build();
-  t.teardown(() => floor.dispose());
   t.match(floor.compiler, /\S/, `compiler: ${floor.compiler}`);
   const http = await floor.http(`http://127.0.0.1:${port}/health`, 50);
   t.match(http, { probes: 50, failures: 0 });
@@ -35,8 +37,6 @@ t.test('built with cc, it probes a real target over HTTP and TCP and reports eac
 });
 
 t.test('pacing needs both a batch and a period: the program refuses one alone', async (t) => {
-  const floor = await SyscallFloor.build();
-  t.teardown(() => floor.dispose());
   const err = spawnSync(floor.binary, ['-url', 'http://127.0.0.1:1/', '-n', '5', '-batch', '5'], { encoding: 'utf8' });
   t.equal(err.status, 2, 'usage error, before any probe');
   t.match(err.stderr, /usage: .* \[-batch B -every MS\]/);
@@ -46,8 +46,6 @@ t.test('an answer outside 200..399 counts as a failure, which the run refuses', 
   const server = net.createServer((c) => c.once('data', () => c.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n')));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const floor = await SyscallFloor.build();
-  t.teardown(() => floor.dispose());
   await t.rejects(floor.http(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 5), { message: /^syscall-floor -url .*: 5 of 5 probes failed$/ });
 });
 

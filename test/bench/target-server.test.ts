@@ -33,6 +33,7 @@ t.test('answers each request with the canned 200 and a FIN, connection after con
 
 t.test('stop ends the process and removes its build directory', async (t) => {
   const target = await startTargetServer();
+  t.teardown(() => target.stop()); // stop is idempotent: here in case an assertion ends the test early
   const { port, binary } = target;
   t.ok(existsSync(binary), `built: ${binary}`);
   await target.stop();
