@@ -1,7 +1,15 @@
 // An indexed binary min-heap: each element remembers its position, so that removing any
 // element (a paused check, a probe that ended before its deadline) is O(log n) too.
+//
+// The keys live in typed arrays beside the elements, read once on push: with 1,000 checks
+// the sift loops compared through the elements themselves (a load from a different object
+// per comparison, most of them cache misses between batches) and that comparison was the
+// scheduler's largest cost per probe (bench/checks, perf).
 export interface HeapOrder<T> {
-  less(a: T, b: T): boolean;
+  /** Smaller first. Read when the element is pushed; it must not change while in the heap. */
+  key(e: T): number;
+  /** Breaks ties between equal keys, smaller first; read with the key. */
+  tie(e: T): number;
   /** Stores `i` on the element (-1: not in the heap). */
   setIndex(e: T, i: number): void;
   getIndex(e: T): number;
@@ -9,6 +17,9 @@ export interface HeapOrder<T> {
 
 export class IndexedHeap<T> {
   readonly #items: T[] = [];
+  #keys = new Float64Array(64);
+  #ties = new Float64Array(64);
+
   constructor(readonly order: HeapOrder<T>) {}
 
   get size(): number {
@@ -19,11 +30,16 @@ export class IndexedHeap<T> {
     return this.#items[0];
   }
 
+  /** The smallest key, Infinity when empty: what the scheduler compares with the clock. */
+  peekKey(): number {
+    return this.#items.length > 0 ? this.#keys[0]! : Infinity;
+  }
+
   push(e: T): void {
     const i = this.#items.length;
+    if (i === this.#keys.length) this.#grow();
     this.#items.push(e);
-    this.order.setIndex(e, i);
-    this.#up(i);
+    this.#up(i, e, this.order.key(e), this.order.tie(e));
   }
 
   pop(): T | undefined {
@@ -35,46 +51,64 @@ export class IndexedHeap<T> {
   remove(e: T): void {
     const i = this.order.getIndex(e);
     if (i < 0) return;
-    const last = this.#items.length - 1;
-    if (i !== last) this.#swap(i, last);
-    this.#items.pop();
     this.order.setIndex(e, -1);
-    if (i < this.#items.length) {
-      this.#up(i);
-      this.#down(i);
-    }
+    const items = this.#items;
+    const last = items.length - 1;
+    const moved = items.pop()!;
+    if (i === last) return;
+    // The last element fills the hole, then goes whichever way its key says.
+    const k = this.#keys[last]!;
+    const t = this.#ties[last]!;
+    const p = (i - 1) >> 1;
+    if (i > 0 && this.#before(k, t, p)) this.#up(i, moved, k, t);
+    else this.#down(i, moved, k, t);
   }
 
-  #swap(i: number, j: number): void {
-    const h = this.#items;
-    const a = h[i]!;
-    const b = h[j]!;
-    h[i] = b;
-    h[j] = a;
-    this.order.setIndex(b, i);
-    this.order.setIndex(a, j);
+  #grow(): void {
+    const keys = new Float64Array(this.#keys.length * 2);
+    keys.set(this.#keys);
+    this.#keys = keys;
+    const ties = new Float64Array(this.#ties.length * 2);
+    ties.set(this.#ties);
+    this.#ties = ties;
   }
 
-  #up(i: number): void {
+  /** Whether (k, t) comes before slot j. */
+  #before(k: number, t: number, j: number): boolean {
+    const kj = this.#keys[j]!;
+    return k < kj || (k === kj && t < this.#ties[j]!);
+  }
+
+  #place(i: number, e: T, k: number, t: number): void {
+    this.#items[i] = e;
+    this.#keys[i] = k;
+    this.#ties[i] = t;
+    this.order.setIndex(e, i);
+  }
+
+  /** Moves the hole at i up until (k, t) fits, then puts e there. */
+  #up(i: number, e: T, k: number, t: number): void {
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.order.less(this.#items[i]!, this.#items[p]!)) break;
-      this.#swap(i, p);
+      if (!this.#before(k, t, p)) break;
+      this.#place(i, this.#items[p]!, this.#keys[p]!, this.#ties[p]!);
       i = p;
     }
+    this.#place(i, e, k, t);
   }
 
-  #down(i: number): void {
-    const h = this.#items;
+  #down(i: number, e: T, k: number, t: number): void {
+    const n = this.#items.length;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && this.order.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.order.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      this.#swap(i, m);
-      i = m;
+      const c = r < n && this.#before(this.#keys[r]!, this.#ties[r]!, l) ? r : l;
+      const kc = this.#keys[c]!;
+      if (!(kc < k || (kc === k && this.#ties[c]! < t))) break;
+      this.#place(i, this.#items[c]!, kc, this.#ties[c]!);
+      i = c;
     }
+    this.#place(i, e, k, t);
   }
 }

@@ -9,7 +9,8 @@
 // status line, two or three headers and the body's framing, nothing else, and at 1,000
 // probes a second the client's per-request machinery was most of the executor's CPU
 // (bench/checks: undici 0.356 ms of CPU per probe, of which 0.15 ms is the kernel's
-// connect and close). Plain-HTTP reads land in one shared buffer (`onread`), parsed in place.
+// connect and close). Plain-HTTP connections go through the native prober (native-prober.ts),
+// else libuv's handle (raw-tcp.ts); their reads land in one shared buffer, parsed in place.
 import { isIP, Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import type { Clock } from '../common/clock.js';
 import type { HttpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome, type ProbeResult } from './outcome.js';
 import { RawTcp, rawTcpAvailable, type RawTcpListener } from './raw-tcp.js';
+import { NativeConnection } from './native-prober.js';
 import { unwatchAbort, watchAbort, type Abortable } from './abort-watch.js';
 
 /** curl's default --max-redirs. */
@@ -167,7 +169,7 @@ function plainSocket(): SocketSlot {
   const slot: SocketSlot = { socket: undefined as unknown as Socket, exchange: undefined, reusable: false };
   // `onread` is accepted by the Socket constructor as by net.connect (Node docs), though
   // @types/node lists it only for the latter.
-  const onread: OnReadOpts = { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => slot.exchange?.onRead(buf as Buffer, n) ?? false };
+  const onread: OnReadOpts = { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => slot.exchange?.onRead(buf as Buffer, 0, n) ?? false };
   const socket = new Socket({ onread } as SocketConstructorOpts);
   socket.on('error', (err) => {
     slot.reusable = false;
@@ -199,7 +201,9 @@ class Exchange implements RawTcpListener, Abortable {
   #settled = false;
   /** TLS, or plain HTTP where raw handles are missing. */
   readonly #socket: Socket | undefined;
-  /** Plain HTTP: libuv's handle directly (raw-tcp.ts), a fifth of the probe's CPU less than a pooled Socket. */
+  /** Plain HTTP: the native prober's connection (native-prober.ts), which writes the request itself. */
+  readonly #native: NativeConnection | null = null;
+  /** Plain HTTP without the addon: libuv's handle directly (raw-tcp.ts), a fifth of the probe's CPU less than a pooled Socket. */
   readonly #raw: RawTcp | undefined;
   readonly #keep: number;
   readonly #onHeaders: (() => void) | undefined;
@@ -231,14 +235,15 @@ class Exchange implements RawTcpListener, Abortable {
       const socket = tlsConnect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(target.ip ? {} : { servername: target.host }) });
       this.#socket = socket;
       socket.on('data', (chunk: Buffer) => {
-        if (!this.onRead(chunk, chunk.length)) socket.pause();
+        if (!this.onRead(chunk, 0, chunk.length)) socket.pause();
       });
       socket.on('error', (err) => this.onError(err));
       socket.on('end', () => this.onEnd());
       // Buffered by the socket until the handshake is done.
       socket.write(target.request);
-    } else if (rawTcpAvailable() && target.ip) {
+    } else if (target.ip && (this.#native = NativeConnection.open(target.host, target.port, target.request, this))) {
       // A name (a redirect to `localhost`) needs node:net's lookup; the check's own host is an address.
+    } else if (rawTcpAvailable() && target.ip) {
       this.#raw = new RawTcp(target.host, target.port, readBuffer, this);
     } else {
       const slot = plainSocket();
@@ -269,6 +274,7 @@ class Exchange implements RawTcpListener, Abortable {
     // Errors after the verdict (a reset while closing) do not change it: the 'error'
     // listener stays, #fail is a no-op from here on.
     this.#socket?.destroy();
+    this.#native?.close();
     this.#raw?.close();
     this.#settle(r);
   }
@@ -305,10 +311,10 @@ class Exchange implements RawTcpListener, Abortable {
   }
 
   /** Keeps reading unless the exchange is over. */
-  onRead(buf: Buffer, n: number): boolean {
-    let i = 0;
-    while (i < n && this.#phase !== Phase.Done) {
-      i = this.#phase === Phase.Head ? this.#readHead(buf, i, n) : this.#readBody(buf, i, n);
+  onRead(buf: Buffer, start: number, end: number): boolean {
+    let i = start;
+    while (i < end && this.#phase !== Phase.Done) {
+      i = this.#phase === Phase.Head ? this.#readHead(buf, i, end) : this.#readBody(buf, i, end);
     }
     return this.#phase !== Phase.Done;
   }

@@ -76,8 +76,8 @@ export interface RawTcpError {
 
 export interface RawTcpListener {
   onConnect(): void;
-  /** Bytes in buf[0, n); return false to stop reading (the caller then closes). */
-  onRead(buf: Buffer, n: number): boolean;
+  /** Bytes in buf[start, end); return false to stop reading (the caller then closes). */
+  onRead(buf: Buffer, start: number, end: number): boolean;
   onEnd(): void;
   onError(err: RawTcpError): void;
 }
@@ -164,7 +164,7 @@ export class RawTcp {
     if (!conn || conn.#closed || !conn.#readBuffer) return;
     const n = conn.#b.streamBaseState[conn.#b.kReadBytesOrError]!;
     if (n > 0) {
-      if (!conn.#listener.onRead(conn.#readBuffer, n) && !conn.#closed) conn.#handle.readStop();
+      if (!conn.#listener.onRead(conn.#readBuffer, 0, n) && !conn.#closed) conn.#handle.readStop();
       return;
     }
     if (n === 0) return;

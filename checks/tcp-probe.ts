@@ -1,12 +1,14 @@
 // A TCP connect and immediate close, what `mesos-tcp-connect` does (spec §4). A refused or
 // failed connect is a result (`succeeded: false`); only the caller's deadline makes an error.
-// The connect goes through libuv's handle directly (raw-tcp.ts): bench/checks, same run,
-// target in another process: net.Socket 0.05-0.10 ms of CPU per probe, the raw handle
-// 0.021-0.029 ms, kubelet's Go net.Dial 0.035-0.044 ms. node:net where it is missing.
-import { connect } from 'node:net';
+// The connect goes through the native prober (native-prober.ts: on loopback it is done when
+// connect returns, so socket, connect, TCP_INFO, close), else libuv's handle directly
+// (raw-tcp.ts: bench/checks, same run, net.Socket 0.05-0.10 ms of CPU per probe, the raw
+// handle 0.021-0.029 ms, kubelet's Go net.Dial 0.035-0.044 ms), else node:net.
+import { connect, isIP } from 'node:net';
 import type { TcpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
 import { RawTcp, rawTcpAvailable, type RawTcpError, type RawTcpListener } from './raw-tcp.js';
+import { NativeConnection, nativeProberAvailable } from './native-prober.js';
 import { unwatchAbort, watchAbort, type Abortable } from './abort-watch.js';
 
 function failure(code: string, message: string): ProbeOutcome {
@@ -19,7 +21,7 @@ const succeeded = (): ProbeOutcome => ({ kind: 'result', result: { type: 'TCP', 
 export function probeTcp(spec: TcpSpec, options: { signal: AbortSignal }): Promise<ProbeOutcome> {
   const { signal } = options;
   if (signal.aborted) return Promise.resolve(probeError('ABORTED', 'probe aborted'));
-  return rawTcpAvailable() ? new RawTcpProbe(spec, signal).done : probeNet(spec, signal);
+  return rawTcpAvailable() || (isIP(spec.host) !== 0 && nativeProberAvailable()) ? new RawTcpProbe(spec, signal).done : probeNet(spec, signal);
 }
 
 /** One connect on a libuv handle: settles once, on the connect's completion or the abort. */
@@ -27,13 +29,13 @@ class RawTcpProbe implements RawTcpListener, Abortable {
   readonly done: Promise<ProbeOutcome>;
   #resolve!: (outcome: ProbeOutcome) => void;
   readonly #signal: AbortSignal;
-  readonly #conn: RawTcp;
+  readonly #conn: NativeConnection | RawTcp;
   #settled = false;
 
   constructor(spec: TcpSpec, signal: AbortSignal) {
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.#signal = signal;
-    this.#conn = new RawTcp(spec.host, spec.port, undefined, this);
+    this.#conn = (isIP(spec.host) !== 0 ? NativeConnection.open(spec.host, spec.port, undefined, this) : null) ?? new RawTcp(spec.host, spec.port, undefined, this);
     watchAbort(signal, this);
   }
 

@@ -48,7 +48,7 @@ function callsPerSocket(trace: string): string[][] {
   return done;
 }
 
-async function traceProbes(t: { teardown(fn: () => unknown): void }, kind: 'http' | 'tcp'): Promise<string[][]> {
+async function traceProbes(t: { teardown(fn: () => unknown): void }, kind: 'http' | 'tcp', transport: 'native' | 'libuv'): Promise<string[][]> {
   const server = createServer((s) => {
     s.on('error', () => undefined);
     s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
@@ -59,9 +59,13 @@ async function traceProbes(t: { teardown(fn: () => unknown): void }, kind: 'http
   const script = join(dir, 'probes.mjs');
   const http = new URL('../../checks/http-probe.js', import.meta.url).href;
   const tcp = new URL('../../checks/tcp-probe.js', import.meta.url).href;
+  const native = new URL('../../checks/native-prober.js', import.meta.url).href;
   writeFileSync(
     script,
-    `const { probeHttp } = await import(${JSON.stringify(http)});
+    `const { nativeProberAvailable, useNativeProberForTests } = await import(${JSON.stringify(native)});
+if (!nativeProberAvailable()) throw new Error('the native prober is not built');
+useNativeProberForTests(${JSON.stringify(transport === 'native' ? 'auto' : 'off')});
+const { probeHttp } = await import(${JSON.stringify(http)});
 const { probeTcp } = await import(${JSON.stringify(tcp)});
 const signal = new AbortController().signal;
 for (let i = 0; i < ${PROBES}; i++) {
@@ -80,17 +84,36 @@ for (let i = 0; i < ${PROBES}; i++) {
   return callsPerSocket(readFileSync(out, 'utf8'));
 }
 
-t.test('HTTP: socket, connect, one epoll registration for both directions, one write, one read, close', async (t) => {
+t.test('HTTP, native prober: socket, connect, the request sent at once, one epoll registration, one read, close', async (t) => {
   if (!straceAvailable()) return void t.fail('this test counts system calls with strace: install it (apt-get install -y strace)');
-  const perSocket = await traceProbes(t, 'http');
+  const perSocket = await traceProbes(t, 'http', 'native');
+  t.equal(perSocket.length, PROBES, 'one socket per probe');
+  const expected = ['socket', 'connect', 'sendto', 'epoll_ctl:ADD', 'read', 'close'];
+  t.same(perSocket.filter((calls) => calls.join() !== expected.join()), [], `every probe: ${expected.join(', ')} (libuv's handles: 9 calls)`);
+});
+
+t.test('TCP, native prober: socket, connect, TCP_INFO says established, close', async (t) => {
+  if (!straceAvailable()) return void t.fail('this test counts system calls with strace: install it (apt-get install -y strace)');
+  const perSocket = await traceProbes(t, 'tcp', 'native');
+  t.equal(perSocket.length, PROBES, 'one socket per probe');
+  // On loopback the handshake is done when connect returns; where it is not, the probe waits on epoll.
+  const immediate = ['socket', 'connect', 'getsockopt', 'close'].join();
+  const waited = ['socket', 'connect', 'getsockopt', 'epoll_ctl:ADD', 'getsockopt', 'close'].join();
+  t.same(perSocket.filter((calls) => calls.join() !== immediate && calls.join() !== waited), [], `every probe: ${immediate}, or ${waited}`);
+  t.ok(perSocket.filter((calls) => calls.join() === immediate).length >= PROBES / 2, 'most connects are done when connect returns');
+});
+
+t.test('HTTP, libuv handles: socket, connect, one epoll registration for both directions, one write, one read, close', async (t) => {
+  if (!straceAvailable()) return void t.fail('this test counts system calls with strace: install it (apt-get install -y strace)');
+  const perSocket = await traceProbes(t, 'http', 'libuv');
   t.equal(perSocket.length, PROBES, 'one socket per probe');
   const expected = ['socket', 'connect', 'epoll_ctl:ADD', 'getsockopt', 'write', 'epoll_ctl:MOD', 'read', 'epoll_ctl:DEL', 'close'];
   t.same(perSocket.filter((calls) => calls.join() !== expected.join()), [], `every probe: ${expected.join(', ')} (before: a failed EPOLL_CTL_ADD with EEXIST, then a MOD, on every probe)`);
 });
 
-t.test('TCP: socket, connect, one epoll registration, close', async (t) => {
+t.test('TCP, libuv handles: socket, connect, one epoll registration, close', async (t) => {
   if (!straceAvailable()) return void t.fail('this test counts system calls with strace: install it (apt-get install -y strace)');
-  const perSocket = await traceProbes(t, 'tcp');
+  const perSocket = await traceProbes(t, 'tcp', 'libuv');
   t.equal(perSocket.length, PROBES, 'one socket per probe');
   const expected = ['socket', 'connect', 'epoll_ctl:ADD', 'getsockopt', 'epoll_ctl:DEL', 'close'];
   t.same(perSocket.filter((calls) => calls.join() !== expected.join()), [], `every probe: ${expected.join(', ')}`);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeTcp } from '../../checks/tcp-probe.js';
 import { useRawTcpForTests } from '../../checks/raw-tcp.js';
+import { nativeActive, useNativeProberForTests } from '../../checks/native-prober.js';
 import { probeCommand, OutputTail } from '../../checks/command-probe.js';
 import { parseCommandInfo } from '../../checks/definitions.js';
 import { CheckScheduler } from '../../checks/scheduler.js';
@@ -17,9 +18,19 @@ import { processGone, until } from '../helpers/wait.js';
 
 const never = () => new AbortController().signal;
 
-for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'libuv handle' : 'node:net fallback'}): accepted connects and closes; refused is a result succeeded:false, not an error`, async (t) => {
-  useRawTcpForTests(path);
-  t.teardown(() => useRawTcpForTests('auto'));
+// Each transport a TCP check can take: the native prober, libuv's handle, node:net.
+const PATHS = ['native prober', 'libuv handle', 'node:net fallback'] as const;
+function usePath(t: { teardown(fn: () => unknown): void }, path: (typeof PATHS)[number]): void {
+  useNativeProberForTests(path === 'native prober' ? 'auto' : 'off');
+  useRawTcpForTests(path === 'node:net fallback' ? 'off' : 'auto');
+  t.teardown(() => {
+    useNativeProberForTests('auto');
+    useRawTcpForTests('auto');
+  });
+}
+
+for (const path of PATHS) t.test(`TCP (${path}): accepted connects and closes; refused is a result succeeded:false, not an error`, async (t) => {
+  usePath(t, path);
   let accepted = 0;
   const server = createServer((s) => {
     accepted++;
@@ -29,6 +40,8 @@ for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'l
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
   t.same(await probeTcp({ type: 'TCP', host: '127.0.0.1', port }, { signal: never() }), { kind: 'result', result: { type: 'TCP', succeeded: true } });
+  // The native prober's connect is done before the server's accept callback has run.
+  await until(() => accepted === 1, 'the server accepted the probe', 2000);
   server.close();
   await once(server, 'close');
   t.equal(accepted, 1);
@@ -47,11 +60,11 @@ for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'l
   midway.abort();
   t.match(await pending, { kind: 'error', code: 'ABORTED' }, 'abort during the connect');
   await new Promise((resolve) => setImmediate(resolve));
+  t.equal(nativeActive(), 0, 'the native prober holds no connection afterwards');
 });
 
-for (const path of ['auto', 'off'] as const) t.test(`TCP (${path === 'auto' ? 'libuv handle' : 'node:net fallback'}): probes on one signal share one abort listener, which still aborts a pending connect`, async (t) => {
-  useRawTcpForTests(path);
-  t.teardown(() => useRawTcpForTests('auto'));
+for (const path of PATHS) t.test(`TCP (${path}): probes on one signal share one abort listener, which still aborts a pending connect`, async (t) => {
+  usePath(t, path);
   const server = createServer((s) => s.destroy());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

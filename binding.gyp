@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "prober",
+      "sources": ["native/prober.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}
