@@ -4,7 +4,7 @@
 // connect returns, so socket, connect, TCP_INFO, close), else libuv's handle directly
 // (raw-tcp.ts: bench/checks, same run, net.Socket 0.05-0.10 ms of CPU per probe, the raw
 // handle 0.021-0.029 ms, kubelet's Go net.Dial 0.035-0.044 ms), else node:net.
-import { connect, isIP } from 'node:net';
+import { connect } from 'node:net';
 import type { TcpSpec } from './definitions.js';
 import { probeError, type ProbeOutcome } from './outcome.js';
 import { RawTcp, rawTcpAvailable, type RawTcpError, type RawTcpListener } from './raw-tcp.js';
@@ -21,7 +21,8 @@ const succeeded = (): ProbeOutcome => ({ kind: 'result', result: { type: 'TCP', 
 export function probeTcp(spec: TcpSpec, options: { signal: AbortSignal }): Promise<ProbeOutcome> {
   const { signal } = options;
   if (signal.aborted) return Promise.resolve(probeError('ABORTED', 'probe aborted'));
-  return rawTcpAvailable() || (isIP(spec.host) !== 0 && nativeProberAvailable()) ? new RawTcpProbe(spec, signal).done : probeNet(spec, signal);
+  // spec.host is an address literal (TcpSpec), which both the addon and RawTcp take.
+  return rawTcpAvailable() || nativeProberAvailable() ? new RawTcpProbe(spec, signal).done : probeNet(spec, signal);
 }
 
 /** One connect on a libuv handle: settles once, on the connect's completion or the abort. */
@@ -35,7 +36,7 @@ class RawTcpProbe implements RawTcpListener, Abortable {
   constructor(spec: TcpSpec, signal: AbortSignal) {
     this.done = new Promise((resolve) => (this.#resolve = resolve));
     this.#signal = signal;
-    this.#conn = (isIP(spec.host) !== 0 ? NativeConnection.open(spec.host, spec.port, undefined, this) : null) ?? new RawTcp(spec.host, spec.port, undefined, this);
+    this.#conn = NativeConnection.open(spec.host, spec.port, undefined, this) ?? new RawTcp(spec.host, spec.port, undefined, this);
     watchAbort(signal, this);
   }
 

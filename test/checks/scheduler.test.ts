@@ -182,7 +182,7 @@ t.test('pause discards a result in flight, resume probes at once then keeps the 
 
 t.test('in-flight cap: due probes queue in order and start as slots free', async (t) => {
   const clock = new ManualClock(0);
-  const s = new CheckScheduler({ clock, random: () => 0, maxInFlight: 2 });
+  const s = new CheckScheduler({ clock, random: () => 0, maxInFlight: 2, batchWindowMs: 10 }); // the window the times below assume
   const jobs = [0, 1, 2, 3, 4].map(() => controlledJob(clock));
   jobs.forEach((j, i) => s.add(j.job, { delayMs: i, intervalMs: 1000, timeoutMs: 0 }));
   await advance(clock, 10, 1);

@@ -1,9 +1,12 @@
 // `make dist`'s tarball, unpacked where the Mesos fetcher puts it (`extract: true` unpacks
 // into the executor's sandbox, far from this checkout), runs the executor against the
-// agent emulator in both encodings; node-pty's addon loads from the unpacked copy.
+// agent emulator in both encodings; node-pty's addon and the checks' prober load from the
+// unpacked copy.
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +35,7 @@ t.test('the tarball: one top-level folder with the runtime, no TypeScript, tap o
   t.ok(bytes < MAX_TARBALL_BYTES, `${bytes} bytes < ${MAX_TARBALL_BYTES}`);
   const entries = (await run('tar', ['-tzf', tarball], { maxBuffer: 64 * 2 ** 20 })).stdout.split('\n').filter(Boolean);
   t.same(entries.filter((e) => !e.startsWith(`${top}/`)), [], `every entry is under ${top}/`);
-  for (const needed of ['bin/mesos-sidecar-executor', 'bin/mesos-sidecar', 'dist/executor/main.js', 'dist/cli/main.js', 'dist/bundle/executor.js', 'dist/proto/generated/schema.json', 'package.json', 'README.md', 'node_modules/protobufjs/package.json', 'node_modules/node-pty/build/Release/pty.node', 'dist/ui/index.html', 'dist/ui/main.js', 'node_modules/@xterm/xterm/lib/xterm.mjs', 'node_modules/@xterm/addon-fit/lib/addon-fit.mjs']) {
+  for (const needed of ['bin/mesos-sidecar-executor', 'bin/mesos-sidecar', 'dist/executor/main.js', 'dist/cli/main.js', 'dist/bundle/executor.js', 'dist/proto/generated/schema.json', 'package.json', 'README.md', 'node_modules/protobufjs/package.json', 'node_modules/node-pty/build/Release/pty.node', 'build/Release/prober.node', 'dist/ui/index.html', 'dist/ui/main.js', 'node_modules/@xterm/xterm/lib/xterm.mjs', 'node_modules/@xterm/addon-fit/lib/addon-fit.mjs']) {
     t.ok(entries.includes(`${top}/${needed}`), `holds ${needed}`);
   }
   t.same(entries.filter((e) => e.endsWith('.ts')), [], 'no .ts files (sources or declarations)');
@@ -81,13 +84,20 @@ for (const encoding of ENCODINGS) {
     });
     await subscribed;
 
+    // A TCP health check makes the executor load the checks' native prober.
+    const probed = net.createServer((socket) => socket.destroy()).listen(0, '127.0.0.1');
+    t.teardown(() => probed.close());
+    await once(probed, 'listening');
+    const port = (probed.address() as net.AddressInfo).port;
     const ttyId = uniqueId('dist-tty');
-    agent.launch(shellTask(ttyId, 'tty; exec sleep 60', { container: { type: 'MESOS', tty_info: {} } }));
-    await agent.waitForUpdate((s) => s.task_id.value === ttyId && s.state === 'TASK_RUNNING');
+    const health_check = { type: 'TCP' as const, tcp: { port }, delay_seconds: 0, interval_seconds: 1, grace_period_seconds: 10 };
+    agent.launch(shellTask(ttyId, 'tty; exec sleep 60', { container: { type: 'MESOS', tty_info: {} }, health_check }));
+    await agent.waitForUpdate((s) => s.task_id.value === ttyId && s.state === 'TASK_RUNNING' && s.healthy === true);
     const ttyOut = path.join(agent.sandbox, 'tasks', ttyId, 'stdout');
     await until(() => /\/dev\/pts\/\d+/.test(readFileSync(ttyOut, 'utf8')), `the TTY task to print its terminal into ${ttyOut}`);
     const maps = readFileSync(`/proc/${exec.pid}/maps`, 'utf8');
     t.match(maps, path.join(agent.sandbox, top, 'node_modules', 'node-pty', 'build', 'Release', 'pty.node'), "node-pty's addon is loaded from the unpacked tarball");
+    t.match(maps, path.join(agent.sandbox, top, 'build', 'Release', 'prober.node'), "the checks' native prober is loaded from the unpacked tarball");
 
     const id = uniqueId('dist');
     agent.launch(shellTask(id, 'echo "hello from $MESOS_TASK_ID"'));
