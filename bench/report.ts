@@ -156,10 +156,12 @@ function firstSessionsOf(r: Doc | undefined, digits: number): string {
   return first.length === 0 ? '' : `; p99 of the switchboard's first ${first.length} TTY sessions (not judged) ${first.map((x) => x.p99Ms.toFixed(digits)).join(', ')} ms`;
 }
 
-/** ` after the switchboard's first 2 sessions`, the rounds the target judges. */
+/** ` after the switchboard's first 4 sessions (V8 done compiling its TTY path)`, the rounds the target judges. */
 function afterFirstSessions(r: Doc | undefined): string {
   const n = firstSessions(r).length;
-  return n === 0 ? '' : ` after the switchboard's first ${n} sessions`;
+  const compiled = at(r, 'keystrokeRoundTrip.firstSessionsCompiled');
+  const why = compiled === true ? ' (V8 done compiling its TTY path)' : compiled === false ? ' (V8 still compiling its TTY path)' : '';
+  return n === 0 ? '' : ` after the switchboard's first ${n} sessions${why}`;
 }
 
 /** `; the server's first session (not judged) 640 MiB/s`, absent in older results. */

@@ -6,10 +6,14 @@
 // keystrokes start dozens of them. On a 2-core agent the helper then holds a core that the
 // relay's next wake-up needs; the kernel's fair scheduler lets a running thread finish its
 // slice before a woken one of the same class runs (nice 19 does not change that under
-// EEVDF), so a key waited 1-3 ms behind a compile. A SCHED_IDLE thread is preempted at
-// once by any normal one: the helpers use only idle CPU, the event loop never waits for
-// them (bench/switchboard keystroke rounds). What a starved helper leaves undone, V8 does
-// on the main thread itself (GC marking) or later (optimizing), so nothing stalls.
+// EEVDF), so a key waited 1-3 ms behind a compile. A SCHED_IDLE thread gives way to any
+// normal one: the helpers use only idle CPU. How soon depends on the kernel's preemption
+// model: under preempt=none (6.18, HZ=250, bench/switchboard on 2026-12-04) a woken task
+// placed on a helper's core, which counts as idle for wake-ups, still waited up to the
+// next tick (4 ms), and keystroke p99s with and without this were alike; what bounds them
+// there is how much V8 still compiles (docs/switchboard.md, Benchmark). What a starved
+// helper leaves undone, V8 does on the main thread itself (GC marking) or later
+// (optimizing), so nothing stalls.
 //
 // Which threads: Node starts its platform (the delayed-task thread, then the V8 worker
 // pool, --v8-pool-size, 4 by default) before anything else, and libuv's threadpool

@@ -23,8 +23,16 @@ import { cliKeystrokes } from './keystroke-client.js';
 const THROUGHPUT_BYTES = 1024 ** 3;
 /** "In every one of 5 runs": each round is judged on its own, the range reported. */
 export const ROUNDS = 5;
-/** TTY sessions the switchboard serves before the judged rounds (reported, not judged). */
-const FIRST_SESSIONS = 2;
+/**
+ * TTY sessions the switchboard serves before the judged rounds (reported, not judged): until
+ * one in which its V8 helper threads (TurboFan, concurrent GC) used less than
+ * SETTLED_HELPER_CPU_MS, i.e. V8 has done compiling the input and PTY path, and at most
+ * MAX_FIRST_SESSIONS. A fresh switchboard's helpers spent 190, 130, 90, 60, 10, 10 ms in
+ * its first six sessions, and the keystroke p99 followed them (3.6, 2.5, 1.9, 1.7, 0.8,
+ * 0.8 ms): a compile on one of two cores holds the next wake-up of the relay.
+ */
+const SETTLED_HELPER_CPU_MS = 20;
+const MAX_FIRST_SESSIONS = 10;
 const IDLE_SESSIONS = 100;
 /** Targets (issue 11), each to be met by every round. */
 export const TARGETS = { throughputRatioToDirect: 0.6, keystrokeP99Ms: 1.5 } as const;
@@ -35,6 +43,8 @@ interface Server {
   child: ChildProcess;
   /** Whether the server's second task runs in its own container. */
   isolated: { isolation: string } | { unavailable: string };
+  /** V8's helper threads (common/v8-helpers.ts), empty if they could not be told apart. */
+  v8HelperTids: number[];
 }
 
 export async function startServer(token: string, socketPath?: string): Promise<Server> {
@@ -44,8 +54,15 @@ export async function startServer(token: string, socketPath?: string): Promise<S
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
-  const { url, pid, isolated } = JSON.parse(line) as Omit<Server, 'child'>;
-  return { url, pid, isolated, child };
+  const { url, pid, isolated, v8HelperTids } = JSON.parse(line) as Omit<Server, 'child'>;
+  return { url, pid, isolated, v8HelperTids, child };
+}
+
+/** CPU time (ms) the server's V8 helper threads have used so far (schedstat: nanoseconds). */
+function helperCpuMs(server: Server): number {
+  let ns = 0;
+  for (const tid of server.v8HelperTids) ns += Number(readFileSync(`/proc/${server.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  return ns / 1e6;
 }
 
 function rssBytes(pid: number): number {
@@ -179,8 +196,16 @@ export async function run(): Promise<object> {
     // switchboard that serves people for days is past that. They are measured and reported
     // apart (firstSessions), not judged; every measured round's client is cold, a new
     // process as each `exec -it` is.
-    const firstSessions: LatencySummary[] = [];
-    for (let i = 0; i < FIRST_SESSIONS; i++) firstSessions.push(summarize(await cliKeystrokes(server.url, token)));
+    const firstSessions: (LatencySummary & { serverV8HelperCpuMs: number })[] = [];
+    let compiled = false;
+    if (server.v8HelperTids.length === 0) throw new Error('bench switchboard server: its V8 helper threads could not be told apart, so the end of its warm-up cannot be seen');
+    while (!compiled && firstSessions.length < MAX_FIRST_SESSIONS) {
+      const before = helperCpuMs(server);
+      const session = summarize(await cliKeystrokes(server.url, token));
+      const serverV8HelperCpuMs = Math.round(helperCpuMs(server) - before);
+      firstSessions.push({ ...session, serverV8HelperCpuMs });
+      compiled = serverV8HelperCpuMs < SETTLED_HELPER_CPU_MS;
+    }
     // Keystroke rounds interleave the local PTY, the TCP echo and the session, as the
     // throughput rounds do.
     const keyRounds: { localPty: LatencySummary; tcpEcho: LatencySummary; switchboard: LatencySummary; loadAverage: number }[] = [];
@@ -245,8 +270,10 @@ export async function run(): Promise<object> {
       localPtyP99MsRange: range(keyRounds.map((r) => r.localPty.p99Ms)),
       tcpEchoP99MsRange: range(keyRounds.map((r) => r.tcpEcho.p99Ms)),
       roundsMet: p99s.filter((x) => x < TARGETS.keystrokeP99Ms).length,
-      target: `switchboard p99 < ${TARGETS.keystrokeP99Ms} ms in every one of ${ROUNDS} rounds, after the switchboard's first ${FIRST_SESSIONS} TTY sessions`,
+      target: `switchboard p99 < ${TARGETS.keystrokeP99Ms} ms in every one of ${ROUNDS} rounds, after the switchboard's first TTY sessions: until one in which its V8 helpers used < ${SETTLED_HELPER_CPU_MS} ms (at most ${MAX_FIRST_SESSIONS})`,
       firstSessions,
+      // False: the rounds ran while V8 still compiled (the cap was reached).
+      firstSessionsCompiled: compiled,
     };
     return {
       throughput,

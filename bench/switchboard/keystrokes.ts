@@ -30,9 +30,10 @@ export async function keystrokes(transport: KeystrokeTransport, count: number): 
     const key = String.fromCharCode(97 + (i % 26));
     const started = process.hrtime.bigint();
     await roundTrip(key, key);
-    // A newline now and then keeps the canonical-mode line buffer from filling up.
-    if (i % 50 === 49) await roundTrip('\r', '\n');
     if (i >= WARM_UP) samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    // A newline now and then keeps the canonical-mode line buffer from filling up; its
+    // round trip is not part of the key's sample.
+    if (i % 50 === 49) await roundTrip('\r', '\n');
   }
   waiting = undefined;
   return samples;

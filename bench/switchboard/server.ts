@@ -75,5 +75,9 @@ const crashed = (err: Error): void => {
 };
 process.once('uncaughtException', crashed);
 // As the executor does once its switchboard listens (executor/start.ts); the address only
-// then, so that nothing is measured before.
-idleV8Helpers().then(() => process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated })}\n`), crashed);
+// then, so that nothing is measured before. The helpers' thread ids go with it: their CPU
+// time tells the benchmark when V8 has done compiling the TTY path.
+idleV8Helpers().then((helpers) => {
+  const v8HelperTids = helpers.kind === 'found' ? helpers.tids : [];
+  process.stdout.write(`${JSON.stringify({ url: sb.url, pid: process.pid, isolated, v8HelperTids })}\n`);
+}, crashed);
