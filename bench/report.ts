@@ -116,7 +116,7 @@ export function checksTable(r: Doc | undefined): string {
     ['… vs kubelet\'s way (Go net.Dial, same run)', `${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)} kubelet (ours ×${num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '', 2)})`, `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
     ...floorRow(r, 'tcp'),
     ...['load', 'agentScale'].flatMap((k) => at(r, k) === undefined && k !== 'load' ? [] : [
-      [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP health check: CPU`, `${num(r, `${k}.cpuShareOfOneCore`, '', 3)} of one core (${num(r, `${k}.probesPerSecond`, ' probes/s')})`, `< ${at(r, `${k}.targets.cpuShareOfOneCore`) ?? '–'}`, verdict(at(r, `${k}.met.cpu`))],
+      [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP health check: CPU`, `${num(r, `${k}.cpuShareOfOneCore`, '', 3)} of one core (${num(r, `${k}.probesPerSecond`, ' probes/s')})${atNominalRate(r, k, (x) => x.toFixed(3))}`, `< ${at(r, `${k}.targets.cpuShareOfOneCore`) ?? '–'}`, verdict(at(r, `${k}.met.cpu`))],
       ['… probe lateness p99', num(r, `${k}.lateness.p99Ms`, ' ms'), `< ${at(r, `${k}.targets.p99LatenessMs`) ?? '–'} ms`, verdict(at(r, `${k}.met.lateness`))],
       ...(at(r, `${k}.targets.rssMiB`) !== undefined ? [['… RSS of the process holding the checks', num(r, `${k}.rssMiB`, ' MiB'), `< ${at(r, `${k}.targets.rssMiB`)} MiB`, verdict(at(r, `${k}.met.rss`))]] : []),
     ]),
@@ -142,6 +142,15 @@ function metOf(r: Doc | undefined, path: string): string {
   const rounds = at(r, `${path}.rounds`);
   const met = at(r, `${path}.roundsMet`);
   return Array.isArray(rounds) && typeof met === 'number' ? `${met} of ${rounds.length} rounds met` : '–';
+}
+
+/** `; 1.110 at the 10,000 probes/s asked (judged)`: the CPU the scenario's rate costs, absent in older results. */
+function atNominalRate(r: Doc | undefined, k: string, format: (x: number) => string): string {
+  const share = at(r, `${k}.cpuShareAtNominalRate`);
+  const tasks = at(r, `${k}.tasks`);
+  const interval = at(r, `${k}.intervalSeconds`);
+  if (typeof share !== 'number' || typeof tasks !== 'number' || typeof interval !== 'number') return '';
+  return `; ${format(share)} at the ${count(tasks / interval)} probes/s asked (judged)`;
 }
 
 /** The switchboard's first TTY sessions, measured apart and not judged (absent in older results). */
@@ -199,7 +208,7 @@ export function checksCostTable(r: Doc | undefined): string {
     ['CPU per TCP probe vs kubelet\'s way', num(r, 'cpuPerProbe.tcp.inProcess.cpuMsPerProbe', ' ms', 3), `kubelet ${num(r, 'cpuPerProbe.tcp.versusKubelet.kubelet.cpuMsPerProbe', ' ms', 3)}`, num(r, 'cpuPerProbe.tcp.versusKubelet.cpuRatio', '×', 2), `≤ ${at(r, 'cpuPerProbe.tcp.versusKubelet.target') ?? '–'}×`, verdict(at(r, 'cpuPerProbe.tcp.versusKubelet.met'))],
     ...floorCostRow(r, 'tcp', 'TCP'),
     ...['load', 'agentScale'].flatMap((k) => at(r, k) === undefined && k !== 'load' ? [] : [
-      [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: CPU`, `${percent(at(r, `${k}.cpuShareOfOneCore`))} of one core at ${num(r, `${k}.probesPerSecond`, ' probes/s', 0)} (${num(r, `${k}.cpuMsPerProbe`, ' ms', 3)}/probe, all included)`, '–', '–', `< ${percent(at(r, `${k}.targets.cpuShareOfOneCore`))}`, verdict(at(r, `${k}.met.cpu`))],
+      [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: CPU`, `${percent(at(r, `${k}.cpuShareOfOneCore`))} of one core at ${num(r, `${k}.probesPerSecond`, ' probes/s', 0)} (${num(r, `${k}.cpuMsPerProbe`, ' ms', 3)}/probe, all included)${atNominalRate(r, k, percent)}`, '–', '–', `< ${percent(at(r, `${k}.targets.cpuShareOfOneCore`))}`, verdict(at(r, `${k}.met.cpu`))],
       ...(at(r, `${k}.versusPacedFloor`) === undefined ? [] : [[`… vs the system-call floor paced alike (${at(r, `${k}.versusPacedFloor.batch`)} probes every ${at(r, `${k}.versusPacedFloor.everyMs`)} ms)`, num(r, `${k}.cpuMsPerProbe`, ' ms', 3), `floor ${num(r, `${k}.versusPacedFloor.floor.cpuMsPerProbe`, ' ms', 3)}`, num(r, `${k}.versusPacedFloor.cpuRatio`, '×', 2), '–', '–']]),
       [`${count(at(r, `${k}.tasks`))} tasks × ${at(r, `${k}.intervalSeconds`) ?? '?'} s HTTP check: lateness`, `p50 ${num(r, `${k}.lateness.p50Ms`, ' ms', 2)}, p99 ${num(r, `${k}.lateness.p99Ms`, ' ms', 1)}, max ${num(r, `${k}.lateness.maxMs`, ' ms', 0)}`, '–', '–', `p99 < ${at(r, `${k}.targets.p99LatenessMs`) ?? '–'} ms`, verdict(at(r, `${k}.met.lateness`))],
     ]),

@@ -355,6 +355,10 @@ async function load(port: number, scenario: LoadScenario) {
   const failures = runners.reduce((n, r) => n + r.healthHistory.recent().filter((x) => x.kind !== 'result' || x.statusCode !== 200).length, 0);
   for (const r of runners) r.stop();
   const cpuShare = cpu / wall;
+  // The target names a rate (tasks / interval probes a second): judged is the CPU that rate
+  // costs at this run's CPU per probe. A loop that fell behind ran fewer probes, and its
+  // share of a core at the rate it managed would look cheaper than the rate asked for.
+  const cpuShareAtNominalRate = (cpu / probes) * (tasks / intervalSeconds) / 1000;
   const latenessSummary = lateness.summary();
   const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
   return {
@@ -367,6 +371,7 @@ async function load(port: number, scenario: LoadScenario) {
     probes,
     probesPerSecond: Math.round((probes / wall) * 1000 * 10) / 10,
     cpuShareOfOneCore: Math.round(cpuShare * 1000) / 1000,
+    cpuShareAtNominalRate: Math.round(cpuShareAtNominalRate * 1000) / 1000,
     cpuMsPerProbe: Math.round((cpu / probes) * 1000) / 1000,
     // User time is ours (JS, libuv); system time is mostly the kernel's work for the probe's
     // socket (connect, write, read, close): the floor no scheduling change moves.
@@ -394,7 +399,7 @@ async function load(port: number, scenario: LoadScenario) {
     },
     heapBytesPerTask: Math.round((memoryAfter.heapUsed - memoryBefore.heapUsed) / tasks),
     targets,
-    met: { cpu: cpuShare < targets.cpuShareOfOneCore, lateness: latenessSummary.p99Ms < targets.p99LatenessMs, ...(targets.rssMiB !== undefined ? { rss: rss < targets.rssMiB } : {}) },
+    met: { cpu: cpuShareAtNominalRate < targets.cpuShareOfOneCore, lateness: latenessSummary.p99Ms < targets.p99LatenessMs, ...(targets.rssMiB !== undefined ? { rss: rss < targets.rssMiB } : {}) },
   };
 }
 

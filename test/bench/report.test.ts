@@ -215,6 +215,18 @@ t.test('the system-call floor rows appear once checks.json has them, with no tar
   t.match(cost, '| CPU per TCP probe vs the system-call floor | 0.045 ms | floor 0.023 ms | 1.97× | – | – |');
 });
 
+t.test('a load scenario that fell behind its rate is judged at the rate it was asked for, and the row says so', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const agentScale = { tasks: 10000, intervalSeconds: 1, probesPerSecond: 8691, cpuShareOfOneCore: 0.961, cpuMsPerProbe: 0.111, targets: { cpuShareOfOneCore: 1, p99LatenessMs: 50 }, lateness: { p99Ms: 261 } };
+  const write = (extra: object) => writeFileSync(join(dir, 'checks.json'), JSON.stringify({ agentScale: { ...agentScale, ...extra }, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  write({ met: { cpu: true, lateness: false } });
+  t.notMatch(renderBenchmarks(dir), 'probes/s asked', 'results from before the rule render as they did');
+  write({ cpuShareAtNominalRate: 1.11, met: { cpu: false, lateness: false } });
+  t.match(renderBenchmarks(dir), '| 10,000 tasks × 1 s HTTP health check: CPU | 0.961 of one core (8691.0 probes/s); 1.110 at the 10,000 probes/s asked (judged) | < 1 | **not met** |');
+  t.match(renderSection('checks-cost', dir), '96.1 % of one core at 8691 probes/s (0.111 ms/probe, all included); 111 % at the 10,000 probes/s asked (judged)');
+});
+
 t.test('the load scenario has a row against the floor paced alike once checks.json has it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
