@@ -191,12 +191,24 @@ export class SwitchboardClient {
     });
     // The caller decides what a failed input means; never an unhandled rejection.
     response.catch(() => {});
-    const write = (call: agent.Call): Promise<void> =>
-      new Promise((resolve) => {
-        if (req.destroyed || req.writableEnded) return resolve();
-        if (req.write(encodeRecord(codecs.agent.Call.encode(call, encoding)))) resolve();
-        else req.once('drain', resolve);
+    // Every send made while the request is full waits for the same drain (one listener,
+    // however many sends are in flight); a request that closes instead lets them all go.
+    let drained: Promise<void> | undefined;
+    const write = (call: agent.Call): Promise<void> => {
+      if (req.destroyed || req.writableEnded) return Promise.resolve();
+      if (req.write(encodeRecord(codecs.agent.Call.encode(call, encoding)))) return Promise.resolve();
+      drained ??= new Promise<void>((resolve) => {
+        const done = (): void => {
+          req.off('drain', done);
+          req.off('close', done);
+          drained = undefined;
+          resolve();
+        };
+        req.on('drain', done);
+        req.on('close', done);
       });
+      return drained;
+    };
     void write({ type: 'ATTACH_CONTAINER_INPUT', attach_container_input: { type: 'CONTAINER_ID', container_id: containerId } });
     return {
       send: (io) => write({ type: 'ATTACH_CONTAINER_INPUT', attach_container_input: { type: 'PROCESS_IO', process_io: io } }),
