@@ -53,5 +53,5 @@ t.test('sends waiting on a full body resolve when the request closes instead of 
   input.destroy();
   await Promise.all(sends);
   t.pass('all 160 sends resolved after the request was destroyed');
-  t.resolves(input.send(stdinRecord('late')), 'a send after the close resolves at once');
+  await t.resolves(input.send(stdinRecord('late')), 'a send after the close resolves at once');
 });
