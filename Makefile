@@ -11,12 +11,14 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# The checks' native prober (native/prober.c, checks/native-prober.ts), built by npm's own
-# node-gyp as `npm ci` builds it; again here when its source changed since.
-build/Release/prober.node: native/prober.c binding.gyp $(NODE_MODULES_STAMP)
+# Our addons (binding.gyp: native/prober.c for checks/native-prober.ts, native/pipe.c for
+# process/os-pipe.ts), built by npm's own node-gyp as `npm ci` builds them; again here when
+# a source changed since.
+ADDONS := build/Release/prober.node build/Release/pipe.node
+$(ADDONS) &: native/prober.c native/pipe.c binding.gyp $(NODE_MODULES_STAMP)
 	npm run --silent install
 
-install: $(NODE_MODULES_STAMP) build/Release/prober.node
+install: $(NODE_MODULES_STAMP) $(ADDONS)
 
 # One build, also `npm run build`: proto generator, a clean dist/ (tsc never deletes the
 # output of a removed source, so a stale test would still run), tsc.

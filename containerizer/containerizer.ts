@@ -209,6 +209,8 @@ export class Containerizer {
           }
         }
         await exitedP;
+        launched.child?.stdout?.destroy();
+        launched.child?.stderr?.destroy();
         throw err;
       }
       const c = new ContainerImpl(this, spec, parent, pid, launched.outerPid, cgroup, statusFile, launched.child, launched.terminal, exitedP);

@@ -8,6 +8,7 @@ import { LaunchError } from '../common/errors.js';
 import { errnoOf } from './errors.js';
 import { initArgv } from './init.js';
 import { spawnTerminal, type Terminal } from '../process/terminal.js';
+import { outputPipes } from '../process/os-pipe.js';
 
 export const UNSHARE = '/usr/bin/unshare';
 export const NSENTER = '/usr/bin/nsenter';
@@ -83,14 +84,31 @@ export async function spawnOuter(r: LaunchRequest): Promise<Launched> {
     const exited = new Promise<OuterExit>((resolve) => terminal.onExit(({ code, signal }) => resolve({ code, signal })));
     return { outerPid: terminal.pid, exited, terminal };
   }
-  const stdio = r.io.type === 'pipe' ? (['pipe', 'pipe', 'pipe'] as const) : ([r.io.stdin ?? 'ignore', r.io.stdout, r.io.stderr] as const);
-  // detached: its own process group, so a terminal's ^C to the executor does not reach it.
-  const child = spawn(argv.file, argv.args, { argv0: argv.argv0, env: r.env, cwd: r.cwd, stdio: [...stdio], detached: true, ...ids });
+  // Real pipes for the output (process/os-pipe.ts) where the addon is built: exec's output
+  // costs both ends less than through child_process' socketpairs.
+  const outputs = r.io.type === 'pipe' ? outputPipes() : undefined;
+  const stdio = r.io.type === 'pipe' ? (['pipe', outputs?.stdout.writeFd ?? 'pipe', outputs?.stderr.writeFd ?? 'pipe'] as const) : ([r.io.stdin ?? 'ignore', r.io.stdout, r.io.stderr] as const);
+  let child: ChildProcess;
+  try {
+    // detached: its own process group, so a terminal's ^C to the executor does not reach it.
+    child = spawn(argv.file, argv.args, { argv0: argv.argv0, env: r.env, cwd: r.cwd, stdio: [...stdio], detached: true, ...ids });
+  } catch (err) {
+    outputs?.destroy();
+    throw err;
+  } finally {
+    // The child has its copies: the pipe ends once the last process holding one is gone.
+    outputs?.closeWriteEnds();
+  }
+  // The read ends stand where child_process puts its own, so readers need not tell them apart.
+  if (outputs) Object.assign(child, { stdout: outputs.stdout.reader, stderr: outputs.stderr.reader });
   const exited = new Promise<OuterExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   if (r.io.type === 'pipe') holdOutput(child);
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (e) => reject(new LaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e })));
+    child.once('error', (e) => {
+      outputs?.destroy();
+      reject(new LaunchError(`Failed to execute '${argv.file}': ${errnoOf(e)}`, { cause: e }));
+    });
   });
   return { outerPid: child.pid!, exited, child };
 }

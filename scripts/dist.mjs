@@ -36,10 +36,11 @@ const isTypesOnly = (name) => name.startsWith('@types/');
 const NODE_PTY_KEEP = ['package.json', 'LICENSE', 'README.md', 'lib', 'build/Release/pty.node', `prebuilds/${process.platform}-${process.arch}`];
 
 /**
- * The checks' native prober, compiled at install like node-pty's addon; dist/checks/
- * native-prober.js loads it from ../../build/Release, so it keeps that place in the tarball.
+ * Our addons, compiled at install like node-pty's (binding.gyp): the checks' prober and
+ * the sessions' pipes. dist/checks/native-prober.js and dist/process/os-pipe.js load them
+ * from ../../build/Release, so they keep that place in the tarball.
  */
-const PROBER_ADDON = 'build/Release/prober.node';
+const ADDONS = ['build/Release/prober.node', 'build/Release/pipe.node'];
 
 /** Files no runtime reads: TypeScript sources and declarations, source maps of dependencies. */
 const droppedFromDependencies = (file) => file.endsWith('.ts') || file.endsWith('.map');
@@ -82,7 +83,7 @@ function copyPackage(rel, top) {
 function buildTarball({ outDir = repo } = {}) {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
   if (!existsSync(join(repo, 'dist', 'executor', 'main.js'))) throw new DistError('dist/executor/main.js is missing: run make build first');
-  if (!existsSync(join(repo, PROBER_ADDON))) throw new DistError(`${PROBER_ADDON} is missing: run make install (npm ci compiles it)`);
+  for (const addon of ADDONS) if (!existsSync(join(repo, addon))) throw new DistError(`${addon} is missing: run make install (npm ci compiles it)`);
   const name = `mesos-sidecar-${pkg.version}`;
   const stage = mkdtempSync(join(tmpdir(), 'mesos-sidecar-dist-'));
   try {
@@ -94,7 +95,7 @@ function buildTarball({ outDir = repo } = {}) {
       filter: (src) => !DIST_EXCLUDED.has(relative(join(repo, 'dist'), src).split(sep)[0]),
     });
     for (const rel of productionPackages()) copyPackage(rel, top);
-    cpSync(join(repo, PROBER_ADDON), join(top, PROBER_ADDON));
+    for (const addon of ADDONS) cpSync(join(repo, addon), join(top, addon));
     for (const doc of ['README.md', 'LICENSE', 'docs', 'examples']) {
       if (existsSync(join(repo, doc))) cpSync(join(repo, doc), join(top, doc), { recursive: true });
     }

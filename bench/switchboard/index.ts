@@ -243,7 +243,7 @@ export async function run(): Promise<object> {
       roundsMet: ratios.filter((x) => x >= TARGETS.throughputRatioToDirect).length,
       unixSocketMiBps: mib(median(rounds.map((r) => r.unix))),
       unixSocketRatioToDirect: median(unixRatios),
-      // Reported, not judged: the direct pipe read as the switchboard reads its pipes.
+      // Reported, not judged: the command through a real pipe read as the switchboard reads its sessions'.
       directPipeReusedBuffersMiBps: mib(median(rounds.map((r) => r.directPooled))),
       ratioToDirectReusedBuffers: median(pooledRatios),
       ratioToDirectReusedBuffersRange: range(pooledRatios),

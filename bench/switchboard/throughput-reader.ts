@@ -5,8 +5,8 @@
 // at 1100-1700). Prints {bytes, seconds, cpuSeconds[, exitStatus]} as JSON on stdout.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { outputPipes } from '../../process/os-pipe.js';
 import { readPipe } from '../../process/pipe-reader.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { openSession, sessionCall } from './agent-session.js';
@@ -16,7 +16,10 @@ const SELF = fileURLToPath(import.meta.url);
 export type ReaderKind =
   /** The command spawned with a pipe and read as a plain Node program reads it (a fresh buffer per read): the judged baseline. */
   | 'direct'
-  /** The same pipe read into reused buffers, as the switchboard reads its sessions: reported. */
+  /**
+   * The command's output through a real pipe (process/os-pipe.ts) read into reused buffers,
+   * as the switchboard reads its sessions: reported, to show what is left between the two.
+   */
   | 'direct-reused'
   /** The command as a non-TTY session, its records read as `exec` reads them (leasedRecords). */
   | 'session';
@@ -51,9 +54,21 @@ async function read(kind: ReaderKind, size: number, url: string | undefined): Pr
     for await (const { io } of s.leasedRecords) if (io.type === 'DATA') bytes += io.data!.data!.length;
     exitStatus = await client.wait(id);
   } else {
-    const child = spawn('head', ['-c', String(size), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    if (kind === 'direct') for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
-    else await readPipe(child.stdout! as Socket, { onData: (chunk) => void (bytes += chunk.length) }).closed;
+    const command = ['head', ['-c', String(size), '/dev/zero']] as const;
+    if (kind === 'direct') {
+      const child = spawn(...command, { stdio: ['ignore', 'pipe', 'inherit'] });
+      for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
+    } else {
+      const pipes = outputPipes();
+      if (!pipes) throw new Error('build/Release/pipe.node is missing: run make install');
+      try {
+        spawn(...command, { stdio: ['ignore', pipes.stdout.writeFd, 'inherit'] });
+      } finally {
+        pipes.closeWriteEnds();
+      }
+      pipes.stderr.reader.destroy();
+      await readPipe(pipes.stdout.reader, { onData: (chunk) => void (bytes += chunk.length) }).closed;
+    }
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);

@@ -1,7 +1,7 @@
 // The containerizer without isolation (a non-root executor): tasks run as before, and bad
 // ids and sessions of finished tasks are refused with typed errors.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Containerizer } from '../../containerizer/containerizer.js';
@@ -60,4 +60,27 @@ t.test("io pipe: a command's output is kept for a reader that comes after its ex
     return text;
   };
   t.same(await Promise.all([read(ctr.child!.stdout!), read(ctr.child!.stderr!)]), ['out\n', 'err\n']);
+});
+
+t.test('io pipe: stdout and stderr are real pipes (process/os-pipe.ts), not socketpairs', async (t) => {
+  const c = new Containerizer({ isolation: none });
+  t.teardown(() => c.shutdown());
+  const ctr = await c.launch({ id: 'pipes', file: '/bin/sh', args: ['-c', 'readlink /proc/self/fd/1 /proc/self/fd/2'], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), io: { type: 'pipe' } });
+  let text = '';
+  for await (const chunk of ctr.child!.stdout!) text += String(chunk);
+  ctr.child!.stderr!.destroy();
+  t.match(text, /^pipe:\[\d+\]\npipe:\[\d+\]\n$/, text);
+  t.equal((await ctr.wait()).exitCode, 0);
+});
+
+t.test('io pipe: a command that cannot be executed leaves no descriptor open', async (t) => {
+  const c = new Containerizer({ isolation: none });
+  t.teardown(() => c.shutdown());
+  const spec = { file: '/nonexistent/command', args: [], argv0: 'x', env: {}, cwd: tmpdir(), io: { type: 'pipe' } as const };
+  // One failure first: Node opens descriptors of its own (the spawn's error pipe) once.
+  await c.launch({ id: 'missing-0', ...spec }).catch(() => undefined);
+  const before = readdirSync('/proc/self/fd').length;
+  for (let i = 1; i <= 3; i++) await t.rejects(c.launch({ id: `missing-${i}`, ...spec }), { code: 'E_LAUNCH' });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(readdirSync('/proc/self/fd').length, before, 'descriptors after three failed launches');
 });
