@@ -47,8 +47,9 @@ export interface ReadBuffersOptions {
   maxFreeSlabs?: number;
 }
 
-// A read of up to 256 KiB: libuv's stdio "pipes" are socketpairs, which hold about 200 KiB,
-// so a reader that fell behind takes it all in one read (Node's 64 KiB needs four).
+// A read of up to 256 KiB: a session's pipe holds that much (process/os-pipe.ts PIPE_BYTES),
+// libuv's stdio "pipes" (socketpairs) about 200 KiB, so a reader that fell behind takes it
+// all in one read (Node's 64 KiB needs four).
 export const SLAB_BYTES = 256 * 1024;
 export const MIN_READ_BYTES = 64 * 1024;
 const MAX_FREE_SLABS = 4;

@@ -84,7 +84,7 @@ async function sessionThroughput(server: { url: string; pid: number }, token: st
   return { ...r, serverCpuSeconds: cpuSeconds(server.pid) - before };
 }
 
-async function directThroughput(kind: 'direct' | 'direct-reused'): Promise<ReaderFigures> {
+async function directThroughput(kind: 'direct' | 'direct-socketpair' | 'direct-reused'): Promise<ReaderFigures> {
   const r = await readInProcess(kind, THROUGHPUT_BYTES);
   if (r.bytes !== THROUGHPUT_BYTES) throw new Error(`direct pipe (${kind}) read ${r.bytes} bytes`);
   return r;
@@ -169,11 +169,11 @@ export async function run(): Promise<object> {
       await new Promise((r) => memoryServer.child.once('exit', r));
     }
     // The same session over a unix socket too, to show what the loopback TCP stack costs.
-    // Rounds interleave the four readers so that load from elsewhere hits them alike;
+    // Rounds interleave the five readers so that load from elsewhere hits them alike;
     // every round is judged, the medians shown.
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
-    const rounds: { direct: number; directPooled: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
+    const rounds: { direct: number; directSocketpair: number; directPooled: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
     let firstOutput: { tcp: Awaited<ReturnType<typeof sessionThroughput>>; unix: Awaited<ReturnType<typeof sessionThroughput>> };
     try {
       // A server's first output session runs while V8 still compiles its output path (it
@@ -182,10 +182,11 @@ export async function run(): Promise<object> {
       firstOutput = { tcp: await sessionThroughput(server, token), unix: await sessionThroughput(unixServer, token) };
       for (let round = 0; round < ROUNDS; round++) {
         const direct = await directThroughput('direct');
+        const socketpair = await directThroughput('direct-socketpair');
         const pooled = await directThroughput('direct-reused');
         const tcp = await sessionThroughput(server, token);
         const unix = await sessionThroughput(unixServer, token);
-        rounds.push({ direct: direct.bytes / direct.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds, loadAverage: loadavg()[0]! });
+        rounds.push({ direct: direct.bytes / direct.seconds, directSocketpair: socketpair.bytes / socketpair.seconds, directPooled: pooled.bytes / pooled.seconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds, loadAverage: loadavg()[0]! });
       }
     } finally {
       unixServer.child.stdin!.end();
@@ -220,6 +221,7 @@ export async function run(): Promise<object> {
     const ratios = rounds.map((r) => ratio3(r.tcp, r.direct));
     const unixRatios = rounds.map((r) => ratio3(r.unix, r.direct));
     const pooledRatios = rounds.map((r) => ratio3(r.tcp, r.directPooled));
+    const socketpairRatios = rounds.map((r) => ratio3(r.tcp, r.directSocketpair));
     const throughput = {
       bytesPerRun: THROUGHPUT_BYTES,
       rounds: rounds.map((r, i) => ({
@@ -228,6 +230,8 @@ export async function run(): Promise<object> {
         switchboardUnixMiBps: mib(r.unix),
         ratioToDirect: ratios[i]!,
         unixSocketRatioToDirect: unixRatios[i]!,
+        childProcessPipeMiBps: mib(r.directSocketpair),
+        ratioToChildProcessPipe: socketpairRatios[i]!,
         directPipeReusedBuffersMiBps: mib(r.directPooled),
         ratioToDirectReusedBuffers: pooledRatios[i]!,
         met: ratios[i]! >= TARGETS.throughputRatioToDirect,
@@ -243,7 +247,10 @@ export async function run(): Promise<object> {
       roundsMet: ratios.filter((x) => x >= TARGETS.throughputRatioToDirect).length,
       unixSocketMiBps: mib(median(rounds.map((r) => r.unix))),
       unixSocketRatioToDirect: median(unixRatios),
-      // Reported, not judged: the command through a real pipe read as the switchboard reads its sessions'.
+      // Reported, not judged: child_process' 'pipe' (a socketpair, the judged baseline until
+      // sessions read real pipes too), and the pipe read as the switchboard reads a session's.
+      childProcessPipeMiBps: mib(median(rounds.map((r) => r.directSocketpair))),
+      ratioToChildProcessPipe: median(socketpairRatios),
       directPipeReusedBuffersMiBps: mib(median(rounds.map((r) => r.directPooled))),
       ratioToDirectReusedBuffers: median(pooledRatios),
       ratioToDirectReusedBuffersRange: range(pooledRatios),

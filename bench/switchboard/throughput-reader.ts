@@ -14,12 +14,14 @@ import { openSession, sessionCall } from './agent-session.js';
 const SELF = fileURLToPath(import.meta.url);
 
 export type ReaderKind =
-  /** The command spawned with a pipe and read as a plain Node program reads it (a fresh buffer per read): the judged baseline. */
-  | 'direct'
   /**
-   * The command's output through a real pipe (process/os-pipe.ts) read into reused buffers,
-   * as the switchboard reads its sessions: reported, to show what is left between the two.
+   * The command's output through a pipe (pipe(2), as a shell's `|`) read as a plain Node
+   * program reads a stream (a fresh buffer per read): the judged baseline.
    */
+  | 'direct'
+  /** The command spawned with child_process' 'pipe' (a socketpair) and read the same way: reported. */
+  | 'direct-socketpair'
+  /** The pipe read into reused buffers, as the switchboard reads its sessions: reported. */
   | 'direct-reused'
   /** The command as a non-TTY session, its records read as `exec` reads them (leasedRecords). */
   | 'session';
@@ -55,7 +57,7 @@ async function read(kind: ReaderKind, size: number, url: string | undefined): Pr
     exitStatus = await client.wait(id);
   } else {
     const command = ['head', ['-c', String(size), '/dev/zero']] as const;
-    if (kind === 'direct') {
+    if (kind === 'direct-socketpair') {
       const child = spawn(...command, { stdio: ['ignore', 'pipe', 'inherit'] });
       for await (const chunk of child.stdout!) bytes += (chunk as Buffer).length;
     } else {
@@ -67,7 +69,8 @@ async function read(kind: ReaderKind, size: number, url: string | undefined): Pr
         pipes.closeWriteEnds();
       }
       pipes.stderr.reader.destroy();
-      await readPipe(pipes.stdout.reader, { onData: (chunk) => void (bytes += chunk.length) }).closed;
+      if (kind === 'direct') for await (const chunk of pipes.stdout.reader) bytes += (chunk as Buffer).length;
+      else await readPipe(pipes.stdout.reader, { onData: (chunk) => void (bytes += chunk.length) }).closed;
     }
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
