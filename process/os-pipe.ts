@@ -22,6 +22,7 @@ export const PIPE_BYTES = 256 * 1024;
 
 const ADDON_PATH = new URL('../../build/Release/pipe.node', import.meta.url);
 let binding: Binding | null | undefined;
+let disabled = false;
 
 function load(): Binding | null {
   if (binding === undefined) {
@@ -31,7 +32,12 @@ function load(): Binding | null {
       binding = null;
     }
   }
-  return binding;
+  return disabled ? null : binding;
+}
+
+/** For tests of the fallback: behave as without the addon, or use it again. */
+export function useOutputPipesForTests(value: 'auto' | 'off'): void {
+  disabled = value === 'off';
 }
 
 export interface OutputPipe {

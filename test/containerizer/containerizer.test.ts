@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Containerizer } from '../../containerizer/containerizer.js';
+import { useOutputPipesForTests } from '../../process/os-pipe.js';
 import { processGone, until } from '../helpers/wait.js';
 
 const none = { namespaces: false, cgroups: false };
@@ -71,6 +72,23 @@ t.test('io pipe: stdout and stderr are real pipes (process/os-pipe.ts), not sock
   ctr.child!.stderr!.destroy();
   t.match(text, /^pipe:\[\d+\]\npipe:\[\d+\]\n$/, text);
   t.equal((await ctr.wait()).exitCode, 0);
+});
+
+t.test("io pipe without the pipe addon: child_process' socketpairs, the output as complete", async (t) => {
+  useOutputPipesForTests('off');
+  t.teardown(() => useOutputPipesForTests('auto'));
+  const c = new Containerizer({ isolation: none });
+  t.teardown(() => c.shutdown());
+  const ctr = await c.launch({ id: 'socketpairs', file: '/bin/sh', args: ['-c', 'readlink /proc/self/fd/1; echo err >&2'], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), io: { type: 'pipe' } });
+  t.equal((await ctr.wait()).exitCode, 0);
+  const read = async (s: NodeJS.ReadableStream) => {
+    let text = '';
+    for await (const chunk of s) text += String(chunk);
+    return text;
+  };
+  const [out, err] = await Promise.all([read(ctr.child!.stdout!), read(ctr.child!.stderr!)]);
+  t.match(out, /^socket:\[\d+\]\n$/, out);
+  t.equal(err, 'err\n');
 });
 
 t.test('io pipe: a command that cannot be executed leaves no descriptor open', async (t) => {

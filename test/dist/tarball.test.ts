@@ -35,7 +35,7 @@ t.test('the tarball: one top-level folder with the runtime, no TypeScript, tap o
   t.ok(bytes < MAX_TARBALL_BYTES, `${bytes} bytes < ${MAX_TARBALL_BYTES}`);
   const entries = (await run('tar', ['-tzf', tarball], { maxBuffer: 64 * 2 ** 20 })).stdout.split('\n').filter(Boolean);
   t.same(entries.filter((e) => !e.startsWith(`${top}/`)), [], `every entry is under ${top}/`);
-  for (const needed of ['bin/mesos-sidecar-executor', 'bin/mesos-sidecar', 'dist/executor/main.js', 'dist/cli/main.js', 'dist/bundle/executor.js', 'dist/proto/generated/schema.json', 'package.json', 'README.md', 'node_modules/protobufjs/package.json', 'node_modules/node-pty/build/Release/pty.node', 'build/Release/prober.node', 'dist/ui/index.html', 'dist/ui/main.js', 'node_modules/@xterm/xterm/lib/xterm.mjs', 'node_modules/@xterm/addon-fit/lib/addon-fit.mjs']) {
+  for (const needed of ['bin/mesos-sidecar-executor', 'bin/mesos-sidecar', 'dist/executor/main.js', 'dist/cli/main.js', 'dist/bundle/executor.js', 'dist/proto/generated/schema.json', 'package.json', 'README.md', 'node_modules/protobufjs/package.json', 'node_modules/node-pty/build/Release/pty.node', 'build/Release/prober.node', 'build/Release/pipe.node', 'dist/ui/index.html', 'dist/ui/main.js', 'node_modules/@xterm/xterm/lib/xterm.mjs', 'node_modules/@xterm/addon-fit/lib/addon-fit.mjs']) {
     t.ok(entries.includes(`${top}/${needed}`), `holds ${needed}`);
   }
   t.same(entries.filter((e) => e.endsWith('.ts')), [], 'no .ts files (sources or declarations)');
