@@ -16,7 +16,7 @@ interface Binding {
  * What each pipe asks to hold: about what a socketpair holds, so a reader that fell behind
  * takes it in one read (process/read-buffers.ts); the kernel allocates pages as they fill.
  * 1 MiB measured no faster, and an unprivileged user's pipes count against its
- * pipe-user-pages-soft (16,384 pages), past which its new pipes get one page.
+ * pipe-user-pages-soft (16,384 pages), past which its new pipes get two pages.
  */
 export const PIPE_BYTES = 256 * 1024;
 
