@@ -1,14 +1,15 @@
-// The C programs of bench/checks (the system-call floor, the target server), built in the
-// run with the C compiler that node-gyp needs anyway, into a private directory.
+// The benchmarks' C programs (bench/checks: the system-call floor, the target server;
+// bench/switchboard: the relay floor), built in the run with the C compiler that node-gyp
+// needs anyway, into a private directory.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProberUnavailable, run } from './prober-program.js';
 
-/** A C source beside the modules: dist/bench/checks/*.js -> bench/checks/NAME.c. */
-export function cSource(name: string): string {
-  return fileURLToPath(new URL(`../../../bench/checks/${name}.c`, import.meta.url));
+/** A suite's C source: bench/SUITE/NAME.c (this module is dist/bench/checks/cc.js). */
+export function cSource(name: string, suite: 'checks' | 'switchboard' = 'checks'): string {
+  return fileURLToPath(new URL(`../../../bench/${suite}/${name}.c`, import.meta.url));
 }
 
 export interface BuiltProgram {

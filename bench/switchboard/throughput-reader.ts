@@ -5,6 +5,7 @@
 // at 1100-1700). Prints {bytes, seconds, cpuSeconds[, exitStatus]} as JSON on stdout.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { outputPipes } from '../../process/os-pipe.js';
 import { readPipe } from '../../process/pipe-reader.js';
@@ -23,6 +24,8 @@ export type ReaderKind =
   | 'direct-socketpair'
   /** The pipe read into reused buffers, as the switchboard reads its sessions: reported. */
   | 'direct-reused'
+  /** relay-floor.c's connection read as the direct pipe is (bytes include its chunk framing): reported. */
+  | 'relay-floor'
   /** The command as a non-TTY session, its records read as `exec` reads them (leasedRecords). */
   | 'session';
 
@@ -55,6 +58,10 @@ async function read(kind: ReaderKind, size: number, url: string | undefined): Pr
     const s = await openSession(client, call);
     for await (const { io } of s.leasedRecords) if (io.type === 'DATA') bytes += io.data!.data!.length;
     exitStatus = await client.wait(id);
+  } else if (kind === 'relay-floor') {
+    const u = new URL(url!);
+    const socket = connect(Number(u.port), u.hostname);
+    for await (const chunk of socket) bytes += (chunk as Buffer).length;
   } else {
     const command = ['head', ['-c', String(size), '/dev/zero']] as const;
     if (kind === 'direct-socketpair') {
