@@ -77,29 +77,31 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** A server's first output sessions, as the keystroke rounds' first TTY sessions: measured, reported, not judged. */
-interface FirstOutputSession {
-  switchboardMiBps: number;
-  serverCpuSeconds: number;
-  serverV8HelperCpuMs: number;
+interface FirstSessions<T> {
+  sessions: (T & { serverV8HelperCpuMs: number })[];
+  /** False: the cap was reached with V8 still compiling. */
+  compiled: boolean;
 }
 
 /**
- * Output sessions until one in which the server's V8 helpers used < SETTLED_HELPER_CPU_MS
- * (at most MAX_FIRST_SESSIONS): V8 compiles the output path over a server's first two or
- * three sessions (helpers 136-147, 66-75, 27-45 ms, then 9-30), and the rounds after it
- * judge a server in the state that serves people for days.
+ * A server's first sessions, one `session()` after another, until one in which its V8
+ * helpers used < SETTLED_HELPER_CPU_MS (at most MAX_FIRST_SESSIONS), each with what they
+ * used: the rounds after them judge a server in the state that serves people for days.
+ * Both the TTY path and the output path compile over the first two or three sessions
+ * (output: helpers 121-157, 66-109, 24-45 ms, then 8-30).
  */
-async function firstOutputSessions(server: Server, token: string): Promise<{ sessions: FirstOutputSession[]; compiled: boolean }> {
-  const sessions: FirstOutputSession[] = [];
+async function firstSessionsOf<T extends object>(server: Server, session: () => Promise<T>): Promise<FirstSessions<T>> {
+  const sessions: FirstSessions<T>['sessions'] = [];
   const compiled = () => (sessions.at(-1)?.serverV8HelperCpuMs ?? Infinity) < SETTLED_HELPER_CPU_MS;
   while (!compiled() && sessions.length < MAX_FIRST_SESSIONS) {
     const before = helperCpuMs(server);
-    const r = await sessionThroughput(server, token);
-    sessions.push({ switchboardMiBps: Math.round((r.bytes / r.seconds / 2 ** 20) * 10) / 10, serverCpuSeconds: Math.round(r.serverCpuSeconds * 100) / 100, serverV8HelperCpuMs: Math.round(helperCpuMs(server) - before) });
+    const figures = await session();
+    sessions.push({ ...figures, serverV8HelperCpuMs: Math.round(helperCpuMs(server) - before) });
   }
   return { sessions, compiled: compiled() };
 }
+
+const mib = (bytesPerSecond: number) => Math.round((bytesPerSecond / 2 ** 20) * 10) / 10;
 
 /** 1 GiB as a non-TTY session read by a client process of its own, and the server's CPU meanwhile. */
 async function sessionThroughput(server: { url: string; pid: number }, token: string): Promise<ReaderFigures & { serverCpuSeconds: number }> {
@@ -200,10 +202,14 @@ export async function run(): Promise<object> {
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
     const rounds: { direct: number; directSocketpair: number; directPooled: number; relayFloor: number; relayFloorCpu: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
-    let firstOutput: { tcp: Awaited<ReturnType<typeof firstOutputSessions>>; unix: Awaited<ReturnType<typeof sessionThroughput>> };
+    const firstOutputSession = async () => {
+      const r = await sessionThroughput(server, token);
+      return { switchboardMiBps: mib(r.bytes / r.seconds), serverCpuSeconds: Math.round(r.serverCpuSeconds * 100) / 100 };
+    };
+    let firstOutput: { tcp: FirstSessions<{ switchboardMiBps: number; serverCpuSeconds: number }>; unix: Awaited<ReturnType<typeof sessionThroughput>> };
     try {
       // The unix socket's server is not judged: one first session for it, as before.
-      firstOutput = { tcp: await firstOutputSessions(server, token), unix: await sessionThroughput(unixServer, token) };
+      firstOutput = { tcp: await firstSessionsOf(server, firstOutputSession), unix: await sessionThroughput(unixServer, token) };
       for (let round = 0; round < ROUNDS; round++) {
         const direct = await directThroughput('direct');
         const socketpair = await directThroughput('direct-socketpair');
@@ -223,13 +229,7 @@ export async function run(): Promise<object> {
     // The switchboard's first TTY sessions (see SETTLED_HELPER_CPU_MS): an executor's
     // switchboard that serves people for days is past them. Reported apart, not judged;
     // every measured round's client is cold, a new process as each `exec -it` is.
-    const firstSessions: (LatencySummary & { serverV8HelperCpuMs: number })[] = [];
-    const compiled = (): boolean => (firstSessions.at(-1)?.serverV8HelperCpuMs ?? Infinity) < SETTLED_HELPER_CPU_MS;
-    while (!compiled() && firstSessions.length < MAX_FIRST_SESSIONS) {
-      const before = helperCpuMs(server);
-      const session = summarize(await cliKeystrokes(server.url, token));
-      firstSessions.push({ ...session, serverV8HelperCpuMs: Math.round(helperCpuMs(server) - before) });
-    }
+    const firstTty = await firstSessionsOf(server, async () => summarize(await cliKeystrokes(server.url, token)));
     // Keystroke rounds interleave the local PTY, the TCP echo and the session, as the
     // throughput rounds do.
     const keyRounds: { localPty: LatencySummary; tcpEcho: LatencySummary; switchboard: LatencySummary; loadAverage: number }[] = [];
@@ -242,7 +242,6 @@ export async function run(): Promise<object> {
     const overWebSocket = await wsKeystroke(agentApiSession(client), server.url, token);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
-    const mib = (bytesPerSecond: number) => Math.round((bytesPerSecond / 2 ** 20) * 10) / 10;
     const ratio3 = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
     const ratios = rounds.map((r) => ratio3(r.tcp, r.direct));
     const unixRatios = rounds.map((r) => ratio3(r.unix, r.direct));
@@ -317,9 +316,9 @@ export async function run(): Promise<object> {
       tcpEchoP99MsRange: range(keyRounds.map((r) => r.tcpEcho.p99Ms)),
       roundsMet: p99s.filter((x) => x < TARGETS.keystrokeP99Ms).length,
       target: `switchboard p99 < ${TARGETS.keystrokeP99Ms} ms in every one of ${ROUNDS} rounds, after the switchboard's first TTY sessions: until one in which its V8 helpers used < ${SETTLED_HELPER_CPU_MS} ms (at most ${MAX_FIRST_SESSIONS})`,
-      firstSessions,
+      firstSessions: firstTty.sessions,
       // False: the rounds ran while V8 still compiled (the cap was reached).
-      firstSessionsCompiled: compiled(),
+      firstSessionsCompiled: firstTty.compiled,
     };
     return {
       throughput,

@@ -10,6 +10,12 @@ import { processGone, until } from '../helpers/wait.js';
 
 const none = { namespaces: false, cgroups: false };
 
+async function readAll(s: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of s) text += String(chunk);
+  return text;
+}
+
 t.test('isolation none: the command itself, in its own process group; kill() reaches the group', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ctr-none-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,20 +61,14 @@ t.test("io pipe: a command's output is kept for a reader that comes after its ex
   t.equal((await ctr.wait()).exitCode, 0);
   // A few turns later, as a caller that awaited other things first reads it.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const read = async (s: NodeJS.ReadableStream) => {
-    let text = '';
-    for await (const chunk of s) text += String(chunk);
-    return text;
-  };
-  t.same(await Promise.all([read(ctr.child!.stdout!), read(ctr.child!.stderr!)]), ['out\n', 'err\n']);
+  t.same(await Promise.all([readAll(ctr.child!.stdout!), readAll(ctr.child!.stderr!)]), ['out\n', 'err\n']);
 });
 
 t.test('io pipe: stdout and stderr are real pipes (process/os-pipe.ts), not socketpairs', async (t) => {
   const c = new Containerizer({ isolation: none });
   t.teardown(() => c.shutdown());
   const ctr = await c.launch({ id: 'pipes', file: '/bin/sh', args: ['-c', 'readlink /proc/self/fd/1 /proc/self/fd/2'], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), io: { type: 'pipe' } });
-  let text = '';
-  for await (const chunk of ctr.child!.stdout!) text += String(chunk);
+  const text = await readAll(ctr.child!.stdout!);
   ctr.child!.stderr!.destroy();
   t.match(text, /^pipe:\[\d+\]\npipe:\[\d+\]\n$/, text);
   t.equal((await ctr.wait()).exitCode, 0);
@@ -81,12 +81,7 @@ t.test("io pipe without the pipe addon: child_process' socketpairs, the output a
   t.teardown(() => c.shutdown());
   const ctr = await c.launch({ id: 'socketpairs', file: '/bin/sh', args: ['-c', 'readlink /proc/self/fd/1; echo err >&2'], argv0: 'sh', env: { PATH: '/usr/bin:/bin' }, cwd: tmpdir(), io: { type: 'pipe' } });
   t.equal((await ctr.wait()).exitCode, 0);
-  const read = async (s: NodeJS.ReadableStream) => {
-    let text = '';
-    for await (const chunk of s) text += String(chunk);
-    return text;
-  };
-  const [out, err] = await Promise.all([read(ctr.child!.stdout!), read(ctr.child!.stderr!)]);
+  const [out, err] = await Promise.all([readAll(ctr.child!.stdout!), readAll(ctr.child!.stderr!)]);
   t.match(out, /^socket:\[\d+\]\n$/, out);
   t.equal(err, 'err\n');
 });
@@ -99,6 +94,7 @@ t.test('io pipe: a command that cannot be executed leaves no descriptor open', a
   await c.launch({ id: 'missing-0', ...spec }).catch(() => undefined);
   const before = readdirSync('/proc/self/fd').length;
   for (let i = 1; i <= 3; i++) await t.rejects(c.launch({ id: `missing-${i}`, ...spec }), { code: 'E_LAUNCH' });
-  await new Promise((resolve) => setImmediate(resolve));
+  // Closing a socket's handle takes a turn or two: wait for the count, which never comes back if the read ends leak.
+  await until(() => readdirSync('/proc/self/fd').length === before, `the descriptors to come back to ${before} after three failed launches`, 2000);
   t.equal(readdirSync('/proc/self/fd').length, before, 'descriptors after three failed launches');
 });
