@@ -42,9 +42,10 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
-/** The machine's CPU time so far, all cores, in /proc/stat ticks: in all, and stolen by the hypervisor. */
+/** The machine's CPU time so far, all cores, in /proc/stat ticks: in all, idle (iowait included), and stolen by the hypervisor. */
 export interface CpuTimes {
   total: number;
+  idle: number;
   steal: number;
 }
 
@@ -58,7 +59,7 @@ export function parseCpuTimes(procStat: string): CpuTimes | undefined {
   // Digits and spaces only (the pattern): every field is a number.
   const fields = line?.trim().split(/ +/).map(Number) ?? [];
   if (fields.length < 8) return undefined;
-  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7]! };
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), idle: fields[3]! + fields[4]!, steal: fields[7]! };
 }
 
 export function cpuTimes(): CpuTimes | undefined {
@@ -75,8 +76,20 @@ export function cpuTimes(): CpuTimes | undefined {
  * away, and every figure measured then is slow for a reason of nobody's code.
  */
 export function stealShare(before: CpuTimes | undefined, after: CpuTimes | undefined = cpuTimes()): number | undefined {
+  return shareOf('steal', before, after);
+}
+
+/**
+ * The share of the machine's CPU time no one used between two readings (0..1, to 0.001):
+ * a pipeline that leaves a core idle is waiting on its own wake-ups, not on the machine.
+ */
+export function idleShare(before: CpuTimes | undefined, after: CpuTimes | undefined = cpuTimes()): number | undefined {
+  return shareOf('idle', before, after);
+}
+
+function shareOf(field: 'steal' | 'idle', before: CpuTimes | undefined, after: CpuTimes | undefined): number | undefined {
   if (!before || !after || after.total <= before.total) return undefined;
-  return Math.round(((after.steal - before.steal) / (after.total - before.total)) * 1000) / 1000;
+  return Math.round(((after[field] - before[field]) / (after.total - before.total)) * 1000) / 1000;
 }
 
 /** How busy the machine was when a suite started, to compare with when it ended. */

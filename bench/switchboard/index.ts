@@ -201,7 +201,7 @@ export async function run(): Promise<object> {
     const relayFloor = await RelayFloor.build();
     const dir = mkdtempSync(path.join(tmpdir(), 'sb-bench-sock-'));
     const unixServer = await startServer(token, path.join(dir, 'switchboard.sock'));
-    const rounds: { direct: number; directSocketpair: number; directPooled: number; relayFloor: number; relayFloorCpu: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; loadAverage: number }[] = [];
+    const rounds: { direct: number; directSocketpair: number; directPooled: number; relayFloor: number; relayFloorCpu: number; tcp: number; unix: number; clientCpu: number; serverCpu: number; directIdle: number | undefined; tcpIdle: number | undefined; loadAverage: number }[] = [];
     const firstOutputSession = async () => {
       const r = await sessionThroughput(server, token);
       return { switchboardMiBps: mib(r.bytes / r.seconds), serverCpuSeconds: Math.round(r.serverCpuSeconds * 100) / 100 };
@@ -217,7 +217,7 @@ export async function run(): Promise<object> {
         const floor = await relayFloor.run(THROUGHPUT_BYTES);
         const tcp = await sessionThroughput(server, token);
         const unix = await sessionThroughput(unixServer, token);
-        rounds.push({ direct: direct.bytes / direct.seconds, directSocketpair: socketpair.bytes / socketpair.seconds, directPooled: pooled.bytes / pooled.seconds, relayFloor: floor.bytes / floor.seconds, relayFloorCpu: floor.relayCpuSeconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds, loadAverage: loadavg()[0]! });
+        rounds.push({ direct: direct.bytes / direct.seconds, directSocketpair: socketpair.bytes / socketpair.seconds, directPooled: pooled.bytes / pooled.seconds, relayFloor: floor.bytes / floor.seconds, relayFloorCpu: floor.relayCpuSeconds, tcp: tcp.bytes / tcp.seconds, unix: unix.bytes / unix.seconds, clientCpu: tcp.cpuSeconds, serverCpu: tcp.serverCpuSeconds, directIdle: direct.machineIdleShare, tcpIdle: tcp.machineIdleShare, loadAverage: loadavg()[0]! });
       }
     } finally {
       relayFloor.dispose();
@@ -249,6 +249,8 @@ export async function run(): Promise<object> {
     const socketpairRatios = rounds.map((r) => ratio3(r.tcp, r.directSocketpair));
     const floorRatios = rounds.map((r) => ratio3(r.tcp, r.relayFloor));
     const floorToDirect = rounds.map((r) => ratio3(r.relayFloor, r.direct));
+    const directIdles = rounds.flatMap((r) => (r.directIdle === undefined ? [] : [r.directIdle]));
+    const sessionIdles = rounds.flatMap((r) => (r.tcpIdle === undefined ? [] : [r.tcpIdle]));
     const throughput = {
       bytesPerRun: THROUGHPUT_BYTES,
       rounds: rounds.map((r, i) => ({
@@ -269,6 +271,9 @@ export async function run(): Promise<object> {
         // Where the time goes for 1 GiB over TCP, and how busy the machine was (others' work included).
         switchboardServerCpuSeconds: Math.round(r.serverCpu * 100) / 100,
         clientCpuSeconds: Math.round(r.clientCpu * 100) / 100,
+        // Both cores busy or not: the session's three processes leave one idle when the
+        // kernel puts the command and the server on the same core (docs/switchboard.md).
+        ...(r.directIdle !== undefined && r.tcpIdle !== undefined ? { directPipeMachineIdleShare: r.directIdle, switchboardMachineIdleShare: r.tcpIdle } : {}),
         loadAverage1m: Math.round(r.loadAverage * 100) / 100,
       })),
       directPipeMiBps: mib(median(rounds.map((r) => r.direct))),
@@ -292,6 +297,10 @@ export async function run(): Promise<object> {
       relayFloorRatioToDirectRange: range(floorToDirect),
       ratioToRelayFloor: median(floorRatios),
       ratioToRelayFloorRange: range(floorRatios),
+      // How much of the machine nobody used while each reader read (medians and ranges).
+      ...(directIdles.length === ROUNDS && sessionIdles.length === ROUNDS
+        ? { machineIdleShare: { directPipe: median(directIdles), directPipeRange: range(directIdles), switchboard: median(sessionIdles), switchboardRange: range(sessionIdles) } }
+        : {}),
       target: `switchboard (loopback TCP) >= ${TARGETS.throughputRatioToDirect} x direct pipe in every one of ${ROUNDS} rounds, after the server's first output sessions: until one in which its V8 helpers used < ${SETTLED_HELPER_CPU_MS} ms (at most ${MAX_FIRST_SESSIONS})`,
       firstSession: {
         switchboardTcpMiBps: firstOutput.tcp.sessions[0]!.switchboardMiBps,

@@ -11,6 +11,7 @@ import { outputPipes } from '../../process/os-pipe.js';
 import { readPipe } from '../../process/pipe-reader.js';
 import { SwitchboardClient } from '../../switchboard/client.js';
 import { openSession, sessionCall } from './agent-session.js';
+import { cpuTimes, idleShare } from '../stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -34,6 +35,8 @@ export interface ReaderFigures {
   seconds: number;
   /** The reader process's user + system CPU while it read. */
   cpuSeconds: number;
+  /** The share of the whole machine's CPU time that went unused while it read (undefined: no /proc/stat). */
+  machineIdleShare?: number | undefined;
   exitStatus?: number | undefined;
 }
 
@@ -49,6 +52,7 @@ export async function readInProcess(kind: ReaderKind, bytes: number, session?: {
 
 async function read(kind: ReaderKind, size: number, url: string | undefined): Promise<ReaderFigures> {
   const cpu = process.cpuUsage();
+  const machine = cpuTimes();
   const start = process.hrtime.bigint();
   let bytes = 0;
   let exitStatus: number | undefined;
@@ -82,7 +86,8 @@ async function read(kind: ReaderKind, size: number, url: string | undefined): Pr
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const used = process.cpuUsage(cpu);
-  return { bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, ...(kind === 'session' ? { exitStatus } : {}) };
+  const idle = idleShare(machine);
+  return { bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, ...(idle !== undefined ? { machineIdleShare: idle } : {}), ...(kind === 'session' ? { exitStatus } : {}) };
 }
 
 if (process.argv[1] === SELF) {

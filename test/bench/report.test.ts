@@ -170,6 +170,17 @@ t.test('the switchboard rows show the range over the rounds and say met only whe
   t.match(renderSection('switchboard-cost', dir), '4 of 5 rounds met');
 });
 
+t.test("the throughput row says how much of the machine went unused while each reader read, once the results have it", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (extra: object) =>
+    writeFileSync(join(dir, 'switchboard.json'), JSON.stringify({ throughput: { rounds: [], switchboardMiBps: 1000, directPipeMiBps: 1600, ...extra }, meta: { started: '2026-01-02T03:04:05.000Z', node: 'v20.0.0' } }));
+  write({});
+  t.notMatch(renderSection('switchboard-cost', dir), 'left unused', 'older results render as they did');
+  write({ machineIdleShare: { directPipe: 0.081, directPipeRange: { min: 0.05, max: 0.12 }, switchboard: 0.27, switchboardRange: { min: 0.2, max: 0.312 } } });
+  t.match(renderSection('switchboard-cost', dir), "the machine's CPU time left unused while the session ran 27 % (rounds 20–31.2 %), while the direct pipe ran 8.1 % (rounds 5–12 %)");
+});
+
 t.test('the keystroke rows say which first sessions were left out of the rounds, and whether V8 had done compiling by then', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
