@@ -124,11 +124,16 @@ export function checksTable(r: Doc | undefined): string {
   return table(`Checks (\`bench/checks\`, ${measuredOn(r)})`, rows);
 }
 
-/** `min–max` of a {min, max} figure. */
-function rangeOf(r: Doc | undefined, path: string, digits: number): string {
+/** `min–max` of a {min, max} figure, each end written by `format`. */
+function spanOf(r: Doc | undefined, path: string, format: (v: number) => string): string | undefined {
   const lo = at(r, `${path}.min`);
   const hi = at(r, `${path}.max`);
-  return typeof lo === 'number' && typeof hi === 'number' ? `${lo.toFixed(digits)}–${hi.toFixed(digits)}` : '–';
+  return typeof lo === 'number' && typeof hi === 'number' ? `${format(lo)}–${format(hi)}` : undefined;
+}
+
+/** `min–max` of a {min, max} figure. */
+function rangeOf(r: Doc | undefined, path: string, digits: number): string {
+  return spanOf(r, path, (v) => v.toFixed(digits)) ?? '–';
 }
 
 /** A share (0..1) as `12.5 %`. */
@@ -138,9 +143,8 @@ function percent(v: unknown): string {
 
 /** `min–max %` of a {min, max} share. */
 function percentRangeOf(r: Doc | undefined, path: string): string {
-  const lo = at(r, `${path}.min`);
-  const hi = at(r, `${path}.max`);
-  return typeof lo === 'number' && typeof hi === 'number' ? `${plain(lo * 100, 1)}–${plain(hi * 100, 1)} %` : '–';
+  const span = spanOf(r, path, (v) => plain(v * 100, 1));
+  return span === undefined ? '–' : `${span} %`;
 }
 
 /** How many rounds a section ran (`5 rounds`). */

@@ -171,10 +171,10 @@ const POLLS_PER_FULL_SCAN = 16;
  * cgroups keeps launch fast; killing the init takes its namespace with it. Undefined if
  * everything already exited.
  */
-export async function findInit(outerPid: number, gone: () => boolean, clock: Clock, timeoutMs = 5000): Promise<number | undefined> {
+export async function findInit(outerPid: number, gone: () => boolean, clock: Clock, timeoutMs = 5000, childrenOf: (pid: number) => number[] | undefined = listedChildren): Promise<number | undefined> {
   const deadline = clock.monotonic() + timeoutMs;
   for (let poll = 1; ; poll++) {
-    const listed = listedChildren(outerPid);
+    const listed = childrenOf(outerPid);
     if (listed !== undefined) {
       if (listed.length > 0) return listed[0];
     } else {

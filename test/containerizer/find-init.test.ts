@@ -27,9 +27,14 @@ async function outerWithChild(t: Test): Promise<{ outerPid: number; childPid: nu
 t.test('the kernel lists a process’s children (CONFIG_PROC_CHILDREN), and findInit returns the one there', async (t) => {
   const { outerPid, childPid } = await outerWithChild(t);
   const listed = listedChildren(outerPid);
-  if (listed === undefined) t.comment('this kernel keeps no child list (/proc/<pid>/task/<pid>/children): only the scan below is tested');
+  if (listed === undefined) t.comment('this kernel keeps no child list (/proc/<pid>/task/<pid>/children): findInit scans here');
   else t.same(listed, [childPid]);
   t.equal(await findInit(outerPid, () => false, systemClock), childPid);
+});
+
+t.test('without a child list (a kernel lacking CONFIG_PROC_CHILDREN), findInit finds the child by its parent pid', async (t) => {
+  const { outerPid, childPid } = await outerWithChild(t);
+  t.equal(await findInit(outerPid, () => false, systemClock, 5000, () => undefined), childPid);
 });
 
 t.test('a process that is gone has no child list, and the scan looks at 64 pids after it, all of /proc only when asked', async (t) => {
